@@ -1,0 +1,193 @@
+"""The curated content index: one TOML card per topic, loaded and checked once at startup.
+
+A card is data (``content/cards/<topic>.toml``). Loading validates every card and the set
+as a whole; the first problem raises ``ContentError`` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.errors import ContentError
+
+# Slack rejects a section block whose text is longer than this.
+SECTION_TEXT_LIMIT = 3000
+
+# `<https://…|label>` as Slack mrkdwn writes a link; the label may be absent.
+SLACK_LINK = re.compile(r"<(?P<url>[^|>\s]+)(?:\|(?P<label>[^>]*))?>")
+
+
+class Link(BaseModel):
+    """A console or admin page a card points to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str = Field(min_length=1, max_length=75)
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _https_url(cls, url: str) -> str:
+        _check_url(url)
+        return url
+
+
+class Card(BaseModel):
+    """One topic of the setup guide, written to be read in Slack."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topic: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=150)
+    section: str = Field(min_length=1, description="where in the guide the answer comes from")
+    answer: str = Field(min_length=1)
+    questions: tuple[str, ...] = Field(min_length=3)
+    keywords: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
+    step: int | None = Field(default=None, ge=1, description="position in the checklist")
+    optional: bool = False
+
+    @field_validator("answer")
+    @classmethod
+    def _answer_fits_and_links_are_sound(cls, answer: str) -> str:
+        if len(answer) > SECTION_TEXT_LIMIT:
+            raise ValueError(
+                f"{len(answer)} characters; one Slack section holds {SECTION_TEXT_LIMIT}"
+            )
+        for match in SLACK_LINK.finditer(answer):
+            url = match.group("url")
+            if not url.startswith(("@", "#", "!")):
+                _check_url(url)
+        if answer.count("<") != answer.count(">"):
+            raise ValueError("unbalanced < or >: write links as <https://…|label>")
+        return answer
+
+    @field_validator("questions", "keywords")
+    @classmethod
+    def _no_blank_entries(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in entries:
+            if not entry.strip():
+                raise ValueError("an entry is blank")
+        return entries
+
+    @property
+    def is_step(self) -> bool:
+        return self.step is not None
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc or " " in url:
+        raise ValueError(f"malformed link {url!r}: use a full https:// address")
+
+
+@dataclass(frozen=True)
+class Content:
+    """All cards, in checklist order where they are steps."""
+
+    cards: tuple[Card, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_topic", {card.topic: card for card in self.cards})
+
+    def card(self, topic: str) -> Card:
+        by_topic: dict[str, Card] = self._by_topic  # type: ignore[attr-defined]
+        return by_topic[topic]
+
+    def has(self, topic: str) -> bool:
+        return topic in self._by_topic  # type: ignore[attr-defined]
+
+    @property
+    def steps(self) -> tuple[Card, ...]:
+        """The checklist: the cards that are setup steps, in order."""
+        return tuple(sorted((c for c in self.cards if c.step is not None), key=_step_of))
+
+
+def _step_of(card: Card) -> int:
+    assert card.step is not None
+    return card.step
+
+
+def read_topic_ids(path: Path) -> tuple[str, ...]:
+    """The topic ids of ``topics.tsv``: the first column of every line not starting with #."""
+    ids = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            ids.append(line.split("\t", 1)[0].strip())
+    return tuple(ids)
+
+
+def load_content(content_dir: Path) -> Content:
+    """Load and check every card under ``content_dir``; raise ContentError on the first fault."""
+    topics = read_topic_ids(content_dir / "topics.tsv")
+    cards = [_load_card(path) for path in sorted((content_dir / "cards").glob("*.toml"))]
+    _check_set(content_dir, cards, topics)
+    return Content(tuple(sorted(cards, key=lambda c: topics.index(c.topic))))
+
+
+def _load_card(path: Path) -> Card:
+    name = _display(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(name, "(file)", f"not valid TOML: {exc}") from exc
+    try:
+        card = Card.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "(card)"
+        raise ContentError(name, field, error["msg"]) from exc
+    if path.stem != card.topic:
+        raise ContentError(name, "topic", f"is {card.topic!r} but the file is named {path.name}")
+    return card
+
+
+def _check_set(content_dir: Path, cards: list[Card], topics: tuple[str, ...]) -> None:
+    """The rules that span cards: known topics, all present, unique questions and steps."""
+    known = set(topics)
+    seen_questions: dict[str, str] = {}
+    seen_steps: dict[int, str] = {}
+    for card in cards:
+        name = _display(content_dir / "cards" / f"{card.topic}.toml")
+        if card.topic not in known:
+            raise ContentError(name, "topic", f"unknown topic id {card.topic!r} (see topics.tsv)")
+        for topic in card.related:
+            if topic not in known:
+                raise ContentError(name, "related", f"unknown topic id {topic!r}")
+        for question in card.questions:
+            key = " ".join(question.casefold().split())
+            if key in seen_questions:
+                raise ContentError(
+                    name, "questions", f"{question!r} is also on {seen_questions[key]}"
+                )
+            seen_questions[key] = card.topic
+        if card.step is not None:
+            if card.step in seen_steps:
+                raise ContentError(
+                    name, "step", f"step {card.step} is also {seen_steps[card.step]}"
+                )
+            seen_steps[card.step] = card.topic
+    missing = known - {card.topic for card in cards}
+    if missing:
+        raise ContentError(
+            _display(content_dir / "cards"), "topic", f"no card for {', '.join(sorted(missing))}"
+        )
+    if seen_steps and sorted(seen_steps) != list(range(1, len(seen_steps) + 1)):
+        raise ContentError(
+            _display(content_dir / "cards"), "step", "steps must be numbered 1, 2, 3… with no gap"
+        )
+
+
+def _display(path: Path) -> str:
+    """A path as a person would type it: relative to the working directory when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,79 @@
+"""Expected errors: each carries a message a person can read.
+
+    BotError                  expected; ``str(error)`` is safe to show a user
+    ├── ContentError          a content card is broken (names the file and the field)
+    ├── StoreUnavailable      Redis did not answer; progress and feedback wait
+    ├── MistralError          Mistral's API could not give an answer
+    │   ├── MistralUnreachable   timeout, connection refused, DNS
+    │   ├── MistralRejectedKey   401: invalid, revoked or expired key
+    │   ├── MistralForbidden     403: the key may not use this resource
+    │   ├── MistralRateLimited   429: too many requests (``retry_after`` seconds, if known)
+    │   └── MistralBroken        5xx or a body that is not what the API promises
+    └── Throttled             this person asked for too many key checks in a short time
+
+Anything else is a bug: it goes to the one error handler, which logs the traceback
+and tells the user something went wrong without showing internals. Messages never
+contain an API key: at most its last four characters.
+"""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """An expected failure whose message can be shown to a user as it is."""
+
+
+class ContentError(BotError):
+    """A content card failed validation."""
+
+    def __init__(self, path: str, field: str, problem: str) -> None:
+        self.path = path
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{path}: {field}: {problem}")
+
+
+class StoreUnavailable(BotError):
+    """The progress store (Redis) did not answer in time."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "I can't reach my memory (Redis) right now, so I can't read or save progress. "
+            "Questions still work; please try this again in a minute."
+        )
+
+
+class MistralError(BotError):
+    """Mistral's API could not give a usable answer."""
+
+
+class MistralUnreachable(MistralError):
+    """The request did not complete: timeout, refused connection, name resolution."""
+
+
+class MistralRejectedKey(MistralError):
+    """401: the key is missing, invalid, revoked or expired."""
+
+
+class MistralForbidden(MistralError):
+    """403: the key is valid but may not use this resource."""
+
+
+class MistralRateLimited(MistralError):
+    """429: too many requests, or a usage limit was reached."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class MistralBroken(MistralError):
+    """5xx, or a body that does not match what the API documents."""
+
+
+class Throttled(BotError):
+    """The caller used a rate-limited feature too often."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
