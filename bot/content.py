@@ -10,11 +10,14 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import ContentError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 # Slack rejects a section block whose text is longer than this.
 SECTION_TEXT_LIMIT = 3000
@@ -88,11 +91,28 @@ def _check_url(url: str) -> None:
         raise ValueError(f"malformed link {url!r}: use a full https:// address")
 
 
+class Scope(BaseModel):
+    """What the guide is not about: ``content/scope.toml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    other_products: tuple[str, ...] = ()
+
+    @field_validator("other_products")
+    @classmethod
+    def _single_words(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in entries:
+            if not entry.isalnum():
+                raise ValueError(f"{entry!r}: write single words, letters and digits only")
+        return entries
+
+
 @dataclass(frozen=True)
 class Content:
     """All cards, in checklist order where they are steps."""
 
     cards: tuple[Card, ...]
+    other_products: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_topic", {card.topic: card for card in self.cards})
@@ -129,21 +149,30 @@ def load_content(content_dir: Path) -> Content:
     topics = read_topic_ids(content_dir / "topics.tsv")
     cards = [_load_card(path) for path in sorted((content_dir / "cards").glob("*.toml"))]
     _check_set(content_dir, cards, topics)
-    return Content(tuple(sorted(cards, key=lambda c: topics.index(c.topic))))
+    scope = _load(content_dir / "scope.toml", Scope)
+    return Content(tuple(sorted(cards, key=lambda c: topics.index(c.topic))), scope.other_products)
 
 
-def _load_card(path: Path) -> Card:
+def _load(path: Path, model: type[ModelT]) -> ModelT:
+    """Parse one TOML file into ``model``; any fault names the file and the field."""
     name = _display(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ContentError(name, "(file)", "missing") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ContentError(name, "(file)", f"not valid TOML: {exc}") from exc
     try:
-        card = Card.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]) or "(card)"
         raise ContentError(name, field, error["msg"]) from exc
+
+
+def _load_card(path: Path) -> Card:
+    name = _display(path)
+    card = _load(path, Card)
     if path.stem != card.topic:
         raise ContentError(name, "topic", f"is {card.topic!r} but the file is named {path.name}")
     return card

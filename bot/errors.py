@@ -9,7 +9,8 @@
     │   ├── MistralForbidden     403: the key may not use this resource
     │   ├── MistralRateLimited   429: too many requests (``retry_after`` seconds, if known)
     │   └── MistralBroken        5xx or a body that is not what the API promises
-    └── Throttled             this person asked for too many key checks in a short time
+    ├── Throttled             this person asked for too many key checks in a short time
+    └── UnknownStep           a step number or name that is not on the checklist
 
 Anything else is a bug: it goes to the one error handler, which logs the traceback
 and tells the user something went wrong without showing internals. Messages never
@@ -77,3 +78,14 @@ class Throttled(BotError):
     def __init__(self, message: str, retry_after: float) -> None:
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class UnknownStep(BotError):
+    """A step reference that matches no checklist step."""
+
+    def __init__(self, ref: str, total: int) -> None:
+        self.ref = ref
+        super().__init__(
+            f"I don't know a step called “{ref}”. Use a number from 1 to {total} "
+            "or a name from the checklist."
+        )

@@ -1,0 +1,125 @@
+"""``python -m bot``: the entry points.
+
+    python -m bot                 Slack when SLACK_BOT_TOKEN is set, else the local console
+    python -m bot console         the local console
+    python -m bot web             HTTP mode: POST /slack/events, GET /healthz on $PORT
+    python -m bot socket          Socket Mode (needs SLACK_APP_TOKEN)
+    python -m bot ask "QUESTION"  print the answer; --jsonl reads questions from stdin
+    python -m bot content check   validate the content cards
+
+Each command reads settings once and builds only what it needs. ``ask`` and ``content``
+never import Slack code, so they start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.errors import ContentError
+from bot.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.run(args, settings))
+    except ContentError as error:
+        print(f"content check failed: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
+    parser.set_defaults(run=_run_default)
+    sub = parser.add_subparsers(title="commands")
+    sub.add_parser("console", help="the local console").set_defaults(run=_run_console)
+    sub.add_parser("web", help="HTTP mode on $PORT").set_defaults(run=_run_web)
+    sub.add_parser("socket", help="Socket Mode").set_defaults(run=_run_socket)
+    ask = sub.add_parser("ask", help="answer a question from the guide")
+    ask.add_argument("question", nargs="?", default="")
+    ask.add_argument("--jsonl", action="store_true", help="one question a line on stdin")
+    ask.set_defaults(run=_run_ask)
+    content = sub.add_parser("content", help="content tools")
+    content.add_argument("action", choices=["check"])
+    content.set_defaults(run=_run_content_check)
+    return parser
+
+
+def _run_default(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.slack_enabled:
+        return _run_console(args, settings)
+    if settings.slack_app_token is not None:
+        return _run_socket(args, settings)
+    return _run_web(args, settings)
+
+
+def _run_console(_: argparse.Namespace, settings: Settings) -> int:
+    from bot import services  # each command imports only what it needs
+    from bot.console import Console
+    from bot.progress import Person
+
+    built = services.build(settings)
+    console = Console(built.assistant, Person("console", "you"), sys.stdout)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the console quietly
+        asyncio.run(console.run(sys.stdin))
+    return 0
+
+
+def _run_web(_: argparse.Namespace, settings: Settings) -> int:
+    from bot.slack import web
+
+    web.serve(settings)
+    return 0
+
+
+def _run_socket(_: argparse.Namespace, settings: Settings) -> int:
+    from bot.slack import socket
+
+    asyncio.run(socket.serve(settings))
+    return 0
+
+
+def _run_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.assistant import answer
+    from bot.blocks import render
+    from bot.console import blocks_to_text
+    from bot.replies import Answer
+    from bot.services import build_index
+
+    _, index = build_index(settings)
+    if not args.jsonl:
+        print(blocks_to_text(render(answer(index, args.question))))
+        return 0
+    for line in sys.stdin:
+        question = line.rstrip("\n")
+        ranking = index.rank(question)
+        reply = answer(index, question)
+        topic = reply.card.topic if isinstance(reply, Answer) else None
+        record = {"question": question, "topic": topic, "score": ranking.score}
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _run_content_check(_: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import build_index
+
+    content, _index = build_index(settings)
+    steps = len(content.steps)
+    print(f"content ok: {len(content.cards)} cards, {steps} checklist steps")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

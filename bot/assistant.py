@@ -1,0 +1,230 @@
+"""The domain: what the bot does with a command or a question, whatever surface it came from.
+
+Slack listeners and the console both call ``Assistant.handle`` (or the narrower methods
+behind it) and differ only in how they render the reply. Nothing here imports Slack.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from rapidfuzz import fuzz, process
+
+from bot import commands
+from bot.content import Card, Content
+from bot.errors import BotError, StoreUnavailable, UnknownStep
+from bot.feedback import FeedbackStore
+from bot.progress import Person, ProgressStore
+from bot.replies import (
+    Answer,
+    Checklist,
+    ConfirmReset,
+    Help,
+    NoAnswer,
+    Notice,
+    Reply,
+    StepState,
+)
+from bot.search import Index, Ranking, words
+
+log = logging.getLogger(__name__)
+
+# A step name typed by hand ("api key") must be this close to a step's title or topic id.
+STEP_NAME_SIMILARITY = 70.0
+
+# Said instead of a question; answering them from the guide would be noise.
+GREETINGS = frozenset(
+    [
+        "hi",
+        "hello",
+        "hey",
+        "hiya",
+        "yo",
+        "ciao",
+        "salve",
+        "buongiorno",
+        "buonasera",
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "grazie",
+        "morning",
+        "evening",
+        "ok",
+        "okay",
+        "cool",
+        "great",
+    ]
+)
+
+
+class Assistant:
+    """Runs commands and answers questions for one person at a time."""
+
+    def __init__(
+        self,
+        content: Content,
+        index: Index,
+        progress: ProgressStore,
+        feedback: FeedbackStore,
+        *,
+        escalation: str = "",
+    ) -> None:
+        self.content = content
+        self.index = index
+        self.progress = progress
+        self.feedback = feedback
+        self.escalation = escalation
+
+    async def handle(self, person: Person, text: str) -> Reply:
+        """Run the text of ``/mistral-setup`` (or a console line) and return the reply."""
+        command = commands.parse(text)
+        try:
+            return await self._run(person, command)
+        except BotError as error:
+            return Notice(str(error), kind="warning")
+
+    async def _run(self, person: Person, command: commands.Command) -> Reply:
+        match command:
+            case commands.ShowChecklist():
+                return await self.checklist(person)
+            case commands.ShowHelp():
+                return Help()
+            case commands.ShowStep(ref):
+                return await self.checklist(person, focus=self.resolve_step(ref).topic)
+            case commands.MarkDone(ref):
+                return await self.mark_done(person, self.resolve_step(ref).topic)
+            case commands.Undo(ref):
+                return await self.undo(person, self.resolve_step(ref).topic)
+            case commands.NextStep():
+                return await self.checklist(person)
+            case commands.Reset(confirmed=confirmed):
+                if confirmed:
+                    return await self.reset(person)
+                return ConfirmReset(done_count=len(await self.progress.done(person)))
+            case commands.Ask(question):
+                return await self.ask(person, question)
+            case commands.CheckKey() | commands.ShowLimits():
+                return Notice(
+                    "Key checks run in a private dialog in Slack. "
+                    "They are not available in this console.",
+                )
+            case commands.Unknown(problem=problem, suggestion=suggestion):
+                return Help(problem=problem, suggestion=suggestion or "")
+
+    async def checklist(
+        self, person: Person, *, focus: str | None = None, notice: str = ""
+    ) -> Checklist:
+        """The person's checklist, opened at ``focus`` or at the next step to do."""
+        done = await self.progress.done(person)
+        steps = tuple(
+            StepState(number=i, card=card, done=card.topic in done)
+            for i, card in enumerate(self.content.steps, start=1)
+        )
+        focused = next((s for s in steps if s.card.topic == focus), None)
+        checklist = Checklist(steps=steps, focus=focused, notice=notice)
+        if focused is None:
+            checklist = Checklist(steps=steps, focus=checklist.next_step, notice=notice)
+        return checklist
+
+    async def mark_done(self, person: Person, topic: str) -> Checklist:
+        card = self.content.card(topic)
+        changed = await self.progress.mark_done(person, topic)
+        verb = "Marked" if changed else "Already done:"
+        return await self.checklist(person, notice=f"{verb} *{card.title}* :white_check_mark:")
+
+    async def undo(self, person: Person, topic: str) -> Checklist:
+        card = self.content.card(topic)
+        changed = await self.progress.undo(person, topic)
+        notice = (
+            f"*{card.title}* is not done any more."
+            if changed
+            else (f"*{card.title}* was not marked done.")
+        )
+        return await self.checklist(person, focus=topic, notice=notice)
+
+    async def reset(self, person: Person) -> Checklist:
+        await self.progress.reset(person)
+        return await self.checklist(
+            person, notice="Your progress is reset. Start again from step 1."
+        )
+
+    async def ask(self, person: Person, question: str) -> Reply:
+        """Answer from the guide, or say plainly it is not covered and log the question."""
+        reply = self.answer(question)
+        if isinstance(reply, Answer) and reply.step_number is not None:
+            try:
+                done = await self.progress.done(person)
+            except StoreUnavailable:
+                done = frozenset()  # answering matters more than the tick state
+            return dataclasses.replace(reply, step_done=reply.card.topic in done)
+        if isinstance(reply, NoAnswer):
+            try:
+                await self.feedback.unanswered(person, question)
+            except StoreUnavailable:
+                log.info("Unanswered question not logged: the store is unavailable")
+        return reply
+
+    def answer(self, question: str) -> Answer | NoAnswer | Help:
+        """The pure part of answering: rank the cards and decide."""
+        return answer(self.index, question, escalation=self.escalation)
+
+    def resolve_step(self, ref: str) -> Card:
+        """A step from its number, topic id or (fuzzy) title."""
+        steps = self.content.steps
+        ref = ref.strip().strip("#").strip()
+        if ref.isdigit():
+            number = int(ref)
+            if 1 <= number <= len(steps):
+                return steps[number - 1]
+            raise UnknownStep(ref, len(steps))
+        names = {step.topic: step for step in steps}
+        names.update({step.title.casefold(): step for step in steps})
+        found = process.extractOne(
+            ref.casefold(), list(names), scorer=fuzz.WRatio, score_cutoff=STEP_NAME_SIMILARITY
+        )
+        if found is None:
+            raise UnknownStep(ref, len(steps))
+        return names[str(found[0])]
+
+
+def answer(index: Index, question: str, *, escalation: str = "") -> Answer | NoAnswer | Help:
+    """Rank the cards for a question and decide: answer, say it is not covered, or greet."""
+    ranking = index.rank(question)
+    if ranking.best is None:
+        if not ranking.matches or is_greeting(question):
+            return Help(greeting=is_greeting(question))
+        return _no_answer(ranking, escalation)
+    card = ranking.best.card
+    content = index.content
+    return Answer(
+        question=question,
+        card=card,
+        score=ranking.best.score,
+        related=tuple(content.card(topic) for topic in card.related if content.has(topic)),
+        step_number=step_number(content, card),
+    )
+
+
+def _no_answer(ranking: Ranking, escalation: str) -> NoAnswer:
+    return NoAnswer(
+        question=ranking.question,
+        suggestions=tuple(m.card for m in ranking.runners_up),
+        escalation=escalation,
+    )
+
+
+def step_number(content: Content, card: Card) -> int | None:
+    """A card's position in the checklist, or None when it is not a step."""
+    for number, step in enumerate(content.steps, start=1):
+        if step.topic == card.topic:
+            return number
+    return None
+
+
+def is_greeting(text: str) -> bool:
+    """Small talk only: every word is a greeting or thanks."""
+    said = words(text)
+    return bool(said) and all(word in GREETINGS for word in said)

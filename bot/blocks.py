@@ -1,0 +1,80 @@
+"""Block Kit from jinja2 templates: one environment, strict, and JSON that cannot break.
+
+Every template in ``bot/templates`` renders JSON. Values go in through ``tojson`` so
+quotes and newlines stay valid, and any text a user typed goes through ``mrkdwn``
+first, which escapes ``&``, ``<`` and ``>`` as Slack asks: nobody can ping ``@channel``
+or forge a link through the bot. ``render`` parses the result, so a broken template
+fails here, not inside Slack.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from bot.replies import Reply
+
+# Slack truncates longer fallback texts; ours stay far below it anyway.
+FALLBACK_TEXT_LIMIT = 3000
+
+
+class ActionId(StrEnum):
+    """Every interactive element's id. Listeners match on these, templates emit them."""
+
+    # A button whose value is a command of the command language ("done create-api-key").
+    COMMAND = "command"
+    FEEDBACK_UP = "feedback-up"
+    FEEDBACK_DOWN = "feedback-down"
+    SHOW_TOPIC = "show-topic"
+    RESET_CONFIRM = "reset-confirm"
+    OPEN_KEY_DIALOG = "open-key-dialog"
+    OPEN_LIMITS_DIALOG = "open-limits-dialog"
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Escape Slack's three control characters, and only those (Slack's formatting rules)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The one template environment (built on first use, not at import)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("bot", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701  (these templates emit JSON, not HTML)
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        extensions=["jinja2.ext.do"],
+    )
+    env.filters["mrkdwn"] = escape_mrkdwn
+    env.filters["truncate_text"] = _truncate
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
+    env.globals["ACTION"] = ActionId
+    return env
+
+
+def render_template(name: str, **context: Any) -> Any:
+    """Render ``templates/<name>.json.j2`` and parse it."""
+    text = environment().get_template(f"{name}.json.j2").render(**context)
+    return json.loads(text)
+
+
+def render(reply: Reply, **context: Any) -> list[dict[str, Any]]:
+    """The Block Kit blocks of a reply."""
+    blocks: list[dict[str, Any]] = render_template(reply.template, reply=reply, **context)
+    return blocks
+
+
+def fallback_text(reply: Reply) -> str:
+    """The plain text Slack shows in notifications and screen readers."""
+    return _truncate(reply.summary, FALLBACK_TEXT_LIMIT)

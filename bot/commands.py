@@ -1,0 +1,178 @@
+"""The command language of ``/mistral-setup``: one parser for Slack and the console.
+
+    (empty) | steps         the checklist
+    help                    what the bot can do
+    step N|name             one step's instructions
+    done N|name             mark a step done
+    undo N|name             mark a step not done
+    next                    the next step to do
+    reset                   forget my progress (asks to confirm)
+    key [KEY]               check a Mistral API key privately
+    limits                  summarize a key's rate limits per model
+    ask QUESTION            a question (so is any other text)
+
+Parsing is pure: it never looks at the content or the store. Step references stay
+text here and are resolved against the checklist by the domain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+# A lone word this close to a subcommand is a typo, not a question.
+TYPO_SIMILARITY = 75.0
+
+STEP_VERBS = ("step", "done", "undo")
+BARE_VERBS = ("steps", "help", "next", "reset")
+KEY_VERBS = ("key", "limits")
+SUBCOMMANDS = (*BARE_VERBS, *STEP_VERBS, *KEY_VERBS, "ask")
+
+# Words people type for the same thing; they are not advertised in help.
+ALIASES = {
+    "checklist": "steps",
+    "list": "steps",
+    "status": "steps",
+    "progress": "steps",
+    "?": "help",
+    "aiuto": "help",
+    "show": "step",
+    "check": "done",
+    "tick": "done",
+    "fatto": "done",
+    "untick": "undo",
+    "limit": "limits",
+    "apikey": "key",
+    "validate": "key",
+}
+
+RESET_CONFIRMATIONS = ("yes", "confirm", "si", "sì")
+
+
+@dataclass(frozen=True)
+class ShowChecklist:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowHelp:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowStep:
+    ref: str
+
+
+@dataclass(frozen=True)
+class MarkDone:
+    ref: str
+
+
+@dataclass(frozen=True)
+class Undo:
+    ref: str
+
+
+@dataclass(frozen=True)
+class NextStep:
+    pass
+
+
+@dataclass(frozen=True)
+class Reset:
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class CheckKey:
+    """``key`` alone opens a private dialog; ``key KEY`` checks the key at once."""
+
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowLimits:
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Ask:
+    question: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Input that looks like a command but is not one; ``suggestion`` is a "did you mean"."""
+
+    text: str
+    problem: str
+    suggestion: str | None = None
+
+
+Command = (
+    ShowChecklist
+    | ShowHelp
+    | ShowStep
+    | MarkDone
+    | Undo
+    | NextStep
+    | Reset
+    | CheckKey
+    | ShowLimits
+    | Ask
+    | Unknown
+)
+
+
+def parse(text: str) -> Command:
+    """Turn the text after ``/mistral-setup`` into a command."""
+    text = " ".join(text.split())
+    if not text:
+        return ShowChecklist()
+    head, _, rest = text.partition(" ")
+    verb = ALIASES.get(head.casefold(), head.casefold())
+    if verb == "steps" and not rest:
+        return ShowChecklist()
+    if verb == "help" and not rest:
+        return ShowHelp()
+    if verb == "next" and not rest:
+        return NextStep()
+    if verb == "reset":
+        if not rest:
+            return Reset()
+        if rest.casefold() in RESET_CONFIRMATIONS:
+            return Reset(confirmed=True)
+    if verb in STEP_VERBS:
+        return _step_command(verb, rest, text)
+    if verb == "key":
+        return CheckKey(rest or None)
+    if verb == "limits":
+        return ShowLimits(rest or None)
+    if verb == "ask":
+        return Ask(rest) if rest else Unknown(text, "`ask` needs a question after it")
+    return _typo_or_question(text, head, rest)
+
+
+def _step_command(verb: str, ref: str, text: str) -> Command:
+    if not ref:
+        return Unknown(text, f"`{verb}` needs a step number or name, for example `{verb} 2`")
+    if verb == "step":
+        return ShowStep(ref)
+    if verb == "done":
+        return MarkDone(ref)
+    return Undo(ref)
+
+
+def _typo_or_question(text: str, head: str, rest: str) -> Command:
+    """A mistyped subcommand gets a "did you mean"; anything else is a question."""
+    looks_like_command = not rest or (len(rest.split()) == 1 and rest.isdigit())
+    if looks_like_command and len(head) >= 3:
+        found = process.extractOne(
+            head.casefold(), SUBCOMMANDS, scorer=fuzz.ratio, score_cutoff=TYPO_SIMILARITY
+        )
+        if found:
+            suggestion = f"{found[0]} {rest}".strip()
+            return Unknown(text, f"`{head}` is not a command I know", suggestion)
+    return Ask(text)

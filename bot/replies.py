@@ -1,0 +1,134 @@
+"""What the domain answers: typed replies that the surfaces render with templates.
+
+Each reply names its template; Slack renders it to Block Kit, the console renders the
+same blocks as text. ``summary`` is the plain-text fallback Slack shows in notifications.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from bot.content import Card
+
+
+@dataclass(frozen=True)
+class StepState:
+    """One checklist step as one person sees it."""
+
+    number: int
+    card: Card
+    done: bool
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """The setup checklist for one person, with one step opened (the next one by default)."""
+
+    template: ClassVar[str] = "checklist"
+
+    steps: tuple[StepState, ...]
+    focus: StepState | None
+    notice: str = ""
+
+    @property
+    def done_count(self) -> int:
+        return sum(step.done for step in self.steps)
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def required_left(self) -> int:
+        return sum(not s.done and not s.card.optional for s in self.steps)
+
+    @property
+    def next_step(self) -> StepState | None:
+        """The first required step not done, else the first optional one."""
+        pending = [s for s in self.steps if not s.done]
+        required = [s for s in pending if not s.card.optional]
+        return next(iter(required or pending), None)
+
+    @property
+    def summary(self) -> str:
+        return f"Mistral setup: {self.done_count} of {self.total} steps done"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A question the guide covers, with the card that answers it."""
+
+    template: ClassVar[str] = "answer"
+
+    question: str
+    card: Card
+    score: float
+    related: tuple[Card, ...] = ()
+    step_number: int | None = None
+    step_done: bool = False
+
+    @property
+    def summary(self) -> str:
+        return self.card.title
+
+
+@dataclass(frozen=True)
+class NoAnswer:
+    """A question the guide does not cover: say so, offer the closest topics and a human."""
+
+    template: ClassVar[str] = "no_answer"
+
+    question: str
+    suggestions: tuple[Card, ...]
+    escalation: str = ""
+
+    @property
+    def summary(self) -> str:
+        return "The setup guide doesn't cover that question."
+
+
+@dataclass(frozen=True)
+class Help:
+    """What the bot can do; ``problem`` and ``suggestion`` explain a command it did not get."""
+
+    template: ClassVar[str] = "help"
+
+    problem: str = ""
+    suggestion: str = ""
+    greeting: bool = False
+
+    @property
+    def summary(self) -> str:
+        return self.problem or "How to use /mistral-setup"
+
+
+@dataclass(frozen=True)
+class ConfirmReset:
+    """Reset asks first: it forgets every tick."""
+
+    template: ClassVar[str] = "confirm_reset"
+
+    done_count: int
+
+    @property
+    def summary(self) -> str:
+        return "Reset your Mistral setup progress?"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A short message: something is unavailable, or a command did not apply."""
+
+    template: ClassVar[str] = "notice"
+
+    text: str
+    kind: str = "info"  # "info" or "warning"
+    hints: tuple[str, ...] = field(default=())
+
+    @property
+    def summary(self) -> str:
+        return self.text
+
+
+Reply = Checklist | Answer | NoAnswer | Help | ConfirmReset | Notice

@@ -1,0 +1,61 @@
+"""The composition root: builds every collaborator from settings, once, at startup.
+
+Nothing in the package creates a client, a connection or settings at import time; the
+entry points in ``bot.__main__`` call ``build`` and hand the result to a surface.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import redis.asyncio as redis
+
+from bot.assistant import Assistant
+from bot.content import Content, load_content
+from bot.feedback import FeedbackStore
+from bot.progress import ProgressStore
+from bot.search import Index
+from bot.settings import Settings
+from bot.store import connect
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a surface needs, built from settings."""
+
+    settings: Settings
+    content: Content
+    index: Index
+    redis: redis.Redis
+    embedded_store: bool
+    assistant: Assistant
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+def build_index(settings: Settings) -> tuple[Content, Index]:
+    """Load and check the content, then index it. A broken card stops startup here."""
+    content = load_content(settings.content_dir)
+    return content, Index(content)
+
+
+def build(settings: Settings) -> Services:
+    content, index = build_index(settings)
+    client, embedded = connect(settings.redis_url)
+    if embedded:
+        log.warning(
+            "REDIS_URL is not set: progress is kept in an embedded in-process store "
+            "and is lost when the bot stops."
+        )
+    assistant = Assistant(
+        content,
+        index,
+        ProgressStore(client),
+        FeedbackStore(client),
+        escalation=settings.escalation_mention,
+    )
+    return Services(settings, content, index, client, embedded, assistant)
