@@ -1,0 +1,151 @@
+"""The domain: commands and questions from any surface, with progress in a real Redis."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.content import Content
+from bot.feedback import FeedbackStore
+from bot.progress import Person, ProgressStore
+from bot.replies import Answer, Checklist, ConfirmReset, Help, NoAnswer, Notice
+from bot.search import Index
+from bot.store import connect
+
+
+async def test_empty_text_shows_the_checklist_opened_at_the_first_step(
+    assistant: Assistant, person: Person
+) -> None:
+    reply = await assistant.handle(person, "")
+
+    assert isinstance(reply, Checklist)
+    assert (reply.done_count, reply.total) == (0, 12)
+    assert reply.focus is not None
+    assert reply.focus.card.topic == "register"
+
+
+async def test_done_by_number_or_by_name_ticks_the_step_and_opens_the_next(
+    assistant: Assistant, person: Person
+) -> None:
+    await assistant.handle(person, "done 1")
+    reply = await assistant.handle(person, "done billing details")
+
+    assert isinstance(reply, Checklist)
+    assert reply.done_count == 2
+    assert "Enter company billing details" in reply.notice
+    assert reply.focus is not None
+    assert reply.focus.card.topic == "payment-method"
+
+
+async def test_next_skips_optional_steps_while_required_ones_remain(
+    assistant: Assistant, person: Person
+) -> None:
+    for step in ("1", "2", "3"):
+        await assistant.handle(person, f"done {step}")
+
+    reply = await assistant.handle(person, "next")
+
+    assert isinstance(reply, Checklist)
+    assert reply.focus is not None
+    assert reply.focus.card.topic == "choose-plan"  # step 4, auto-recharge, is optional
+
+
+async def test_undo_reopens_a_step(assistant: Assistant, person: Person) -> None:
+    await assistant.handle(person, "done 7")
+
+    reply = await assistant.handle(person, "undo create-api-key")
+
+    assert isinstance(reply, Checklist)
+    assert reply.done_count == 0
+    assert reply.focus is not None
+    assert reply.focus.card.topic == "create-api-key"
+
+
+@pytest.mark.parametrize("ref", ["0", "13", "99", "pizza"])
+async def test_an_unknown_step_gets_a_kind_message_and_changes_nothing(
+    assistant: Assistant, person: Person, ref: str
+) -> None:
+    reply = await assistant.handle(person, f"done {ref}")
+
+    assert isinstance(reply, Notice)
+    assert "from 1 to 12" in reply.text
+    checklist = await assistant.checklist(person)
+    assert checklist.done_count == 0
+
+
+async def test_reset_asks_first_and_forgets_only_when_confirmed(
+    assistant: Assistant, person: Person
+) -> None:
+    await assistant.handle(person, "done 1")
+
+    ask = await assistant.handle(person, "reset")
+    assert isinstance(ask, ConfirmReset)
+    assert ask.done_count == 1
+    assert (await assistant.checklist(person)).done_count == 1
+
+    reply = await assistant.handle(person, "reset yes")
+    assert isinstance(reply, Checklist)
+    assert reply.done_count == 0
+
+
+async def test_a_covered_question_gets_its_card_and_step(
+    assistant: Assistant, person: Person
+) -> None:
+    reply = await assistant.handle(person, "how do I set up auto recharge?")
+
+    assert isinstance(reply, Answer)
+    assert reply.card.topic == "auto-recharge"
+    assert reply.step_number == 4
+    assert not reply.step_done
+
+
+async def test_an_uncovered_question_is_logged_for_the_content_authors(
+    assistant: Assistant, person: Person
+) -> None:
+    reply = await assistant.handle(person, "how do I make pasta carbonara")
+
+    assert isinstance(reply, NoAnswer)
+    logged = await assistant.feedback.recent_unanswered(person.team)
+    assert [entry["question"] for entry in logged] == ["how do I make pasta carbonara"]
+
+
+@pytest.mark.parametrize("text", ["hi", "thanks!", "ciao", ":wave:", "<@U123>"])
+async def test_greetings_and_bare_mentions_get_help_not_an_answer(
+    assistant: Assistant, person: Person, text: str
+) -> None:
+    reply = await assistant.handle(person, text)
+
+    assert isinstance(reply, Help)
+
+
+async def test_a_mistyped_command_gets_help_with_a_did_you_mean(
+    assistant: Assistant, person: Person
+) -> None:
+    reply = await assistant.handle(person, "dne 2")
+
+    assert isinstance(reply, Help)
+    assert reply.suggestion == "done 2"
+
+
+@pytest.fixture
+def assistant_without_redis(content: Content, index: Index) -> Assistant:
+    client, _ = connect("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    return Assistant(content, index, ProgressStore(client), FeedbackStore(client))
+
+
+async def test_with_redis_down_questions_are_still_answered(
+    assistant_without_redis: Assistant, person: Person
+) -> None:
+    reply = await assistant_without_redis.handle(person, "how do I create an api key")
+
+    assert isinstance(reply, Answer)
+    assert reply.card.topic == "create-api-key"
+
+
+async def test_with_redis_down_progress_says_it_is_unavailable(
+    assistant_without_redis: Assistant, person: Person
+) -> None:
+    reply = await assistant_without_redis.handle(person, "done 1")
+
+    assert isinstance(reply, Notice)
+    assert "can't reach my memory" in reply.text

@@ -1,0 +1,115 @@
+"""The shell contract: `python -m bot ask` and the console, run as a person would run them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BOT = [sys.executable, "-m", "bot"]
+
+
+def _run(
+    args: list[str], env: dict[str, str], cwd: Path, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        BOT + args,
+        input=stdin,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_ask_prints_the_answer_as_text(env_without_slack: dict[str, str], tmp_path: Path) -> None:
+    result = _run(["ask", "how do I add our VAT number?"], env_without_slack, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "IT12345678901" in result.stdout
+    assert "https://admin.mistral.ai" in result.stdout
+    assert "{" not in result.stdout  # text, not Block Kit JSON
+
+
+def test_ask_says_plainly_when_the_guide_does_not_cover_it(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    result = _run(["ask", "what's the capital of France"], env_without_slack, tmp_path)
+
+    assert "doesn't cover this" in result.stdout
+
+
+def test_ask_jsonl_answers_one_json_object_per_question_line(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    questions = ["How do I add a payment method?", "how do I make pasta carbonara", "", "ciao"]
+
+    result = _run(["ask", "--jsonl"], env_without_slack, tmp_path, "\n".join(questions) + "\n")
+
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["question"] for r in records] == questions
+    assert [r["topic"] for r in records] == ["payment-method", None, None, None]
+    assert all(isinstance(r["score"], float) for r in records)
+    assert set(records[0]) == {"question", "topic", "score"}
+
+
+def test_ask_does_not_import_slack(env_without_slack: dict[str, str], tmp_path: Path) -> None:
+    probe = (
+        "import sys, runpy; sys.argv = ['bot', 'ask', 'how do I add a card'];\n"
+        "try:\n    runpy.run_module('bot', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "slack = any(m.startswith(('slack_bolt', 'slack_sdk')) for m in sys.modules)\n"
+        "print('SLACK' if slack else 'CLEAN')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env_without_slack,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert result.stdout.strip().endswith("CLEAN"), result.stdout + result.stderr
+
+
+def test_console_walks_the_checklist_and_answers_from_piped_stdin(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    script = "\n".join(
+        [
+            "/mistral-setup",
+            "/mistral-setup done 1",
+            "/mistral-setup done billing",
+            "how do I add a credit card",
+            "/mistral-setup dne 3",
+            "/mistral-setup step 99",
+            "<!channel> " + "x" * 4000,
+            "/quit",
+        ]
+    )
+
+    result = _run([], env_without_slack, tmp_path, script)
+
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "0 of 12 done" in out
+    assert "2 of 12 done" in out
+    assert "Add a payment method" in out
+    assert "Did you mean `/mistral-setup done 3`?" in out
+    assert "from 1 to 12" in out
+    assert "&lt;!channel&gt;" not in out  # the console shows text as a person would read it
+    assert "Traceback" not in out + result.stderr
+    assert "embedded in-process store" in result.stderr
+
+
+def test_console_subcommand_is_the_same_console(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    result = _run(["console"], env_without_slack, tmp_path, "/mistral-setup help\n")
+
+    assert "What I can do" in result.stdout

@@ -1,0 +1,145 @@
+"""The content check: every topic has a card, and a broken card names its file and field."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.content import SECTION_TEXT_LIMIT, Content, load_content, read_topic_ids
+from bot.errors import ContentError
+from bot.settings import CONTENT_DIR
+
+SHARED_TOPICS = Path(__file__).resolve().parents[2] / "shared" / "qa" / "topics.tsv"
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A writable copy of the content, to break on purpose."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_every_topic_id_has_exactly_one_card(content: Content) -> None:
+    topics = read_topic_ids(CONTENT_DIR / "topics.tsv")
+
+    assert len(topics) == 19
+    assert sorted(topics) == sorted(card.topic for card in content.cards)
+
+
+@pytest.mark.skipif(not SHARED_TOPICS.exists(), reason="shared/ is not beside this checkout")
+def test_topic_ids_match_the_shared_contract() -> None:
+    assert read_topic_ids(SHARED_TOPICS) == read_topic_ids(CONTENT_DIR / "topics.tsv")
+
+
+def test_checklist_steps_are_numbered_in_order_with_optional_ones_marked(content: Content) -> None:
+    steps = content.steps
+
+    assert [s.step for s in steps] == list(range(1, len(steps) + 1))
+    assert steps[0].topic == "register"
+    assert steps[-1].topic == "connect-aisuru"
+    assert any(s.optional for s in steps)
+    assert not content.card("create-api-key").optional
+
+
+def test_every_card_fits_one_slack_section_and_has_italian_alternates(content: Content) -> None:
+    for card in content.cards:
+        assert len(card.answer) <= SECTION_TEXT_LIMIT
+        assert len(card.questions) >= 12, card.topic
+
+
+@pytest.mark.parametrize(
+    ("card", "old", "new", "field"),
+    [
+        ("register.toml", 'topic = "register"', 'topic = "sign-up"', "topic"),
+        ("register.toml", "https://console.mistral.ai/", "htps//console", "answer"),
+        ("register.toml", 'title = "', 'titel = "', "title"),
+        (
+            "delete-api-key.toml",
+            "questions = [",
+            'questions = [\n    "How do I create an API key?",',
+            "questions",
+        ),
+        ("workspaces.toml", "related = [", 'related = ["no-such-topic", ', "related"),
+        ("choose-plan.toml", "step = 5", "step = 7", "step"),
+    ],
+)
+def test_a_broken_card_fails_naming_the_file_and_the_field(
+    content_copy: Path, card: str, old: str, new: str, field: str
+) -> None:
+    _edit(content_copy / "cards" / card, old, new)
+
+    with pytest.raises(ContentError) as caught:
+        load_content(content_copy)
+
+    assert caught.value.field == field
+    assert Path(caught.value.path).name in (card, "cards", "create-api-key.toml")
+
+
+def test_an_answer_too_long_for_a_slack_section_is_refused(content_copy: Path) -> None:
+    _edit(content_copy / "cards" / "register.toml", 'answer = """', 'answer = """' + "x" * 3001)
+
+    with pytest.raises(ContentError, match=r"register\.toml: answer: .*3000"):
+        load_content(content_copy)
+
+
+def test_a_missing_card_is_named(content_copy: Path) -> None:
+    (content_copy / "cards" / "auto-recharge.toml").unlink()
+
+    with pytest.raises(ContentError, match="no card for auto-recharge"):
+        load_content(content_copy)
+
+
+def test_invalid_toml_is_reported_with_its_file(content_copy: Path) -> None:
+    (content_copy / "cards" / "register.toml").write_text("topic = ", encoding="utf-8")
+
+    with pytest.raises(ContentError, match=r"register\.toml: \(file\): not valid TOML"):
+        load_content(content_copy)
+
+
+def test_content_check_command_fails_startup_with_a_readable_message(
+    content_copy: Path, env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    _edit(content_copy / "cards" / "billing-details.toml", "https://admin.mistral.ai/", "ftp://x")
+    env = {**env_without_slack, "CONTENT_DIR": str(content_copy)}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "content", "check"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert "billing-details.toml: answer: " in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_content_check_command_passes_on_the_shipped_content(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "content", "check"],
+        env=env_without_slack,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "19 cards, 12 checklist steps" in result.stdout

@@ -1,0 +1,101 @@
+"""Every Block Kit template renders valid blocks within Slack's limits, whatever the user typed."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.blocks import fallback_text, render
+from bot.console import blocks_to_text
+from bot.content import Content
+from bot.errors import UnknownStep
+from bot.replies import Answer, Checklist, ConfirmReset, Help, NoAnswer, Notice, Reply, StepState
+from tests.blockkit import assert_no_broadcast, assert_valid_blocks
+
+HOSTILE = st.one_of(
+    st.text(max_size=4000),
+    st.sampled_from(
+        [
+            "<!channel>",
+            "<!here>",
+            "<!everyone>",
+            "<@U0123>",
+            "<#C0123|general>",
+            "<!subteam^S0123>",
+            "<https://evil.example|click>",
+            "&lt;!channel&gt;",
+        ]
+    ),
+)
+
+
+def _checklist(content: Content, done: int, focus: int | None) -> Checklist:
+    steps = tuple(
+        StepState(number=i, card=card, done=i <= done) for i, card in enumerate(content.steps, 1)
+    )
+    return Checklist(steps=steps, focus=steps[focus - 1] if focus else None, notice="Marked *x*")
+
+
+def _samples(content: Content) -> list[Reply]:
+    card = content.card("create-api-key")
+    return [
+        _checklist(content, 0, 1),
+        _checklist(content, 7, 7),
+        _checklist(content, 12, None),
+        _checklist(content, 3, 11),
+        Answer("how?", card, 0.9, related=(content.card("manage-api-keys"),), step_number=7),
+        Answer("how?", content.card("workspaces"), 0.9),
+        NoAnswer("pasta?", tuple(content.cards[:3]), escalation="<!subteam^S0HELP>"),
+        NoAnswer("pasta?", ()),
+        Help(),
+        Help(problem="`dne` is not a command I know", suggestion="done 3"),
+        Help(greeting=True),
+        ConfirmReset(done_count=1),
+        Notice("Redis is down", kind="warning", hints=("try later",)),
+    ]
+
+
+def test_every_reply_renders_valid_blocks_with_a_fallback_text(content: Content) -> None:
+    for reply in _samples(content):
+        blocks = render(reply)
+
+        assert_valid_blocks(blocks)
+        assert fallback_text(reply)
+        assert blocks_to_text(blocks)
+
+
+def test_every_card_answer_renders_as_a_valid_answer_and_checklist_focus(content: Content) -> None:
+    for card in content.cards:
+        assert_valid_blocks(render(Answer("q", card, 1.0, step_number=card.step)))
+    for step in range(1, len(content.steps) + 1):
+        assert_valid_blocks(render(_checklist(content, step - 1, step)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(question=HOSTILE)
+def test_user_text_never_breaks_a_reply_or_pings_anyone(content: Content, question: str) -> None:
+    replies: list[Reply] = [
+        Answer(question, content.card("register"), 0.5),
+        NoAnswer(question, tuple(content.cards[:3])),
+        Help(problem=f"`{question}` is not a command I know", suggestion=question),
+    ]
+    for reply in replies:
+        blocks = render(reply, show_question=True)
+
+        assert_valid_blocks(blocks)
+        assert_no_broadcast(blocks)
+
+
+def test_the_escalation_mention_is_the_only_ping_in_a_no_answer(content: Content) -> None:
+    blocks = render(NoAnswer("<!channel> help", (), escalation="<!subteam^S0HELP>"))
+
+    assert_no_broadcast(blocks, allow=("<!subteam^S0HELP>",))
+
+
+@settings(max_examples=100, deadline=None)
+@given(ref=HOSTILE)
+def test_a_notice_quoting_user_text_cannot_ping(ref: str) -> None:
+    blocks = render(Notice(str(UnknownStep(ref, 12)), kind="warning"))
+
+    assert_valid_blocks(blocks)
+    assert_no_broadcast(blocks)
