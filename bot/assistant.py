@@ -34,30 +34,11 @@ log = logging.getLogger(__name__)
 STEP_NAME_SIMILARITY = 70.0
 
 # Said instead of a question; answering them from the guide would be noise.
-GREETINGS = frozenset(
-    [
-        "hi",
-        "hello",
-        "hey",
-        "hiya",
-        "yo",
-        "ciao",
-        "salve",
-        "buongiorno",
-        "buonasera",
-        "thanks",
-        "thank",
-        "thx",
-        "ty",
-        "grazie",
-        "morning",
-        "evening",
-        "ok",
-        "okay",
-        "cool",
-        "great",
-    ]
-)
+_GREETING_TEXT = """
+    hi hello hey hiya yo ciao salve buongiorno buonasera thanks thank thx ty grazie
+    morning evening ok okay cool great
+"""
+GREETINGS = frozenset(_GREETING_TEXT.split())
 
 
 class Assistant:
@@ -80,7 +61,10 @@ class Assistant:
 
     async def handle(self, person: Person, text: str) -> Reply:
         """Run the text of ``/mistral-setup`` (or a console line) and return the reply."""
-        command = commands.parse(text)
+        return await self.run(person, commands.parse(text))
+
+    async def run(self, person: Person, command: commands.Command) -> Reply:
+        """Run a parsed command; an expected failure becomes a notice the person can read."""
         try:
             return await self._run(person, command)
         except BotError as error:

@@ -38,7 +38,7 @@ from bot.content import Card, Content
 # question. Calibrated with `bench/qa.py --sweep` on the development set plus our own
 # in-scope paraphrases and out-of-scope questions (tests/data); re-run it whenever the
 # content changes.
-ANSWER_THRESHOLD = 0.24
+ANSWER_THRESHOLD = 0.26
 MIN_COVERAGE = 0.30
 
 # How the signals are blended.
@@ -59,6 +59,7 @@ BM25_B = 0.75
 # "thanks" into "than", and then other products' questions look like ours.
 TYPO_MIN_LENGTH = 4
 TYPO_LONG_WORD = 8
+TYPO_SHORT_WORD = 5
 
 # A word no card uses weighs this much more than the rarest word the cards do use: it
 # is the clearest sign of a question about something else ("OpenAI", "Notion", "pasta").
@@ -81,7 +82,7 @@ _STOPWORD_TEXT = """
     vi ne nel nella nei sul sulla al alla ai agli alle io tu lui lei noi voi loro mio mia
     nostro nostra suo sua sono sei ho hai ha abbiamo avete hanno posso puoi devo deve essere
     fare faccio fa qual quanto quanti quante ma anche piu gia questo questa quello quella
-    dell dall nell sull all coll l c po ora
+    dell dall nell sull all coll l c po ora serve servono servirebbe bisogno
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
@@ -225,7 +226,14 @@ class Index:
             return word
         edits = 2 if len(word) >= TYPO_LONG_WORD else 1
         found = process.extractOne(word, self._vocabulary, scorer=OSA.distance, score_cutoff=edits)
-        return str(found[0]) if found else word
+        if found is None:
+            return word
+        fixed = str(found[0])
+        # Four letters leave too little to tell a typo from another word ("life" is one
+        # letter from "like"): only swapped letters count there ("crad" -> "card").
+        if len(word) < TYPO_SHORT_WORD and sorted(fixed) != sorted(word):
+            return word
+        return fixed
 
     def _weight(self, term: str) -> float:
         return self._idf.get(term, self._unknown_idf)
@@ -236,11 +244,13 @@ class Index:
 
 
 def _question_field(card: Card) -> str:
-    return " ".join((card.title, card.title, *card.questions, *card.keywords, *card.keywords))
+    # The guide's own heading names the topic the way the guide's readers learned it.
+    headings = (card.title, card.title, card.section)
+    return " ".join((*headings, *card.questions, *card.keywords, *card.keywords))
 
 
 def _card_text(card: Card) -> str:
-    return " ".join((card.title, *card.questions, *card.keywords, card.answer))
+    return " ".join((card.title, card.section, *card.questions, *card.keywords, card.answer))
 
 
 def _idf(n: int, df: int) -> float:
