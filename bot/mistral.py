@@ -1,0 +1,238 @@
+"""Mistral's API at the edge: one shared httpx client, a user's key per call, errors mapped once.
+
+The bot has no Mistral key of its own: it checks keys people give it. So every method
+takes the key, sends it only in headers, and logs it only as ``key_hint(key)``. Callers
+never see an httpx exception, only the ``MistralError`` tree from ``bot.errors``, whose
+messages never contain the key.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.apikey import key_hint
+from bot.errors import (
+    MistralBroken,
+    MistralForbidden,
+    MistralRateLimited,
+    MistralRejectedKey,
+    MistralUnreachable,
+)
+from bot.models_catalog import ModelCard
+from bot.ratelimits import (
+    LimitStatus,
+    ModelLimits,
+    Quota,
+    RateLimitReading,
+    RequestWindow,
+    parse_rate_limit_headers,
+)
+
+logger = logging.getLogger(__name__)
+
+# Connect fails fast: a healthy API accepts a connection in well under a second, and a
+# person waiting in Slack should hear "Mistral is unreachable" rather than watch a spinner.
+# Reads get longer: /v1/models answers in about 50 ms, but a loaded API can take seconds to
+# start a one-token chat answer, and giving up too early would report a working key as down.
+MISTRAL_TIMEOUT = httpx.Timeout(8.0, connect=3.0)
+
+# A key must be a visible-ASCII token to go into a header. Anything else (a line break,
+# "é") would make httpx or h11 raise an error whose message quotes the header, key and all.
+_SENDABLE_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+_DELAY_SECONDS = re.compile(r"\d+(?:\.\d+)?")
+
+# What people read. Kept together so the wording is reviewed in one place.
+NOT_A_KEY = "That is not a Mistral API key: a key is one word of letters and digits."
+REJECTED = (
+    "Mistral rejected this key: it is invalid, revoked or expired. A brand-new key can take "
+    "a few minutes to start working, keys from codestral.mistral.ai do not work on "
+    "api.mistral.ai, and a key only works in the workspace it was created in."
+)
+ADMIN_ONLY = (
+    "Mistral did not accept this key for its Admin API. Reading rate limits needs an "
+    "Admin API key (Enterprise plans), created in Mistral's Backoffice; an ordinary key "
+    "cannot read them. You can see them at https://admin.mistral.ai/plateforme/limits"
+)
+FORBIDDEN = "Mistral accepted the key but refused this request: the key may not use it."
+FORBIDDEN_MODEL = (
+    "Mistral accepted the key but refused to use {model} with it. "
+    "Your plan may not include this model, or the workspace may not allow it."
+)
+RATE_LIMITED = (
+    "Mistral says this key has sent too many requests or reached a usage limit. "
+    "Try again in {wait}."
+)
+TIMED_OUT = "Mistral's API did not answer in time. It may be slow or down; try again in a minute."
+UNREACHABLE = "I couldn't reach Mistral's API. It may be down; try again in a minute."
+SERVER_ERROR = (
+    "Mistral's API had a problem on its side (HTTP {status}). Try again in a few minutes."
+)
+UNEXPECTED = "Mistral's API gave an answer I didn't expect (HTTP {status})."
+UNREADABLE = "Mistral's API sent an answer I couldn't read. Try again in a few minutes."
+
+_Body = TypeVar("_Body", bound=BaseModel)
+
+
+class ModelList(BaseModel):
+    """``GET /v1/models``: ``{"object": "list", "data": [...]}``."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    data: list[ModelCard]
+
+
+class TokenLimits(BaseModel):
+    """One model's token caps as the Admin API lists them."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    tokens_per_minute: int | None = None
+    tokens_per_month: int | None = None
+
+
+class AdminRateLimits(BaseModel):
+    """``GET /v1/admin/rate-limit``: one request rate for the organisation, tokens per model."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    requests_per_second: int
+    # The spec has an object keyed by model; the docs' example (an array) is wrong.
+    tokens_limits_by_model: dict[str, TokenLimits]
+
+    def model_limits(self) -> list[ModelLimits]:
+        """One ``ModelLimits`` per model, sorted by id, in the same shape probes produce."""
+        requests = (RequestWindow(self.requests_per_second, None, window_seconds=1),)
+        return [
+            ModelLimits(
+                model,
+                LimitStatus.OK,
+                RateLimitReading(
+                    tokens_per_minute=Quota(limit=tokens.tokens_per_minute),
+                    tokens_per_month=Quota(limit=tokens.tokens_per_month),
+                    request_windows=requests,
+                ),
+            )
+            for model, tokens in sorted(self.tokens_limits_by_model.items())
+        ]
+
+
+def build_http_client(
+    base_url: str, *, timeout: httpx.Timeout = MISTRAL_TIMEOUT
+) -> httpx.AsyncClient:
+    """The one client the composition root shares; ``base_url`` is ``MISTRAL_API_URL``."""
+    return httpx.AsyncClient(
+        base_url=base_url, timeout=timeout, headers={"Accept": "application/json"}
+    )
+
+
+class MistralClient:
+    """Calls Mistral on behalf of whoever owns the key passed to each method."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+
+    async def list_models(self, key: str) -> list[ModelCard]:
+        """Check a key the cheap way: list its models (no tokens spent, no side effects)."""
+        response = await self._send("GET", "/v1/models", key)
+        return _parse(ModelList, response).data
+
+    async def probe_chat(self, key: str, model: str) -> RateLimitReading:
+        """Spend one token on ``model`` to read the rate-limit headers only inference sends."""
+        payload = {"model": model, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}
+        response = await self._send(
+            "POST",
+            "/v1/chat/completions",
+            key,
+            json=payload,
+            forbidden=FORBIDDEN_MODEL.format(model=model),
+        )
+        # The body (one token of answer) says nothing we need; the headers are the reading.
+        return parse_rate_limit_headers(response.headers)
+
+    async def admin_rate_limits(self, key: str) -> AdminRateLimits:
+        """Read every model's limits with an Admin API key (Enterprise only)."""
+        response = await self._send("GET", "/v1/admin/rate-limit", key, admin=True)
+        return _parse(AdminRateLimits, response)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        key: str,
+        *,
+        json: Any = None,
+        admin: bool = False,
+        forbidden: str = FORBIDDEN,
+    ) -> httpx.Response:
+        token = key.strip()
+        if not _SENDABLE_KEY.fullmatch(token):
+            raise MistralRejectedKey(NOT_A_KEY)
+        headers = {"Authorization": f"Bearer {token}"}
+        if admin:
+            # The Admin API spec says bearer token, its docs say x-api-key; send both so
+            # the check works whichever Mistral enforces.
+            headers["x-api-key"] = token
+        hint = key_hint(token)
+        try:
+            response = await self._http.request(method, path, headers=headers, json=json)
+        except httpx.TimeoutException as exc:
+            logger.warning("Mistral %s %s timed out (key %s)", method, path, hint)
+            raise MistralUnreachable(TIMED_OUT) from exc
+        except httpx.TransportError as exc:
+            logger.warning(
+                "Mistral %s %s unreachable: %s (key %s)", method, path, type(exc).__name__, hint
+            )
+            raise MistralUnreachable(UNREACHABLE) from exc
+        except httpx.DecodingError as exc:
+            raise MistralBroken(UNREADABLE) from exc
+        logger.info("Mistral %s %s answered %s (key %s)", method, path, response.status_code, hint)
+        rejected, forbidden = (ADMIN_ONLY, ADMIN_ONLY) if admin else (REJECTED, forbidden)
+        _raise_for_status(response, rejected=rejected, forbidden=forbidden)
+        return response
+
+
+def _raise_for_status(response: httpx.Response, *, rejected: str, forbidden: str) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    # Bodies are ignored on purpose: 401 and 429 each come in two shapes, 403 often has none.
+    if status == 401:
+        raise MistralRejectedKey(rejected)
+    if status == 403:
+        raise MistralForbidden(forbidden)
+    if status == 429:
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        seconds = None if retry_after is None else max(1, round(retry_after))
+        wait = {None: "a minute", 1: "1 second"}.get(seconds, f"{seconds} seconds")
+        raise MistralRateLimited(RATE_LIMITED.format(wait=wait), retry_after=retry_after)
+    if status >= 500:
+        raise MistralBroken(SERVER_ERROR.format(status=status))
+    raise MistralBroken(UNEXPECTED.format(status=status))
+
+
+def _parse(model: type[_Body], response: httpx.Response) -> _Body:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise MistralBroken(UNREADABLE) from exc
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP date (RFC 9110)."""
+    text = (value or "").strip()
+    if _DELAY_SECONDS.fullmatch(text):
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # "-0000" means UTC with no claim about local time
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
