@@ -35,6 +35,13 @@ class ActionId(StrEnum):
     OPEN_LIMITS_DIALOG = "open-limits-dialog"
 
 
+class CallbackId(StrEnum):
+    """Every modal's callback id."""
+
+    KEY_CHECK = "key-check"
+    LIMITS = "limits-check"
+
+
 def escape_mrkdwn(text: str) -> str:
     """Escape Slack's three control characters, and only those (Slack's formatting rules)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -58,8 +65,10 @@ def environment() -> jinja2.Environment:
     )
     env.filters["mrkdwn"] = escape_mrkdwn
     env.filters["truncate_text"] = _truncate
+    env.filters["link"] = lambda link: f"<{link.url}|{link.label}>"
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
     env.globals["ACTION"] = ActionId
+    env.globals["CALLBACK"] = CallbackId
     return env
 
 

@@ -9,15 +9,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import httpx
 import redis.asyncio as redis
 
 from bot.assistant import Assistant
 from bot.content import Content, load_content
+from bot.deliveries import Deliveries
 from bot.feedback import FeedbackStore
+from bot.keycheck import KeyChecker
+from bot.mistral import MistralClient, build_http_client
 from bot.progress import ProgressStore
 from bot.search import Index
 from bot.settings import Settings
 from bot.store import connect
+from bot.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +37,12 @@ class Services:
     redis: redis.Redis
     embedded_store: bool
     assistant: Assistant
+    deliveries: Deliveries
+    mistral_http: httpx.AsyncClient
+    mistral: MistralClient
 
     async def close(self) -> None:
+        await self.mistral_http.aclose()
         await self.redis.aclose()
 
 
@@ -51,11 +60,29 @@ def build(settings: Settings) -> Services:
             "REDIS_URL is not set: progress is kept in an embedded in-process store "
             "and is lost when the bot stops."
         )
+    mistral_http = build_http_client(settings.mistral_api_url)
+    mistral = MistralClient(mistral_http)
+    limits_links = (
+        *content.card("rate-limits").links,
+        *content.card("increase-rate-limits").links,
+    )
+    keys = KeyChecker(mistral, Throttle(client), links=limits_links)
     assistant = Assistant(
         content,
         index,
         ProgressStore(client),
         FeedbackStore(client),
+        keys,
         escalation=settings.escalation_mention,
     )
-    return Services(settings, content, index, client, embedded, assistant)
+    return Services(
+        settings=settings,
+        content=content,
+        index=index,
+        redis=client,
+        embedded_store=embedded,
+        assistant=assistant,
+        deliveries=Deliveries(client),
+        mistral_http=mistral_http,
+        mistral=mistral,
+    )

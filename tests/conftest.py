@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 import redis
 import redis.asyncio as aioredis
+import uvicorn
 
 from bot.assistant import Assistant
 from bot.content import Content, load_content
 from bot.feedback import FeedbackStore
 from bot.progress import Person, ProgressStore
 from bot.search import Index
+from bot.services import Services, build
 from bot.settings import CONTENT_DIR, Settings
+from bot.slack.web import create_web_app
+from tests.slack_requests import SIGNING_SECRET
+
+if TYPE_CHECKING:
+    from tests.fakes.slack_api import FakeSlackApi
 
 pytest_plugins = ["tests.fakes.slack_api"]
 
@@ -89,3 +101,60 @@ def env_without_slack() -> dict[str, str]:
     }
     env["PYTHONPATH"] = str(REPO)
     return env
+
+
+@dataclass
+class RunningBot:
+    """The real web process (Starlette + Bolt) on a loopback port, and what it talks to."""
+
+    http: httpx.AsyncClient
+    services: Services
+    slack: FakeSlackApi
+
+    async def send(self, request: tuple[str, dict[str, str]]) -> httpx.Response:
+        """POST a signed Slack request to /slack/events, as Slack does."""
+        body, headers = request
+        return await self.http.post("/slack/events", content=body.encode(), headers=headers)
+
+
+def bot_settings(slack_api: FakeSlackApi, redis_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-test-token",
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack_api.url,
+        "redis_url": redis_url,
+        "help_channels": ["CHELP"],
+        "escalation_mention": "<@UHELPER>",
+        "mistral_api_url": "http://127.0.0.1:9",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(settings: Settings, slack_api: FakeSlackApi) -> AsyncIterator[RunningBot]:
+    """Serve the web app with uvicorn on an ephemeral loopback port for the test's duration."""
+    services = build(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(create_web_app(services), host="127.0.0.1", port=0, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            yield RunningBot(http, services, slack_api)
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def bot(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> AsyncIterator[RunningBot]:
+    async with running_bot(bot_settings(slack_api, redis_url), slack_api) as running:
+        yield running

@@ -120,12 +120,14 @@ def block_action(
     trigger_id: str | None = None,
     view: dict[str, Any] | None = None,
     message: dict[str, Any] | None = None,
+    selected: bool = False,
     secret: str = SIGNING_SECRET,
     timestamp: str | None = None,
 ) -> SignedRequest:
     """A button click in a message, or in `view` (a modal or the Home tab) when given.
 
     Clicks in views carry the view and no channel, message or response_url, as in Slack.
+    With `selected`, it is a choice in a static select menu whose option value is `value`.
     """
     message_ts = _ts()
     payload: dict[str, Any] = {
@@ -138,14 +140,7 @@ def block_action(
         "enterprise": None,
         "is_enterprise_install": False,
         "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": block_id or action_id,
-                "text": {"type": "plain_text", "text": value, "emoji": True},
-                "value": value,
-                "action_ts": _ts(),
-            }
+            _select(action_id, value, block_id) if selected else _button(action_id, value, block_id)
         ],
     }
     if view is not None:
@@ -167,6 +162,28 @@ def block_action(
         }
         payload["response_url"] = response_url
     return _interactive(payload, secret, timestamp)
+
+
+def _button(action_id: str, value: str, block_id: str | None) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": block_id or action_id,
+        "text": {"type": "plain_text", "text": value, "emoji": True},
+        "value": value,
+        "action_ts": _ts(),
+    }
+
+
+def _select(action_id: str, value: str, block_id: str | None) -> dict[str, Any]:
+    option = {"text": {"type": "plain_text", "text": value, "emoji": True}, "value": value}
+    return {
+        "type": "static_select",
+        "action_id": action_id,
+        "block_id": block_id or action_id,
+        "selected_option": option,
+        "action_ts": _ts(),
+    }
 
 
 def view_submission(

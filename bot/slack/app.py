@@ -1,0 +1,77 @@
+"""Builds the Bolt app: one AsyncWebClient, the listeners of every surface, one error handler."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import fallback_text, render
+from bot.replies import Notice
+from bot.services import Services
+from bot.slack import actions, commands, events
+
+log = logging.getLogger(__name__)
+
+SOMETHING_WENT_WRONG = Notice(
+    "Something went wrong on my side, sorry. I've logged it; please try again in a moment.",
+    kind="warning",
+)
+
+
+def web_client(services: Services) -> AsyncWebClient:
+    """The Slack Web API client, retrying 429s (Retry-After), 5xx and dropped connections."""
+    settings = services.settings
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=1),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=1),
+        ],
+    )
+
+
+def create_app(services: Services) -> AsyncApp:
+    """The Bolt app with every listener registered."""
+    settings = services.settings
+    secret = settings.slack_signing_secret
+    app = AsyncApp(
+        client=web_client(services),
+        signing_secret=secret.get_secret_value() if secret else "",
+        # Without a signing secret (Socket Mode), HTTP requests cannot be verified: refuse them.
+        request_verification_enabled=True,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    commands.register(app, services)
+    actions.register(app, services)
+    events.register(app, services)
+    app.error(_handle_error)
+    return app
+
+
+async def _handle_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:
+    """Unexpected failures: log the traceback, never the body (it may hold a key); tell the user."""
+    kind = body.get("type") or body.get("command") or "request"
+    log.error("Unhandled error in a %s listener", kind, exc_info=error)
+    if body.get("response_url"):
+        try:
+            await respond(
+                blocks=render(SOMETHING_WENT_WRONG),
+                text=fallback_text(SOMETHING_WENT_WRONG),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        except Exception:  # noqa: BLE001  (the user's channel may be gone; the log says enough)
+            log.warning("Could not tell the user about the error")

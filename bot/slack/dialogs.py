@@ -1,0 +1,55 @@
+"""The private dialogs (modals) for key checks and rate-limit summaries."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import commands
+from bot.blocks import render_template
+from bot.replies import Notice
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+DIALOG_FAILED = Notice(
+    "Slack didn't let me open the dialog in time (it allows 3 seconds). Please try again.",
+    kind="warning",
+)
+
+# Offered in the limits dialog; the key's own chat models are checked against them.
+COMMON_CHAT_MODELS = (
+    "mistral-small-latest",
+    "mistral-medium-latest",
+    "mistral-large-latest",
+    "ministral-8b-latest",
+    "ministral-3b-latest",
+    "codestral-latest",
+    "magistral-medium-latest",
+    "open-mistral-nemo",
+)
+DEFAULT_CHAT_MODELS = COMMON_CHAT_MODELS[:3]
+
+
+async def open_for(
+    command: commands.CheckKey | commands.ShowLimits,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    services: Services,
+) -> bool:
+    """Open the dialog for ``command``; False when Slack refused (an expired trigger, say)."""
+    if isinstance(command, commands.CheckKey):
+        view = render_template("key_dialog")
+    else:
+        view = render_template(
+            "limits_dialog", models=COMMON_CHAT_MODELS, defaults=DEFAULT_CHAT_MODELS
+        )
+    try:
+        await client.views_open(trigger_id=body.get("trigger_id"), view=view)
+    except SlackApiError as error:
+        log.warning("Could not open a dialog: %s", error.response.get("error"))
+        return False
+    return True

@@ -1,0 +1,88 @@
+"""Events: mentions and help-channel questions answered in a thread, DMs in the DM, App Home.
+
+Each event is answered once, even when Slack retries it or delivers it to several
+processes (``Deliveries``). A mention in a help channel arrives both as ``app_mention``
+and as ``message``: only the mention answers it. Bots, including this one, are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import fallback_text, render
+from bot.replies import Reply
+from bot.services import Services
+from bot.slack import home, leaks
+from bot.slack.payloads import person_of, thread_of
+
+log = logging.getLogger(__name__)
+
+# Message subtypes that are a person writing; edits, joins and the like are not questions.
+PERSON_SUBTYPES = (None, "file_share", "thread_broadcast")
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    assistant = services.assistant
+    help_channels = frozenset(services.settings.help_channels)
+
+    @app.event("app_mention")
+    async def handle_mention(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        if event.get("bot_id") or not await services.deliveries.claim(_event_id(body)):
+            return
+        await leaks.warn_if_leaked(client, event, services)
+        reply = await assistant.ask(person_of(body), str(event.get("text") or ""))
+        await _post(client, event["channel"], thread_of(event), reply)
+
+    @app.event("message")
+    async def handle_message(
+        body: dict[str, Any],
+        event: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        if event.get("bot_id") or event.get("subtype") not in PERSON_SUBTYPES:
+            return
+        if not await services.deliveries.claim(_event_id(body)):
+            return
+        if await leaks.warn_if_leaked(client, event, services):
+            return  # the message is a leaked key, not a question
+        text = str(event.get("text") or "")
+        person = person_of(body)
+        if event.get("channel_type") == "im":
+            # A DM is private: the whole command language works there.
+            await _post(client, event["channel"], None, await assistant.handle(person, text))
+            return
+        mentioned = bool(context.bot_user_id) and f"<@{context.bot_user_id}>" in text
+        top_level = not event.get("thread_ts")
+        if event.get("channel") in help_channels and top_level and not mentioned:
+            await _post(
+                client, event["channel"], thread_of(event), await assistant.ask(person, text)
+            )
+
+    @app.event("app_home_opened")
+    async def handle_home_opened(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        if event.get("tab", "home") == "home":
+            await home.publish(client, services, person_of(body))
+
+
+def _event_id(body: dict[str, Any]) -> str:
+    return str(body.get("event_id") or body.get("event", {}).get("client_msg_id") or "")
+
+
+async def _post(client: AsyncWebClient, channel: str, thread: str | None, reply: Reply) -> None:
+    await client.chat_postMessage(
+        channel=channel,
+        thread_ts=thread,
+        blocks=render(reply),
+        text=fallback_text(reply),
+        unfurl_links=False,
+        unfurl_media=False,
+    )

@@ -1,0 +1,40 @@
+"""App Home: the person's checklist and the bot's tools, republished whenever it changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import render, render_template
+from bot.errors import StoreUnavailable
+from bot.progress import Person
+from bot.replies import Checklist, Notice, Reply
+from bot.services import Services
+
+
+async def view_for(
+    services: Services, person: Person, reply: Reply | None = None
+) -> dict[str, Any]:
+    """The Home view: ``reply`` (what a button just did) on top, then the checklist."""
+    top: list[dict[str, Any]] = []
+    if isinstance(reply, Checklist):
+        checklist: Checklist | None = reply
+    else:
+        if reply is not None:
+            top = render(reply)
+        try:
+            checklist = await services.assistant.checklist(person)
+        except StoreUnavailable as error:
+            top = render(Notice(str(error), kind="warning"))
+            checklist = None
+    blocks = render(checklist) if checklist else []
+    view: dict[str, Any] = render_template("home", checklist_blocks=top + blocks)
+    return view
+
+
+async def publish(
+    client: AsyncWebClient, services: Services, person: Person, reply: Reply | None = None
+) -> None:
+    view = await view_for(services, person, reply)
+    await client.views_publish(user_id=person.user, view=view)

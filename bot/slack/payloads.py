@@ -1,0 +1,42 @@
+"""Reading Slack payloads: who is asking, and where to answer. Tolerant of missing fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.progress import Person
+
+
+def person_of(body: dict[str, Any]) -> Person:
+    """The person behind a command, action, view submission or event body."""
+    user = body.get("user")
+    event = body.get("event") or {}
+    user_id = (
+        body.get("user_id")
+        or (user.get("id") if isinstance(user, dict) else user)
+        or event.get("user")
+        or "unknown"
+    )
+    team = body.get("team")
+    team_id = (
+        body.get("team_id")
+        or (team.get("id") if isinstance(team, dict) else None)
+        or (user.get("team_id") if isinstance(user, dict) else None)
+        or body.get("enterprise_id")
+        or "unknown"
+    )
+    return Person(str(team_id), str(user_id))
+
+
+def action_value(body: dict[str, Any]) -> str:
+    """The value of the first action: a button's value or a select's chosen option."""
+    actions = body.get("actions") or [{}]
+    action = actions[0]
+    selected = action.get("selected_option") or {}
+    return str(selected.get("value") or action.get("value") or "")
+
+
+def thread_of(event: dict[str, Any]) -> str | None:
+    """Where a reply to this message goes: its thread, or a new thread under it."""
+    ts = event.get("thread_ts") or event.get("ts")
+    return str(ts) if ts else None

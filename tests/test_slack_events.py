@@ -1,0 +1,115 @@
+"""Questions in Slack: mentions and help-channel posts in a thread, DMs in the DM, once only."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.blockkit import assert_no_broadcast, assert_valid_blocks, assert_valid_view
+from tests.conftest import RunningBot
+from tests.slack_requests import (
+    BOT_USER_ID,
+    app_home_opened,
+    app_mention,
+    event_callback,
+    im_message,
+    message_event,
+)
+
+SETTLE = 0.3  # long enough for a listener that should not run to have run
+
+
+def _text(blocks: list[dict]) -> str:
+    return "\n".join(str(b.get("text", {}).get("text", "")) for b in blocks)
+
+
+async def test_a_mention_is_answered_in_a_thread_under_it(bot: RunningBot) -> None:
+    event = app_mention(f"<@{BOT_USER_ID}> how do I set a spending limit?", ts="100.1")
+
+    response = await bot.send(event_callback(event))
+
+    assert response.status_code == 200
+    [post] = await bot.slack.wait_for("chat.postMessage")
+    assert post.args["thread_ts"] == "100.1"
+    assert_valid_blocks(post.args["blocks"])
+    assert "Spending limit" in _text(post.args["blocks"]) or "spending" in post.args["text"].lower()
+
+
+async def test_a_retried_event_is_answered_once(bot: RunningBot) -> None:
+    event = app_mention(f"<@{BOT_USER_ID}> how do I add a card", ts="100.2")
+
+    await bot.send(event_callback(event, event_id="EvSAME"))
+    await bot.send(event_callback(event, event_id="EvSAME", retry_num=1))
+    await bot.slack.wait_for("chat.postMessage")
+    await asyncio.sleep(SETTLE)
+
+    assert len(bot.slack.calls("chat.postMessage")) == 1
+
+
+async def test_a_help_channel_question_is_answered_without_a_mention(bot: RunningBot) -> None:
+    await bot.send(
+        event_callback(message_event("where do I see tokens per minute", channel="CHELP", ts="5.5"))
+    )
+
+    [post] = await bot.slack.wait_for("chat.postMessage")
+    assert post.args["channel"] == "CHELP"
+    assert post.args["thread_ts"] == "5.5"
+
+
+async def test_a_mention_in_the_help_channel_is_answered_once_not_per_event_type(
+    bot: RunningBot,
+) -> None:
+    text = f"<@{BOT_USER_ID}> how do I invite colleagues"
+    await bot.send(event_callback(app_mention(text, channel="CHELP", ts="7.7")))
+    await bot.send(event_callback(message_event(text, channel="CHELP", ts="7.7")))
+    await bot.slack.wait_for("chat.postMessage")
+    await asyncio.sleep(SETTLE)
+
+    assert len(bot.slack.calls("chat.postMessage")) == 1
+
+
+async def test_other_channels_threads_and_bots_are_left_alone(bot: RunningBot) -> None:
+    await bot.send(event_callback(message_event("how do I add a card", channel="COTHER")))
+    await bot.send(
+        event_callback(message_event("how do I add a card", channel="CHELP", thread_ts="1.0"))
+    )
+    await bot.send(
+        event_callback(message_event("how do I add a card", channel="CHELP", bot_id="B9"))
+    )
+    await bot.send(
+        event_callback(message_event("edited", channel="CHELP", subtype="message_changed"))
+    )
+    await asyncio.sleep(SETTLE)
+
+    assert bot.slack.calls("chat.postMessage") == []
+
+
+async def test_a_dm_is_answered_in_the_dm_and_understands_commands(bot: RunningBot) -> None:
+    await bot.send(event_callback(im_message("done 1")))
+    [post] = await bot.slack.wait_for("chat.postMessage")
+
+    assert post.args["channel"] == "D111"
+    assert post.args.get("thread_ts") is None
+    assert "1 of 12 done" in _text(post.args["blocks"])
+
+
+async def test_an_uncovered_question_says_so_offers_topics_and_a_human(bot: RunningBot) -> None:
+    await bot.send(
+        event_callback(app_mention(f"<@{BOT_USER_ID}> how do I set up Google Gemini billing"))
+    )
+
+    [post] = await bot.slack.wait_for("chat.postMessage")
+    blocks = post.args["blocks"]
+    assert "doesn't cover" in _text(blocks)
+    assert "<@UHELPER>" in str(blocks)
+    assert_no_broadcast(blocks, allow=("UHELPER",))
+    unanswered = await bot.services.assistant.feedback.recent_unanswered("T111")
+    assert unanswered[0]["question"].endswith("Google Gemini billing")
+
+
+async def test_opening_app_home_publishes_the_checklist_and_tools(bot: RunningBot) -> None:
+    await bot.send(event_callback(app_home_opened()))
+
+    [publish] = await bot.slack.wait_for("views.publish")
+    assert publish.args["user_id"] == "U111"
+    assert_valid_view(publish.args["view"])
+    assert "Check an API key" in str(publish.args["view"])

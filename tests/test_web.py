@@ -1,0 +1,149 @@
+"""The web process: health, signatures, the Procfile command, and Socket Mode dispatch."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.services import build
+from bot.slack.app import create_app
+from tests.conftest import REPO, RunningBot, bot_settings, running_bot
+from tests.fakes.slack_api import FakeSlackApi
+from tests.slack_requests import (
+    SIGNING_SECRET,
+    app_mention,
+    event_callback,
+    slash_command,
+    socket_mode_envelope,
+    socket_mode_request,
+    stale_timestamp,
+)
+
+
+async def test_healthz_reports_redis(bot: RunningBot) -> None:
+    response = await bot.http.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "redis": "ok"}
+
+
+async def test_healthz_says_when_redis_is_unavailable(slack_api: FakeSlackApi) -> None:
+    settings = bot_settings(slack_api, "redis://127.0.0.1:1/0")
+
+    async with running_bot(settings, slack_api) as bot:
+        response = await bot.http.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "redis": "unavailable"}
+
+
+async def test_healthz_reveals_no_configuration(bot: RunningBot) -> None:
+    body = (await bot.http.get("/healthz")).text
+
+    for secret in ("xoxb-test-token", SIGNING_SECRET, "redis://", "127.0.0.1"):
+        assert secret not in body
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    ["wrong secret", "stale timestamp", "tampered body", "no signature headers"],
+)
+async def test_unsigned_or_badly_signed_requests_get_401_and_do_nothing(
+    bot: RunningBot, tamper: str
+) -> None:
+    if tamper == "wrong secret":
+        body, headers = slash_command("done 1", secret="not-the-secret")
+    elif tamper == "stale timestamp":
+        body, headers = slash_command("done 1", timestamp=stale_timestamp())
+    elif tamper == "tampered body":
+        body, headers = slash_command("done 1")
+        body = body.replace("done+1", "done+2")
+    else:
+        body, headers = slash_command("done 1")
+        headers = {"Content-Type": headers["Content-Type"]}
+
+    response = await bot.http.post("/slack/events", content=body, headers=headers)
+
+    assert response.status_code == 401
+    assert bot.slack.calls() == []
+    assert await bot.services.redis.keys("*") == []
+
+
+async def test_a_replayed_request_older_than_five_minutes_is_refused(bot: RunningBot) -> None:
+    body, headers = event_callback(app_mention("hi"), timestamp=stale_timestamp())
+
+    response = await bot.http.post("/slack/events", content=body, headers=headers)
+
+    assert response.status_code == 401
+
+
+async def test_socket_mode_envelopes_reach_the_same_listeners(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: object
+) -> None:
+    services = build(bot_settings(slack_api, redis_url, slack_signing_secret=None))
+    app = create_app(services)
+    command = slash_command("done 2", response_url=slack_api.response_url()).payload
+    envelope = socket_mode_envelope("slash_commands", command)
+
+    response = await app.async_dispatch(socket_mode_request(envelope))
+
+    assert response.status == 200
+    [reply] = await slack_api.wait_for_responses(1)
+    assert "1 of 12 done" in str(reply.body["blocks"])
+    await services.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_procfile_web_line_serves_slack_and_health_on_port(
+    slack_api: FakeSlackApi, redis_url: str, tmp_path: Path
+) -> None:
+    web_line = next(
+        line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
+    )
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api.url,
+        "REDIS_URL": redis_url,
+        "PYTHONPATH": str(REPO),
+    }
+    command = web_line.removeprefix("web:").strip().replace("python", sys.executable, 1)
+    process = subprocess.Popen(command, shell=True, env=env, cwd=tmp_path)  # noqa: S602
+    try:
+        health = _wait_for_health(port)
+        body, headers = slash_command("help", response_url=slack_api.response_url())
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    assert health == {"ok": True, "redis": "ok"}
+    assert response.status_code == 200
+
+
+def _wait_for_health(port: int) -> object:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).json()
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
