@@ -15,6 +15,7 @@ from bot import commands
 from bot.content import Card, Content
 from bot.errors import BotError, StoreUnavailable, UnknownStep
 from bot.feedback import FeedbackStore
+from bot.keycheck import KeyChecker
 from bot.progress import Person, ProgressStore
 from bot.replies import (
     Answer,
@@ -50,6 +51,7 @@ class Assistant:
         index: Index,
         progress: ProgressStore,
         feedback: FeedbackStore,
+        keys: KeyChecker | None = None,
         *,
         escalation: str = "",
     ) -> None:
@@ -57,6 +59,7 @@ class Assistant:
         self.index = index
         self.progress = progress
         self.feedback = feedback
+        self.keys = keys
         self.escalation = escalation
 
     async def handle(self, person: Person, text: str) -> Reply:
@@ -90,10 +93,14 @@ class Assistant:
                 return ConfirmReset(done_count=len(await self.progress.done(person)))
             case commands.Ask(question):
                 return await self.ask(person, question)
+            case commands.CheckKey(key=str(key)) if self.keys:
+                return await self.keys.check(person, key)
+            case commands.ShowLimits(key=str(key)) if self.keys:
+                return await self.keys.limits(person, key, ())
             case commands.CheckKey() | commands.ShowLimits():
                 return Notice(
-                    "Key checks run in a private dialog in Slack. "
-                    "They are not available in this console.",
+                    "Add the key after the command, e.g. `/mistral-setup key YOUR_KEY`. "
+                    "In Slack, `/mistral-setup key` alone opens a private dialog."
                 )
             case commands.Unknown(problem=problem, suggestion=suggestion):
                 return Help(problem=problem, suggestion=suggestion or "")

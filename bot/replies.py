@@ -7,9 +7,12 @@ same blocks as text. ``summary`` is the plain-text fallback Slack shows in notif
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import ClassVar
 
-from bot.content import Card
+from bot.content import Card, Link
+from bot.models_catalog import ModelSummary
+from bot.ratelimits import ASSUMPTIONS, LimitsDescription
 
 
 @dataclass(frozen=True)
@@ -131,4 +134,55 @@ class Notice:
         return self.text
 
 
-Reply = Checklist | Answer | NoAnswer | Help | ConfirmReset | Notice
+class Outcome(StrEnum):
+    VALID = "valid"
+    NOT_A_KEY = "not_a_key"
+    REJECTED = "rejected"
+    FORBIDDEN = "forbidden"
+    RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"
+    THROTTLED = "throttled"
+
+
+@dataclass(frozen=True)
+class KeyReport:
+    """What a key check found, in words."""
+
+    template: ClassVar[str] = "key_report"
+
+    hint: str
+    outcome: Outcome
+    message: str = ""
+    models: ModelSummary | None = None
+
+    @property
+    def summary(self) -> str:
+        if self.outcome is Outcome.VALID:
+            return f"The key {self.hint} works."
+        return self.message
+
+
+@dataclass(frozen=True)
+class LimitsReport:
+    """Rate limits per model, or why they could not be read; also the progress while checking."""
+
+    template: ClassVar[str] = "limits_report"
+
+    hint: str
+    outcome: Outcome
+    message: str = ""
+    admin: bool = False
+    models: tuple[LimitsDescription, ...] = ()
+    skipped: tuple[str, ...] = ()
+    checking: str = ""  # set while the check runs: what it is doing now
+    assumptions: str = ASSUMPTIONS
+    links: tuple[Link, ...] = ()  # where to see limits and ask for more (from the content)
+
+    @property
+    def summary(self) -> str:
+        if self.checking:
+            return self.checking
+        return self.message or f"Rate limits for the key {self.hint}"
+
+
+Reply = Checklist | Answer | NoAnswer | Help | ConfirmReset | Notice | KeyReport | LimitsReport

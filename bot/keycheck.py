@@ -1,0 +1,135 @@
+"""Key checks and rate-limit summaries: the domain behind ``key`` and ``limits``.
+
+A key is checked for shape before anything is sent, counted against the person's
+throttle, then shown to Mistral. It is held only for the duration of the call: it is
+never stored, logged, put in an error or echoed back; replies name it by its last four
+characters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+
+from bot.apikey import key_hint, looks_like_key
+from bot.content import Link
+from bot.errors import (
+    MistralError,
+    MistralForbidden,
+    MistralRateLimited,
+    MistralRejectedKey,
+    StoreUnavailable,
+    Throttled,
+)
+from bot.mistral import NOT_A_KEY, MistralClient
+from bot.models_catalog import ModelKind, model_kind, summarize_models
+from bot.progress import Person
+from bot.ratelimits import ModelLimits, describe_limits, probe_limits
+from bot.replies import KeyReport, LimitsReport, Outcome
+from bot.throttle import Throttle
+
+# Mistral's Free mode allows about one request a second per key: the limits check keeps
+# to that pace so that checking limits does not itself hit them.
+PACE_SECONDS = 1.0
+
+# Checked when the person picks nothing: the common chat models, by their -latest alias.
+DEFAULT_MODELS = ("mistral-small-latest", "mistral-medium-latest", "mistral-large-latest")
+
+
+Progress = Callable[[LimitsReport], Awaitable[None]]
+
+
+class KeyChecker:
+    """Checks keys against Mistral on behalf of a person, within their throttle."""
+
+    def __init__(
+        self,
+        mistral: MistralClient,
+        throttle: Throttle,
+        *,
+        links: tuple[Link, ...] = (),
+        pace: float = PACE_SECONDS,
+    ) -> None:
+        self.mistral = mistral
+        self.throttle = throttle
+        self.links = links  # where to see limits and ask for more, shown with every summary
+        self.pace = pace
+
+    async def check(self, person: Person, key: str) -> KeyReport:
+        """Is this key valid, and what can it reach?"""
+        key = key.strip()
+        hint = key_hint(key)
+        refusal = await self._refusal(person, key)
+        if refusal is not None:
+            return KeyReport(hint, *refusal)
+        try:
+            cards = await self.mistral.list_models(key)
+        except MistralError as error:
+            return KeyReport(hint, _outcome(error), str(error))
+        return KeyReport(hint, Outcome.VALID, models=summarize_models(cards))
+
+    async def limits(
+        self, person: Person, key: str, wanted: Sequence[str], progress: Progress | None = None
+    ) -> LimitsReport:
+        """Rate limits per model: all at once for an Admin key, else one probe per model."""
+        key = key.strip()
+        hint = key_hint(key)
+        refusal = await self._refusal(person, key)
+        if refusal is not None:
+            return LimitsReport(hint, *refusal)
+        try:
+            admin = await self.mistral.admin_rate_limits(key)
+        except MistralError:
+            pass  # an ordinary key: read the limits from one tiny request per model
+        else:
+            described = tuple(describe_limits(m) for m in admin.model_limits())
+            return LimitsReport(hint, Outcome.VALID, admin=True, models=described, links=self.links)
+        try:
+            available = await self._chat_models(key)
+            wanted = tuple(wanted) or DEFAULT_MODELS
+            chosen = [m for m in wanted if m in available]
+            results: list[ModelLimits] = []
+            for number, model in enumerate(chosen, start=1):
+                if progress is not None:
+                    doing = f"Checking {model} ({number} of {len(chosen)})…"
+                    await progress(LimitsReport(hint, Outcome.VALID, checking=doing))
+                await asyncio.sleep(self.pace)
+                results += await probe_limits(self.mistral, key, [model])
+        except MistralError as error:
+            return LimitsReport(hint, _outcome(error), str(error))
+        skipped = tuple(m for m in wanted if m not in available)
+        described = tuple(describe_limits(r) for r in results)
+        return LimitsReport(
+            hint, Outcome.VALID, models=described, skipped=skipped, links=self.links
+        )
+
+    async def _chat_models(self, key: str) -> frozenset[str]:
+        """Every id of the chat models this key can use (each alias is a card of its own)."""
+        cards = await self.mistral.list_models(key)
+        return frozenset(card.id for card in cards if model_kind(card) is ModelKind.CHAT)
+
+    async def _refusal(self, person: Person, key: str) -> tuple[Outcome, str] | None:
+        """Why the key is not sent at all: not a key, or too many checks, or no Redis."""
+        if not looks_like_key(key):
+            return Outcome.NOT_A_KEY, NOT_A_KEY
+        try:
+            await self.throttle.spend(person)
+        except Throttled as error:
+            return Outcome.THROTTLED, str(error)
+        except StoreUnavailable:
+            # Without Redis the throttle can't count, and unthrottled checks are a key oracle.
+            return Outcome.UNAVAILABLE, (
+                "Key checks are paused for a moment: I can't reach my memory (Redis), which "
+                "I need to limit how often keys are checked. Please try again in a minute."
+            )
+        return None
+
+
+def _outcome(error: MistralError) -> Outcome:
+    if isinstance(error, MistralRejectedKey):
+        return Outcome.REJECTED
+    if isinstance(error, MistralForbidden):
+        return Outcome.FORBIDDEN
+    if isinstance(error, MistralRateLimited):
+        return Outcome.RATE_LIMITED
+    return Outcome.UNAVAILABLE
