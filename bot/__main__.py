@@ -17,10 +17,10 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import sys
 from collections.abc import Sequence
 
+from bot import logs
 from bot.errors import ContentError
 from bot.settings import Settings
 
@@ -28,11 +28,7 @@ from bot.settings import Settings
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(settings.log_level)
     try:
         return int(args.run(args, settings))
     except ContentError as error:

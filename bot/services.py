@@ -37,6 +37,7 @@ class Services:
     redis: redis.Redis
     embedded_store: bool
     assistant: Assistant
+    keys: KeyChecker
     deliveries: Deliveries
     mistral_http: httpx.AsyncClient
     mistral: MistralClient
@@ -82,6 +83,7 @@ def build(settings: Settings) -> Services:
         redis=client,
         embedded_store=embedded,
         assistant=assistant,
+        keys=keys,
         deliveries=Deliveries(client),
         mistral_http=mistral_http,
         mistral=mistral,

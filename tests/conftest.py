@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,12 +24,16 @@ from bot.search import Index
 from bot.services import Services, build
 from bot.settings import CONTENT_DIR, Settings
 from bot.slack.web import create_web_app
+from tests.fakes.mistral_api import FakeMistralAPI
 from tests.slack_requests import SIGNING_SECRET
 
 if TYPE_CHECKING:
     from tests.fakes.slack_api import FakeSlackApi
 
 pytest_plugins = ["tests.fakes.slack_api"]
+
+# A limits check paces its requests a second apart for real keys; tests need no pause.
+TEST_PACE = 0.01
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -135,6 +139,7 @@ def bot_settings(slack_api: FakeSlackApi, redis_url: str, **overrides: Any) -> S
 async def running_bot(settings: Settings, slack_api: FakeSlackApi) -> AsyncIterator[RunningBot]:
     """Serve the web app with uvicorn on an ephemeral loopback port for the test's duration."""
     services = build(settings)
+    services.keys.pace = TEST_PACE
     server = uvicorn.Server(
         uvicorn.Config(create_web_app(services), host="127.0.0.1", port=0, log_level="warning")
     )
@@ -153,8 +158,19 @@ async def running_bot(settings: Settings, slack_api: FakeSlackApi) -> AsyncItera
 
 
 @pytest.fixture
+def mistral_api() -> Iterator[FakeMistralAPI]:
+    """A fake Mistral API on loopback; ``add_key(scenario)`` makes a key that behaves so."""
+    with FakeMistralAPI() as api:
+        yield api
+
+
+@pytest.fixture
 async def bot(
-    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+    slack_api: FakeSlackApi,
+    mistral_api: FakeMistralAPI,
+    redis_url: str,
+    redis_client: aioredis.Redis,
 ) -> AsyncIterator[RunningBot]:
-    async with running_bot(bot_settings(slack_api, redis_url), slack_api) as running:
+    settings = bot_settings(slack_api, redis_url, mistral_api_url=mistral_api.url)
+    async with running_bot(settings, slack_api) as running:
         yield running

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bot.blocks import ActionId
 from tests.blockkit import assert_valid_view
@@ -12,7 +13,7 @@ from tests.slack_requests import block_action
 EPHEMERAL = {"type": "message", "message_ts": "1.1", "channel_id": "C111", "is_ephemeral": True}
 
 
-def _text(blocks: list[dict]) -> str:
+def _text(blocks: list[dict[str, Any]]) -> str:
     return json.dumps(blocks)
 
 

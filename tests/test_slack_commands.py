@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from tests.blockkit import assert_no_broadcast, assert_valid_blocks
 from tests.conftest import RunningBot
 from tests.slack_requests import slash_command
 
 
-def _text(blocks: list[dict]) -> str:
+def _text(blocks: list[dict[str, Any]]) -> str:
     return "\n".join(str(b.get("text", {}).get("text", "")) for b in blocks)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from tests.blockkit import assert_no_broadcast, assert_valid_blocks, assert_valid_view
 from tests.conftest import RunningBot
@@ -18,7 +19,7 @@ from tests.slack_requests import (
 SETTLE = 0.3  # long enough for a listener that should not run to have run
 
 
-def _text(blocks: list[dict]) -> str:
+def _text(blocks: list[dict[str, Any]]) -> str:
     return "\n".join(str(b.get("text", {}).get("text", "")) for b in blocks)
 
 
@@ -103,7 +104,7 @@ async def test_an_uncovered_question_says_so_offers_topics_and_a_human(bot: Runn
     assert "<@UHELPER>" in str(blocks)
     assert_no_broadcast(blocks, allow=("UHELPER",))
     unanswered = await bot.services.assistant.feedback.recent_unanswered("T111")
-    assert unanswered[0]["question"].endswith("Google Gemini billing")
+    assert str(unanswered[0]["question"]).endswith("Google Gemini billing")
 
 
 async def test_opening_app_home_publishes_the_checklist_and_tools(bot: RunningBot) -> None:

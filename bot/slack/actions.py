@@ -19,7 +19,7 @@ from bot.blocks import ActionId, fallback_text, render
 from bot.errors import StoreUnavailable
 from bot.replies import Notice, Reply
 from bot.services import Services
-from bot.slack import dialogs, home
+from bot.slack import dialogs, home, views
 from bot.slack.payloads import action_value, person_of
 
 THANKS = Notice("Thanks for the feedback! It helps us improve the setup guide.")
@@ -87,7 +87,12 @@ async def _reply(
     container = body.get("container") or {}
     person = person_of(body)
     if container.get("type") == "view":
-        await home.publish(client, services, person, reply)
+        view = body.get("view") or {}
+        if view.get("type") == "modal":
+            title = str((view.get("title") or {}).get("text") or "Mistral setup")
+            await client.views_update(view_id=view.get("id"), view=views.modal(title, reply))
+        else:
+            await home.publish(client, services, person, reply)
         return
     if container.get("is_ephemeral") and body.get("response_url"):
         await respond(

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import fallback_text, render
 from bot.replies import Notice
 from bot.services import Services
-from bot.slack import actions, commands, events
+from bot.slack import actions, commands, events, views
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ def create_app(services: Services) -> AsyncApp:
     commands.register(app, services)
     actions.register(app, services)
     events.register(app, services)
+    views.register(app, services)
     app.error(_handle_error)
     return app
 

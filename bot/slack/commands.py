@@ -8,12 +8,14 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import commands
 from bot.blocks import fallback_text, render
-from bot.replies import Reply
+from bot.replies import Notice, Reply
 from bot.services import Services
 from bot.slack import dialogs
 from bot.slack.payloads import person_of
 
 SLASH_COMMAND = "/mistral-setup"
+
+CHECKING = Notice(":hourglass_flowing_sand: Asking Mistral about the key…")
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -30,9 +32,15 @@ def register(app: AsyncApp, services: Services) -> None:
                 return
             reply: Reply = dialogs.DIALOG_FAILED
         else:
+            if isinstance(command, commands.CheckKey | commands.ShowLimits):
+                # Mistral may take seconds: say so now, then replace it with the result.
+                await respond(
+                    blocks=render(CHECKING), text=fallback_text(CHECKING), response_type="ephemeral"
+                )
             reply = await services.assistant.run(person_of(body), command)
         await respond(
             blocks=render(reply, show_question=True),
             text=fallback_text(reply),
             response_type="ephemeral",
+            replace_original=isinstance(command, commands.CheckKey | commands.ShowLimits),
         )

@@ -47,8 +47,11 @@ async def open_for(
         view = render_template(
             "limits_dialog", models=COMMON_CHAT_MODELS, defaults=DEFAULT_CHAT_MODELS
         )
+    # From inside a modal (the key result's "Summarize its rate limits"), Slack wants a push.
+    in_modal = (body.get("view") or {}).get("type") == "modal"
+    opener = client.views_push if in_modal else client.views_open
     try:
-        await client.views_open(trigger_id=body.get("trigger_id"), view=view)
+        await opener(trigger_id=body.get("trigger_id"), view=view)
     except SlackApiError as error:
         log.warning("Could not open a dialog: %s", error.response.get("error"))
         return False

@@ -1,0 +1,46 @@
+"""Logging: one format to stderr, and secrets redacted before anything is written.
+
+Whatever a library logs (Bolt at DEBUG logs whole request bodies), a Slack token or
+anything shaped like a Mistral key is replaced before the line reaches a handler. A key
+keeps its last four characters, as everywhere else in the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+_SLACK_TOKEN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]{6,}")
+_KEY_SHAPED = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{28}([A-Za-z0-9]{4})(?![A-Za-z0-9])")
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def redact(text: str) -> str:
+    """``text`` with Slack tokens and key-shaped strings masked."""
+    text = _SLACK_TOKEN.sub(lambda m: f"{m.group(1)}-[redacted]", text)
+    return _KEY_SHAPED.sub(lambda m: f"[key …{m.group(1)}]", text)
+
+
+class RedactSecrets(logging.Filter):
+    """A handler filter: the message, its arguments and any traceback, redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+def configure(level: str) -> None:
+    """Log to stderr through the redacting filter; call once, from the entry point."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(RedactSecrets())
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)

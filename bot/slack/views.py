@@ -1,0 +1,85 @@
+"""Submissions of the private dialogs: the key never leaves the modal, the result replaces it.
+
+The submission is acked at once with a "checking" view (Slack allows 3 seconds), then
+the check runs and ``views.update`` shows the result, or the progress of a limits check.
+A value that cannot be a key is refused inline, before anything is sent to Mistral.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.apikey import looks_like_key
+from bot.blocks import CallbackId, render, render_template
+from bot.mistral import NOT_A_KEY
+from bot.replies import Notice, Reply
+from bot.services import Services
+from bot.slack.payloads import person_of
+
+KEY_TITLE = "Mistral key check"
+LIMITS_TITLE = "Rate limits per model"
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    keys = services.keys
+
+    @app.view(CallbackId.KEY_CHECK)
+    async def handle_key_submission(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        key = _value(body, "key")
+        if not looks_like_key(key):
+            await ack(response_action="errors", errors={"key": NOT_A_KEY})
+            return
+        await ack(
+            response_action="update", view=_checking(KEY_TITLE, "Asking Mistral about the key…")
+        )
+        report = await keys.check(person_of(body), key)
+        await _show(client, body, KEY_TITLE, report)
+
+    @app.view(CallbackId.LIMITS)
+    async def handle_limits_submission(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        key = _value(body, "key")
+        if not looks_like_key(key):
+            await ack(response_action="errors", errors={"key": NOT_A_KEY})
+            return
+        await ack(
+            response_action="update", view=_checking(LIMITS_TITLE, "Asking Mistral about the key…")
+        )
+
+        async def progress(report: Reply) -> None:
+            await _show(client, body, LIMITS_TITLE, report)
+
+        report = await keys.limits(person_of(body), key, _selected(body, "models"), progress)
+        await _show(client, body, LIMITS_TITLE, report)
+
+
+def modal(title: str, reply: Reply) -> dict[str, Any]:
+    """A read-only modal showing ``reply``."""
+    view: dict[str, Any] = render_template("modal", title=title, blocks=render(reply))
+    return view
+
+
+def _checking(title: str, text: str) -> dict[str, Any]:
+    return modal(title, Notice(":hourglass_flowing_sand: " + text))
+
+
+async def _show(client: AsyncWebClient, body: dict[str, Any], title: str, reply: Reply) -> None:
+    view = body.get("view") or {}
+    await client.views_update(view_id=view.get("id"), view=modal(title, reply))
+
+
+def _value(body: dict[str, Any], block: str) -> str:
+    state = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    return str(((state.get(block) or {}).get(block) or {}).get("value") or "").strip()
+
+
+def _selected(body: dict[str, Any], block: str) -> tuple[str, ...]:
+    state = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    options = ((state.get(block) or {}).get(block) or {}).get("selected_options") or []
+    return tuple(str(option.get("value")) for option in options if option.get("value"))
