@@ -204,6 +204,7 @@ def _no_answer(ranking: Ranking, escalation: str) -> NoAnswer:
         question=ranking.question,
         suggestions=tuple(m.card for m in ranking.runners_up),
         escalation=escalation,
+        suggestions_are_close=ranking.runners_up_are_close,
     )
 
 

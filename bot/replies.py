@@ -85,6 +85,7 @@ class NoAnswer:
     question: str
     suggestions: tuple[Card, ...]
     escalation: str = ""
+    suggestions_are_close: bool = True  # else they are offered as places to start
 
     @property
     def summary(self) -> str:

@@ -66,7 +66,8 @@ TYPO_SHORT_WORD = 5
 UNKNOWN_WORD_BOOST = 1.0
 
 RUNNERS_UP = 3
-# A runner-up scoring less than this shares nothing real with the question: not offered.
+# A runner-up scoring less than this shares nothing real with the question; it is still
+# offered, but as a place to start rather than as "did you mean".
 SUGGESTION_FLOOR = 0.1
 
 # Function words in English and Italian. They carry no topic, and leaving them in lets
@@ -125,8 +126,12 @@ class Ranking:
     def runners_up(self) -> tuple[Match, ...]:
         """The next closest cards: offered as "did you mean" buttons."""
         start = 1 if self.best else 0
-        close = [m for m in self.matches[start:] if m.score >= SUGGESTION_FLOOR]
-        return tuple(close[:RUNNERS_UP])
+        return self.matches[start : start + RUNNERS_UP]
+
+    @property
+    def runners_up_are_close(self) -> bool:
+        """Whether the runners-up share anything real with the question."""
+        return any(m.score >= SUGGESTION_FLOOR for m in self.runners_up)
 
 
 def clean(text: str) -> str:

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.blocks import fallback_text, render
+from bot.blocks import fallback_text, render, render_template
 from bot.console import blocks_to_text
 from bot.content import Content
 from bot.errors import UnknownStep
-from bot.replies import Answer, Checklist, ConfirmReset, Help, NoAnswer, Notice, Reply, StepState
-from tests.blockkit import assert_no_broadcast, assert_valid_blocks
+from bot.models_catalog import DeprecatedModel, ModelKind, ModelSummary
+from bot.ratelimits import LimitStatus, ModelLimits, describe_limits, parse_rate_limit_headers
+from bot.replies import (
+    Answer,
+    Checklist,
+    ConfirmReset,
+    Help,
+    KeyReport,
+    LimitsReport,
+    NoAnswer,
+    Notice,
+    Outcome,
+    Reply,
+    StepState,
+)
+from bot.slack.dialogs import COMMON_CHAT_MODELS, DEFAULT_CHAT_MODELS
+from tests.blockkit import assert_no_broadcast, assert_valid_blocks, assert_valid_view
 
 HOSTILE = st.one_of(
     st.text(max_size=4000),
@@ -99,3 +116,62 @@ def test_a_notice_quoting_user_text_cannot_ping(ref: str) -> None:
 
     assert_valid_blocks(blocks)
     assert_no_broadcast(blocks)
+
+
+def _model_summary() -> ModelSummary:
+    return ModelSummary(
+        total=3,
+        counts=dict.fromkeys(ModelKind, 1),
+        chat_models=tuple(f"model-{i}-latest" for i in range(20)),
+        deprecated=(DeprecatedModel("old-model", datetime(2026, 12, 1, tzinfo=UTC), "new-model"),),
+    )
+
+
+def _check_replies(content: Content) -> list[Reply]:
+    limits = describe_limits(
+        ModelLimits("mistral-small-latest", LimitStatus.OK, parse_rate_limit_headers(_HEADERS))
+    )
+    link = content.card("rate-limits").links
+    return [
+        KeyReport("…AbCd", Outcome.VALID, models=_model_summary()),
+        *(
+            KeyReport("…AbCd", outcome, "Mistral said <no>")
+            for outcome in Outcome
+            if outcome != "valid"
+        ),
+        LimitsReport("…AbCd", Outcome.VALID, checking="Checking mistral-small-latest (1 of 3)…"),
+        LimitsReport(
+            "…AbCd", Outcome.VALID, models=(limits,) * 40, skipped=("gpt-4o",), links=link
+        ),
+        LimitsReport("…AbCd", Outcome.VALID, admin=True, models=(limits,)),
+        LimitsReport("…AbCd", Outcome.VALID),
+        LimitsReport("…AbCd", Outcome.REJECTED, "Mistral rejected this key"),
+    ]
+
+
+_HEADERS = {
+    "x-ratelimit-limit-tokens-minute": "2000000",
+    "x-ratelimit-remaining-tokens-minute": "1999994",
+    "x-ratelimit-limit-tokens-month": "10000000000",
+    "x-ratelimit-limit-req-minute": "720",
+}
+
+
+def test_key_and_limits_reports_render_valid_blocks_and_modals(content: Content) -> None:
+    for reply in _check_replies(content):
+        blocks = render(reply)
+
+        assert_valid_blocks(blocks)
+        assert_valid_view(render_template("modal", title="Rate limits per model", blocks=blocks))
+
+
+def test_dialogs_home_and_leak_warning_are_valid(content: Content) -> None:
+    assert_valid_view(render_template("key_dialog"))
+    assert_valid_view(
+        render_template("limits_dialog", models=COMMON_CHAT_MODELS, defaults=DEFAULT_CHAT_MODELS)
+    )
+    checklist_blocks = render(_checklist(content, 3, 4))
+    assert_valid_view(render_template("home", checklist_blocks=checklist_blocks))
+    assert_valid_blocks(
+        render_template("leak_warning", hints=["…AbCd"], delete_card=content.card("delete-api-key"))
+    )

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands
 from bot.blocks import fallback_text, render
-from bot.replies import Notice, Reply
+from bot.replies import Checklist, Notice, Reply
 from bot.services import Services
-from bot.slack import dialogs
+from bot.slack import dialogs, home
 from bot.slack.payloads import person_of
 
 SLASH_COMMAND = "/mistral-setup"
@@ -21,7 +22,7 @@ CHECKING = Notice(":hourglass_flowing_sand: Asking Mistral about the key…")
 def register(app: AsyncApp, services: Services) -> None:
     @app.command(SLASH_COMMAND)
     async def handle_setup_command(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: Any
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         # Slack waits 3 seconds for this ack; everything slow happens after it.
         await ack()
@@ -44,3 +45,6 @@ def register(app: AsyncApp, services: Services) -> None:
             response_type="ephemeral",
             replace_original=isinstance(command, commands.CheckKey | commands.ShowLimits),
         )
+        if isinstance(reply, Checklist):
+            # Keep App Home in step with what the command just changed.
+            await home.publish(client, services, person_of(body), reply)
