@@ -88,9 +88,9 @@ def _run_socket(_: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.assistant import answer
+    from bot.answers import answer
     from bot.blocks import render
-    from bot.console import blocks_to_text
+    from bot.plaintext import blocks_to_text
     from bot.replies import Answer
     from bot.services import build_index
 

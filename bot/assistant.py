@@ -12,6 +12,7 @@ import logging
 from rapidfuzz import fuzz, process
 
 from bot import commands
+from bot.answers import answer
 from bot.content import Card, Content
 from bot.errors import BotError, StoreUnavailable, UnknownStep
 from bot.feedback import FeedbackStore
@@ -27,19 +28,12 @@ from bot.replies import (
     Reply,
     StepState,
 )
-from bot.search import Index, Ranking, words
+from bot.search import Index
 
 log = logging.getLogger(__name__)
 
 # A step name typed by hand ("api key") must be this close to a step's title or topic id.
 STEP_NAME_SIMILARITY = 70.0
-
-# Said instead of a question; answering them from the guide would be noise.
-_GREETING_TEXT = """
-    hi hello hey hiya yo ciao salve buongiorno buonasera thanks thank thx ty grazie
-    morning evening ok okay cool great
-"""
-GREETINGS = frozenset(_GREETING_TEXT.split())
 
 
 class Assistant:
@@ -179,44 +173,3 @@ class Assistant:
         if found is None:
             raise UnknownStep(ref, len(steps))
         return names[str(found[0])]
-
-
-def answer(index: Index, question: str, *, escalation: str = "") -> Answer | NoAnswer | Help:
-    """Rank the cards for a question and decide: answer, say it is not covered, or greet."""
-    ranking = index.rank(question)
-    if ranking.best is None:
-        if not ranking.matches or is_greeting(question):
-            return Help(greeting=is_greeting(question))
-        return _no_answer(ranking, escalation)
-    card = ranking.best.card
-    content = index.content
-    return Answer(
-        question=question,
-        card=card,
-        score=ranking.best.score,
-        related=tuple(content.card(topic) for topic in card.related if content.has(topic)),
-        step_number=step_number(content, card),
-    )
-
-
-def _no_answer(ranking: Ranking, escalation: str) -> NoAnswer:
-    return NoAnswer(
-        question=ranking.question,
-        suggestions=tuple(m.card for m in ranking.runners_up),
-        escalation=escalation,
-        suggestions_are_close=ranking.runners_up_are_close,
-    )
-
-
-def step_number(content: Content, card: Card) -> int | None:
-    """A card's position in the checklist, or None when it is not a step."""
-    for number, step in enumerate(content.steps, start=1):
-        if step.topic == card.topic:
-            return number
-    return None
-
-
-def is_greeting(text: str) -> bool:
-    """Small talk only: every word is a greeting or thanks."""
-    said = words(text)
-    return bool(said) and all(word in GREETINGS for word in said)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+SLASH_COMMAND = "/mistral-setup"
+
 # A lone word this close to a subcommand is a typo, not a question.
 TYPO_SIMILARITY = 75.0
 

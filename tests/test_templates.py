@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.blocks import fallback_text, render, render_template
-from bot.console import blocks_to_text
 from bot.content import Content
 from bot.errors import UnknownStep
 from bot.models_catalog import DeprecatedModel, ModelKind, ModelSummary
+from bot.plaintext import blocks_to_text
 from bot.ratelimits import LimitStatus, ModelLimits, describe_limits, parse_rate_limit_headers
 from bot.replies import (
     Answer,

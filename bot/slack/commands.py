@@ -14,13 +14,11 @@ from bot.services import Services
 from bot.slack import dialogs, home
 from bot.slack.payloads import person_of
 
-SLASH_COMMAND = "/mistral-setup"
-
 CHECKING = Notice(":hourglass_flowing_sand: Asking Mistral about the key…")
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    @app.command(SLASH_COMMAND)
+    @app.command(commands.SLASH_COMMAND)
     async def handle_setup_command(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
