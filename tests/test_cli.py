@@ -7,26 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-BOT = [sys.executable, "-m", "bot"]
-
-
-def _run(
-    args: list[str], env: dict[str, str], cwd: Path, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        BOT + args,
-        input=stdin,
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+from tests.conftest import run_bot
 
 
 def test_ask_prints_the_answer_as_text(env_without_slack: dict[str, str], tmp_path: Path) -> None:
-    result = _run(["ask", "how do I add our VAT number?"], env_without_slack, tmp_path)
+    result = run_bot(["ask", "how do I add our VAT number?"], env_without_slack, tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert "IT12345678901" in result.stdout
@@ -37,7 +22,7 @@ def test_ask_prints_the_answer_as_text(env_without_slack: dict[str, str], tmp_pa
 def test_ask_says_plainly_when_the_guide_does_not_cover_it(
     env_without_slack: dict[str, str], tmp_path: Path
 ) -> None:
-    result = _run(["ask", "what's the capital of France"], env_without_slack, tmp_path)
+    result = run_bot(["ask", "what's the capital of France"], env_without_slack, tmp_path)
 
     assert "doesn't cover this" in result.stdout
 
@@ -47,7 +32,7 @@ def test_ask_jsonl_answers_one_json_object_per_question_line(
 ) -> None:
     questions = ["How do I add a payment method?", "how do I make pasta carbonara", "", "ciao"]
 
-    result = _run(["ask", "--jsonl"], env_without_slack, tmp_path, "\n".join(questions) + "\n")
+    result = run_bot(["ask", "--jsonl"], env_without_slack, tmp_path, "\n".join(questions) + "\n")
 
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in records] == questions
@@ -93,7 +78,7 @@ def test_console_walks_the_checklist_and_answers_from_piped_stdin(
         ]
     )
 
-    result = _run([], env_without_slack, tmp_path, script)
+    result = run_bot([], env_without_slack, tmp_path, script)
 
     out = result.stdout
     assert result.returncode == 0, result.stderr
@@ -110,6 +95,6 @@ def test_console_walks_the_checklist_and_answers_from_piped_stdin(
 def test_console_subcommand_is_the_same_console(
     env_without_slack: dict[str, str], tmp_path: Path
 ) -> None:
-    result = _run(["console"], env_without_slack, tmp_path, "/mistral-setup help\n")
+    result = run_bot(["console"], env_without_slack, tmp_path, "/mistral-setup help\n")
 
     assert "What I can do" in result.stdout

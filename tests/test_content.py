@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from bot.content import SECTION_TEXT_LIMIT, Content, load_content, read_topic_ids
 from bot.errors import ContentError
 from bot.settings import CONTENT_DIR
+from tests.conftest import run_bot
 
 SHARED_TOPICS = Path(__file__).resolve().parents[2] / "shared" / "qa" / "topics.tsv"
 
@@ -113,15 +112,7 @@ def test_content_check_command_fails_startup_with_a_readable_message(
     _edit(content_copy / "cards" / "billing-details.toml", "https://admin.mistral.ai/", "ftp://x")
     env = {**env_without_slack, "CONTENT_DIR": str(content_copy)}
 
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "content", "check"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    result = run_bot(["content", "check"], env, tmp_path)
 
     assert result.returncode == 2
     assert "billing-details.toml: answer: " in result.stderr
@@ -131,15 +122,7 @@ def test_content_check_command_fails_startup_with_a_readable_message(
 def test_content_check_command_passes_on_the_shipped_content(
     env_without_slack: dict[str, str], tmp_path: Path
 ) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "content", "check"],
-        env=env_without_slack,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    result = run_bot(["content", "check"], env_without_slack, tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert "19 cards, 12 checklist steps" in result.stdout

@@ -9,12 +9,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands
 from bot.blocks import fallback_text, render
-from bot.replies import Checklist, Notice, Reply
+from bot.replies import Checklist, Reply
 from bot.services import Services
-from bot.slack import dialogs, home
+from bot.slack import dialogs, home, views
 from bot.slack.payloads import person_of
-
-CHECKING = Notice(":hourglass_flowing_sand: Asking Mistral about the key…")
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -34,7 +32,9 @@ def register(app: AsyncApp, services: Services) -> None:
             if isinstance(command, commands.CheckKey | commands.ShowLimits):
                 # Mistral may take seconds: say so now, then replace it with the result.
                 await respond(
-                    blocks=render(CHECKING), text=fallback_text(CHECKING), response_type="ephemeral"
+                    blocks=render(views.CHECKING),
+                    text=fallback_text(views.CHECKING),
+                    response_type="ephemeral",
                 )
             reply = await services.assistant.run(person_of(body), command)
         await respond(

@@ -19,6 +19,7 @@ from bot.replies import Notice, Reply
 from bot.services import Services
 from bot.slack.payloads import person_of
 
+CHECKING = Notice(":hourglass_flowing_sand: Asking Mistral about the key…")
 KEY_TITLE = "Mistral key check"
 LIMITS_TITLE = "Rate limits per model"
 
@@ -30,27 +31,17 @@ def register(app: AsyncApp, services: Services) -> None:
     async def handle_key_submission(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        key = _value(body, "key")
-        if not looks_like_key(key):
-            await ack(response_action="errors", errors={"key": NOT_A_KEY})
-            return
-        await ack(
-            response_action="update", view=_checking(KEY_TITLE, "Asking Mistral about the key…")
-        )
-        report = await keys.check(person_of(body), key)
-        await _show(client, body, KEY_TITLE, report)
+        key = await _accept_key(ack, body, KEY_TITLE)
+        if key:
+            await _show(client, body, KEY_TITLE, await keys.check(person_of(body), key))
 
     @app.view(CallbackId.LIMITS)
     async def handle_limits_submission(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        key = _value(body, "key")
-        if not looks_like_key(key):
-            await ack(response_action="errors", errors={"key": NOT_A_KEY})
+        key = await _accept_key(ack, body, LIMITS_TITLE)
+        if not key:
             return
-        await ack(
-            response_action="update", view=_checking(LIMITS_TITLE, "Asking Mistral about the key…")
-        )
 
         async def progress(report: Reply) -> None:
             await _show(client, body, LIMITS_TITLE, report)
@@ -59,14 +50,20 @@ def register(app: AsyncApp, services: Services) -> None:
         await _show(client, body, LIMITS_TITLE, report)
 
 
+async def _accept_key(ack: AsyncAck, body: dict[str, Any], title: str) -> str | None:
+    """Ack the submission: refuse a non-key inline, else show "checking"; return the key."""
+    key = _value(body, "key")
+    if not looks_like_key(key):
+        await ack(response_action="errors", errors={"key": NOT_A_KEY})
+        return None
+    await ack(response_action="update", view=modal(title, CHECKING))
+    return key
+
+
 def modal(title: str, reply: Reply) -> dict[str, Any]:
     """A read-only modal showing ``reply``."""
     view: dict[str, Any] = render_template("modal", title=title, blocks=render(reply))
     return view
-
-
-def _checking(title: str, text: str) -> dict[str, Any]:
-    return modal(title, Notice(":hourglass_flowing_sand: " + text))
 
 
 async def _show(client: AsyncWebClient, body: dict[str, Any], title: str, reply: Reply) -> None:
