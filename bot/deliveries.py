@@ -1,4 +1,6 @@
-"""Once-only delivery: Slack retries an event it thinks was lost, and each must be answered once.
+"""Once-only delivery: each Slack event is answered once, and no signed request is accepted twice.
+
+Slack retries an event it thinks was lost; an attacker may replay a request they saw.
 
 The first process to claim an event id in Redis answers it; every other copy, in this
 process or another, is dropped. Retries can come five minutes after the original, so
@@ -17,6 +19,10 @@ from bot.errors import StoreUnavailable
 log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 600
+
+# Slack signs every delivery afresh and Bolt refuses signatures older than five minutes:
+# a signature seen twice within that window is a replayed request.
+SIGNATURE_SECONDS = 300
 
 
 class Deliveries:
@@ -39,3 +45,17 @@ class Deliveries:
             log.warning("Event %s handled without a dedupe claim: Redis unavailable", event_id)
             return True
         return bool(claimed)
+
+    async def first_signature(self, signature: str) -> bool:
+        """True the first time a request signature is seen; a replay within 5 minutes is False."""
+        if not signature:
+            return True  # unsigned: request verification refuses it anyway
+        try:
+            async with store.available():
+                fresh = await self._redis.set(
+                    store.key("signature", signature), "1", nx=True, ex=SIGNATURE_SECONDS
+                )
+        except StoreUnavailable:
+            # Timestamps still bound replays to five minutes; availability matters more.
+            return True
+        return bool(fresh)

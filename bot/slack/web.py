@@ -14,7 +14,7 @@ import uvicorn
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import services as composition
@@ -27,12 +27,30 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 
+# Slack's largest payloads (a modal's state, a long message event) are tens of kilobytes.
+MAX_BODY_BYTES = 512 * 1024
+
 
 def create_web_app(services: Services) -> Starlette:
     """The ASGI app; ``services`` are closed when it shuts down."""
     handler = AsyncSlackRequestHandler(create_app(services))
 
     async def slack_events(request: Request) -> Response:
+        # Refuse what Slack never sends before Bolt parses it, with a status, not a traceback.
+        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+            return PlainTextResponse("payload too large", status_code=413)
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return PlainTextResponse("payload too large", status_code=413)
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return PlainTextResponse("body is not UTF-8", status_code=400)
+        if not await services.deliveries.first_signature(
+            request.headers.get("x-slack-signature", "")
+        ):
+            log.warning("Refused a replayed request (its signature was already used)")
+            return PlainTextResponse("invalid request", status_code=401)
         return await handler.handle(request)
 
     async def healthz(_: Request) -> Response:
