@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import uvicorn
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -34,21 +35,26 @@ MAX_BODY_BYTES = 512 * 1024
 def create_web_app(services: Services) -> Starlette:
     """The ASGI app; ``services`` are closed when it shuts down."""
     handler = AsyncSlackRequestHandler(create_app(services))
+    secret = services.settings.slack_signing_secret
+    verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
 
     async def slack_events(request: Request) -> Response:
         # Refuse what Slack never sends before Bolt parses it, with a status, not a traceback.
-        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
             return PlainTextResponse("payload too large", status_code=413)
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return PlainTextResponse("payload too large", status_code=413)
         try:
-            body.decode("utf-8")
+            text = body.decode("utf-8")
         except UnicodeDecodeError:
             return PlainTextResponse("body is not UTF-8", status_code=400)
-        if not await services.deliveries.first_signature(
-            request.headers.get("x-slack-signature", "")
-        ):
+        signature = request.headers.get("x-slack-signature", "")
+        timestamp = request.headers.get("x-slack-request-timestamp", "")
+        # Only a genuine signature is remembered, so forged requests cannot fill Redis.
+        genuine = timestamp.isdigit() and verifier.is_valid(text, timestamp, signature)
+        if genuine and not await services.deliveries.first_signature(signature):
             log.warning("Refused a replayed request (its signature was already used)")
             return PlainTextResponse("invalid request", status_code=401)
         return await handler.handle(request)
