@@ -72,6 +72,15 @@ def looks_like_key(text: str) -> bool:
     return _KEY_SHAPE.fullmatch(token) is not None and _has_mixed_case(token) and _varied(token)
 
 
+def mask_keys(text: str) -> str:
+    """``text`` with every 32-character run of letters and digits shown as ``[key …abcd]``.
+
+    Deliberately broader than leak detection: before user text is echoed, logged or
+    stored, anything that might be a key is masked, hex included.
+    """
+    return _CANDIDATE.sub(lambda m: f"[key {key_hint(m.group())}]", text)
+
+
 def find_leaked_keys(message_text: str) -> list[LeakFinding]:
     """Find what looks like Mistral keys in a message, once each, in order of appearance.
 

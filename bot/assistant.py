@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 
 from bot import commands
 from bot.answers import answer
+from bot.apikey import mask_keys
 from bot.content import Card, Content
 from bot.errors import BotError, StoreUnavailable, UnknownStep
 from bot.feedback import FeedbackStore
@@ -138,6 +139,8 @@ class Assistant:
 
     async def ask(self, person: Person, question: str) -> Reply:
         """Answer from the guide, or say plainly it is not covered and log the question."""
+        # A key pasted into a question must not be quoted back, logged or stored.
+        question = mask_keys(question)
         reply = self.answer(question)
         if isinstance(reply, Answer) and reply.step_number is not None:
             try:
@@ -164,12 +167,12 @@ class Assistant:
             number = int(ref)
             if 1 <= number <= len(steps):
                 return steps[number - 1]
-            raise UnknownStep(ref, len(steps))
+            raise UnknownStep(mask_keys(ref), len(steps))
         names = {step.topic: step for step in steps}
         names.update({step.title.casefold(): step for step in steps})
         found = process.extractOne(
             ref.casefold(), list(names), scorer=fuzz.WRatio, score_cutoff=STEP_NAME_SIMILARITY
         )
         if found is None:
-            raise UnknownStep(ref, len(steps))
+            raise UnknownStep(mask_keys(ref), len(steps))
         return names[str(found[0])]

@@ -9,6 +9,7 @@ claims live ten minutes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import redis.asyncio as redis
@@ -23,6 +24,9 @@ CLAIM_SECONDS = 600
 # Slack signs every delivery afresh and Bolt refuses signatures older than five minutes:
 # a signature seen twice within that window is a replayed request.
 SIGNATURE_SECONDS = 300
+
+# The replay check runs before the ack, so it gets a small slice of Slack's 3 seconds.
+SIGNATURE_CHECK_TIMEOUT = 0.5
 
 
 class Deliveries:
@@ -51,11 +55,11 @@ class Deliveries:
         if not signature:
             return True  # unsigned: request verification refuses it anyway
         try:
-            async with store.available():
+            async with asyncio.timeout(SIGNATURE_CHECK_TIMEOUT), store.available():
                 fresh = await self._redis.set(
                     store.key("signature", signature), "1", nx=True, ex=SIGNATURE_SECONDS
                 )
-        except StoreUnavailable:
+        except (StoreUnavailable, TimeoutError):
             # Timestamps still bound replays to five minutes; availability matters more.
             return True
         return bool(fresh)

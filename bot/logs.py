@@ -11,16 +11,16 @@ import logging
 import re
 import sys
 
+from bot.apikey import mask_keys
+
 _SLACK_TOKEN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]{6,}")
-_KEY_SHAPED = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{28}([A-Za-z0-9]{4})(?![A-Za-z0-9])")
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def redact(text: str) -> str:
     """``text`` with Slack tokens and key-shaped strings masked."""
-    text = _SLACK_TOKEN.sub(lambda m: f"{m.group(1)}-[redacted]", text)
-    return _KEY_SHAPED.sub(lambda m: f"[key …{m.group(1)}]", text)
+    return mask_keys(_SLACK_TOKEN.sub(lambda m: f"{m.group(1)}-[redacted]", text))
 
 
 class RedactSecrets(logging.Filter):

@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from bot.errors import StoreUnavailable
@@ -23,6 +25,11 @@ PREFIX = "mistral-setup:v1"
 # Slack gives a request 3 seconds; a Redis that does not answer in one is treated as down
 # so the bot can still say so in time.
 SOCKET_TIMEOUT = 1.0
+CONNECT_TIMEOUT = 0.5
+
+# One immediate retry: it replaces a pooled connection that died when Redis restarted.
+# redis-py's default (ten retries with backoff) would wait seconds on a Redis that is down.
+RETRY = Retry(NoBackoff(), retries=1)
 
 
 def key(*parts: str) -> str:
@@ -36,7 +43,8 @@ def connect(url: str | None) -> tuple[redis.Redis, bool]:
         client = redis.Redis.from_url(
             url,
             socket_timeout=SOCKET_TIMEOUT,
-            socket_connect_timeout=SOCKET_TIMEOUT,
+            socket_connect_timeout=CONNECT_TIMEOUT,
+            retry=RETRY,
             health_check_interval=30,
             decode_responses=True,
         )

@@ -149,3 +149,19 @@ async def test_with_redis_down_progress_says_it_is_unavailable(
 
     assert isinstance(reply, Notice)
     assert "can't reach my memory" in reply.text
+
+
+KEY = "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4Z"
+
+
+@pytest.mark.parametrize("text", [f"is {KEY} a good key?", f"done {KEY}", f"step {KEY} please"])
+async def test_a_key_typed_into_a_question_or_command_is_never_echoed_or_stored(
+    assistant: Assistant, person: Person, redis_client: object, text: str
+) -> None:
+    reply = await assistant.handle(person, text)
+
+    shown = str(reply)
+    assert KEY not in shown
+    assert "…Xy4Z" in shown
+    logged = await assistant.feedback.recent_unanswered(person.team)
+    assert KEY not in str(logged)

@@ -58,14 +58,14 @@ async def _assert_key_kept_nowhere(
     redis = bot.services.redis
     for name in await redis.keys("*"):
         assert key not in name
-        assert key not in await _stored(redis, str(name))
+        assert key not in await stored_text(redis, str(name))
     for call in bot.slack.calls():
         assert key not in json.dumps(call.args, ensure_ascii=False)
     for response in bot.slack.responses:
         assert key not in json.dumps(response.body, ensure_ascii=False)
 
 
-async def _stored(redis: aioredis.Redis, name: str) -> str:
+async def stored_text(redis: aioredis.Redis, name: str) -> str:
     """Whatever Redis holds under ``name``, as text."""
     match await redis.type(name):
         case "list":

@@ -64,8 +64,7 @@ def create_app(services: Services) -> AsyncApp:
 
 async def _handle_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:
     """Unexpected failures: log the traceback, never the body (it may hold a key); tell the user."""
-    kind = body.get("type") or body.get("command") or "request"
-    log.error("Unhandled error in a %s listener", kind, exc_info=error)
+    log.error("Unhandled error in a listener for %s", _describe(body), exc_info=error)
     if body.get("response_url"):
         try:
             await respond(
@@ -76,3 +75,15 @@ async def _handle_error(error: Exception, body: dict[str, Any], respond: AsyncRe
             )
         except Exception:  # noqa: BLE001  (the user's channel may be gone; the log says enough)
             log.warning("Could not tell the user about the error")
+
+
+def _describe(body: dict[str, Any]) -> str:
+    """What the request was, for the log: its kind and ids, never its text or values."""
+    event, actions, team = body.get("event"), body.get("actions"), body.get("team")
+    parts = [
+        str(body.get("type") or body.get("command") or "request"),
+        str(event.get("type", "")) if isinstance(event, dict) else "",
+        str(actions[0].get("action_id", "")) if actions and isinstance(actions[0], dict) else "",
+        str(body.get("team_id") or (team.get("id") if isinstance(team, dict) else "") or ""),
+    ]
+    return " ".join(part for part in parts if part)

@@ -35,7 +35,8 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         if event.get("bot_id") or not await services.deliveries.claim(_event_id(body)):
             return
-        await leaks.warn_if_leaked(client, event, services)
+        if await leaks.warn_if_leaked(client, event, services):
+            return  # answering in public would draw more eyes to the leaked key
         reply = await assistant.ask(person_of(body), str(event.get("text") or ""))
         await _post(client, event["channel"], thread_of(event), reply)
 

@@ -1,0 +1,131 @@
+"""Two web processes (the Procfile command) behind one Redis, as a team would scale the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+
+from bot.progress import Person, ProgressStore
+from tests.conftest import REPO
+from tests.fakes.slack_api import FakeSlackApi
+from tests.slack_requests import (
+    BOT_USER_ID,
+    SIGNING_SECRET,
+    app_mention,
+    event_callback,
+    slash_command,
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def two_web_processes(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis, tmp_path: Path
+) -> Iterator[list[str]]:
+    """Two `python -m bot web` processes on their own ports, sharing one Redis."""
+    web_line = next(
+        line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
+    )
+    command = web_line.removeprefix("web:").strip().split()
+    command[0] = sys.executable
+    ports = [_free_port(), _free_port()]
+    processes = [
+        subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            env={
+                **os.environ,
+                "PORT": str(port),
+                "SLACK_BOT_TOKEN": "xoxb-test-token",
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": slack_api.url,
+                "REDIS_URL": redis_url,
+                "PYTHONPATH": str(REPO),
+            },
+        )
+        for port in ports
+    ]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for url in urls:
+            _wait_until_healthy(url)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+def _wait_until_healthy(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not become healthy")
+        time.sleep(0.1)
+
+
+async def test_fifty_concurrent_done_commands_over_two_processes_record_every_step(
+    two_web_processes: list[str], slack_api: FakeSlackApi, redis_client: aioredis.Redis
+) -> None:
+    requests = [
+        slash_command(f"done {n % 12 + 1}", response_url=slack_api.response_url(str(n)))
+        for n in range(50)
+    ]
+
+    async with httpx.AsyncClient(timeout=10) as http:
+        responses = await asyncio.gather(
+            *(
+                http.post(f"{two_web_processes[n % 2]}/slack/events", content=body, headers=headers)
+                for n, (body, headers) in enumerate(requests)
+            )
+        )
+
+    assert [r.status_code for r in responses] == [200] * 50
+    await slack_api.wait_for_responses(50, timeout=30)
+    done = await ProgressStore(redis_client).done(Person("T111", "U111"))
+    assert len(done) == 12
+
+
+async def test_an_event_delivered_to_both_processes_is_answered_once(
+    two_web_processes: list[str], slack_api: FakeSlackApi
+) -> None:
+    event = app_mention(f"<@{BOT_USER_ID}> how do I add a card", ts="42.0")
+    now = int(time.time())
+    deliveries = [
+        event_callback(event, event_id="EvBOTH", timestamp=str(now)),
+        event_callback(event, event_id="EvBOTH", retry_num=1, timestamp=str(now + 1)),
+    ]
+
+    async with httpx.AsyncClient(timeout=10) as http:
+        responses = await asyncio.gather(
+            *(
+                http.post(f"{url}/slack/events", content=body, headers=headers)
+                for url, (body, headers) in zip(two_web_processes, deliveries, strict=True)
+            )
+        )
+    await slack_api.wait_for("chat.postMessage")
+    await asyncio.sleep(0.5)
+
+    assert [r.status_code for r in responses] == [200, 200]
+    assert len(slack_api.calls("chat.postMessage")) == 1

@@ -1,0 +1,170 @@
+"""Faults: Redis stops and comes back, Slack's API stumbles, Mistral has a bad day.
+
+The web process keeps answering questions, says plainly what is unavailable, never
+makes Slack wait past its 3 seconds, and recovers by itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bot.blocks import ActionId, CallbackId
+from tests.conftest import RunningBot, bot_settings, running_bot
+from tests.fakes.mistral_api import FakeMistralAPI, Scenario
+from tests.fakes.slack_api import FakeSlackApi
+from tests.slack_requests import (
+    BOT_USER_ID,
+    app_mention,
+    block_action,
+    event_callback,
+    slash_command,
+    view_submission,
+)
+
+ACK_BUDGET = 3.0  # seconds Slack waits for an acknowledgement
+
+
+class RedisServer:
+    """A Redis server of the test's own, to stop and restart at will."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs redis-server on PATH for the outage test")
+        pytest.skip("redis-server is not installed")
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+async def _timed(bot: RunningBot, request: tuple[str, dict[str, str]]) -> httpx.Response:
+    started = time.perf_counter()
+    response = await bot.send(request)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert elapsed < ACK_BUDGET, f"ack took {elapsed:.2f}s"
+    return response
+
+
+def _text(payload: object) -> str:
+    return json.dumps(payload, ensure_ascii=False)
+
+
+async def test_redis_outage_degrades_gracefully_and_recovers_without_restart(
+    own_redis: RedisServer, slack_api: FakeSlackApi, mistral_api: FakeMistralAPI
+) -> None:
+    settings = bot_settings(slack_api, own_redis.url, mistral_api_url=mistral_api.url)
+    async with running_bot(settings, slack_api) as bot:
+        await _timed(bot, slash_command("done 1", response_url=slack_api.response_url("before")))
+        assert "1 of 12 done" in _text((await slack_api.wait_for_responses(1))[0].body)
+
+        own_redis.stop()
+
+        # Questions are still answered, in time.
+        await _timed(bot, event_callback(app_mention(f"<@{BOT_USER_ID}> how do I add a card")))
+        [answer] = await slack_api.wait_for("chat.postMessage")
+        assert "payment" in _text(answer.args).lower()
+        # Progress says it is unavailable and changes nothing.
+        await _timed(bot, slash_command("done 2", response_url=slack_api.response_url("down")))
+        down = (await slack_api.wait_for_responses(2))[1]
+        assert "can't reach my memory" in _text(down.body)
+        # Feedback and key checks say so too.
+        await _timed(bot, block_action(ActionId.FEEDBACK_UP, "payment-method"))
+        [thanks] = await slack_api.wait_for("chat.postEphemeral")
+        assert "can't reach my memory" in _text(thanks.args)
+        key = mistral_api.add_key()
+        await _timed(bot, view_submission(CallbackId.KEY_CHECK, {"key": {"key": key}}))
+        [paused] = await slack_api.wait_for("views.update")
+        assert "paused" in _text(paused.args)
+        assert mistral_api.requests == []
+        health = await bot.http.get("/healthz")
+        assert health.json() == {"ok": True, "redis": "unavailable"}
+
+        own_redis.start()  # empty: it keeps nothing on disk
+
+        await _timed(bot, slash_command("done 3", response_url=slack_api.response_url("after")))
+        after = (await slack_api.wait_for_responses(3))[2]
+        assert "1 of 12 done" in _text(after.body)
+        assert (await bot.http.get("/healthz")).json() == {"ok": True, "redis": "ok"}
+
+
+async def test_slack_rate_limits_are_retried_after_retry_after(bot: RunningBot) -> None:
+    bot.slack.fail_next("chat.postMessage", status=429, retry_after=1)
+
+    await _timed(bot, event_callback(app_mention(f"<@{BOT_USER_ID}> how do I add a card")))
+
+    posts = await bot.slack.wait_for("chat.postMessage", count=2, timeout=10)
+    assert posts[0].args == posts[1].args  # the same message, sent again after the wait
+
+
+async def test_slack_server_errors_are_logged_once_and_the_bot_keeps_serving(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="bot")
+    bot.slack.fail_next("chat.postMessage", status=500, times=2)
+
+    await _timed(bot, event_callback(app_mention(f"<@{BOT_USER_ID}> how do I add a card")))
+    await bot.slack.wait_for("chat.postMessage", count=2)
+    await _timed(bot, event_callback(app_mention(f"<@{BOT_USER_ID}> how do I add a card")))
+    await bot.slack.wait_for("chat.postMessage", count=3)
+
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "event_callback" in errors[0].getMessage()
+
+
+@pytest.mark.parametrize("scenario", [Scenario(delay=2.0), Scenario(reply=None, delay=0)])
+async def test_a_slow_mistral_never_delays_the_ack(
+    bot: RunningBot, mistral_api: FakeMistralAPI, scenario: Scenario
+) -> None:
+    bot.services.mistral_http.timeout = httpx.Timeout(1.0)
+    key = mistral_api.add_key(scenario)
+
+    await _timed(bot, slash_command(f"key {key}", response_url=bot.slack.response_url()))
+
+    first, result = await bot.slack.wait_for_responses(2, timeout=10)
+    assert "Asking Mistral" in _text(first.body)
+    expected = "did not answer in time" if scenario.delay else "works"
+    assert expected in _text(result.body)
