@@ -67,7 +67,9 @@ def _run_console(_: argparse.Namespace, settings: Settings) -> int:
     from bot.progress import Person
 
     built = services.build(settings)
-    console = Console(built.assistant, Person("console", "you"), sys.stdout)
+    # The person at the terminal runs the bot, so they see what admins see.
+    person = Person("console", "you", language=settings.language, admin=True)
+    console = Console(built.assistant, person, sys.stdout)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the console quietly
         asyncio.run(console.run(sys.stdin))
     return 0
@@ -90,13 +92,15 @@ def _run_socket(_: argparse.Namespace, settings: Settings) -> int:
 def _run_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.answers import answer
     from bot.blocks import render
+    from bot.language import language_of
     from bot.plaintext import blocks_to_text
     from bot.replies import Answer
     from bot.services import build_index
 
     _, index = build_index(settings)
     if not args.jsonl:
-        print(blocks_to_text(render(answer(index, args.question))))
+        language = language_of(args.question) or settings.language or "en"
+        print(blocks_to_text(render(answer(index, args.question, language=language))))
         return 0
     for line in sys.stdin:
         question = line.rstrip("\n")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.content import Card, Content
+from bot.content import Card, Content, Language
 from bot.replies import Answer, Help, NoAnswer
 from bot.search import Index, Ranking, words
 
@@ -14,13 +14,15 @@ _GREETING_TEXT = """
 GREETINGS = frozenset(_GREETING_TEXT.split())
 
 
-def answer(index: Index, question: str, *, escalation: str = "") -> Answer | NoAnswer | Help:
+def answer(
+    index: Index, question: str, *, escalation: str = "", language: Language = "en"
+) -> Answer | NoAnswer | Help:
     """Rank the cards for a question and decide: answer, say it is not covered, or greet."""
     ranking = index.rank(question)
     if ranking.best is None:
         if not ranking.matches or is_greeting(question):
-            return Help(greeting=is_greeting(question))
-        return _no_answer(ranking, escalation)
+            return Help(greeting=is_greeting(question), language=language)
+        return _no_answer(ranking, escalation, language)
     card = ranking.best.card
     content = index.content
     return Answer(
@@ -29,15 +31,17 @@ def answer(index: Index, question: str, *, escalation: str = "") -> Answer | NoA
         score=ranking.best.score,
         related=tuple(content.card(topic) for topic in card.related if content.has(topic)),
         step_number=step_number(content, card),
+        language=language,
     )
 
 
-def _no_answer(ranking: Ranking, escalation: str) -> NoAnswer:
+def _no_answer(ranking: Ranking, escalation: str, language: Language) -> NoAnswer:
     return NoAnswer(
         question=ranking.question,
         suggestions=tuple(m.card for m in ranking.runners_up),
         escalation=escalation,
         suggestions_are_close=ranking.runners_up_are_close,
+        language=language,
     )
 
 

@@ -11,13 +11,14 @@ import logging
 
 from rapidfuzz import fuzz, process
 
-from bot import commands
+from bot import commands, strings
 from bot.answers import answer
 from bot.apikey import mask_keys
-from bot.content import Card, Content
+from bot.content import Card, Content, Language
 from bot.errors import BotError, StoreUnavailable, UnknownStep
 from bot.feedback import FeedbackStore
 from bot.keycheck import KeyChecker
+from bot.language import language_of
 from bot.progress import Person, ProgressStore
 from bot.replies import (
     Answer,
@@ -73,7 +74,7 @@ class Assistant:
             case commands.ShowChecklist():
                 return await self.checklist(person)
             case commands.ShowHelp():
-                return Help()
+                return Help(admin=person.admin, language=_speaks(person))
             case commands.ShowStep(ref):
                 return await self.checklist(person, focus=self.resolve_step(ref).topic)
             case commands.MarkDone(ref):
@@ -85,7 +86,8 @@ class Assistant:
             case commands.Reset(confirmed=confirmed):
                 if confirmed:
                     return await self.reset(person)
-                return ConfirmReset(done_count=len(await self.progress.done(person)))
+                done = await self.progress.done(person)
+                return ConfirmReset(done_count=len(done), language=_speaks(person))
             case commands.Ask(question):
                 return await self.ask(person, question)
             case commands.CheckKey(key=str(key)) if self.keys:
@@ -98,7 +100,12 @@ class Assistant:
                     "In Slack, `/mistral-setup key` alone opens a private dialog."
                 )
             case commands.Unknown(problem=problem, suggestion=suggestion):
-                return Help(problem=problem, suggestion=suggestion or "")
+                return Help(
+                    problem=problem,
+                    suggestion=suggestion or "",
+                    admin=person.admin,
+                    language=_speaks(person),
+                )
 
     async def checklist(
         self, person: Person, *, focus: str | None = None, notice: str = ""
@@ -110,38 +117,38 @@ class Assistant:
             for i, card in enumerate(self.content.steps, start=1)
         )
         focused = next((s for s in steps if s.card.topic == focus), None)
-        checklist = Checklist(steps=steps, focus=focused, notice=notice)
-        if focused is None:
-            checklist = Checklist(steps=steps, focus=checklist.next_step, notice=notice)
-        return checklist
+        checklist = Checklist(steps, focused, notice, _speaks(person))
+        return checklist if focused else dataclasses.replace(checklist, focus=checklist.next_step)
 
     async def mark_done(self, person: Person, topic: str) -> Checklist:
-        card = self.content.card(topic)
         changed = await self.progress.mark_done(person, topic)
-        verb = "Marked" if changed else "Already done:"
-        return await self.checklist(person, notice=f"{verb} *{card.title}* :white_check_mark:")
+        return await self.checklist(
+            person, notice=self._notice(person, "marked" if changed else "already_done", topic)
+        )
 
     async def undo(self, person: Person, topic: str) -> Checklist:
-        card = self.content.card(topic)
         changed = await self.progress.undo(person, topic)
-        notice = (
-            f"*{card.title}* is not done any more."
-            if changed
-            else (f"*{card.title}* was not marked done.")
-        )
+        notice = self._notice(person, "undone" if changed else "was_not_done", topic)
         return await self.checklist(person, focus=topic, notice=notice)
 
     async def reset(self, person: Person) -> Checklist:
         await self.progress.reset(person)
-        return await self.checklist(
-            person, notice="Your progress is reset. Start again from step 1."
-        )
+        return await self.checklist(person, notice=strings.text(_speaks(person), "reset_done"))
+
+    def _notice(self, person: Person, key: str, topic: str) -> str:
+        language = _speaks(person)
+        return strings.text(language, key, title=self.content.card(topic).title_in(language))
 
     async def ask(self, person: Person, question: str) -> Reply:
         """Answer from the guide, or say plainly it is not covered and log the question."""
         # A key pasted into a question must not be quoted back, logged or stored.
         question = mask_keys(question)
-        reply = self.answer(question)
+        reply = answer(
+            self.index,
+            question,
+            escalation=self.escalation,
+            language=language_of(question) or _speaks(person),
+        )
         if isinstance(reply, Answer) and reply.step_number is not None:
             try:
                 done = await self.progress.done(person)
@@ -155,15 +162,11 @@ class Assistant:
                 log.info("Unanswered question not logged: the store is unavailable")
         return reply
 
-    def answer(self, question: str) -> Answer | NoAnswer | Help:
-        """The pure part of answering: rank the cards and decide."""
-        return answer(self.index, question, escalation=self.escalation)
-
     def resolve_step(self, ref: str) -> Card:
         """A step from its number, topic id or (fuzzy) title."""
         steps = self.content.steps
         ref = ref.strip().strip("#").strip()
-        if ref.isdigit():
+        if ref.isascii() and ref.isdigit():  # "²" is a digit to Python, not a step number
             number = int(ref)
             if 1 <= number <= len(steps):
                 return steps[number - 1]
@@ -176,3 +179,8 @@ class Assistant:
         if found is None:
             raise UnknownStep(mask_keys(ref), len(steps))
         return names[str(found[0])]
+
+
+def _speaks(person: Person) -> Language:
+    """The language to use with a person when what they typed does not say."""
+    return person.language or "en"

@@ -16,6 +16,8 @@ from typing import Any
 
 import jinja2
 
+from bot import strings
+from bot.content import Language
 from bot.replies import Reply
 
 # Slack truncates longer fallback texts; ours stay far below it anyway.
@@ -68,22 +70,32 @@ def environment() -> jinja2.Environment:
     env.filters["link"] = lambda link: f"<{link.url}|{link.label}>"
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
     env.globals["ACTION"] = ActionId
+    env.globals["t"] = _translate
     env.globals["CALLBACK"] = CallbackId
     return env
 
 
-def render_template(name: str, **context: Any) -> Any:
-    """Render ``templates/<name>.json.j2`` and parse it."""
-    text = environment().get_template(f"{name}.json.j2").render(**context)
+@jinja2.pass_context
+def _translate(context: jinja2.runtime.Context, key: str, **values: object) -> str:
+    """``t("key", name=value)`` in a template: the string in the language being rendered."""
+    return strings.text(context.get("lang", "en"), key, **values)
+
+
+def render_template(name: str, *, lang: Language = "en", **context: Any) -> Any:
+    """Render ``templates/<name>.json.j2`` in ``lang`` and parse it."""
+    text = environment().get_template(f"{name}.json.j2").render(lang=lang, **context)
     return json.loads(text)
 
 
 def render(reply: Reply, **context: Any) -> list[dict[str, Any]]:
-    """The Block Kit blocks of a reply."""
-    blocks: list[dict[str, Any]] = render_template(reply.template, reply=reply, **context)
+    """The Block Kit blocks of a reply, in the reply's language."""
+    lang: Language = getattr(reply, "language", "en")
+    blocks: list[dict[str, Any]] = render_template(
+        reply.template, reply=reply, lang=lang, **context
+    )
     return blocks
 
 
 def fallback_text(reply: Reply) -> str:
-    """The plain text Slack shows in notifications and screen readers."""
-    return _truncate(reply.summary, FALLBACK_TEXT_LIMIT)
+    """The plain text Slack shows in notifications and screen readers (escaped: Slack parses it)."""
+    return escape_mrkdwn(_truncate(reply.summary, FALLBACK_TEXT_LIMIT))

@@ -135,17 +135,15 @@ def parse(text: str) -> Command:
         return ShowChecklist()
     head, _, rest = text.partition(" ")
     verb = ALIASES.get(head.casefold(), head.casefold())
-    if verb == "steps" and not rest:
-        return ShowChecklist()
-    if verb == "help" and not rest:
+    if verb == "steps":
+        return ShowStep(rest) if rest else ShowChecklist()  # "steps 3" means step 3
+    if verb == "help":
         return ShowHelp()
-    if verb == "next" and not rest:
+    if verb == "next":
         return NextStep()
     if verb == "reset":
-        if not rest:
-            return Reset()
-        if rest.casefold() in RESET_CONFIRMATIONS:
-            return Reset(confirmed=True)
+        # Anything but an explicit yes asks first: forgetting progress must be deliberate.
+        return Reset(confirmed=rest.casefold() in RESET_CONFIRMATIONS)
     if verb in STEP_VERBS:
         return _step_command(verb, rest, text)
     if verb == "key":

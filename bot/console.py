@@ -7,6 +7,7 @@ Works with piped stdin too, so it can be scripted.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import TextIO
 
@@ -55,7 +56,8 @@ class Console:
             self.raw_json = not self.raw_json
             self._say(f"raw Block Kit {'on' if self.raw_json else 'off'}")
         elif line.startswith("/as "):
-            self.person = Person(self.person.team, line.removeprefix("/as ").strip() or "you")
+            user = line.removeprefix("/as ").strip() or "you"
+            self.person = dataclasses.replace(self.person, user=user)
             self._say(f"you are now {self.person.user}")
         elif line in ("/help", "/?"):
             self._say(CONSOLE_HELP)

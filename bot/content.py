@@ -10,7 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -18,6 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.errors import ContentError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# The languages the content is written in; English is the default.
+Language = Literal["en", "it"]
+LANGUAGES: tuple[Language, ...] = ("en", "it")
 
 # Slack rejects a section block whose text is longer than this.
 SECTION_TEXT_LIMIT = 3000
@@ -48,8 +52,10 @@ class Card(BaseModel):
 
     topic: str = Field(min_length=1)
     title: str = Field(min_length=1, max_length=150)
+    title_it: str = Field(min_length=1, max_length=150)
     section: str = Field(min_length=1, description="where in the guide the answer comes from")
     answer: str = Field(min_length=1)
+    answer_it: str = Field(min_length=1)
     questions: tuple[str, ...] = Field(min_length=3)
     keywords: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
@@ -57,7 +63,7 @@ class Card(BaseModel):
     step: int | None = Field(default=None, ge=1, description="position in the checklist")
     optional: bool = False
 
-    @field_validator("answer")
+    @field_validator("answer", "answer_it")
     @classmethod
     def _answer_fits_and_links_are_sound(cls, answer: str) -> str:
         if len(answer) > SECTION_TEXT_LIMIT:
@@ -83,6 +89,12 @@ class Card(BaseModel):
     @property
     def is_step(self) -> bool:
         return self.step is not None
+
+    def title_in(self, language: Language) -> str:
+        return self.title_it if language == "it" else self.title
+
+    def answer_in(self, language: Language) -> str:
+        return self.answer_it if language == "it" else self.answer
 
 
 def _check_url(url: str) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar
 
-from bot.content import Card, Link
+from bot.content import Card, Language, Link
 from bot.models_catalog import ModelSummary
 from bot.ratelimits import ASSUMPTIONS, LimitsDescription
 
@@ -33,6 +33,7 @@ class Checklist:
     steps: tuple[StepState, ...]
     focus: StepState | None
     notice: str = ""
+    language: Language = "en"
 
     @property
     def done_count(self) -> int:
@@ -70,6 +71,7 @@ class Answer:
     related: tuple[Card, ...] = ()
     step_number: int | None = None
     step_done: bool = False
+    language: Language = "en"
 
     @property
     def summary(self) -> str:
@@ -86,6 +88,7 @@ class NoAnswer:
     suggestions: tuple[Card, ...]
     escalation: str = ""
     suggestions_are_close: bool = True  # else they are offered as places to start
+    language: Language = "en"
 
     @property
     def summary(self) -> str:
@@ -101,6 +104,8 @@ class Help:
     problem: str = ""
     suggestion: str = ""
     greeting: bool = False
+    admin: bool = False
+    language: Language = "en"
 
     @property
     def summary(self) -> str:
@@ -114,6 +119,7 @@ class ConfirmReset:
     template: ClassVar[str] = "confirm_reset"
 
     done_count: int
+    language: Language = "en"
 
     @property
     def summary(self) -> str:

@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.content import Language
+
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
 
@@ -41,6 +43,9 @@ class Settings(BaseSettings):
 
     # HTTP mode.
     port: int = 3000
+
+    # Always speak this language ("en" or "it"), whatever people's Slack locale says.
+    language: Language | None = None
 
     log_level: str = "INFO"
     content_dir: Path = CONTENT_DIR

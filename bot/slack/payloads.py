@@ -40,3 +40,28 @@ def thread_of(event: dict[str, Any]) -> str | None:
     """Where a reply to this message goes: its thread, or a new thread under it."""
     ts = event.get("thread_ts") or event.get("ts")
     return str(ts) if ts else None
+
+
+# The parts of a payload that Bolt and our listeners index into, and the types they must be.
+_SHAPES: dict[str, tuple[type, ...]] = {
+    "event": (dict,),
+    "view": (dict,),
+    "actions": (list,),
+    "container": (dict,),
+    "channel": (dict,),
+    "message": (dict,),
+    "user": (dict, str),
+    "team": (dict, str, type(None)),
+}
+
+
+def well_formed(body: object) -> bool:
+    """Whether a parsed request body has the shape Slack sends; Bolt trusts it blindly."""
+    if not isinstance(body, dict):
+        return False
+    for name, kinds in _SHAPES.items():
+        if name in body and not isinstance(body[name], kinds):
+            return False
+    if body.get("type") == "block_actions" and not body.get("actions"):
+        return False
+    return all(isinstance(action, dict) for action in body.get("actions", []))

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import uvicorn
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,6 +24,7 @@ from bot import store
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
+from bot.slack.payloads import well_formed
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,10 @@ def create_web_app(services: Services) -> Starlette:
         if genuine and not await services.deliveries.first_signature(signature):
             log.warning("Refused a replayed request (its signature was already used)")
             return PlainTextResponse("invalid request", status_code=401)
+        if not _readable(text, request.headers.get("content-type")):
+            # Only the fact is logged: the body may hold a key.
+            log.warning("Refused a malformed request")
+            return PlainTextResponse("malformed request", status_code=400)
         return await handler.handle(request)
 
     async def healthz(_: Request) -> Response:
@@ -79,6 +85,14 @@ def create_web_app(services: Services) -> Starlette:
         ],
         lifespan=lifespan,
     )
+
+
+def _readable(text: str, content_type: str | None) -> bool:
+    """Whether Bolt can parse the body into a payload of the shape Slack sends."""
+    try:
+        return well_formed(parse_body(text, content_type))
+    except ValueError:  # not JSON (json.JSONDecodeError is a ValueError)
+        return False
 
 
 def serve(settings: Settings) -> None:
