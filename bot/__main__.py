@@ -20,6 +20,8 @@ import json
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from bot import logs
 from bot.errors import ContentError
 from bot.settings import Settings
@@ -27,7 +29,15 @@ from bot.settings import Settings
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        # Field names and what is wrong only: values may be tokens.
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()
+        )
+        print(f"settings are not valid: {problems}", file=sys.stderr)
+        return 2
     logs.configure(settings.log_level)
     try:
         return int(args.run(args, settings))

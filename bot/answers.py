@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bot.apikey import mask_secrets
 from bot.content import Card, Content, Language
 from bot.replies import Answer, Help, NoAnswer
-from bot.search import Index, Ranking, words
+from bot.search import Index, Ranking, readable, words
 
 # Said instead of a question; answering them from the guide would be noise.
 _GREETING_TEXT = """
@@ -17,12 +18,17 @@ GREETINGS = frozenset(_GREETING_TEXT.split())
 def answer(
     index: Index, question: str, *, escalation: str = "", language: Language = "en"
 ) -> Answer | NoAnswer | Help:
-    """Rank the cards for a question and decide: answer, say it is not covered, or greet."""
-    ranking = index.rank(question)
+    """Rank the cards for a question and decide: answer, say it is not covered, or greet.
+
+    A key or token pasted into the question is left out of the ranking (it is noise) and
+    masked in what is quoted back, logged or stored.
+    """
+    ranking = index.rank(mask_secrets(question, drop=True))
+    question = readable(mask_secrets(question))
     if ranking.best is None:
         if not ranking.matches or is_greeting(question):
             return Help(greeting=is_greeting(question), language=language)
-        return _no_answer(ranking, escalation, language)
+        return _no_answer(ranking, question, escalation, language)
     card = ranking.best.card
     content = index.content
     return Answer(
@@ -35,9 +41,9 @@ def answer(
     )
 
 
-def _no_answer(ranking: Ranking, escalation: str, language: Language) -> NoAnswer:
+def _no_answer(ranking: Ranking, question: str, escalation: str, language: Language) -> NoAnswer:
     return NoAnswer(
-        question=ranking.question,
+        question=question,
         suggestions=tuple(m.card for m in ranking.runners_up),
         escalation=escalation,
         suggestions_are_close=ranking.runners_up_are_close,

@@ -28,6 +28,7 @@ MIN_ENTROPY = 3.5
 # treats "_" and non-ASCII letters as word characters.
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])")
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9]{32}")
+_SLACK_TOKEN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]{6,}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
 # Words that make a candidate more likely to be a key, within this many characters of it.
@@ -72,13 +73,15 @@ def looks_like_key(text: str) -> bool:
     return _KEY_SHAPE.fullmatch(token) is not None and _has_mixed_case(token) and _varied(token)
 
 
-def mask_keys(text: str) -> str:
-    """``text`` with every 32-character run of letters and digits shown as ``[key …abcd]``.
+def mask_secrets(text: str, *, drop: bool = False) -> str:
+    """``text`` with anything that might be a key or a Slack token masked (or dropped).
 
-    Deliberately broader than leak detection: before user text is echoed, logged or
-    stored, anything that might be a key is masked, hex included.
+    Keys show as ``[key …abcd]``, tokens as ``xoxb-[redacted]``. Deliberately broader than
+    leak detection: before user text is echoed, logged or stored, every 32-character run
+    of letters and digits is masked, hex included.
     """
-    return _CANDIDATE.sub(lambda m: f"[key {key_hint(m.group())}]", text)
+    text = _SLACK_TOKEN.sub("" if drop else (lambda m: f"{m.group(1)}-[redacted]"), text)
+    return _CANDIDATE.sub("" if drop else (lambda m: f"[key {key_hint(m.group())}]"), text)
 
 
 def find_leaked_keys(message_text: str) -> list[LeakFinding]:

@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 
 from bot import commands, strings
 from bot.answers import answer
-from bot.apikey import mask_keys
+from bot.apikey import mask_secrets
 from bot.content import Card, Content, Language
 from bot.errors import BotError, StoreUnavailable, UnknownStep
 from bot.feedback import FeedbackStore
@@ -141,14 +141,13 @@ class Assistant:
 
     async def ask(self, person: Person, question: str) -> Reply:
         """Answer from the guide, or say plainly it is not covered and log the question."""
-        # A key pasted into a question must not be quoted back, logged or stored.
-        question = mask_keys(question)
         reply = answer(
             self.index,
             question,
             escalation=self.escalation,
             language=language_of(question) or _speaks(person),
         )
+        question = reply.question if isinstance(reply, Answer | NoAnswer) else question
         if isinstance(reply, Answer) and reply.step_number is not None:
             try:
                 done = await self.progress.done(person)
@@ -157,7 +156,7 @@ class Assistant:
             return dataclasses.replace(reply, step_done=reply.card.topic in done)
         if isinstance(reply, NoAnswer):
             try:
-                await self.feedback.unanswered(person, question)
+                await self.feedback.unanswered(person, reply.question)
             except StoreUnavailable:
                 log.info("Unanswered question not logged: the store is unavailable")
         return reply
@@ -170,14 +169,14 @@ class Assistant:
             number = int(ref)
             if 1 <= number <= len(steps):
                 return steps[number - 1]
-            raise UnknownStep(mask_keys(ref), len(steps))
+            raise UnknownStep(mask_secrets(ref), len(steps))
         names = {step.topic: step for step in steps}
         names.update({step.title.casefold(): step for step in steps})
         found = process.extractOne(
             ref.casefold(), list(names), scorer=fuzz.WRatio, score_cutoff=STEP_NAME_SIMILARITY
         )
         if found is None:
-            raise UnknownStep(mask_keys(ref), len(steps))
+            raise UnknownStep(mask_secrets(ref), len(steps))
         return names[str(found[0])]
 
 

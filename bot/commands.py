@@ -40,7 +40,6 @@ ALIASES = {
     "?": "help",
     "aiuto": "help",
     "show": "step",
-    "check": "done",
     "tick": "done",
     "fatto": "done",
     "untick": "undo",

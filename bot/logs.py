@@ -8,19 +8,16 @@ keeps its last four characters, as everywhere else in the bot.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 
-from bot.apikey import mask_keys
-
-_SLACK_TOKEN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]{6,}")
+from bot.apikey import mask_secrets
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def redact(text: str) -> str:
     """``text`` with Slack tokens and key-shaped strings masked."""
-    return mask_keys(_SLACK_TOKEN.sub(lambda m: f"{m.group(1)}-[redacted]", text))
+    return mask_secrets(text)
 
 
 class RedactSecrets(logging.Filter):

@@ -134,12 +134,16 @@ class Ranking:
         return any(m.score >= SUGGESTION_FLOOR for m in self.runners_up)
 
 
-def clean(text: str) -> str:
-    """Slack text as a person reads it: no mentions, link labels only, no emoji codes."""
+def readable(text: str) -> str:
+    """Slack text as a person reads it: entities decoded, link labels only, no mentions."""
     text = _LINK.sub(lambda m: m.group(1) or " ", text)
     text = _MENTION.sub(" ", text)
-    text = html.unescape(text)
-    return _EMOJI.sub(" ", text)
+    return html.unescape(text).strip()
+
+
+def clean(text: str) -> str:
+    """Readable text without emoji codes: what the engine reads."""
+    return _EMOJI.sub(" ", readable(text))
 
 
 def words(text: str) -> list[str]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -11,6 +12,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.content import Language
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_MENTION = re.compile(r"(?:\s*<(?:@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+)(?:\|[^>]*)?>\s*)+")
 
 
 def _split_list(value: object) -> object:
@@ -23,7 +29,10 @@ def _split_list(value: object) -> object:
 class Settings(BaseSettings):
     """Everything the bot reads from its environment, checked once at startup."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="forbid")
+    # hide_input_in_errors: a typo in .env must not print a token in the startup error.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="forbid", hide_input_in_errors=True
+    )
 
     # Slack. Without a bot token the bot runs as a local console.
     slack_bot_token: SecretStr | None = None
@@ -34,6 +43,11 @@ class Settings(BaseSettings):
     # Where questions are answered without a mention, and who is called when the guide is silent.
     help_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
     escalation_mention: str = ""
+
+    # Who may see everyone's progress and the content gaps (Slack workspace admins may too).
+    admin_users: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Unanswered questions and "not helpful" votes are kept this many days for the gaps report.
+    gaps_retention_days: int = Field(default=90, ge=1)
 
     # State. Without REDIS_URL the bot keeps state in an embedded in-process store.
     redis_url: str | None = None
@@ -47,10 +61,40 @@ class Settings(BaseSettings):
     # Always speak this language ("en" or "it"), whatever people's Slack locale says.
     language: Language | None = None
 
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     content_dir: Path = CONTENT_DIR
 
-    _split = field_validator("help_channels", mode="before")(_split_list)
+    _split = field_validator("help_channels", "admin_users", mode="before")(_split_list)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("help_channels")
+    @classmethod
+    def _channel_ids(cls, channels: list[str]) -> list[str]:
+        for channel in channels:
+            if not _CHANNEL_ID.fullmatch(channel):
+                raise ValueError(
+                    f"{channel!r} is not a channel ID (C…/G…): copy it from the channel's details"
+                )
+        return channels
+
+    @field_validator("admin_users")
+    @classmethod
+    def _user_ids(cls, users: list[str]) -> list[str]:
+        for user in users:
+            if not _USER_ID.fullmatch(user):
+                raise ValueError(f"{user!r} is not a user ID (U…/W…): copy it from the profile")
+        return users
+
+    @field_validator("escalation_mention")
+    @classmethod
+    def _mention(cls, mention: str) -> str:
+        if mention and not _MENTION.fullmatch(mention):
+            raise ValueError("write it as Slack markup: <@U0123ABC> or <!subteam^S0123ABC>")
+        return mention
 
     @property
     def slack_enabled(self) -> bool:

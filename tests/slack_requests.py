@@ -61,13 +61,17 @@ class SignedRequest(NamedTuple):
         return form
 
 
-def sign(body: str, secret: str = SIGNING_SECRET, timestamp: str | None = None) -> dict[str, str]:
+def sign(
+    body: str | bytes, secret: str = SIGNING_SECRET, timestamp: str | None = None
+) -> dict[str, str]:
     """The two signing headers, computed as Slack does: v0=HMAC-SHA256(secret, v0:ts:body).
 
     Sign with a different secret for a bad signature, or pass `stale_timestamp()`.
+    A `bytes` body is signed as it is, so even bytes that are not UTF-8 carry a good signature.
     """
     ts = timestamp if timestamp is not None else str(int(time.time()))
-    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    raw = body.encode() if isinstance(body, str) else body
+    digest = hmac.new(secret.encode(), b"v0:%s:%s" % (ts.encode(), raw), hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
 
 

@@ -1,9 +1,6 @@
 """Buttons and menus. A command button carries its command ("done create-api-key") as its value.
 
-Where the reply goes depends on where the button was:
-- an ephemeral message (the slash command's reply) is updated in place through response_url;
-- a public answer in a thread is left alone: the clicker gets a private reply in the thread;
-- App Home is republished.
+Where each reply goes is decided by ``routing.deliver``.
 """
 
 from __future__ import annotations
@@ -15,12 +12,14 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands
-from bot.blocks import ActionId, fallback_text, render
+from bot.blocks import ActionId
 from bot.errors import StoreUnavailable
 from bot.replies import Notice, Reply
 from bot.services import Services
-from bot.slack import dialogs, home, views
+from bot.slack import dialogs
 from bot.slack.payloads import action_value, person_of
+from bot.slack.people import person_for
+from bot.slack.routing import deliver
 
 THANKS = Notice("Thanks for the feedback! It helps us improve the setup guide.")
 
@@ -33,8 +32,9 @@ def register(app: AsyncApp, services: Services) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        reply = await assistant.run(person_of(body), commands.parse(action_value(body)))
-        await _reply(reply, body, respond, client, services)
+        person = await person_for(body, client, services)
+        reply = await assistant.run(person, commands.parse(action_value(body)))
+        await deliver(reply, body, person, respond, client, services)
 
     @app.action(re.compile(f"^{ActionId.SHOW_TOPIC}"))
     async def handle_show_topic(
@@ -44,8 +44,10 @@ def register(app: AsyncApp, services: Services) -> None:
         topic = action_value(body)
         if not assistant.content.has(topic):
             return
-        reply = await assistant.ask(person_of(body), assistant.content.card(topic).title)
-        await _reply(reply, body, respond, client, services)
+        person = await person_for(body, client, services)
+        card = assistant.content.card(topic)
+        reply = await assistant.ask(person, card.title_in(person.language or "en"))
+        await deliver(reply, body, person, respond, client, services, replace=False)
 
     @app.action(re.compile(f"^({ActionId.FEEDBACK_UP}|{ActionId.FEEDBACK_DOWN})$"))
     async def handle_feedback(
@@ -54,12 +56,13 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         helpful = body["actions"][0]["action_id"] == ActionId.FEEDBACK_UP
         topic = action_value(body)
+        person = await person_for(body, client, services)
         reply: Reply = THANKS
         try:
-            await assistant.feedback.vote(person_of(body), topic, helpful=helpful)
+            await assistant.feedback.vote(person, topic, helpful=helpful)
         except StoreUnavailable as error:
             reply = Notice(str(error), kind="warning")
-        await _reply(reply, body, respond, client, services, replace=False)
+        await deliver(reply, body, person, respond, client, services, replace=False)
 
     @app.action(re.compile(f"^({ActionId.OPEN_KEY_DIALOG}|{ActionId.OPEN_LIMITS_DIALOG})$"))
     async def handle_open_dialog(
@@ -72,44 +75,6 @@ def register(app: AsyncApp, services: Services) -> None:
             else commands.ShowLimits()
         )
         if not await dialogs.open_for(wanted, client, body, services):
-            await _reply(dialogs.DIALOG_FAILED, body, respond, client, services, replace=False)
-
-
-async def _reply(
-    reply: Reply,
-    body: dict[str, Any],
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    services: Services,
-    *,
-    replace: bool = True,
-) -> None:
-    container = body.get("container") or {}
-    person = person_of(body)
-    if container.get("type") == "view":
-        view = body.get("view") or {}
-        if view.get("type") == "modal":
-            title = str((view.get("title") or {}).get("text") or "Mistral setup")
-            await client.views_update(view_id=view.get("id"), view=views.modal(title, reply))
-        else:
-            await home.publish(client, services, person, reply)
-        return
-    if container.get("is_ephemeral") and body.get("response_url"):
-        await respond(
-            blocks=render(reply),
-            text=fallback_text(reply),
-            response_type="ephemeral",
-            replace_original=replace,
-        )
-        return
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-    message = body.get("message") or {}
-    thread = message.get("thread_ts") or message.get("ts") or container.get("message_ts")
-    if channel:
-        await client.chat_postEphemeral(
-            channel=channel,
-            user=person.user,
-            thread_ts=thread,
-            blocks=render(reply),
-            text=fallback_text(reply),
-        )
+            person = person_of(body)
+            reply = dialogs.DIALOG_FAILED
+            await deliver(reply, body, person, respond, client, services, replace=False)

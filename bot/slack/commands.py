@@ -8,11 +8,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands
-from bot.blocks import fallback_text, render
-from bot.replies import Checklist, Reply
 from bot.services import Services
-from bot.slack import dialogs, home, views
+from bot.slack import dialogs, views
 from bot.slack.payloads import person_of
+from bot.slack.people import person_for
+from bot.slack.routing import deliver
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -20,29 +20,23 @@ def register(app: AsyncApp, services: Services) -> None:
     async def handle_setup_command(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
-        # Slack waits 3 seconds for this ack; everything slow happens after it.
-        await ack()
+        await ack()  # Slack waits 3 seconds for this; everything slow happens after it.
         command = commands.parse(str(body.get("text") or ""))
-        if isinstance(command, commands.CheckKey | commands.ShowLimits) and command.key is None:
-            # A trigger expires 3 seconds after Slack sent it: open the dialog before anything else.
-            if await dialogs.open_for(command, client, body, services):
-                return
-            reply: Reply = dialogs.DIALOG_FAILED
-        else:
-            if isinstance(command, commands.CheckKey | commands.ShowLimits):
-                # Mistral may take seconds: say so now, then replace it with the result.
-                await respond(
-                    blocks=render(views.CHECKING),
-                    text=fallback_text(views.CHECKING),
-                    response_type="ephemeral",
-                )
-            reply = await services.assistant.run(person_of(body), command)
-        await respond(
-            blocks=render(reply, show_question=True),
-            text=fallback_text(reply),
-            response_type="ephemeral",
-            replace_original=isinstance(command, commands.CheckKey | commands.ShowLimits),
-        )
-        if isinstance(reply, Checklist):
-            # Keep App Home in step with what the command just changed.
-            await home.publish(client, services, person_of(body), reply)
+        keyed = isinstance(command, commands.CheckKey | commands.ShowLimits)
+        if keyed and not getattr(command, "key", None):
+            # A trigger expires 3 seconds after Slack sent it: open the dialog first of all.
+            if not await dialogs.open_for(command, client, body, services):  # type: ignore[arg-type]
+                failed = dialogs.DIALOG_FAILED
+                await deliver(failed, body, person_of(body), respond, client, services)
+            return
+        person = await person_for(body, client, services)
+        if keyed:
+            # Mistral may take seconds: say so at once, then replace it with the result.
+            note = (
+                views.LIMITS_CHECKING
+                if isinstance(command, commands.ShowLimits)
+                else views.CHECKING
+            )
+            await deliver(note, body, person, respond, client, services, replace=False)
+        reply = await services.assistant.run(person, command)
+        await deliver(reply, body, person, respond, client, services, replace=keyed)

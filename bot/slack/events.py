@@ -14,10 +14,11 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import fallback_text, render
-from bot.replies import Reply
+from bot.replies import Answer, NoAnswer, Reply
 from bot.services import Services
 from bot.slack import home, leaks
-from bot.slack.payloads import person_of, thread_of
+from bot.slack.payloads import thread_of
+from bot.slack.people import person_for
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         if await leaks.warn_if_leaked(client, event, services):
             return  # answering in public would draw more eyes to the leaked key
-        reply = await assistant.ask(person_of(body), str(event.get("text") or ""))
+        person = await person_for(body, client, services)
+        reply = await assistant.ask(person, str(event.get("text") or ""))
         await _post(client, event["channel"], thread_of(event), reply)
 
     @app.event("message")
@@ -47,31 +49,40 @@ def register(app: AsyncApp, services: Services) -> None:
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
-        if event.get("bot_id") or event.get("subtype") not in PERSON_SUBTYPES:
+        if event.get("bot_id") or not await services.deliveries.claim(_event_id(body)):
             return
-        if not await services.deliveries.claim(_event_id(body)):
+        if event.get("subtype") == "message_changed":
+            # A key added by editing a message is a leak too; edits are not new questions.
+            edited = event.get("message") or {}
+            await leaks.warn_if_leaked(
+                client, {**edited, "channel": event.get("channel")}, services
+            )
             return
+        if event.get("subtype") not in PERSON_SUBTYPES:
+            return
+        text = str(event.get("text") or "")
+        im = event.get("channel_type") == "im"
+        if not im and context.bot_user_id and f"<@{context.bot_user_id}>" in text:
+            return  # the app_mention event answers it, and warns about any key in it
         if await leaks.warn_if_leaked(client, event, services):
             return  # the message is a leaked key, not a question
-        text = str(event.get("text") or "")
-        person = person_of(body)
-        if event.get("channel_type") == "im":
+        person = await person_for(body, client, services)
+        if im:
             # A DM is private: the whole command language works there.
             await _post(client, event["channel"], None, await assistant.handle(person, text))
             return
-        mentioned = bool(context.bot_user_id) and f"<@{context.bot_user_id}>" in text
-        top_level = not event.get("thread_ts")
-        if event.get("channel") in help_channels and top_level and not mentioned:
-            await _post(
-                client, event["channel"], thread_of(event), await assistant.ask(person, text)
-            )
+        if event.get("channel") in help_channels and not event.get("thread_ts"):
+            reply = await assistant.ask(person, text)
+            # Chatter ("thanks!", "ok", a bare file) in the channel gets no reply.
+            if isinstance(reply, Answer | NoAnswer):
+                await _post(client, event["channel"], thread_of(event), reply)
 
     @app.event("app_home_opened")
     async def handle_home_opened(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
         if event.get("tab", "home") == "home":
-            await home.publish(client, services, person_of(body))
+            await home.publish(client, services, await person_for(body, client, services))
 
 
 def _event_id(body: dict[str, Any]) -> str:

@@ -12,14 +12,19 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import commands
 from bot.apikey import looks_like_key
 from bot.blocks import CallbackId, render, render_template
 from bot.mistral import NOT_A_KEY
 from bot.replies import Notice, Reply
 from bot.services import Services
-from bot.slack.payloads import person_of
+from bot.slack.people import person_for
 
 CHECKING = Notice(":hourglass_flowing_sand: Asking Mistral about the key…")
+LIMITS_CHECKING = Notice(
+    ":hourglass_flowing_sand: Reading the key's rate limits: one request with one output token "
+    "per model, about a second apart, so this costs a handful of tokens."
+)
 KEY_TITLE = "Mistral key check"
 LIMITS_TITLE = "Rate limits per model"
 
@@ -33,7 +38,12 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         key = await _accept_key(ack, body, KEY_TITLE)
         if key:
-            await _show(client, body, KEY_TITLE, await keys.check(person_of(body), key))
+            await _show(
+                client,
+                body,
+                KEY_TITLE,
+                await keys.check(await person_for(body, client, services), key),
+            )
 
     @app.view(CallbackId.LIMITS)
     async def handle_limits_submission(
@@ -46,7 +56,8 @@ def register(app: AsyncApp, services: Services) -> None:
         async def progress(report: Reply) -> None:
             await _show(client, body, LIMITS_TITLE, report)
 
-        report = await keys.limits(person_of(body), key, _selected(body, "models"), progress)
+        person = await person_for(body, client, services)
+        report = await keys.limits(person, key, _selected(body, "models"), progress)
         await _show(client, body, LIMITS_TITLE, report)
 
 
@@ -56,8 +67,16 @@ async def _accept_key(ack: AsyncAck, body: dict[str, Any], title: str) -> str | 
     if not looks_like_key(key):
         await ack(response_action="errors", errors={"key": NOT_A_KEY})
         return None
-    await ack(response_action="update", view=modal(title, CHECKING))
+    note = LIMITS_CHECKING if title == LIMITS_TITLE else CHECKING
+    await ack(response_action="update", view=modal(title, note))
     return key
+
+
+def checking_note(command: commands.Command) -> Notice | None:
+    """What to say while Mistral is asked about a key, or None for other commands."""
+    if isinstance(command, commands.ShowLimits):
+        return LIMITS_CHECKING
+    return CHECKING if isinstance(command, commands.CheckKey) else None
 
 
 def modal(title: str, reply: Reply) -> dict[str, Any]:

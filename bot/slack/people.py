@@ -1,0 +1,66 @@
+"""Who is asking, as the domain needs it: their language (Slack locale) and whether they are admin.
+
+Slack's ``users.info`` tells both; its answer is cached in Redis for an hour so a busy
+channel does not call it for every message. Without the ``users:read`` scope, or when
+Slack or Redis is unavailable, the person is simply not known to be admin and speaks the
+default language.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import store
+from bot.errors import StoreUnavailable
+from bot.language import from_locale
+from bot.progress import Person
+from bot.services import Services
+from bot.slack.payloads import person_of
+
+log = logging.getLogger(__name__)
+
+PROFILE_SECONDS = 3600
+
+
+async def person_for(body: dict[str, Any], client: AsyncWebClient, services: Services) -> Person:
+    """The person behind a request, with their language and admin rights."""
+    person = person_of(body)
+    profile = await _profile(client, services, person)
+    settings = services.settings
+    language = settings.language or from_locale(profile.get("locale"))
+    admin = person.user in settings.admin_users or bool(profile.get("admin"))
+    return dataclasses.replace(person, language=language, admin=admin)
+
+
+async def _profile(client: AsyncWebClient, services: Services, person: Person) -> dict[str, Any]:
+    name = store.key("profile", person.team, person.user)
+    try:
+        async with store.available():
+            cached = await services.redis.get(name)
+        if cached:
+            profile: dict[str, Any] = json.loads(cached)
+            return profile
+    except StoreUnavailable:
+        cached = None
+    try:
+        response = await client.users_info(user=person.user, include_locale=True)
+    except SlackApiError as error:
+        log.info("users.info unavailable (%s): defaults used", error.response.get("error"))
+        return {}
+    user = response.get("user") or {}
+    profile = {
+        "locale": user.get("locale"),
+        "admin": bool(user.get("is_admin") or user.get("is_owner")),
+    }
+    try:
+        async with store.available():
+            await services.redis.set(name, json.dumps(profile), ex=PROFILE_SECONDS)
+    except StoreUnavailable:
+        pass  # the next request asks Slack again
+    return profile

@@ -1,0 +1,80 @@
+"""Where a reply goes, decided in one place from where the request came from.
+
+- a slash command: privately, through its response_url (replacing the "checking" note
+  when asked to);
+- a button in an ephemeral message (the slash command's reply): that message, in place;
+- a button in a DM with the bot: the bot's message, in place;
+- a button under a public answer: a private reply to the clicker, in the thread, so the
+  public answer stays as others saw it;
+- a button in a modal: the modal; in App Home: Home is republished.
+
+Whatever changed the checklist also republishes App Home, so Home never drifts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import fallback_text, render
+from bot.progress import Person
+from bot.replies import Checklist, Reply
+from bot.services import Services
+from bot.slack import home, views
+
+
+async def deliver(
+    reply: Reply,
+    body: dict[str, Any],
+    person: Person,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    services: Services,
+    *,
+    replace: bool = True,
+) -> None:
+    """Send ``reply`` where the request that produced it expects it."""
+    container = body.get("container") or {}
+    view = body.get("view") or {}
+    if container.get("type") == "view" and view.get("type") == "home":
+        await home.publish(client, services, person, reply)
+        return  # Home is republished: nothing else to keep in step
+    if container.get("type") == "view":
+        title = str((view.get("title") or {}).get("text") or "Mistral setup")
+        await client.views_update(view_id=view.get("id"), view=views.modal(title, reply))
+    elif body.get("response_url") and (body.get("command") or container.get("is_ephemeral")):
+        await respond(
+            blocks=render(reply, show_question=bool(body.get("command"))),
+            text=fallback_text(reply),
+            response_type="ephemeral",
+            replace_original=replace,
+        )
+    else:
+        await _in_channel(reply, body, person, client, replace=replace)
+    if isinstance(reply, Checklist):
+        await home.publish(client, services, person, reply)
+
+
+async def _in_channel(
+    reply: Reply, body: dict[str, Any], person: Person, client: AsyncWebClient, *, replace: bool
+) -> None:
+    container = body.get("container") or {}
+    channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
+    message = body.get("message") or {}
+    if not channel:
+        return
+    if replace and channel.startswith("D") and message.get("ts"):
+        # In a DM the bot's own message is the person's private view: update it in place.
+        await client.chat_update(
+            channel=channel, ts=message["ts"], blocks=render(reply), text=fallback_text(reply)
+        )
+        return
+    await client.chat_postEphemeral(
+        channel=channel,
+        user=person.user,
+        thread_ts=message.get("thread_ts") or message.get("ts") or container.get("message_ts"),
+        blocks=render(reply),
+        text=fallback_text(reply),
+    )
