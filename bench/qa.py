@@ -1,7 +1,7 @@
 """Accuracy and speed of the answer engine on the question sets in ``tests/data``.
 
     python bench/qa.py            every set, with the misses listed
-    python bench/qa.py --sweep    accuracy across abstain thresholds (for calibration)
+    python bench/qa.py --sweep    accuracy across both abstain thresholds (for calibration)
 
 In scope, a question is right when the best card is its topic and the bot answers.
 Out of scope ("-"), it is right when the bot abstains. Speed is reported as questions
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content import load_content
-from bot.search import ANSWER_THRESHOLD, Index, Ranking, words
+from bot.search import ANSWER_THRESHOLD, MIN_COVERAGE, Index, Ranking, words
 from bot.settings import CONTENT_DIR
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
@@ -42,11 +42,18 @@ def read_questions(path: Path) -> list[Question]:
     ]
 
 
-def correct(question: Question, ranking: Ranking, threshold: float) -> bool:
-    answered = ranking.matches and ranking.score >= threshold and ranking.best is not None
+def correct(
+    question: Question,
+    ranking: Ranking,
+    threshold: float = ANSWER_THRESHOLD,
+    coverage: float = MIN_COVERAGE,
+) -> bool:
+    """Right answer in scope, or abstention out of scope, at the given thresholds."""
+    top = ranking.matches[0] if ranking.matches else None
+    answered = top is not None and top.score >= threshold and top.coverage >= coverage
     if not question.topics:
         return not answered
-    return bool(answered) and ranking.matches[0].card.topic in question.topics
+    return answered and top is not None and top.card.topic in question.topics
 
 
 @dataclass
@@ -91,18 +98,19 @@ def main() -> int:
 
     if args.sweep:
         everything = [(q, r) for n in SETS for q, r in zip(sets[n], rankings[n], strict=True)]
-        for step in range(20, 61, 2):
-            tally = Tally()
-            for question, ranking in everything:
-                tally.add(question, correct(question, ranking, step / 100))
-            print(tally.line(f"threshold {step / 100:.2f}"))
+        for coverage in (0.2, 0.25, 0.3, 0.35, 0.4):
+            for step in range(16, 41, 2):
+                tally = Tally()
+                for question, ranking in everything:
+                    tally.add(question, correct(question, ranking, step / 100, coverage))
+                print(tally.line(f"score {step / 100:.2f} cover {coverage:.2f}"))
         return 0
 
     total = Tally()
     for name in SETS:
         tally = Tally()
         for question, ranking in zip(sets[name], rankings[name], strict=True):
-            right = correct(question, ranking, ANSWER_THRESHOLD)
+            right = correct(question, ranking)
             tally.add(question, right)
             total.add(question, right)
             if not right:

@@ -104,28 +104,28 @@ def _run_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.blocks import render
     from bot.language import language_of
     from bot.plaintext import blocks_to_text
-    from bot.replies import Answer
-    from bot.services import build_index
+    from bot.replies import Answer, NoAnswer
+    from bot.search import load_index
 
-    _, index = build_index(settings)
+    index = load_index(settings.content_dir)
     if not args.jsonl:
         language = language_of(args.question) or settings.language or "en"
         print(blocks_to_text(render(answer(index, args.question, language=language))))
         return 0
     for line in sys.stdin:
         question = line.rstrip("\n")
-        ranking = index.rank(question)
         reply = answer(index, question)
         topic = reply.card.topic if isinstance(reply, Answer) else None
-        record = {"question": question, "topic": topic, "score": ranking.score}
+        score = reply.score if isinstance(reply, Answer | NoAnswer) else 0.0
+        record = {"question": question, "topic": topic, "score": score}
         print(json.dumps(record, ensure_ascii=False), flush=True)
     return 0
 
 
 def _run_content_check(_: argparse.Namespace, settings: Settings) -> int:
-    from bot.services import build_index
+    from bot.search import load_index
 
-    content, _index = build_index(settings)
+    content = load_index(settings.content_dir).content
     steps = len(content.steps)
     print(f"content ok: {len(content.cards)} cards, {steps} checklist steps")
     return 0

@@ -47,6 +47,7 @@ def _no_answer(ranking: Ranking, question: str, escalation: str, language: Langu
         suggestions=tuple(m.card for m in ranking.runners_up),
         escalation=escalation,
         suggestions_are_close=ranking.runners_up_are_close,
+        score=ranking.score,
         language=language,
     )
 

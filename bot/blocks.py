@@ -32,7 +32,6 @@ class ActionId(StrEnum):
     FEEDBACK_UP = "feedback-up"
     FEEDBACK_DOWN = "feedback-down"
     SHOW_TOPIC = "show-topic"
-    RESET_CONFIRM = "reset-confirm"
     OPEN_KEY_DIALOG = "open-key-dialog"
     OPEN_LIMITS_DIALOG = "open-limits-dialog"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
@@ -119,32 +118,20 @@ class Scope(BaseModel):
         return entries
 
 
-@dataclass(frozen=True)
 class Content:
-    """All cards, in checklist order where they are steps."""
+    """All cards, in topic order, with the checklist's steps in step order."""
 
-    cards: tuple[Card, ...]
-    other_products: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_topic", {card.topic: card for card in self.cards})
+    def __init__(self, cards: tuple[Card, ...], other_products: tuple[str, ...] = ()) -> None:
+        self.cards = cards
+        self.other_products = other_products
+        self._by_topic = {card.topic: card for card in cards}
+        self.steps = tuple(sorted((c for c in cards if c.step), key=lambda c: c.step or 0))
 
     def card(self, topic: str) -> Card:
-        by_topic: dict[str, Card] = self._by_topic  # type: ignore[attr-defined]
-        return by_topic[topic]
+        return self._by_topic[topic]
 
     def has(self, topic: str) -> bool:
-        return topic in self._by_topic  # type: ignore[attr-defined]
-
-    @property
-    def steps(self) -> tuple[Card, ...]:
-        """The checklist: the cards that are setup steps, in order."""
-        return tuple(sorted((c for c in self.cards if c.step is not None), key=_step_of))
-
-
-def _step_of(card: Card) -> int:
-    assert card.step is not None
-    return card.step
+        return topic in self._by_topic
 
 
 def read_topic_ids(path: Path) -> tuple[str, ...]:
@@ -158,7 +145,10 @@ def read_topic_ids(path: Path) -> tuple[str, ...]:
 
 def load_content(content_dir: Path) -> Content:
     """Load and check every card under ``content_dir``; raise ContentError on the first fault."""
-    topics = read_topic_ids(content_dir / "topics.tsv")
+    try:
+        topics = read_topic_ids(content_dir / "topics.tsv")
+    except OSError as exc:
+        raise ContentError(_display(content_dir / "topics.tsv"), "(file)", "missing") from exc
     cards = [_load_card(path) for path in sorted((content_dir / "cards").glob("*.toml"))]
     _check_set(content_dir, cards, topics)
     scope = _load(content_dir / "scope.toml", Scope)

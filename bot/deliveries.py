@@ -21,9 +21,10 @@ log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 600
 
-# Slack signs every delivery afresh and Bolt refuses signatures older than five minutes:
-# a signature seen twice within that window is a replayed request.
-SIGNATURE_SECONDS = 300
+# Slack signs every delivery afresh and Bolt refuses timestamps more than five minutes
+# away from our clock, in either direction: remembering signatures for ten minutes covers
+# the whole window even when our clock is off.
+SIGNATURE_SECONDS = 600
 
 # The replay check runs before the ack, so it gets a small slice of Slack's 3 seconds.
 SIGNATURE_CHECK_TIMEOUT = 0.5

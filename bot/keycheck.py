@@ -8,7 +8,6 @@ characters.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.apikey import key_hint, looks_like_key
@@ -24,7 +23,7 @@ from bot.errors import (
 from bot.mistral import NOT_A_KEY, MistralClient
 from bot.models_catalog import ModelKind, model_kind, summarize_models
 from bot.progress import Person
-from bot.ratelimits import ModelLimits, describe_limits, probe_limits
+from bot.ratelimits import describe_limits, probe_limits
 from bot.replies import KeyReport, LimitsReport, Outcome
 from bot.throttle import Throttle
 
@@ -32,8 +31,19 @@ from bot.throttle import Throttle
 # to that pace so that checking limits does not itself hit them.
 PACE_SECONDS = 1.0
 
-# Checked when the person picks nothing: the common chat models, by their -latest alias.
-DEFAULT_MODELS = ("mistral-small-latest", "mistral-medium-latest", "mistral-large-latest")
+# Offered in the limits dialog, the first three ticked. When the person picks none, the
+# key's own chat models are checked, these first.
+COMMON_CHAT_MODELS = (
+    "mistral-small-latest",
+    "mistral-medium-latest",
+    "mistral-large-latest",
+    "ministral-8b-latest",
+    "ministral-3b-latest",
+    "codestral-latest",
+    "magistral-medium-latest",
+    "open-mistral-nemo",
+)
+DEFAULT_COUNT = 3
 
 
 Progress = Callable[[LimitsReport], Awaitable[None]]
@@ -79,22 +89,23 @@ class KeyChecker:
             return LimitsReport(hint, *refusal)
         try:
             admin = await self.mistral.admin_rate_limits(key)
-        except MistralError:
+        except (MistralRejectedKey, MistralForbidden):
             pass  # an ordinary key: read the limits from one tiny request per model
+        except MistralError as error:
+            return LimitsReport(hint, _outcome(error), str(error))
         else:
             described = tuple(describe_limits(m) for m in admin.model_limits())
             return LimitsReport(hint, Outcome.VALID, admin=True, models=described, links=self.links)
         try:
             available = await self._chat_models(key)
-            wanted = tuple(wanted) or DEFAULT_MODELS
-            chosen = [m for m in wanted if m in available]
-            results: list[ModelLimits] = []
-            for number, model in enumerate(chosen, start=1):
+            chosen = [m for m in wanted if m in available] if wanted else _defaults(available)
+
+            async def tell(model: str, number: int) -> None:
                 if progress is not None:
                     doing = f"Checking {model} ({number} of {len(chosen)})…"
                     await progress(LimitsReport(hint, Outcome.VALID, checking=doing))
-                await asyncio.sleep(self.pace)
-                results += await probe_limits(self.mistral, key, [model])
+
+            results = await probe_limits(self.mistral, key, chosen, pace=self.pace, before=tell)
         except MistralError as error:
             return LimitsReport(hint, _outcome(error), str(error))
         skipped = tuple(m for m in wanted if m not in available)
@@ -118,11 +129,17 @@ class KeyChecker:
             return Outcome.THROTTLED, str(error)
         except StoreUnavailable:
             # Without Redis the throttle can't count, and unthrottled checks are a key oracle.
-            return Outcome.UNAVAILABLE, (
+            return Outcome.PAUSED, (
                 "Key checks are paused for a moment: I can't reach my memory (Redis), which "
                 "I need to limit how often keys are checked. Please try again in a minute."
             )
         return None
+
+
+def _defaults(available: frozenset[str]) -> list[str]:
+    """A few of the key's chat models: the common aliases it has, else its first ones."""
+    common = [m for m in COMMON_CHAT_MODELS if m in available]
+    return (common or sorted(available))[:DEFAULT_COUNT]
 
 
 def _outcome(error: MistralError) -> Outcome:

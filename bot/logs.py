@@ -41,3 +41,5 @@ def configure(level: str) -> None:
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RedactSecrets())
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    # One line per request would drown everything else (and slow a busy process).
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

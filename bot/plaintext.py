@@ -20,6 +20,11 @@ _EMOJI = {
     ":thumbsdown:": "👎",
     ":key:": "🔑",
     ":lock:": "🔒",
+    ":hourglass:": "⌛",
+    ":hourglass_flowing_sand:": "⏳",
+    ":no_entry:": "⛔",
+    ":rotating_light:": "🚨",
+    ":bar_chart:": "📊",
 }
 _LINK = re.compile(r"<([^|>]+)\|([^>]*)>")
 _BARE_LINK = re.compile(r"<(https?://[^>]+)>")

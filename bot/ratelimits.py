@@ -8,8 +8,9 @@ them on inference responses. So parsing matches patterns, not a fixed list, and 
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -140,16 +141,27 @@ class ChatProbe(Protocol):
     async def probe_chat(self, key: str, model: str) -> RateLimitReading: ...
 
 
-async def probe_limits(client: ChatProbe, key: str, models: Sequence[str]) -> list[ModelLimits]:
+async def probe_limits(
+    client: ChatProbe,
+    key: str,
+    models: Sequence[str],
+    *,
+    pace: float = 0.0,
+    before: Callable[[str, int], Awaitable[None]] | None = None,
+) -> list[ModelLimits]:
     """Ask Mistral about each model with one tiny chat request, one model after another.
 
-    Sequential on purpose: a Free-mode key may send about one request a second, and
-    probing in parallel would turn the check itself into the rate limit it reports.
+    Sequential on purpose, ``pace`` seconds apart: a Free-mode key may send about one
+    request a second, and probing faster would turn the check itself into the rate limit
+    it reports. ``before(model, number)`` runs before each probe (progress for the user).
     A rejected key or an unreachable API ends the check (``MistralRejectedKey``,
     ``MistralUnreachable`` propagate): every other model would fail the same way.
     """
     results: list[ModelLimits] = []
-    for model in models:
+    for number, model in enumerate(models, start=1):
+        if before is not None:
+            await before(model, number)
+        await asyncio.sleep(pace)
         try:
             reading = await client.probe_chat(key, model)
         except MistralRateLimited as exc:

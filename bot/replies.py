@@ -6,7 +6,7 @@ same blocks as text. ``summary`` is the plain-text fallback Slack shows in notif
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
 
@@ -88,6 +88,7 @@ class NoAnswer:
     suggestions: tuple[Card, ...]
     escalation: str = ""
     suggestions_are_close: bool = True  # else they are offered as places to start
+    score: float = 0.0  # the best card's score, below the threshold
     language: Language = "en"
 
     @property
@@ -134,7 +135,6 @@ class Notice:
 
     text: str
     kind: str = "info"  # "info" or "warning"
-    hints: tuple[str, ...] = field(default=())
 
     @property
     def summary(self) -> str:
@@ -147,7 +147,8 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
     FORBIDDEN = "forbidden"
     RATE_LIMITED = "rate_limited"
-    UNAVAILABLE = "unavailable"
+    UNAVAILABLE = "unavailable"  # Mistral could not answer
+    PAUSED = "paused"  # our own store is down, so checks wait
     THROTTLED = "throttled"
 
 

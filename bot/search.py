@@ -27,12 +27,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.content import Card, Content
+from bot.content import Card, Content, load_content
 
 # Below this blended score, or this coverage, the bot says the guide does not cover the
 # question. Calibrated with `bench/qa.py --sweep` on the development set plus our own
@@ -161,6 +162,11 @@ _italian = snowballstemmer.stemmer("italian")
 def stem(word: str) -> str:
     """One stem for both languages: "keys" and "chiavi" reduce the same way every time."""
     return str(_italian.stemWord(_english.stemWord(word)))
+
+
+def load_index(content_dir: Path) -> Index:
+    """Load and check the content, then index it. A broken card fails here, at startup."""
+    return Index(load_content(content_dir))
 
 
 class Index:

@@ -13,13 +13,13 @@ import httpx
 import redis.asyncio as redis
 
 from bot.assistant import Assistant
-from bot.content import Content, load_content
+from bot.content import Content
 from bot.deliveries import Deliveries
 from bot.feedback import FeedbackStore
 from bot.keycheck import KeyChecker
 from bot.mistral import MistralClient, build_http_client
 from bot.progress import ProgressStore
-from bot.search import Index
+from bot.search import Index, load_index
 from bot.settings import Settings
 from bot.store import connect
 from bot.throttle import Throttle
@@ -47,14 +47,9 @@ class Services:
         await self.redis.aclose()
 
 
-def build_index(settings: Settings) -> tuple[Content, Index]:
-    """Load and check the content, then index it. A broken card stops startup here."""
-    content = load_content(settings.content_dir)
-    return content, Index(content)
-
-
 def build(settings: Settings) -> Services:
-    content, index = build_index(settings)
+    index = load_index(settings.content_dir)
+    content = index.content
     client, embedded = connect(settings.redis_url)
     if embedded:
         log.warning(

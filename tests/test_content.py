@@ -66,7 +66,7 @@ def test_every_card_fits_one_slack_section_and_has_italian_alternates(content: C
         (
             "delete-api-key.toml",
             "questions = [",
-            'questions = [\n    "How do I create an API key?",',
+            'questions = [\n    "what are the steps to create an API key",',
             "questions",
         ),
         ("workspaces.toml", "related = [", 'related = ["no-such-topic", ', "related"),

@@ -23,6 +23,7 @@ def test_manifest_declares_the_command_events_scopes_home_and_socket_mode() -> N
         "- app_mentions:read",
         "- im:history",
         "- channels:history",
+        "- users:read",
     ):
         assert needed in MANIFEST, needed
 

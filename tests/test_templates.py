@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from bot.blocks import fallback_text, render, render_template
 from bot.content import Content
 from bot.errors import UnknownStep
+from bot.keycheck import COMMON_CHAT_MODELS
 from bot.models_catalog import DeprecatedModel, ModelKind, ModelSummary
 from bot.plaintext import blocks_to_text
 from bot.ratelimits import LimitStatus, ModelLimits, describe_limits, parse_rate_limit_headers
@@ -26,7 +27,6 @@ from bot.replies import (
     Reply,
     StepState,
 )
-from bot.slack.dialogs import COMMON_CHAT_MODELS, DEFAULT_CHAT_MODELS
 from tests.blockkit import assert_no_broadcast, assert_valid_blocks, assert_valid_view
 
 HOSTILE = st.one_of(
@@ -68,7 +68,7 @@ def _samples(content: Content) -> list[Reply]:
         Help(problem="`dne` is not a command I know", suggestion="done 3"),
         Help(greeting=True),
         ConfirmReset(done_count=1),
-        Notice("Redis is down", kind="warning", hints=("try later",)),
+        Notice("Redis is down", kind="warning"),
     ]
 
 
@@ -168,10 +168,12 @@ def test_key_and_limits_reports_render_valid_blocks_and_modals(content: Content)
 def test_dialogs_home_and_leak_warning_are_valid(content: Content) -> None:
     assert_valid_view(render_template("key_dialog"))
     assert_valid_view(
-        render_template("limits_dialog", models=COMMON_CHAT_MODELS, defaults=DEFAULT_CHAT_MODELS)
+        render_template("limits_dialog", models=COMMON_CHAT_MODELS, defaults=COMMON_CHAT_MODELS[:3])
     )
     checklist_blocks = render(_checklist(content, 3, 4))
     assert_valid_view(render_template("home", checklist_blocks=checklist_blocks))
     assert_valid_blocks(
-        render_template("leak_warning", hints=["…AbCd"], delete_card=content.card("delete-api-key"))
+        render_template(
+            "leak_warning", hints=["…AbCd"], delete_card=content.card("delete-api-key"), in_dm=True
+        )
     )

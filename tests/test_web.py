@@ -147,3 +147,14 @@ def _wait_for_health(port: int) -> object:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+async def test_a_replayed_request_with_a_fresh_timestamp_window_is_refused(bot: RunningBot) -> None:
+    request = slash_command("done 1", response_url=bot.slack.response_url())
+
+    first = await bot.send(request)
+    replay = await bot.send(request)
+
+    assert (first.status_code, replay.status_code) == (200, 401)
+    await bot.slack.wait_for_responses(1)
+    assert len(bot.slack.responses) == 1

@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import fallback_text, render
+from bot.blocks import fallback_text, render, render_template
 from bot.replies import Notice
 from bot.services import Services
 from bot.slack import actions, commands, events, views
@@ -62,19 +62,36 @@ def create_app(services: Services) -> AsyncApp:
     return app
 
 
-async def _handle_error(error: Exception, body: dict[str, Any], respond: AsyncRespond) -> None:
+async def _handle_error(
+    error: Exception, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+) -> None:
     """Unexpected failures: log the traceback, never the body (it may hold a key); tell the user."""
     log.error("Unhandled error in a listener for %s", _describe(body), exc_info=error)
+    try:
+        await _apologize(body, respond, client)
+    except Exception:  # noqa: BLE001  (the user's channel may be gone; the log says enough)
+        log.warning("Could not tell the user about the error")
+
+
+async def _apologize(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+    """Say something went wrong wherever the person is looking: reply, modal or thread."""
+    blocks, text = render(SOMETHING_WENT_WRONG), fallback_text(SOMETHING_WENT_WRONG)
+    view = body.get("view")
+    event = body.get("event")
     if body.get("response_url"):
-        try:
-            await respond(
-                blocks=render(SOMETHING_WENT_WRONG),
-                text=fallback_text(SOMETHING_WENT_WRONG),
-                response_type="ephemeral",
-                replace_original=False,
-            )
-        except Exception:  # noqa: BLE001  (the user's channel may be gone; the log says enough)
-            log.warning("Could not tell the user about the error")
+        await respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)
+    elif isinstance(view, dict) and view.get("type") == "modal" and view.get("id"):
+        # A modal left on "checking…" would wait forever.
+        modal = render_template("modal", title="Mistral setup", blocks=blocks)
+        await client.views_update(view_id=view["id"], view=modal)
+    elif isinstance(event, dict) and event.get("channel") and event.get("user"):
+        await client.chat_postEphemeral(
+            channel=event["channel"],
+            user=event["user"],
+            thread_ts=event.get("thread_ts") or event.get("ts"),
+            blocks=blocks,
+            text=text,
+        )
 
 
 def _describe(body: dict[str, Any]) -> str:

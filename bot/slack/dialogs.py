@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands
 from bot.blocks import render_template
+from bot.keycheck import COMMON_CHAT_MODELS, DEFAULT_COUNT
 from bot.replies import Notice
 from bot.services import Services
 
@@ -19,19 +20,6 @@ DIALOG_FAILED = Notice(
     "Slack didn't let me open the dialog in time (it allows 3 seconds). Please try again.",
     kind="warning",
 )
-
-# Offered in the limits dialog; the key's own chat models are checked against them.
-COMMON_CHAT_MODELS = (
-    "mistral-small-latest",
-    "mistral-medium-latest",
-    "mistral-large-latest",
-    "ministral-8b-latest",
-    "ministral-3b-latest",
-    "codestral-latest",
-    "magistral-medium-latest",
-    "open-mistral-nemo",
-)
-DEFAULT_CHAT_MODELS = COMMON_CHAT_MODELS[:3]
 
 
 async def open_for(
@@ -45,7 +33,7 @@ async def open_for(
         view = render_template("key_dialog")
     else:
         view = render_template(
-            "limits_dialog", models=COMMON_CHAT_MODELS, defaults=DEFAULT_CHAT_MODELS
+            "limits_dialog", models=COMMON_CHAT_MODELS, defaults=COMMON_CHAT_MODELS[:DEFAULT_COUNT]
         )
     # From inside a modal (the key result's "Summarize its rate limits"), Slack wants a push.
     in_modal = (body.get("view") or {}).get("type") == "modal"

@@ -28,7 +28,10 @@ async def warn_if_leaked(client: AsyncWebClient, event: dict[str, Any], services
     hints = [finding.hint for finding in findings]
     log.info("Possible Mistral key pasted in %s; author warned (%s)", event.get("channel"), hints)
     blocks = render_template(
-        "leak_warning", hints=hints, delete_card=services.content.card("delete-api-key")
+        "leak_warning",
+        hints=hints,
+        delete_card=services.content.card("delete-api-key"),
+        in_dm=str(event.get("channel", "")).startswith("D"),
     )
     await client.chat_postEphemeral(
         channel=event["channel"],

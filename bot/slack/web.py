@@ -45,8 +45,8 @@ def create_web_app(services: Services) -> Starlette:
         declared = request.headers.get("content-length", "0")
         if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
             return PlainTextResponse("payload too large", status_code=413)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+        body = await _read_at_most(request, MAX_BODY_BYTES)
+        if body is None:
             return PlainTextResponse("payload too large", status_code=413)
         try:
             text = body.decode("utf-8")
@@ -87,6 +87,19 @@ def create_web_app(services: Services) -> Starlette:
     )
 
 
+async def _read_at_most(request: Request, limit: int) -> bytes | None:
+    """The body, or None past ``limit`` bytes: a chunked body declares no length."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body
+    return body
+
+
 def _readable(text: str, content_type: str | None) -> bool:
     """Whether Bolt can parse the body into a payload of the shape Slack sends."""
     try:
@@ -101,4 +114,5 @@ def serve(settings: Settings) -> None:
         raise SystemExit("HTTP mode needs SLACK_SIGNING_SECRET (see .env.example).")
     app = create_web_app(composition.build(settings))
     log.info("Serving Slack requests on port %s%s", settings.port, EVENTS_PATH)
-    uvicorn.run(app, host="0.0.0.0", port=settings.port, log_level="warning")  # noqa: S104
+    # log_config=None: uvicorn's records go through our handler, redaction included.
+    uvicorn.run(app, host="0.0.0.0", port=settings.port, log_config=None)  # noqa: S104

@@ -1,0 +1,85 @@
+"""English and Italian: answers follow the question, the checklist follows the Slack locale."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot import strings
+from bot.language import from_locale, language_of
+from tests.conftest import RunningBot, bot_settings, running_bot
+from tests.fakes.slack_api import FakeSlackApi
+from tests.slack_requests import BOT_USER_ID, app_mention, event_callback, slash_command
+
+
+def _text(payload: object) -> str:
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def test_every_string_exists_in_every_language() -> None:
+    assert strings.missing() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("come aggiungo una carta di credito?", "it"),
+        ("dove trovo i limiti di token al minuto", "it"),
+        ("how do I add a credit card?", "en"),
+        ("VAT", None),
+    ],
+)
+def test_the_language_of_a_question(text: str, language: str | None) -> None:
+    assert language_of(text) == language
+
+
+def test_slack_locales_map_to_our_languages() -> None:
+    assert [from_locale(x) for x in ("it-IT", "en-GB", "fr-FR", None)] == ["it", "en", None, None]
+
+
+async def test_an_italian_question_is_answered_in_italian(bot: RunningBot) -> None:
+    await bot.send(
+        event_callback(app_mention(f"<@{BOT_USER_ID}> come imposto un limite di spesa mensile?"))
+    )
+
+    [post] = await bot.slack.wait_for("chat.postMessage")
+    text = _text(post.args["blocks"])
+    assert "Imposta un limite di spesa" in text or "limite di spesa" in text
+    assert "Segna questo passaggio come fatto" in text
+
+
+async def test_an_english_question_from_an_italian_user_is_answered_in_english(
+    bot: RunningBot,
+) -> None:
+    bot.slack.add_user("U111", locale="it-IT")
+
+    await bot.send(event_callback(app_mention(f"<@{BOT_USER_ID}> how do I set a spending limit?")))
+
+    [post] = await bot.slack.wait_for("chat.postMessage")
+    assert "Mark this step done" in _text(post.args["blocks"])
+
+
+async def test_the_checklist_follows_the_slack_locale(bot: RunningBot) -> None:
+    bot.slack.add_user("U111", locale="it-IT")
+
+    await bot.send(slash_command("", response_url=bot.slack.response_url()))
+
+    [reply] = await bot.slack.wait_for_responses(1)
+    text = _text(reply.body["blocks"])
+    assert "Configurazione di Mistral AI Studio" in text
+    assert "0 di 12 completati" in text
+    assert "Registrati su Mistral AI Studio" in text or "Segna come fatto" in text
+
+
+async def test_language_setting_overrides_the_locale(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: object
+) -> None:
+    slack_api.add_user("U111", locale="en-US")
+    settings = bot_settings(slack_api, redis_url, language="it")
+
+    async with running_bot(settings, slack_api) as bot:
+        await bot.send(slash_command("done 1", response_url=slack_api.response_url()))
+        [reply] = await slack_api.wait_for_responses(1)
+
+    assert "1 di 12 completati" in _text(reply.body["blocks"])
