@@ -108,7 +108,7 @@ class Assistant:
                 )
 
     async def checklist(
-        self, person: Person, *, focus: str | None = None, notice: str = ""
+        self, person: Person, *, focus: str | None = None, notice: str = "", changed: bool = False
     ) -> Checklist:
         """The person's checklist, opened at ``focus`` or at the next step to do."""
         done = await self.progress.done(person)
@@ -117,23 +117,23 @@ class Assistant:
             for i, card in enumerate(self.content.steps, start=1)
         )
         focused = next((s for s in steps if s.card.topic == focus), None)
-        checklist = Checklist(steps, focused, notice, _speaks(person))
+        checklist = Checklist(steps, focused, notice, _speaks(person), changed)
         return checklist if focused else dataclasses.replace(checklist, focus=checklist.next_step)
 
     async def mark_done(self, person: Person, topic: str) -> Checklist:
         changed = await self.progress.mark_done(person, topic)
-        return await self.checklist(
-            person, notice=self._notice(person, "marked" if changed else "already_done", topic)
-        )
+        notice = self._notice(person, "marked" if changed else "already_done", topic)
+        return await self.checklist(person, notice=notice, changed=changed)
 
     async def undo(self, person: Person, topic: str) -> Checklist:
         changed = await self.progress.undo(person, topic)
         notice = self._notice(person, "undone" if changed else "was_not_done", topic)
-        return await self.checklist(person, focus=topic, notice=notice)
+        return await self.checklist(person, focus=topic, notice=notice, changed=changed)
 
     async def reset(self, person: Person) -> Checklist:
         await self.progress.reset(person)
-        return await self.checklist(person, notice=strings.text(_speaks(person), "reset_done"))
+        notice = strings.text(_speaks(person), "reset_done")
+        return await self.checklist(person, notice=notice, changed=True)
 
     def _notice(self, person: Person, key: str, topic: str) -> str:
         language = _speaks(person)

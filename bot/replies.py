@@ -34,6 +34,7 @@ class Checklist:
     focus: StepState | None
     notice: str = ""
     language: Language = "en"
+    changed: bool = False  # progress changed: other views of it (App Home) must follow
 
     @property
     def done_count(self) -> int:

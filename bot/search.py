@@ -188,10 +188,18 @@ class Index:
         # A word no card uses is the strongest sign that the question is elsewhere.
         self._unknown_idf = UNKNOWN_WORD_BOOST * _idf(n, 0)
         self._card_sets = [frozenset(terms) for terms in card_terms]
-        self._alternates = [
-            [self._vector(self._terms(q)) for q in (card.title, *card.questions)]
-            for card in self._cards
-        ]
+        # The alternates as an inverted index (term -> card, alternate, weight), so a
+        # question is compared only with the alternates that share a word with it.
+        self._postings: dict[str, list[tuple[int, int, float]]] = {}
+        self._alternate_norms: list[list[float]] = []
+        for i, card in enumerate(self._cards):
+            norms = []
+            for j, question in enumerate((card.title, *card.questions)):
+                vector = self._vector(self._terms(question))
+                for term, weight in vector.items():
+                    self._postings.setdefault(term, []).append((i, j, weight))
+                norms.append(math.sqrt(sum(w * w for w in vector.values())) or 1.0)
+            self._alternate_norms.append(norms)
         fields = [self._terms(_question_field(card)) for card in self._cards]
         self._field_tf = [Counter(field) for field in fields]
         self._field_len = [len(field) for field in fields]
@@ -204,18 +212,28 @@ class Index:
             return Ranking(question, ())
         query = self._vector(terms)
         query_mass = sum(self._weight(t) for t in query)
+        query_norm = math.sqrt(sum(w * w for w in query.values()))
         best_bm25 = (BM25_K1 + 1) * query_mass
         penalty = OTHER_PRODUCT_PENALTY if self._other_products & query.keys() else 1.0
+        dots: dict[tuple[int, int], float] = {}
+        for term, weight in query.items():
+            for i, j, alternate_weight in self._postings.get(term, ()):
+                dots[i, j] = dots.get((i, j), 0.0) + weight * alternate_weight
+        cosines: list[list[float]] = [[] for _ in self._cards]
+        for (i, j), dot in dots.items():
+            cosines[i].append(dot / (query_norm * self._alternate_norms[i][j]))
         matches = []
         for i, card in enumerate(self._cards):
-            alternates = sorted((_cosine(query, alt) for alt in self._alternates[i]), reverse=True)
-            closest = sum(alternates[:ALTERNATES_COUNTED]) / ALTERNATES_COUNTED
+            closest = (
+                sum(sorted(cosines[i], reverse=True)[:ALTERNATES_COUNTED]) / ALTERNATES_COUNTED
+            )
             coverage = sum(self._weight(t) for t in query if t in self._card_sets[i]) / query_mass
             bm25 = self._bm25(i, query.keys()) / best_bm25
             score = penalty * (
                 BM25_WEIGHT * bm25 + ALTERNATES_WEIGHT * closest + COVERAGE_WEIGHT * coverage
             )
             matches.append(Match(card, round(score, 4), round(coverage, 4)))
+        # Ties keep the content's order, so the same question always ranks the same way.
         matches.sort(key=lambda m: m.score, reverse=True)
         return Ranking(question, tuple(matches))
 
@@ -271,12 +289,3 @@ def _card_text(card: Card) -> str:
 def _idf(n: int, df: int) -> float:
     # Lucene's BM25 IDF: never negative, even for a word on most cards.
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if not a or not b:
-        return 0.0
-    dot = sum(w * b[t] for t, w in a.items() if t in b)
-    if dot == 0:
-        return 0.0
-    return dot / math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))

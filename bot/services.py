@@ -13,6 +13,7 @@ import httpx
 import redis.asyncio as redis
 
 from bot.assistant import Assistant
+from bot.backlog import Backlog
 from bot.content import Content
 from bot.deliveries import Deliveries
 from bot.feedback import FeedbackStore
@@ -39,6 +40,7 @@ class Services:
     assistant: Assistant
     keys: KeyChecker
     deliveries: Deliveries
+    backlog: Backlog
     mistral_http: httpx.AsyncClient
     mistral: MistralClient
 
@@ -80,6 +82,7 @@ def build(settings: Settings) -> Services:
         assistant=assistant,
         keys=keys,
         deliveries=Deliveries(client),
+        backlog=Backlog(),
         mistral_http=mistral_http,
         mistral=mistral,
     )

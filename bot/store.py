@@ -27,6 +27,10 @@ PREFIX = "mistral-setup:v1"
 SOCKET_TIMEOUT = 1.0
 CONNECT_TIMEOUT = 0.5
 
+# Connections per process. Each request in flight may hold one while the event loop is
+# busy; redis-py's default of 100 fails at once under a burst of 200. Redis takes 10,000.
+MAX_CONNECTIONS = 1000
+
 # One immediate retry: it replaces a pooled connection that died when Redis restarted.
 # redis-py's default (ten retries with backoff) would wait seconds on a Redis that is down.
 RETRY = Retry(NoBackoff(), retries=1)
@@ -45,6 +49,7 @@ def connect(url: str | None) -> tuple[redis.Redis, bool]:
             socket_timeout=SOCKET_TIMEOUT,
             socket_connect_timeout=CONNECT_TIMEOUT,
             retry=RETRY,
+            max_connections=MAX_CONNECTIONS,
             health_check_interval=30,
             decode_responses=True,
         )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -41,6 +44,19 @@ def web_client(services: Services) -> AsyncWebClient:
             AsyncServerErrorRetryHandler(max_retry_count=1),
         ],
     )
+
+
+@contextlib.asynccontextmanager
+async def web_api_session(app: AsyncApp) -> AsyncIterator[None]:
+    """One HTTP session for every Web API call while the app runs (Bolt's per-request
+    clients share it), instead of a new session and connection per call."""
+    session = aiohttp.ClientSession()
+    app.client.session = session
+    try:
+        yield
+    finally:
+        app.client.session = None
+        await session.close()
 
 
 def create_app(services: Services) -> AsyncApp:

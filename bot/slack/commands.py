@@ -22,21 +22,18 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         await ack()  # Slack waits 3 seconds for this; everything slow happens after it.
         command = commands.parse(str(body.get("text") or ""))
-        keyed = isinstance(command, commands.CheckKey | commands.ShowLimits)
-        if keyed and not getattr(command, "key", None):
-            # A trigger expires 3 seconds after Slack sent it: open the dialog first of all.
-            if not await dialogs.open_for(command, client, body, services):  # type: ignore[arg-type]
-                failed = dialogs.DIALOG_FAILED
-                await deliver(failed, body, person_of(body), respond, client, services)
-            return
-        person = await person_for(body, client, services)
-        if keyed:
-            # Mistral may take seconds: say so at once, then replace it with the result.
-            note = (
-                views.LIMITS_CHECKING
-                if isinstance(command, commands.ShowLimits)
-                else views.CHECKING
-            )
-            await deliver(note, body, person, respond, client, services, replace=False)
-        reply = await services.assistant.run(person, command)
-        await deliver(reply, body, person, respond, client, services, replace=keyed)
+        match command:
+            case commands.CheckKey(key=None) | commands.ShowLimits(key=None):
+                # A trigger expires 3 seconds after Slack sent it: open the dialog first of all.
+                if not await dialogs.open_for(command, client, body, services):
+                    failed = dialogs.DIALOG_FAILED
+                    await deliver(failed, body, person_of(body), respond, client, services)
+                return
+        async with services.backlog.turn():
+            person = await person_for(body, client, services)
+            note = views.checking_note(command)
+            if note:
+                # Mistral may take seconds: say so at once, then replace it with the result.
+                await deliver(note, body, person, respond, client, services, replace=False)
+            reply = await services.assistant.run(person, command)
+            await deliver(reply, body, person, respond, client, services, replace=bool(note))

@@ -34,6 +34,12 @@ def register(app: AsyncApp, services: Services) -> None:
     async def handle_mention(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
+        async with services.backlog.turn():  # Bolt acked the event already
+            await answer_mention(body, event, client)
+
+    async def answer_mention(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         if event.get("bot_id") or not await services.deliveries.claim(_event_id(body)):
             return
         if await leaks.warn_if_leaked(client, event, services):
@@ -49,6 +55,12 @@ def register(app: AsyncApp, services: Services) -> None:
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
+        async with services.backlog.turn():  # Bolt acked the event already
+            await answer_message(body, event, client, context.bot_user_id)
+
+    async def answer_message(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, bot_user: str | None
+    ) -> None:
         if event.get("bot_id") or not await services.deliveries.claim(_event_id(body)):
             return
         if event.get("subtype") == "message_changed":
@@ -62,7 +74,7 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         text = str(event.get("text") or "")
         im = event.get("channel_type") == "im"
-        if not im and context.bot_user_id and f"<@{context.bot_user_id}>" in text:
+        if not im and bot_user and f"<@{bot_user}>" in text:
             return  # the app_mention event answers it, and warns about any key in it
         if await leaks.warn_if_leaked(client, event, services):
             return  # the message is a leaked key, not a question
@@ -82,7 +94,8 @@ def register(app: AsyncApp, services: Services) -> None:
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
         if event.get("tab", "home") == "home":
-            await home.publish(client, services, await person_for(body, client, services))
+            async with services.backlog.turn():
+                await home.publish(client, services, await person_for(body, client, services))
 
 
 def _event_id(body: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@
   public answer stays as others saw it;
 - a button in a modal: the modal; in App Home: Home is republished.
 
-Whatever changed the checklist also republishes App Home, so Home never drifts.
+Whatever changes someone's progress also republishes their App Home, so Home never drifts.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ async def deliver(
         )
     else:
         await _in_channel(reply, body, person, client, replace=replace)
-    if isinstance(reply, Checklist):
+    if isinstance(reply, Checklist) and reply.changed:
         await home.publish(client, services, person, reply)
 
 

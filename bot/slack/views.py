@@ -38,12 +38,9 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         key = await _accept_key(ack, body, KEY_TITLE)
         if key:
-            await _show(
-                client,
-                body,
-                KEY_TITLE,
-                await keys.check(await person_for(body, client, services), key),
-            )
+            async with services.backlog.turn():
+                person = await person_for(body, client, services)
+                await _show(client, body, KEY_TITLE, await keys.check(person, key))
 
     @app.view(CallbackId.LIMITS)
     async def handle_limits_submission(
@@ -56,9 +53,10 @@ def register(app: AsyncApp, services: Services) -> None:
         async def progress(report: Reply) -> None:
             await _show(client, body, LIMITS_TITLE, report)
 
-        person = await person_for(body, client, services)
-        report = await keys.limits(person, key, _selected(body, "models"), progress)
-        await _show(client, body, LIMITS_TITLE, report)
+        async with services.backlog.turn():
+            person = await person_for(body, client, services)
+            report = await keys.limits(person, key, _selected(body, "models"), progress)
+            await _show(client, body, LIMITS_TITLE, report)
 
 
 async def _accept_key(ack: AsyncAck, body: dict[str, Any], title: str) -> str | None:

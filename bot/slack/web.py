@@ -23,7 +23,7 @@ from bot import services as composition
 from bot import store
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack.app import create_app
+from bot.slack.app import create_app, web_api_session
 from bot.slack.payloads import well_formed
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,8 @@ MAX_BODY_BYTES = 512 * 1024
 
 def create_web_app(services: Services) -> Starlette:
     """The ASGI app; ``services`` are closed when it shuts down."""
-    handler = AsyncSlackRequestHandler(create_app(services))
+    app = create_app(services)
+    handler = AsyncSlackRequestHandler(app)
     secret = services.settings.slack_signing_secret
     verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
 
@@ -75,7 +76,8 @@ def create_web_app(services: Services) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
+        async with web_api_session(app):
+            yield
         await services.close()
 
     return Starlette(

@@ -1,0 +1,30 @@
+"""Work after the ack, a few at a time, so a burst of requests cannot starve the acks.
+
+Slack waits 3 seconds for an ack and then retries; the answer itself may come later.
+Acks are cheap and the work after them is not, and both share one event loop: without a
+bound, two hundred requests arriving together would all be working at once and every ack
+would wait behind them. Each piece of work takes a turn; acks never wait for one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+# Enough to overlap the waits on Slack, Redis and Mistral; few enough to leave the loop
+# to the acks.
+TURNS = 4
+
+
+class Backlog:
+    """A bounded number of turns for work that runs after an ack."""
+
+    def __init__(self, turns: int = TURNS) -> None:
+        self._turns = asyncio.Semaphore(turns)
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Wait for a free turn, then run the block."""
+        async with self._turns:
+            yield
