@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -122,8 +123,9 @@ def test_the_procfile_web_line_serves_slack_and_health_on_port(
         "REDIS_URL": redis_url,
         "PYTHONPATH": str(REPO),
     }
-    command = web_line.removeprefix("web:").strip().replace("python", sys.executable, 1)
-    process = subprocess.Popen(command, shell=True, env=env, cwd=tmp_path)  # noqa: S602
+    command = shlex.split(web_line.removeprefix("web:"))
+    command[0] = sys.executable  # the Procfile says "python": this virtual environment's
+    process = subprocess.Popen(command, env=env, cwd=tmp_path)
     try:
         health = _wait_for_health(port)
         body, headers = slash_command("help", response_url=slack_api.response_url())
