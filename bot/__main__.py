@@ -5,6 +5,7 @@
     python -m bot web             HTTP mode: POST /slack/events, GET /healthz on $PORT
     python -m bot socket          Socket Mode (needs SLACK_APP_TOKEN)
     python -m bot ask "QUESTION"  print the answer; --jsonl reads questions from stdin
+    python -m bot report          content gaps (from REDIS_URL), for the content's authors
     python -m bot content check   validate the content cards
 
 Each command reads settings once and builds only what it needs. ``ask`` and ``content``
@@ -19,12 +20,16 @@ import contextlib
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from bot import logs
 from bot.errors import ContentError
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", default="")
     ask.add_argument("--jsonl", action="store_true", help="one question a line on stdin")
     ask.set_defaults(run=_run_ask)
+    report = sub.add_parser("report", help="content gaps from Redis, for the content's authors")
+    report.set_defaults(run=_run_report)
     content = sub.add_parser("content", help="content tools")
     content.add_argument("action", choices=["check"])
     content.set_defaults(run=_run_content_check)
@@ -119,6 +126,33 @@ def _run_ask(args: argparse.Namespace, settings: Settings) -> int:
         score = reply.score if isinstance(reply, Answer | NoAnswer) else 0.0
         record = {"question": question, "topic": topic, "score": score}
         print(json.dumps(record, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _run_report(_: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import build
+
+    if not settings.redis_url:
+        print("Set REDIS_URL to the bot's Redis: the gaps are kept there.", file=sys.stderr)
+        return 2
+    return asyncio.run(_report(build(settings)))
+
+
+async def _report(services: Services) -> int:
+    from bot.blocks import render
+    from bot.gaps import gaps_report
+    from bot.plaintext import blocks_to_text
+
+    try:
+        feedback = services.assistant.feedback
+        teams = await feedback.teams()
+        if not teams:
+            print('No unanswered questions or "not helpful" votes on record.')
+        for team in teams:
+            report = await gaps_report(feedback, services.content, team, "en")
+            print(f"Team {team}\n\n{blocks_to_text(render(report))}\n")
+    finally:
+        await services.close()
     return 0
 
 

@@ -17,12 +17,15 @@ from bot.apikey import mask_secrets
 from bot.content import Card, Content, Language
 from bot.errors import BotError, StoreUnavailable, UnknownStep
 from bot.feedback import FeedbackStore
+from bot.gaps import gaps_report
 from bot.keycheck import KeyChecker
 from bot.language import language_of
+from bot.privacy import Privacy
 from bot.progress import Person, ProgressStore
 from bot.replies import (
     Answer,
     Checklist,
+    ConfirmForget,
     ConfirmReset,
     Help,
     NoAnswer,
@@ -31,6 +34,7 @@ from bot.replies import (
     StepState,
 )
 from bot.search import Index
+from bot.team import team_progress
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,7 @@ class Assistant:
         progress: ProgressStore,
         feedback: FeedbackStore,
         keys: KeyChecker | None = None,
+        privacy: Privacy | None = None,
         *,
         escalation: str = "",
     ) -> None:
@@ -56,6 +61,7 @@ class Assistant:
         self.progress = progress
         self.feedback = feedback
         self.keys = keys
+        self.privacy = privacy or Privacy(progress.client, content)
         self.escalation = escalation
 
     async def handle(self, person: Person, text: str) -> Reply:
@@ -99,6 +105,29 @@ class Assistant:
                     "Add the key after the command, e.g. `/mistral-setup key YOUR_KEY`. "
                     "In Slack, `/mistral-setup key` alone opens a private dialog."
                 )
+            case commands.Forget(confirmed=confirmed):
+                if not confirmed:
+                    return ConfirmForget(language=_speaks(person))
+                gone = await self.privacy.forget(person)
+                return Notice(
+                    strings.text(
+                        _speaks(person),
+                        "forgotten",
+                        steps=gone.steps,
+                        votes=gone.votes,
+                        questions=gone.questions,
+                    )
+                )
+            case commands.ShowTeam(page=page):
+                if not person.admin:
+                    return Notice(strings.text(_speaks(person), "admins_only"))
+                return await team_progress(
+                    self.progress, self.content, person.team, page, _speaks(person)
+                )
+            case commands.ShowGaps():
+                if not person.admin:
+                    return Notice(strings.text(_speaks(person), "admins_only"))
+                return await gaps_report(self.feedback, self.content, person.team, _speaks(person))
             case commands.Unknown(problem=problem, suggestion=suggestion):
                 return Help(
                     problem=problem,

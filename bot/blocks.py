@@ -10,6 +10,7 @@ fails here, not inside Slack.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -48,6 +49,11 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _day(timestamp: float) -> str:
+    """A date people read at a glance: 2026-11-29 (UTC)."""
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+
+
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -67,6 +73,7 @@ def environment() -> jinja2.Environment:
     env.filters["mrkdwn"] = escape_mrkdwn
     env.filters["truncate_text"] = _truncate
     env.filters["link"] = lambda link: f"<{link.url}|{link.label}>"
+    env.filters["day"] = _day
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
     env.globals["ACTION"] = ActionId
     env.globals["t"] = _translate

@@ -9,6 +9,9 @@
     reset                   forget my progress (asks to confirm)
     key [KEY]               check a Mistral API key privately
     limits                  summarize a key's rate limits per model
+    forget                  delete everything the bot keeps about me (asks to confirm)
+    team [PAGE]             everyone's progress (admins)
+    gaps                    what the guide is missing (admins)
     ask QUESTION            a question (so is any other text)
 
 Parsing is pure: it never looks at the content or the store. Step references stay
@@ -27,7 +30,7 @@ SLASH_COMMAND = "/mistral-setup"
 TYPO_SIMILARITY = 75.0
 
 STEP_VERBS = ("step", "done", "undo")
-BARE_VERBS = ("steps", "help", "next", "reset")
+BARE_VERBS = ("steps", "help", "next", "reset", "forget", "gaps", "team")
 KEY_VERBS = ("key", "limits")
 SUBCOMMANDS = (*BARE_VERBS, *STEP_VERBS, *KEY_VERBS, "ask")
 
@@ -99,6 +102,21 @@ class ShowLimits:
 
 
 @dataclass(frozen=True)
+class Forget:
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class ShowTeam:
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ShowGaps:
+    pass
+
+
+@dataclass(frozen=True)
 class Ask:
     question: str
 
@@ -122,6 +140,9 @@ Command = (
     | Reset
     | CheckKey
     | ShowLimits
+    | Forget
+    | ShowTeam
+    | ShowGaps
     | Ask
     | Unknown
 )
@@ -134,15 +155,8 @@ def parse(text: str) -> Command:
         return ShowChecklist()
     head, _, rest = text.partition(" ")
     verb = ALIASES.get(head.casefold(), head.casefold())
-    if verb == "steps":
-        return ShowStep(rest) if rest else ShowChecklist()  # "steps 3" means step 3
-    if verb == "help":
-        return ShowHelp()
-    if verb == "next":
-        return NextStep()
-    if verb == "reset":
-        # Anything but an explicit yes asks first: forgetting progress must be deliberate.
-        return Reset(confirmed=rest.casefold() in RESET_CONFIRMATIONS)
+    if verb in BARE_VERBS:
+        return _bare_command(verb, rest) or Ask(text)
     if verb in STEP_VERBS:
         return _step_command(verb, rest, text)
     if verb == "key":
@@ -152,6 +166,31 @@ def parse(text: str) -> Command:
     if verb == "ask":
         return Ask(rest) if rest else Unknown(text, "`ask` needs a question after it")
     return _typo_or_question(text, head, rest)
+
+
+def _bare_command(verb: str, rest: str) -> Command | None:
+    """A subcommand that takes no words after it, or a number, or "yes". Anything else
+    after it makes the text a question ("help me add a card", "forget my password?")."""
+    number = int(rest) if rest.isascii() and rest.isdigit() else None
+    confirmed = rest.casefold() in RESET_CONFIRMATIONS
+    if rest and number is None and not (confirmed and verb in ("reset", "forget")):
+        return None
+    match verb:
+        case "steps":
+            return ShowStep(rest) if number else ShowChecklist()  # "steps 3" means step 3
+        case "help":
+            return ShowHelp()
+        case "next":
+            return NextStep()
+        case "reset":
+            # Anything but an explicit yes asks first: forgetting progress must be deliberate.
+            return Reset(confirmed=confirmed)
+        case "forget":
+            return Forget(confirmed=confirmed)
+        case "team":
+            return ShowTeam(number or 1)
+        case _:
+            return ShowGaps()
 
 
 def _step_command(verb: str, ref: str, text: str) -> Command:

@@ -1,34 +1,66 @@
-"""Signals for the content's authors: helpful / not helpful votes and unanswered questions."""
+"""Signals for the content's authors: votes, questions the guide did not cover, "not helpful"s.
+
+Unanswered questions and "not helpful" votes are kept in sorted sets scored by time, so
+entries older than the retention period (GAPS_RETENTION_DAYS) are dropped on every write
+and never read.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+import uuid
+from dataclasses import dataclass
 
 import redis.asyncio as redis
 
 from bot import store
 from bot.progress import Person
 
-# Keep the newest unanswered questions only: enough for authors to see patterns,
-# bounded so a noisy channel cannot grow Redis without limit.
-UNANSWERED_KEPT = 1000
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question the guide did not cover."""
+
+    user: str
+    question: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Unhelpful:
+    """Someone found a topic's answer not helpful."""
+
+    user: str
+    topic: str
+    at: float
 
 
 class FeedbackStore:
-    """Votes per topic and the log of questions the guide did not cover."""
+    """Votes per topic, the log of uncovered questions, and the "not helpful" log."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, *, retention_days: int = 90) -> None:
         self._redis = client
+        self.retention_days = retention_days
 
     async def vote(self, person: Person, topic: str, *, helpful: bool) -> None:
         """Record a vote; a person's latest vote on a topic replaces their earlier one."""
-        async with store.available():
-            await self._redis.hset(
+        unhelpful = store.key("unhelpful", person.team)
+        member = f"{topic}|{person.user}"
+        async with store.available(), self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
                 store.key("feedback", person.team, topic),
                 person.user,
                 "up" if helpful else "down",
             )
+            if helpful:
+                pipe.zrem(unhelpful, member)
+            else:
+                pipe.zadd(unhelpful, {member: time.time()})
+                self._expire(pipe, unhelpful)
+            await pipe.execute()
 
     async def tally(self, team: str, topic: str) -> tuple[int, int]:
         """(helpful, not helpful) votes on a topic."""
@@ -38,13 +70,51 @@ class FeedbackStore:
 
     async def unanswered(self, person: Person, question: str) -> None:
         """Log a question the guide did not cover."""
-        entry = json.dumps({"user": person.user, "question": question, "at": time.time()})
+        name = store.key("unanswered", person.team)
+        # A random id keeps two identical questions as two entries.
+        entry = json.dumps({"id": uuid.uuid4().hex, "user": person.user, "question": question})
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
-            pipe.lpush(store.key("unanswered", person.team), entry)
-            pipe.ltrim(store.key("unanswered", person.team), 0, UNANSWERED_KEPT - 1)
+            pipe.zadd(name, {entry: time.time()})
+            self._expire(pipe, name)
             await pipe.execute()
 
-    async def recent_unanswered(self, team: str, count: int = 50) -> list[dict[str, object]]:
+    async def recent_unanswered(self, team: str) -> list[Asked]:
+        """Uncovered questions within the retention period, newest first."""
+        asked = []
+        for member, at in await self._scored(store.key("unanswered", team)):
+            entry = json.loads(member)
+            asked.append(Asked(str(entry["user"]), str(entry["question"]), at))
+        return asked
+
+    async def recent_unhelpful(self, team: str) -> list[Unhelpful]:
+        """ "Not helpful" votes within the retention period, newest first."""
+        votes = []
+        for member, at in await self._scored(store.key("unhelpful", team)):
+            topic, _, user = member.partition("|")
+            votes.append(Unhelpful(user, topic, at))
+        return votes
+
+    async def _scored(self, name: str) -> list[tuple[str, float]]:
+        """A sorted set's members within the retention period, newest first."""
         async with store.available():
-            raw = await self._redis.lrange(store.key("unanswered", team), 0, count - 1)
-        return [json.loads(item) for item in raw]
+            raw = await self._redis.zrevrangebyscore(name, "+inf", self._cutoff(), withscores=True)
+        # withscores: each item is a (member, score) pair.
+        return [(str(pair[0]), float(pair[1])) for pair in raw]
+
+    async def teams(self) -> list[str]:
+        """Every team with unanswered questions or "not helpful" votes on record."""
+        found: set[str] = set()
+        async with store.available():
+            for kind in ("unanswered", "unhelpful"):
+                async for name in self._redis.scan_iter(match=store.key(kind, "*")):
+                    found.add(str(name).rsplit(":", 1)[-1])
+        return sorted(found)
+
+    def _cutoff(self) -> float:
+        return time.time() - self.retention_days * DAY
+
+    def _expire(self, pipe: redis.client.Pipeline, name: str) -> None:
+        # Old entries go on every write; the key itself goes when nothing is written for
+        # a whole retention period.
+        pipe.zremrangebyscore(name, "-inf", self._cutoff())
+        pipe.expire(name, self.retention_days * DAY)

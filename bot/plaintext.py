@@ -28,6 +28,7 @@ _EMOJI = {
 }
 _LINK = re.compile(r"<([^|>]+)\|([^>]*)>")
 _BARE_LINK = re.compile(r"<(https?://[^>]+)>")
+_USER = re.compile(r"<@([A-Za-z0-9_]+)>")
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _STRIKE = re.compile(r"(?<![\w~])~([^~\n]+)~(?![\w~])")
 _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
@@ -37,6 +38,7 @@ def mrkdwn_to_text(text: str) -> str:
     """Slack mrkdwn as a terminal shows it: links spelled out, no markup characters."""
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     text = _BARE_LINK.sub(r"\1", text)
+    text = _USER.sub(r"@\1", text)
     text = _BOLD.sub(r"\1", text)
     text = _STRIKE.sub(r"\1", text)
     text = _ITALIC.sub(r"\1", text)

@@ -36,6 +36,10 @@ class ProgressStore:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
 
+    @property
+    def client(self) -> redis.Redis:
+        return self._redis
+
     async def done(self, person: Person) -> frozenset[str]:
         """The topic ids this person has marked done."""
         async with store.available():
@@ -62,6 +66,20 @@ class ProgressStore:
         """Forget every step this person marked."""
         async with store.available():
             await self._redis.delete(_done_key(person))
+
+    async def people(self, team: str) -> list[tuple[str, float]]:
+        """Everyone in the team who has ticked a step, with when they last changed it."""
+        async with store.available():
+            raw = await self._redis.zrevrange(store.key("people", team), 0, -1, withscores=True)
+        return [(str(pair[0]), float(pair[1])) for pair in raw]
+
+    async def done_by(self, team: str, users: list[str]) -> dict[str, frozenset[str]]:
+        """The steps each of ``users`` has done, in one round trip."""
+        async with store.available(), self._redis.pipeline(transaction=False) as pipe:
+            for user in users:
+                pipe.smembers(_done_key(Person(team, user)))
+            results = await pipe.execute()
+        return {user: frozenset(map(str, done)) for user, done in zip(users, results, strict=True)}
 
     def _touch(self, pipe: redis.client.Pipeline, person: Person) -> None:
         # Remember who has started and when, for the team view: a sorted set by last change.

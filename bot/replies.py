@@ -194,4 +194,84 @@ class LimitsReport:
         return self.message or f"Rate limits for the key {self.hint}"
 
 
-Reply = Checklist | Answer | NoAnswer | Help | ConfirmReset | Notice | KeyReport | LimitsReport
+@dataclass(frozen=True)
+class Member:
+    """One person's place in the setup, for the team view."""
+
+    user: str
+    done: int
+    next_step: Card | None
+    last_change: float
+
+
+@dataclass(frozen=True)
+class TeamProgress:
+    """Who has started the setup, how far each is, and the steps most people are stuck on."""
+
+    template: ClassVar[str] = "team"
+
+    members: tuple[Member, ...]  # this page
+    started: int
+    total_steps: int
+    stuck: tuple[tuple[Card, int], ...]  # a step, and how many people it is next for
+    page: int = 1
+    pages: int = 1
+    language: Language = "en"
+
+    @property
+    def summary(self) -> str:
+        return f"{self.started} people have started the Mistral setup"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Similar questions the guide did not cover, grouped."""
+
+    question: str  # the most recent wording
+    count: int
+    last_asked: float
+    others: tuple[str, ...] = ()  # other wordings, a few
+
+
+@dataclass(frozen=True)
+class GapsReport:
+    """What the content's authors should write next."""
+
+    template: ClassVar[str] = "gaps"
+
+    unanswered: tuple[Gap, ...]
+    unhelpful: tuple[tuple[Card, int, float], ...]  # topic, "not helpful" votes, last vote
+    retention_days: int
+    language: Language = "en"
+
+    @property
+    def summary(self) -> str:
+        return f"Content gaps: {len(self.unanswered)} groups of unanswered questions"
+
+
+@dataclass(frozen=True)
+class ConfirmForget:
+    """Forgetting asks first: it deletes progress, votes and logged questions."""
+
+    template: ClassVar[str] = "confirm_forget"
+
+    language: Language = "en"
+
+    @property
+    def summary(self) -> str:
+        return "Delete everything the bot keeps about you?"
+
+
+Reply = (
+    Checklist
+    | Answer
+    | NoAnswer
+    | Help
+    | ConfirmReset
+    | Notice
+    | KeyReport
+    | LimitsReport
+    | TeamProgress
+    | GapsReport
+    | ConfirmForget
+)

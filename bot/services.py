@@ -19,6 +19,7 @@ from bot.deliveries import Deliveries
 from bot.feedback import FeedbackStore
 from bot.keycheck import KeyChecker
 from bot.mistral import MistralClient, build_http_client
+from bot.privacy import Privacy
 from bot.progress import ProgressStore
 from bot.search import Index, load_index
 from bot.settings import Settings
@@ -69,8 +70,9 @@ def build(settings: Settings) -> Services:
         content,
         index,
         ProgressStore(client),
-        FeedbackStore(client),
+        FeedbackStore(client, retention_days=settings.gaps_retention_days),
         keys,
+        Privacy(client, content),
         escalation=settings.escalation_mention,
     )
     return Services(

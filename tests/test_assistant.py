@@ -106,7 +106,7 @@ async def test_an_uncovered_question_is_logged_for_the_content_authors(
 
     assert isinstance(reply, NoAnswer)
     logged = await assistant.feedback.recent_unanswered(person.team)
-    assert [entry["question"] for entry in logged] == ["how do I make pasta carbonara"]
+    assert [entry.question for entry in logged] == ["how do I make pasta carbonara"]
 
 
 @pytest.mark.parametrize("text", ["hi", "thanks!", "ciao", ":wave:", "<@U123>"])

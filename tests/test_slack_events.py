@@ -109,7 +109,7 @@ async def test_an_uncovered_question_says_so_offers_topics_and_a_human(bot: Runn
     assert "<@UHELPER>" in str(blocks)
     assert_no_broadcast(blocks, allow=("UHELPER",))
     unanswered = await bot.services.assistant.feedback.recent_unanswered("T111")
-    assert str(unanswered[0]["question"]).endswith("Google Gemini billing")
+    assert unanswered[0].question.endswith("Google Gemini billing")
 
 
 async def test_opening_app_home_publishes_the_checklist_and_tools(bot: RunningBot) -> None:

@@ -17,15 +17,20 @@ from bot.ratelimits import LimitStatus, ModelLimits, describe_limits, parse_rate
 from bot.replies import (
     Answer,
     Checklist,
+    ConfirmForget,
     ConfirmReset,
+    Gap,
+    GapsReport,
     Help,
     KeyReport,
     LimitsReport,
+    Member,
     NoAnswer,
     Notice,
     Outcome,
     Reply,
     StepState,
+    TeamProgress,
 )
 from tests.blockkit import assert_no_broadcast, assert_valid_blocks, assert_valid_view
 
@@ -68,6 +73,24 @@ def _samples(content: Content) -> list[Reply]:
         Help(problem="`dne` is not a command I know", suggestion="done 3"),
         Help(greeting=True),
         ConfirmReset(done_count=1),
+        ConfirmForget(language="it"),
+        TeamProgress(
+            members=tuple(Member(f"U{n}", n % 12, content.steps[n % 12], 1.8e9) for n in range(15)),
+            started=40,
+            total_steps=12,
+            stuck=((content.steps[1], 9), (content.steps[4], 3)),
+            page=2,
+            pages=3,
+        ),
+        TeamProgress(members=(), started=0, total_steps=12, stuck=()),
+        GapsReport(
+            unanswered=tuple(
+                Gap("<!channel> " + "q" * 400, n, 1.8e9, ("x" * 200, "<@U1>")) for n in range(20)
+            ),
+            unhelpful=((content.card("register"), 3, 1.8e9),),
+            retention_days=90,
+        ),
+        GapsReport(unanswered=(), unhelpful=(), retention_days=90),
         Notice("Redis is down", kind="warning"),
     ]
 
@@ -77,6 +100,8 @@ def test_every_reply_renders_valid_blocks_with_a_fallback_text(content: Content)
         blocks = render(reply)
 
         assert_valid_blocks(blocks)
+        if not isinstance(reply, TeamProgress):  # the team view names people on purpose
+            assert_no_broadcast(blocks, allow=("<!subteam^S0HELP>",))
         assert fallback_text(reply)
         assert blocks_to_text(blocks)
 

@@ -1,0 +1,64 @@
+"""Content gaps: the questions the guide did not cover, similar ones grouped, and the answers
+people found not helpful, so the content's authors know what to write next."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rapidfuzz import fuzz
+
+from bot.content import Content, Language
+from bot.feedback import Asked, FeedbackStore
+from bot.replies import Gap, GapsReport
+from bot.search import STOPWORDS, words
+
+# Two questions belong together when their content words overlap this much (rapidfuzz's
+# token_set_ratio: word order and repeated words do not matter).
+SIMILAR = 70.0
+SHOWN = 20
+OTHER_WORDINGS = 2
+
+
+async def gaps_report(
+    feedback: FeedbackStore, content: Content, team: str, language: Language
+) -> GapsReport:
+    """The gaps of one team within the retention period, the most asked first."""
+    asked = await feedback.recent_unanswered(team)
+    unhelpful = await feedback.recent_unhelpful(team)
+    votes = Counter(vote.topic for vote in unhelpful)
+    last_vote: dict[str, float] = {}
+    for vote in unhelpful:
+        last_vote.setdefault(vote.topic, vote.at)  # newest first, so the first one is the last
+    return GapsReport(
+        unanswered=tuple(group_questions(asked)[:SHOWN]),
+        unhelpful=tuple(
+            (content.card(topic), count, last_vote[topic])
+            for topic, count in votes.most_common()
+            if content.has(topic)
+        ),
+        retention_days=feedback.retention_days,
+        language=language,
+    )
+
+
+def group_questions(asked: list[Asked]) -> list[Gap]:
+    """Group similar questions (newest first in ``asked``); biggest groups first."""
+    groups: list[tuple[str, list[Asked]]] = []  # (content words of the first, members)
+    for entry in asked:
+        key = " ".join(word for word in words(entry.question) if word not in STOPWORDS)
+        for representative, members in groups:
+            if fuzz.token_set_ratio(key, representative) >= SIMILAR:
+                members.append(entry)
+                break
+        else:
+            groups.append((key, [entry]))
+    gaps = [
+        Gap(
+            question=members[0].question,
+            count=len(members),
+            last_asked=members[0].at,
+            others=tuple(dict.fromkeys(m.question for m in members[1:]))[:OTHER_WORDINGS],
+        )
+        for _, members in groups
+    ]
+    return sorted(gaps, key=lambda gap: (-gap.count, -gap.last_asked))

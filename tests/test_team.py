@@ -1,0 +1,148 @@
+"""For team leads and content authors: team progress, content gaps, and "forget me"."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from bot.blocks import ActionId
+from tests.blockkit import assert_valid_blocks
+from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
+from tests.fakes.slack_api import FakeSlackApi
+from tests.slack_requests import (
+    BOT_USER_ID,
+    app_mention,
+    block_action,
+    event_callback,
+    slash_command,
+)
+
+
+def _text(payload: object) -> str:
+    return json.dumps(payload, ensure_ascii=False)
+
+
+async def _command(bot: RunningBot, text: str, user: str = "U111") -> str:
+    before = len(bot.slack.responses)
+    await bot.send(slash_command(text, user=user, response_url=bot.slack.response_url()))
+    reply = (await bot.slack.wait_for_responses(before + 1))[before]
+    assert_valid_blocks(reply.body["blocks"])
+    return _text(reply.body["blocks"])
+
+
+async def test_the_team_view_shows_progress_and_where_people_are_stuck_to_admins(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    settings = bot_settings(slack_api, redis_url, admin_users=["ULEAD"])
+    async with running_bot(settings, slack_api) as bot:
+        for user, steps in (("UANNA", 3), ("UBEN", 3), ("UCARL", 1)):
+            for step in range(1, steps + 1):
+                await _command(bot, f"done {step}", user=user)
+
+        view = await _command(bot, "team", user="ULEAD")
+
+    assert "3 people have started the setup" in view
+    assert "<@UANNA> 3/12" in view
+    assert "Choose a plan: Experiment or Scale: 2 people" in view  # next for Anna and Ben
+    assert "Enter company billing details: 1 person" in view
+
+
+async def test_the_team_view_is_paged_when_long(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    settings = bot_settings(slack_api, redis_url, admin_users=["ULEAD"])
+    async with running_bot(settings, slack_api) as bot:
+        for n in range(20):
+            await _command(bot, "done 1", user=f"U{n:03d}")
+
+        first = await _command(bot, "team", user="ULEAD")
+        second = await _command(bot, "team 2", user="ULEAD")
+
+    assert "Page 1 of 2" in first
+    assert '"team 2"' in first  # the Next page button runs `team 2`
+    assert "Page 2 of 2" in second
+    assert second.count("1/12") == 5
+
+
+async def test_slack_workspace_admins_see_the_team_view_and_others_get_a_polite_no(
+    bot: RunningBot,
+) -> None:
+    bot.slack.add_user("UADMIN", is_admin=True)
+
+    refused = await _command(bot, "team", user="U111")
+    allowed = await _command(bot, "team", user="UADMIN")
+
+    assert "for admins" in refused
+    assert "Team progress" in allowed
+
+
+async def test_gaps_group_similar_questions_and_list_unhelpful_answers(bot: RunningBot) -> None:
+    bot.slack.add_user("UADMIN", is_admin=True)
+    for text in ("how do I bake bread", "how to bake bread at home", "what is the weather"):
+        await bot.send(event_callback(app_mention(f"<@{BOT_USER_ID}> {text}")))
+    await bot.slack.wait_for("chat.postMessage", count=3)
+    for user in ("U1", "U2"):
+        await bot.send(block_action(ActionId.FEEDBACK_DOWN, "spending-limit", user=user))
+    await bot.slack.wait_for("chat.postEphemeral", count=2)
+
+    gaps = await _command(bot, "gaps", user="UADMIN")
+
+    assert "*2 times:* “how to bake bread at home”" in gaps
+    assert "what is the weather" in gaps
+    assert "Set a monthly spending limit (`spending-limit`): 2 votes" in gaps
+
+
+async def test_gaps_older_than_the_retention_period_are_gone(
+    bot: RunningBot, redis_client: aioredis.Redis
+) -> None:
+    old = time.time() - 91 * 86400
+    entry = json.dumps({"id": "x", "user": "U9", "question": "an old question about fax"})
+    await redis_client.zadd("mistral-setup:v1:unanswered:T111", {entry: old})
+    bot.slack.add_user("UADMIN", is_admin=True)
+
+    gaps = await _command(bot, "gaps", user="UADMIN")
+
+    assert "fax" not in gaps
+    assert "No unanswered questions" in gaps
+
+
+async def test_report_prints_the_gaps_from_the_shell(
+    bot: RunningBot, redis_url: str, env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    await bot.send(event_callback(app_mention(f"<@{BOT_USER_ID}> how do I bake bread")))
+    await bot.slack.wait_for("chat.postMessage")
+
+    result = run_bot(["report"], {**env_without_slack, "REDIS_URL": redis_url}, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "Team T111" in result.stdout
+    assert "how do I bake bread" in result.stdout
+
+
+async def test_forget_asks_first_then_deletes_everything_about_the_caller(
+    bot: RunningBot, redis_client: aioredis.Redis
+) -> None:
+    await _command(bot, "done 1")
+    await _command(bot, "how do I bake bread")
+    await bot.send(block_action(ActionId.FEEDBACK_DOWN, "register"))
+    await bot.slack.wait_for("chat.postEphemeral")
+    await _command(bot, "done 1", user="U222")  # someone else's progress stays
+
+    asked = await _command(bot, "forget")
+    assert await redis_client.exists("mistral-setup:v1:progress:T111:U111")
+    done = await _command(bot, "forget yes")
+
+    assert "cannot be undone" in asked
+    assert "your progress (1 steps), 1 vote(s) and 1 logged question(s)" in done
+    remaining = [str(k) for k in await redis_client.keys("*") if "signature" not in str(k)]
+    for name in remaining:
+        assert "U111" not in name
+        kind = await redis_client.type(name)
+        if kind == "hash":
+            assert "U111" not in await redis_client.hkeys(name)
+        elif kind in ("zset",):
+            assert "U111" not in str(await redis_client.zrange(name, 0, -1))
+    assert await redis_client.exists("mistral-setup:v1:progress:T111:U222")
