@@ -9,13 +9,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from rapidfuzz import fuzz, process
-
 from bot import commands, strings
 from bot.answers import answer
 from bot.apikey import mask_secrets
 from bot.content import Card, Content, Language
-from bot.errors import BotError, StoreUnavailable, UnknownStep
+from bot.errors import AmbiguousStep, BotError, StoreUnavailable, UnknownStep
 from bot.feedback import FeedbackStore
 from bot.gaps import gaps_report
 from bot.keycheck import KeyChecker
@@ -38,8 +36,10 @@ from bot.team import team_progress
 
 log = logging.getLogger(__name__)
 
-# A step name typed by hand ("api key") must be this close to a step's title or topic id.
-STEP_NAME_SIMILARITY = 70.0
+# A step name typed by hand ("api key", "card") is matched like a question among the
+# steps: it must score this much, and this much more than the next step, to be chosen.
+STEP_NAME_SCORE = 0.15
+STEP_NAME_MARGIN = 0.05
 
 
 class Assistant:
@@ -199,16 +199,25 @@ class Assistant:
             if 1 <= number <= len(steps):
                 return steps[number - 1]
             raise UnknownStep(mask_secrets(ref), len(steps))
-        names = {step.topic: step for step in steps}
-        names.update({step.title.casefold(): step for step in steps})
-        found = process.extractOne(
-            ref.casefold(), list(names), scorer=fuzz.WRatio, score_cutoff=STEP_NAME_SIMILARITY
-        )
-        if found is None:
+        exact = {step.topic: step for step in steps}
+        exact.update({title.casefold(): step for step in steps for title in _titles(step)})
+        if ref.casefold() in exact:
+            return exact[ref.casefold()]
+        # Otherwise the words are matched like a question, among the steps only.
+        ranked = [m for m in self.index.rank(ref).matches if m.card.step is not None]
+        if not ranked or ranked[0].score < STEP_NAME_SCORE:
             raise UnknownStep(mask_secrets(ref), len(steps))
-        return names[str(found[0])]
+        close = [m.card for m in ranked[:2] if ranked[0].score - m.score < STEP_NAME_MARGIN]
+        if len(close) > 1:
+            candidates = [(card.step or 0, card.title) for card in close]
+            raise AmbiguousStep(mask_secrets(ref), candidates)
+        return ranked[0].card
 
 
 def _speaks(person: Person) -> Language:
     """The language to use with a person when what they typed does not say."""
     return person.language or "en"
+
+
+def _titles(card: Card) -> tuple[str, ...]:
+    return (card.title, card.title_it)

@@ -10,7 +10,8 @@
     │   ├── MistralRateLimited   429: too many requests (``retry_after`` seconds, if known)
     │   └── MistralBroken        5xx or a body that is not what the API promises
     ├── Throttled             this person asked for too many key checks in a short time
-    └── UnknownStep           a step number or name that is not on the checklist
+    ├── UnknownStep           a step number or name that is not on the checklist
+    └── AmbiguousStep         a step name that fits two steps equally well
 
 Anything else is a bug: it goes to the one error handler, which logs the traceback
 and tells the user something went wrong without showing internals. Messages never
@@ -89,3 +90,11 @@ class UnknownStep(BotError):
             f"I don't know a step called “{ref}”. Use a number from 1 to {total} "
             "or a name from the checklist."
         )
+
+
+class AmbiguousStep(BotError):
+    """A step name that fits more than one step."""
+
+    def __init__(self, ref: str, candidates: list[tuple[int, str]]) -> None:
+        choices = " or ".join(f"{number} ({title})" for number, title in candidates)
+        super().__init__(f"“{ref}” could be step {choices}. Use the step's number.")

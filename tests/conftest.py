@@ -27,7 +27,7 @@ from bot.services import Services, build
 from bot.settings import CONTENT_DIR, Settings
 from bot.slack.web import create_web_app
 from tests.fakes.mistral_api import FakeMistralAPI
-from tests.slack_requests import SIGNING_SECRET
+from tests.slack_requests import SIGNING_SECRET, app_home_opened, event_callback
 
 if TYPE_CHECKING:
     from tests.fakes.slack_api import FakeSlackApi
@@ -137,6 +137,18 @@ class RunningBot:
         """POST a signed Slack request to /slack/events, as Slack does."""
         body, headers = request
         return await self.http.post("/slack/events", content=body.encode(), headers=headers)
+
+    async def drain(self) -> None:
+        """Wait until the work of every request sent so far has had its turn.
+
+        Work after an ack takes turns in arrival order, so once a later request's work is
+        done (an App Home publish, which no other test request causes), the earlier
+        requests' work has started; a short pause lets any of it finish.
+        """
+        before = len(self.slack.calls("views.publish"))
+        await self.send(event_callback(app_home_opened(user="UDRAIN")))
+        await self.slack.wait_for("views.publish", count=before + 1)
+        await asyncio.sleep(0.05)
 
 
 def bot_settings(slack_api: FakeSlackApi, redis_url: str, **overrides: Any) -> Settings:

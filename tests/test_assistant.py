@@ -165,3 +165,26 @@ async def test_a_key_typed_into_a_question_or_command_is_never_echoed_or_stored(
     assert "…Xy4Z" in shown
     logged = await assistant.feedback.recent_unanswered(person.team)
     assert KEY not in str(logged)
+
+
+@pytest.mark.parametrize(
+    ("ref", "topic"),
+    [("card", "payment-method"), ("api key", "create-api-key"), ("carta", "payment-method")],
+)
+async def test_a_step_named_in_a_persons_own_words_is_found(
+    assistant: Assistant, person: Person, ref: str, topic: str
+) -> None:
+    reply = await assistant.handle(person, f"done {ref}")
+
+    assert isinstance(reply, Checklist)
+    assert topic in {s.card.topic for s in reply.steps if s.done}
+
+
+async def test_a_step_name_that_fits_two_steps_asks_for_the_number(
+    assistant: Assistant, person: Person
+) -> None:
+    reply = await assistant.handle(person, "done members")
+
+    assert isinstance(reply, Notice)
+    assert "could be step" in reply.text
+    assert (await assistant.checklist(person)).done_count == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -16,8 +15,6 @@ from tests.slack_requests import (
     im_message,
     message_event,
 )
-
-SETTLE = 0.3  # long enough for a listener that should not run to have run
 
 
 def _text(blocks: list[dict[str, Any]]) -> str:
@@ -46,7 +43,7 @@ async def test_a_retried_event_is_answered_once(bot: RunningBot) -> None:
 
     assert (first.status_code, retry.status_code) == (200, 200)
     await bot.slack.wait_for("chat.postMessage")
-    await asyncio.sleep(SETTLE)
+    await bot.drain()
 
     assert len(bot.slack.calls("chat.postMessage")) == 1
 
@@ -68,7 +65,7 @@ async def test_a_mention_in_the_help_channel_is_answered_once_not_per_event_type
     await bot.send(event_callback(app_mention(text, channel="CHELP", ts="7.7")))
     await bot.send(event_callback(message_event(text, channel="CHELP", ts="7.7")))
     await bot.slack.wait_for("chat.postMessage")
-    await asyncio.sleep(SETTLE)
+    await bot.drain()
 
     assert len(bot.slack.calls("chat.postMessage")) == 1
 
@@ -84,7 +81,7 @@ async def test_other_channels_threads_and_bots_are_left_alone(bot: RunningBot) -
     await bot.send(
         event_callback(message_event("edited", channel="CHELP", subtype="message_changed"))
     )
-    await asyncio.sleep(SETTLE)
+    await bot.drain()
 
     assert bot.slack.calls("chat.postMessage") == []
 

@@ -6,7 +6,6 @@ test ends by proving the key went nowhere it should not (see ``_assert_key_kept_
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
@@ -228,7 +227,7 @@ async def test_a_leaked_key_gets_a_private_warning_and_is_never_sent_to_mistral(
     assert f"…{key[-4:]}" in json.dumps(warning.args["blocks"], ensure_ascii=False)
     assert "Revoke" in json.dumps(warning.args["blocks"], ensure_ascii=False)
     assert_valid_blocks(warning.args["blocks"])
-    await asyncio.sleep(0.3)
+    await bot.drain()
     assert bot.slack.calls("chat.postMessage") == []  # not answered as a question
     assert mistral_api.requests == []
     await _assert_key_kept_nowhere(bot, key, caplog)
