@@ -4,6 +4,8 @@ Slack waits 3 seconds for an ack and then retries; the answer itself may come la
 Acks are cheap and the work after them is not, and both share one event loop: without a
 bound, two hundred requests arriving together would all be working at once and every ack
 would wait behind them. Each piece of work takes a turn; acks never wait for one.
+Key checks, which mostly wait on Mistral for seconds, do not take turns: holding one
+would stall everyone else's answers.
 """
 
 from __future__ import annotations

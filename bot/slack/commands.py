@@ -29,11 +29,16 @@ def register(app: AsyncApp, services: Services) -> None:
                     failed = dialogs.DIALOG_FAILED
                     await deliver(failed, body, person_of(body), respond, client, services)
                 return
+        note = views.checking_note(command)
+        if note:
+            # Mistral may take seconds: say so at once, then replace it with the result. This
+            # waits on Mistral, not on our CPU, so it does not take a turn from the others.
+            person = await person_for(body, client, services)
+            await deliver(note, body, person, respond, client, services, replace=False)
+            reply = await services.assistant.run(person, command)
+            await deliver(reply, body, person, respond, client, services, replace=True)
+            return
         async with services.backlog.turn():
             person = await person_for(body, client, services)
-            note = views.checking_note(command)
-            if note:
-                # Mistral may take seconds: say so at once, then replace it with the result.
-                await deliver(note, body, person, respond, client, services, replace=False)
             reply = await services.assistant.run(person, command)
-            await deliver(reply, body, person, respond, client, services, replace=bool(note))
+            await deliver(reply, body, person, respond, client, services)
