@@ -6,7 +6,7 @@ import asyncio
 import logging
 import socket
 import traceback
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
@@ -38,12 +38,6 @@ from tests.fakes.mistral_api import (
 )
 
 SHORT_TIMEOUT = httpx.Timeout(0.3)
-
-
-@pytest.fixture
-def mistral_api() -> Iterator[FakeMistralAPI]:
-    with FakeMistralAPI() as api:
-        yield api
 
 
 @pytest.fixture

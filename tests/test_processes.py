@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,21 +12,14 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.progress import Person, ProgressStore
-from tests.conftest import REPO
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_requests import (
     BOT_USER_ID,
-    SIGNING_SECRET,
     app_mention,
     event_callback,
     slash_command,
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.web_process import web_process
 
 
 @pytest.fixture
@@ -38,51 +27,11 @@ def two_web_processes(
     slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis, tmp_path: Path
 ) -> Iterator[list[str]]:
     """Two `python -m bot web` processes on their own ports, sharing one Redis."""
-    web_line = next(
-        line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
-    )
-    command = web_line.removeprefix("web:").strip().split()
-    command[0] = sys.executable
-    ports = [_free_port(), _free_port()]
-    processes = [
-        subprocess.Popen(
-            command,
-            cwd=tmp_path,
-            env={
-                **os.environ,
-                "PORT": str(port),
-                "SLACK_BOT_TOKEN": "xoxb-test-token",
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": slack_api.url,
-                "REDIS_URL": redis_url,
-                "PYTHONPATH": str(REPO),
-            },
-        )
-        for port in ports
-    ]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
-    try:
-        for url in urls:
-            _wait_until_healthy(url)
-        yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=10)
-
-
-def _wait_until_healthy(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{url} did not become healthy")
-        time.sleep(0.1)
+    with (
+        web_process(slack_api, redis_url, tmp_path) as first,
+        web_process(slack_api, redis_url, tmp_path) as second,
+    ):
+        yield [first, second]
 
 
 async def test_fifty_concurrent_done_commands_over_two_processes_record_every_step(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -31,12 +31,6 @@ from tests.fakes.mistral_api import (
     json_reply,
     rate_limited,
 )
-
-
-@pytest.fixture
-def mistral_api() -> Iterator[FakeMistralAPI]:
-    with FakeMistralAPI() as api:
-        yield api
 
 
 @pytest.fixture

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shlex
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -15,7 +9,7 @@ import pytest
 
 from bot.services import build
 from bot.slack.app import create_app
-from tests.conftest import REPO, RunningBot, bot_settings, running_bot
+from tests.conftest import RunningBot, bot_settings, running_bot
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_requests import (
     SIGNING_SECRET,
@@ -26,6 +20,7 @@ from tests.slack_requests import (
     socket_mode_request,
     stale_timestamp,
 )
+from tests.web_process import web_process
 
 
 async def test_healthz_reports_redis(bot: RunningBot) -> None:
@@ -101,54 +96,17 @@ async def test_socket_mode_envelopes_reach_the_same_listeners(
     await services.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_the_procfile_web_line_serves_slack_and_health_on_port(
-    slack_api: FakeSlackApi, redis_url: str, tmp_path: Path
+    slack_api: FakeSlackApi, redis_url: str, redis_client: object, tmp_path: Path
 ) -> None:
-    web_line = next(
-        line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
-    )
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack_api.url,
-        "REDIS_URL": redis_url,
-        "PYTHONPATH": str(REPO),
-    }
-    command = shlex.split(web_line.removeprefix("web:"))
-    command[0] = sys.executable  # the Procfile says "python": this virtual environment's
-    process = subprocess.Popen(command, env=env, cwd=tmp_path)
-    try:
-        health = _wait_for_health(port)
-        body, headers = slash_command("help", response_url=slack_api.response_url())
-        response = httpx.post(
-            f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers
-        )
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    body, headers = slash_command("help", response_url=slack_api.response_url())
+
+    with web_process(slack_api, redis_url, tmp_path) as url:
+        health = httpx.get(f"{url}/healthz").json()
+        response = httpx.post(f"{url}/slack/events", content=body, headers=headers)
 
     assert health == {"ok": True, "redis": "ok"}
     assert response.status_code == 200
-
-
-def _wait_for_health(port: int) -> object:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).json()
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 async def test_a_replayed_request_with_a_fresh_timestamp_window_is_refused(bot: RunningBot) -> None:

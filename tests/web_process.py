@@ -1,0 +1,67 @@
+"""The web process as a platform runs it: the Procfile's `web:` command, as a subprocess."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from tests.fakes.slack_api import FakeSlackApi
+from tests.slack_requests import SIGNING_SECRET
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def web_process(slack_api: FakeSlackApi, redis_url: str, cwd: Path) -> Iterator[str]:
+    """Run the Procfile's web line on a free port until the block ends; yields its URL."""
+    web_line = next(
+        line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
+    )
+    command = shlex.split(web_line.removeprefix("web:"))
+    command[0] = sys.executable  # the Procfile says "python": this virtual environment's
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api.url,
+        "REDIS_URL": redis_url,
+        "PYTHONPATH": str(REPO),
+    }
+    process = subprocess.Popen(command, env=env, cwd=cwd)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_until_healthy(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not become healthy")
+        time.sleep(0.1)
