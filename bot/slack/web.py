@@ -42,6 +42,10 @@ def create_web_app(services: Services) -> Starlette:
     verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
 
     async def slack_events(request: Request) -> Response:
+        with services.backlog.acking():
+            return await _slack_events(request)
+
+    async def _slack_events(request: Request) -> Response:
         # Refuse what Slack never sends before Bolt parses it, with a status, not a traceback.
         declared = request.headers.get("content-length", "0")
         if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
