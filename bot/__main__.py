@@ -157,9 +157,11 @@ async def _report(services: Services) -> int:
 
 
 def _run_content_check(_: argparse.Namespace, settings: Settings) -> int:
+    from bot import strings
     from bot.search import load_index
 
     content = load_index(settings.content_dir).content
+    strings.check()
     steps = len(content.steps)
     print(f"content ok: {len(content.cards)} cards, {steps} checklist steps")
     return 0

@@ -109,15 +109,15 @@ class Assistant:
                 if not confirmed:
                     return ConfirmForget(language=_speaks(person))
                 gone = await self.privacy.forget(person)
-                return Notice(
-                    strings.text(
-                        _speaks(person),
-                        "forgotten",
-                        steps=gone.steps,
-                        votes=gone.votes,
-                        questions=gone.questions,
-                    )
+                notice = strings.text(
+                    _speaks(person),
+                    "forgotten",
+                    steps=gone.steps,
+                    votes=gone.votes,
+                    questions=gone.questions,
                 )
+                # An empty checklist, marked changed, so App Home forgets too.
+                return await self.checklist(person, notice=notice, changed=True)
             case commands.ShowTeam(page=page):
                 if not person.admin:
                     return Notice(strings.text(_speaks(person), "admins_only"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.content import Content, Language
 from bot.feedback import Asked, FeedbackStore
@@ -16,6 +16,9 @@ from bot.search import STOPWORDS, words
 # token_set_ratio: word order and repeated words do not matter).
 SIMILAR = 70.0
 SHOWN = 20
+# Grouping compares each question with the groups so far: the newest this many are plenty
+# to see what is missing, and keep the report fast however long the log grows.
+GROUPED = 1000
 OTHER_WORDINGS = 2
 
 
@@ -43,15 +46,18 @@ async def gaps_report(
 
 def group_questions(asked: list[Asked]) -> list[Gap]:
     """Group similar questions (newest first in ``asked``); biggest groups first."""
-    groups: list[tuple[str, list[Asked]]] = []  # (content words of the first, members)
-    for entry in asked:
+    representatives: list[str] = []  # the content words of each group's first question
+    groups: list[list[Asked]] = []
+    for entry in asked[:GROUPED]:
         key = " ".join(word for word in words(entry.question) if word not in STOPWORDS)
-        for representative, members in groups:
-            if fuzz.token_set_ratio(key, representative) >= SIMILAR:
-                members.append(entry)
-                break
+        found = process.extractOne(
+            key, representatives, scorer=fuzz.token_set_ratio, score_cutoff=SIMILAR
+        )
+        if found is not None:
+            groups[found[2]].append(entry)
         else:
-            groups.append((key, [entry]))
+            representatives.append(key)
+            groups.append([entry])
     gaps = [
         Gap(
             question=members[0].question,
@@ -59,6 +65,6 @@ def group_questions(asked: list[Asked]) -> list[Gap]:
             last_asked=members[0].at,
             others=tuple(dict.fromkeys(m.question for m in members[1:]))[:OTHER_WORDINGS],
         )
-        for _, members in groups
+        for members in groups
     ]
     return sorted(gaps, key=lambda gap: (-gap.count, -gap.last_asked))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import httpx
 import redis.asyncio as redis
 
+from bot import strings
 from bot.assistant import Assistant
 from bot.backlog import Backlog
 from bot.content import Content
@@ -52,6 +53,7 @@ class Services:
 
 def build(settings: Settings) -> Services:
     index = load_index(settings.content_dir)
+    strings.check()
     content = index.content
     client, embedded = connect(settings.redis_url)
     if embedded:

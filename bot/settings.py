@@ -58,13 +58,24 @@ class Settings(BaseSettings):
     # HTTP mode.
     port: int = 3000
 
-    # Always speak this language ("en" or "it"), whatever people's Slack locale says.
+    # The checklist's language ("en" or "it") for everyone, whatever their Slack locale.
+    # Answers still follow the language of each question.
     language: Language | None = None
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     content_dir: Path = CONTENT_DIR
 
     _split = field_validator("help_channels", "admin_users", mode="before")(_split_list)
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language(cls, value: object) -> object:
+        # LANGUAGE is also gettext's variable ("it_IT:it", "en_US:en"): read its language,
+        # and ignore one we don't speak rather than refuse to start.
+        if isinstance(value, str):
+            prefix = value.strip()[:2].lower()
+            return prefix if prefix in ("en", "it") else None
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

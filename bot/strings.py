@@ -7,6 +7,7 @@ from functools import cache
 from importlib.resources import files
 
 from bot.content import LANGUAGES, Language
+from bot.errors import ContentError
 
 
 @cache
@@ -21,9 +22,15 @@ def text(language: Language, key: str, **values: object) -> str:
     return catalog()[language][key].format(**values)
 
 
-def missing() -> list[str]:
-    """Keys that some language lacks: ``"it: greeting"``. Empty when the catalog is whole."""
+def missing() -> list[tuple[str, str]]:
+    """(language, key) for every key some language lacks; empty when the catalog is whole."""
     every = set().union(*(catalog()[language] for language in LANGUAGES))
     return sorted(
-        f"{language}: {key}" for language in LANGUAGES for key in every - set(catalog()[language])
+        (language, key) for language in LANGUAGES for key in every - set(catalog()[language])
     )
+
+
+def check() -> None:
+    """Fail startup (and the content check) when a language lacks a string."""
+    for language, key in missing():
+        raise ContentError("bot/templates/strings.toml", key, f"no {language} text")

@@ -25,7 +25,8 @@ async def team_progress(
         Member(user, len(done[user] & _step_topics(content)), next_step(content, done[user]), at)
         for user, at in people
     ]
-    stuck = Counter(m.next_step.topic for m in members if m.next_step is not None)
+    # Stuck means a required step is next: optional ones are skipped, not stuck on.
+    stuck = Counter(m.next_step.topic for m in members if m.next_step and not m.next_step.optional)
     start = (page - 1) * PAGE_SIZE
     return TeamProgress(
         members=tuple(members[start : start + PAGE_SIZE]),

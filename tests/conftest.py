@@ -46,8 +46,9 @@ DEFAULT_TEST_REDIS = "redis://127.0.0.1:6379/15"
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No developer's Slack, Mistral or Redis settings leak into a test."""
     for name in list(os.environ):
-        if name.startswith(("SLACK_", "MISTRAL_", "REDIS_", "HELP_", "ESCALATION_")):
+        if name.startswith(("SLACK_", "MISTRAL_", "REDIS_", "HELP_", "ESCALATION_", "ADMIN_")):
             monkeypatch.delenv(name)
+    monkeypatch.delenv("LANGUAGE", raising=False)
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +120,8 @@ def env_without_slack() -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "MISTRAL_", "REDIS_", "HELP_", "ESCALATION_"))
+        if not k.startswith(("SLACK_", "MISTRAL_", "REDIS_", "HELP_", "ESCALATION_", "ADMIN_"))
+        and k != "LANGUAGE"
     }
     env["PYTHONPATH"] = str(REPO)
     return env

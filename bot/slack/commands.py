@@ -38,7 +38,7 @@ def register(app: AsyncApp, services: Services) -> None:
             reply = await services.assistant.run(person, command)
             await deliver(reply, body, person, respond, client, services, replace=True)
             return
-        async with services.backlog.turn():
-            person = await person_for(body, client, services)
+        person = await person_for(body, client, services)
+        async with services.backlog.turn():  # only the work: waits on Slack happen outside
             reply = await services.assistant.run(person, command)
-            await deliver(reply, body, person, respond, client, services)
+        await deliver(reply, body, person, respond, client, services)

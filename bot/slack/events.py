@@ -34,18 +34,13 @@ def register(app: AsyncApp, services: Services) -> None:
     async def handle_mention(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        async with services.backlog.turn():  # Bolt acked the event already
-            await answer_mention(body, event, client)
-
-    async def answer_mention(
-        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
-    ) -> None:
         if event.get("bot_id") or not await services.deliveries.claim(_event_id(body)):
             return
         if await leaks.warn_if_leaked(client, event, services):
             return  # answering in public would draw more eyes to the leaked key
         person = await person_for(body, client, services)
-        reply = await assistant.ask(person, str(event.get("text") or ""))
+        async with services.backlog.turn():  # only the work: waits on Slack happen outside
+            reply = await assistant.ask(person, str(event.get("text") or ""))
         await _post(client, event["channel"], thread_of(event), reply)
 
     @app.event("message")
@@ -55,12 +50,7 @@ def register(app: AsyncApp, services: Services) -> None:
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
-        async with services.backlog.turn():  # Bolt acked the event already
-            await answer_message(body, event, client, context.bot_user_id)
-
-    async def answer_message(
-        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, bot_user: str | None
-    ) -> None:
+        bot_user = context.bot_user_id
         if event.get("bot_id") or not await services.deliveries.claim(_event_id(body)):
             return
         if event.get("subtype") == "message_changed":
@@ -81,10 +71,13 @@ def register(app: AsyncApp, services: Services) -> None:
         person = await person_for(body, client, services)
         if im:
             # A DM is private: the whole command language works there.
-            await _post(client, event["channel"], None, await assistant.handle(person, text))
+            async with services.backlog.turn():
+                reply = await assistant.handle(person, text)
+            await _post(client, event["channel"], None, reply)
             return
         if event.get("channel") in help_channels and not event.get("thread_ts"):
-            reply = await assistant.ask(person, text)
+            async with services.backlog.turn():
+                reply = await assistant.ask(person, text)
             # Chatter ("thanks!", "ok", a bare file) in the channel gets no reply.
             if isinstance(reply, Answer | NoAnswer):
                 await _post(client, event["channel"], thread_of(event), reply)
@@ -94,8 +87,10 @@ def register(app: AsyncApp, services: Services) -> None:
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
         if event.get("tab", "home") == "home":
+            person = await person_for(body, client, services)
             async with services.backlog.turn():
-                await home.publish(client, services, await person_for(body, client, services))
+                view = await home.view_for(services, person)
+            await client.views_publish(user_id=person.user, view=view)
 
 
 def _event_id(body: dict[str, Any]) -> str:

@@ -29,7 +29,9 @@ async def view_for(
             top = render(Notice(str(error), kind="warning"))
             checklist = None
     blocks = render(checklist) if checklist else []
-    view: dict[str, Any] = render_template("home", checklist_blocks=top + blocks)
+    view: dict[str, Any] = render_template(
+        "home", checklist_blocks=top + blocks, lang=person.language or "en"
+    )
     return view
 
 

@@ -13,7 +13,8 @@ import json
 import logging
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import store
@@ -26,6 +27,8 @@ from bot.slack.payloads import person_of
 log = logging.getLogger(__name__)
 
 PROFILE_SECONDS = 3600
+# When Slack could not say, ask again a minute later rather than on every request.
+UNKNOWN_SECONDS = 60
 
 
 async def person_for(body: dict[str, Any], client: AsyncWebClient, services: Services) -> Person:
@@ -48,19 +51,22 @@ async def _profile(client: AsyncWebClient, services: Services, person: Person) -
             return profile
     except StoreUnavailable:
         cached = None
+    seconds = PROFILE_SECONDS
     try:
         response = await client.users_info(user=person.user, include_locale=True)
-    except SlackApiError as error:
-        log.info("users.info unavailable (%s): defaults used", error.response.get("error"))
-        return {}
-    user = response.get("user") or {}
-    profile = {
-        "locale": user.get("locale"),
-        "admin": bool(user.get("is_admin") or user.get("is_owner")),
-    }
+        user = response.get("user") or {}
+        profile = {
+            "locale": user.get("locale"),
+            "admin": bool(user.get("is_admin") or user.get("is_owner")),
+        }
+    except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+        # No users:read scope, or Slack unreachable: the person is simply not known to be
+        # admin and gets the default language.
+        log.info("users.info unavailable (%s): defaults used", type(error).__name__)
+        profile, seconds = {}, UNKNOWN_SECONDS
     try:
         async with store.available():
-            await services.redis.set(name, json.dumps(profile), ex=PROFILE_SECONDS)
+            await services.redis.set(name, json.dumps(profile), ex=seconds)
     except StoreUnavailable:
         pass  # the next request asks Slack again
     return profile

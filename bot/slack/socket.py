@@ -8,7 +8,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot import services as composition
 from bot.settings import Settings
-from bot.slack.app import create_app
+from bot.slack.app import create_app, web_api_session
 
 log = logging.getLogger(__name__)
 
@@ -18,13 +18,13 @@ async def serve(settings: Settings) -> None:
     if settings.slack_app_token is None:
         raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (see .env.example).")
     services = composition.build(settings)
-    handler = AsyncSocketModeHandler(
-        create_app(services), settings.slack_app_token.get_secret_value()
-    )
+    app = create_app(services)
+    handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
     log.info("Connecting to Slack in Socket Mode")
     try:
-        # Bolt leaves these two untyped.
-        await handler.start_async()  # type: ignore[no-untyped-call]
+        async with web_api_session(app):
+            # Bolt leaves these two untyped.
+            await handler.start_async()  # type: ignore[no-untyped-call]
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
         await services.close()
