@@ -149,7 +149,7 @@ async def _report(services: Services) -> int:
         if not teams:
             print('No unanswered questions or "not helpful" votes on record.')
         for team in teams:
-            report = await gaps_report(feedback, services.content, team, "en")
+            report = await gaps_report(feedback, services.content, team, "en", shown=None)
             print(f"Team {team}\n\n{blocks_to_text(render(report))}\n")
     finally:
         await services.close()

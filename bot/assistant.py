@@ -61,7 +61,7 @@ class Assistant:
         self.progress = progress
         self.feedback = feedback
         self.keys = keys
-        self.privacy = privacy or Privacy(progress.client, content)
+        self.privacy = privacy or Privacy(progress.client)
         self.escalation = escalation
 
     async def handle(self, person: Person, text: str) -> Reply:

@@ -23,23 +23,35 @@ OTHER_WORDINGS = 2
 
 
 async def gaps_report(
-    feedback: FeedbackStore, content: Content, team: str, language: Language
+    feedback: FeedbackStore,
+    content: Content,
+    team: str,
+    language: Language,
+    *,
+    shown: int | None = SHOWN,
 ) -> GapsReport:
-    """The gaps of one team within the retention period, the most asked first."""
+    """The gaps of one team within the retention period, the most asked first.
+
+    Slack shows the ``shown`` biggest groups (a message holds 50 blocks); the shell
+    report passes None for all of them.
+    """
     asked = await feedback.recent_unanswered(team)
     unhelpful = await feedback.recent_unhelpful(team)
     votes = Counter(vote.topic for vote in unhelpful)
     last_vote: dict[str, float] = {}
     for vote in unhelpful:
         last_vote.setdefault(vote.topic, vote.at)  # newest first, so the first one is the last
+    groups = group_questions(asked)
+    unhelpful_topics = []
+    for topic, count in votes.most_common():
+        if content.has(topic):
+            helpful, _ = await feedback.tally(team, topic)
+            unhelpful_topics.append((content.card(topic), count, helpful, last_vote[topic]))
     return GapsReport(
-        unanswered=tuple(group_questions(asked)[:SHOWN]),
-        unhelpful=tuple(
-            (content.card(topic), count, last_vote[topic])
-            for topic, count in votes.most_common()
-            if content.has(topic)
-        ),
+        unanswered=tuple(groups[:shown]),
+        unhelpful=tuple(unhelpful_topics),
         retention_days=feedback.retention_days,
+        more_groups=max(0, len(groups) - len(groups[:shown])),
         language=language,
     )
 

@@ -8,7 +8,10 @@ from bot.search import words
 # Words that give a language away: function words and the setup vocabulary people type.
 _ITALIAN_TEXT = """
     il lo la gli le un una di da del della dei delle nel nella con su per che chi come cosa
-    dove quando quale perche non mi ti si ci sono ho hai ha posso puoi devo deve fare
+    dove quando quale perche non mi ti si ci sono ho hai ha posso puoi devo deve fare e
+    metto mettere inserisco inserire trovo vedo vedere cerco quanto costa costi errore iva
+    fattura partita funziona riesco ricevo arriva mio mia miei nostro nostra nostri sul
+    sulla alla allo nei negli dei degli questo quella
     faccio questo questa quello quella anche gia piu ancora ciao grazie buongiorno salve
     chiave chiavi limite limiti spesa carta pagamento fattura fatture ricarica piano
     organizzazione membri ruoli utente utenti azienda creare aggiungere impostare trovo
@@ -16,7 +19,7 @@ _ITALIAN_TEXT = """
     modelli area lavoro collega colleghi invitare eliminare cancellare
 """
 _ENGLISH_TEXT = """
-    the a an of to in on for with is are do does did how what where when which who why can
+    the an of to on for with is are do does did how what where when which who why can
     could should would my our your we i you it this that there have has get set up add make
     hi hello thanks please key keys limit limits card payment invoice plan organization
     members roles user users company create delete remove find need want

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import redis.asyncio as redis
 
 from bot import store
-from bot.content import Content
 from bot.progress import Person
 
 
@@ -24,32 +23,39 @@ class Forgotten:
 class Privacy:
     """Knows every key the bot keeps about a person."""
 
-    def __init__(self, client: redis.Redis, content: Content) -> None:
+    def __init__(self, client: redis.Redis) -> None:
         self._redis = client
-        self._content = content
 
     async def forget(self, person: Person) -> Forgotten:
-        """Delete everything kept about ``person``: progress, votes, logged questions, caches."""
-        return await _forget(self._redis, self._content, person)
+        """Delete everything kept about ``person``: progress, votes, logged questions, caches.
 
-
-async def _forget(client: redis.Redis, content: Content, person: Person) -> Forgotten:
-    team, user = person.team, person.user
-    async with store.available():
-        steps = await client.scard(store.key("progress", team, user))
+        Votes are found by scanning, not from the current cards, so votes on a topic that
+        has since been renamed or removed go too.
+        """
+        client, team, user = self._redis, person.team, person.user
         unanswered = store.key("unanswered", team)
-        entries = [str(entry) for entry in await client.zrange(unanswered, 0, -1)]
-        mine = [entry for entry in entries if json.loads(entry).get("user") == user]
-        async with client.pipeline(transaction=True) as pipe:
-            pipe.delete(store.key("progress", team, user))
-            pipe.zrem(store.key("people", team), user)
-            for card in content.cards:
-                pipe.hdel(store.key("feedback", team, card.topic), user)
-                pipe.zrem(store.key("unhelpful", team), f"{card.topic}|{user}")
-            if mine:
-                pipe.zrem(unanswered, *mine)
-            pipe.delete(store.key("profile", team, user))
-            pipe.delete(store.key("throttle", "key-check", team, user))
-            results = await pipe.execute()
-    votes = sum(results[2 : 2 + 2 * len(content.cards) : 2])
-    return Forgotten(steps=int(steps), votes=int(votes), questions=len(mine))
+        unhelpful = store.key("unhelpful", team)
+        async with store.available():
+            steps = await client.scard(store.key("progress", team, user))
+            entries = [str(entry) for entry in await client.zrange(unanswered, 0, -1)]
+            questions = [e for e in entries if json.loads(e).get("user") == user]
+            vote_keys = [
+                str(name) async for name in client.scan_iter(match=store.key("feedback", team, "*"))
+            ]
+            downs = [
+                str(member) async for member, _ in client.zscan_iter(unhelpful, match=f"*|{user}")
+            ]
+            async with client.pipeline(transaction=True) as pipe:
+                for name in vote_keys:
+                    pipe.hdel(name, user)
+                pipe.delete(store.key("progress", team, user))
+                pipe.zrem(store.key("people", team), user)
+                if downs:
+                    pipe.zrem(unhelpful, *downs)
+                if questions:
+                    pipe.zrem(unanswered, *questions)
+                pipe.delete(store.key("profile", team, user))
+                pipe.delete(store.key("throttle", "key-check", team, user))
+                results = await pipe.execute()
+        votes = sum(int(removed) for removed in results[: len(vote_keys)])
+        return Forgotten(steps=int(steps), votes=votes, questions=len(questions))

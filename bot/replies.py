@@ -239,14 +239,16 @@ class GapsReport:
 
     template: ClassVar[str] = "gaps"
 
-    unanswered: tuple[Gap, ...]
-    unhelpful: tuple[tuple[Card, int, float], ...]  # topic, "not helpful" votes, last vote
+    unanswered: tuple[Gap, ...]  # the biggest groups
+    unhelpful: tuple[tuple[Card, int, int, float], ...]  # topic, not helpful, helpful, last vote
     retention_days: int
+    more_groups: int = 0  # groups beyond those shown
     language: Language = "en"
 
     @property
     def summary(self) -> str:
-        return f"Content gaps: {len(self.unanswered)} groups of unanswered questions"
+        groups = len(self.unanswered) + self.more_groups
+        return f"Content gaps: {groups} groups of unanswered questions"
 
 
 @dataclass(frozen=True)

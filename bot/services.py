@@ -74,7 +74,7 @@ def build(settings: Settings) -> Services:
         ProgressStore(client),
         FeedbackStore(client, retention_days=settings.gaps_retention_days),
         keys,
-        Privacy(client, content),
+        Privacy(client),
         escalation=settings.escalation_mention,
     )
     return Services(

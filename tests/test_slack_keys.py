@@ -242,3 +242,32 @@ async def test_a_dm_with_a_key_is_warned_too(bot: RunningBot, mistral_api: FakeM
 
     [warning] = await bot.slack.wait_for("chat.postEphemeral")
     assert key not in json.dumps(warning.args, ensure_ascii=False)
+
+
+async def test_an_edit_that_keeps_the_same_key_is_not_warned_again_but_a_new_key_is(
+    bot: RunningBot, mistral_api: FakeMistralAPI
+) -> None:
+    old, new = mistral_api.add_key(), mistral_api.add_key()
+    edit = message_event(f"mistral key {old} and {new}", channel="CHELP", subtype="message_changed")
+    edit["message"] = {"user": "U111", "text": f"mistral key {old} and {new}", "ts": "1.0"}
+    edit["previous_message"] = {"user": "U111", "text": f"mistral key {old}", "ts": "1.0"}
+
+    await bot.send(event_callback(edit))
+
+    [warning] = await bot.slack.wait_for("chat.postEphemeral")
+    text = json.dumps(warning.args["blocks"], ensure_ascii=False)
+    assert f"…{new[-4:]}" in text
+    assert f"…{old[-4:]}" not in text
+
+
+async def test_a_key_pasted_with_italian_words_gets_the_warning_in_italian(
+    bot: RunningBot, mistral_api: FakeMistralAPI
+) -> None:
+    key = mistral_api.add_key()
+
+    await bot.send(
+        event_callback(message_event(f"ecco la chiave di mistral: {key}", channel="CHELP"))
+    )
+
+    [warning] = await bot.slack.wait_for("chat.postEphemeral")
+    assert "Revoca la chiave" in json.dumps(warning.args["blocks"], ensure_ascii=False)

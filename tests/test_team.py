@@ -94,7 +94,7 @@ async def test_gaps_group_similar_questions_and_list_unhelpful_answers(bot: Runn
     assert "how to bake bread at home" in gaps
     assert "how do I bake bread" in gaps
     assert "what is the weather" in gaps
-    assert "Set a monthly spending limit (`spending-limit`): 2 votes" in gaps
+    assert "Set a monthly spending limit (`spending-limit`): 2 not helpful, 0 helpful" in gaps
 
 
 async def test_gaps_older_than_the_retention_period_are_gone(

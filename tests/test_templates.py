@@ -87,8 +87,9 @@ def _samples(content: Content) -> list[Reply]:
             unanswered=tuple(
                 Gap("<!channel> " + "q" * 400, n, 1.8e9, ("x" * 200, "<@U1>")) for n in range(20)
             ),
-            unhelpful=((content.card("register"), 3, 1.8e9),),
+            unhelpful=((content.card("register"), 3, 1, 1.8e9),),
             retention_days=90,
+            more_groups=7,
         ),
         GapsReport(unanswered=(), unhelpful=(), retention_days=90),
         Notice("Redis is down", kind="warning"),
@@ -120,12 +121,18 @@ def test_user_text_never_breaks_a_reply_or_pings_anyone(content: Content, questi
         Answer(question, content.card("register"), 0.5),
         NoAnswer(question, tuple(content.cards[:3])),
         Help(problem=f"`{question}` is not a command I know", suggestion=question),
+        GapsReport((Gap(question, 3, 1.8e9, (question, question)),) * 20, (), 90, more_groups=2),
+        KeyReport("…AbCd", Outcome.REJECTED, question),
+        LimitsReport("…AbCd", Outcome.UNAVAILABLE, question),
+        Notice(question, kind="warning"),
+        TeamProgress((Member(question, 1, None, 1.8e9),), 1, 12, ()),
     ]
     for reply in replies:
         blocks = render(reply, show_question=True)
 
         assert_valid_blocks(blocks)
-        assert_no_broadcast(blocks)
+        if not isinstance(reply, TeamProgress):  # it mentions the people it lists, on purpose
+            assert_no_broadcast(blocks)
 
 
 def test_the_escalation_mention_is_the_only_ping_in_a_no_answer(content: Content) -> None:

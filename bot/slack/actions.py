@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import commands
+from bot import commands, strings
 from bot.blocks import ActionId
 from bot.errors import StoreUnavailable
 from bot.replies import Notice, Reply
@@ -20,8 +20,6 @@ from bot.slack import dialogs
 from bot.slack.payloads import action_value, person_of
 from bot.slack.people import person_for
 from bot.slack.routing import deliver
-
-THANKS = Notice("Thanks for the feedback! It helps us improve the setup guide.")
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -61,7 +59,7 @@ def register(app: AsyncApp, services: Services) -> None:
         if not assistant.content.has(topic):
             return
         person = await person_for(body, client, services)
-        reply: Reply = THANKS
+        reply: Reply = Notice(strings.text(person.language or "en", "thanks"))
         try:
             await assistant.feedback.vote(person, topic, helpful=helpful)
         except StoreUnavailable as error:

@@ -56,9 +56,10 @@ def register(app: AsyncApp, services: Services) -> None:
         if event.get("subtype") == "message_changed":
             # A key added by editing a message is a leak too; edits are not new questions.
             edited = event.get("message") or {}
-            await leaks.warn_if_leaked(
-                client, {**edited, "channel": event.get("channel")}, services
-            )
+            before = str((event.get("previous_message") or {}).get("text") or "")
+            if not edited.get("bot_id"):
+                edited = {**edited, "channel": event.get("channel")}
+                await leaks.warn_if_leaked(client, edited, services, already_seen=before)
             return
         if event.get("subtype") not in PERSON_SUBTYPES:
             return
