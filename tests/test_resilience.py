@@ -17,8 +17,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import ActionId, CallbackId
+from bot.services import build
+from bot.slack.people import person_for
 from tests.conftest import RunningBot, bot_settings, running_bot
 from tests.fakes.mistral_api import FakeMistralAPI, Scenario
 from tests.fakes.slack_api import FakeSlackApi
@@ -168,3 +171,21 @@ async def test_a_slow_mistral_never_delays_the_ack(
     assert "Asking Mistral" in _text(first.body)
     expected = "did not answer in time" if scenario.delay else "works"
     assert expected in _text(result.body)
+
+
+async def test_an_unreachable_slack_api_never_breaks_who_is_asking(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: object
+) -> None:
+    services = build(bot_settings(slack_api, redis_url))
+    unreachable = AsyncWebClient(token="xoxb-test-token", base_url="http://127.0.0.1:9/")
+    body = {"team_id": "T111", "user_id": "U111"}
+
+    person = await person_for(body, unreachable, services)
+
+    assert (person.team, person.user, person.admin, person.language) == (
+        "T111",
+        "U111",
+        False,
+        None,
+    )
+    await services.close()

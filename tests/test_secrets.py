@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.blocks import ActionId, CallbackId
 from bot.logs import RedactSecrets, redact
 from tests.conftest import RunningBot
 from tests.fakes.mistral_api import UNAUTHORIZED, FakeMistralAPI, Scenario
+from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_requests import (
     BOT_USER_ID,
     SIGNING_SECRET,
@@ -24,6 +28,7 @@ from tests.slack_requests import (
     view_submission,
 )
 from tests.test_slack_keys import stored_text
+from tests.web_process import web_process
 
 BOT_TOKEN = "xoxb-test-token"
 
@@ -84,3 +89,33 @@ def test_the_log_filter_redacts_tokens_keys_and_tracebacks() -> None:
     assert record.getMessage() == "token xoxb-[redacted] key [key …Xy4Z]"
     assert key not in str(record.exc_text)
     assert redact(f"xapp-1-A1-abc and {key}") == "xapp-[redacted] and [key …Xy4Z]"
+
+
+def test_the_web_process_at_debug_level_writes_neither_the_key_nor_the_token(
+    slack_api: FakeSlackApi,
+    mistral_api: FakeMistralAPI,
+    redis_url: str,
+    redis_client: object,
+    tmp_path: Path,
+) -> None:
+    key = mistral_api.add_key()
+    log = tmp_path / "web.log"
+    requests = [
+        slash_command(f"key {key}", response_url=slack_api.response_url("1")),
+        slash_command(f"is {key} ok?", response_url=slack_api.response_url("2")),
+        event_callback(app_mention(f"<@{BOT_USER_ID}> is {key} valid?")),
+        view_submission(CallbackId.KEY_CHECK, {"key": {"key": key}}),
+    ]
+
+    extra = {"LOG_LEVEL": "DEBUG", "MISTRAL_API_URL": mistral_api.url}
+    with log.open("w") as stderr, web_process(slack_api, redis_url, tmp_path, extra, stderr) as url:
+        for body, headers in requests:
+            assert httpx.post(f"{url}/slack/events", content=body, headers=headers).is_success
+        asyncio.run(slack_api.wait_for_responses(3))
+        asyncio.run(slack_api.wait_for("views.update"))
+
+    written = log.read_text()
+    assert "DEBUG" in written  # the process really logged at DEBUG
+    assert key not in written
+    assert BOT_TOKEN not in written
+    assert SIGNING_SECRET not in written

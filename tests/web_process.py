@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -27,7 +28,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def web_process(slack_api: FakeSlackApi, redis_url: str, cwd: Path) -> Iterator[str]:
+def web_process(
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    cwd: Path,
+    extra_env: dict[str, str] | None = None,
+    stderr: IO[str] | None = None,
+) -> Iterator[str]:
     """Run the Procfile's web line on a free port until the block ends; yields its URL."""
     web_line = next(
         line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
@@ -43,8 +50,9 @@ def web_process(slack_api: FakeSlackApi, redis_url: str, cwd: Path) -> Iterator[
         "SLACK_API_URL": slack_api.url,
         "REDIS_URL": redis_url,
         "PYTHONPATH": str(REPO),
+        **(extra_env or {}),
     }
-    process = subprocess.Popen(command, env=env, cwd=cwd)
+    process = subprocess.Popen(command, env=env, cwd=cwd, stderr=stderr)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(url)
