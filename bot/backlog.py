@@ -6,8 +6,9 @@ bound, two hundred requests arriving together would all be working at once and e
 would wait behind them. Each piece of work takes a turn (at most a few at once, and one
 at a time while requests are waiting for their ack); acks never wait for one. Nothing
 starves: under a steady flood the work still goes on, one piece at a time.
-Key checks, which mostly wait on Mistral for seconds, do not take turns: holding one
-would stall everyone else's answers.
+A turn covers a request's whole reply, Web API calls included: they cost CPU too, and
+under a burst that is what needs pacing. Key checks, which mostly wait on Mistral for
+seconds, do not take turns: holding one would stall everyone else's answers.
 """
 
 from __future__ import annotations

@@ -30,10 +30,10 @@ def register(app: AsyncApp, services: Services) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        person = await person_for(body, client, services)
         async with services.backlog.turn():
+            person = await person_for(body, client, services)
             reply = await assistant.run(person, commands.parse(action_value(body)))
-        await deliver(reply, body, person, respond, client, services)
+            await deliver(reply, body, person, respond, client, services)
 
     @app.action(re.compile(f"^{ActionId.SHOW_TOPIC}"))
     async def handle_show_topic(
@@ -43,11 +43,11 @@ def register(app: AsyncApp, services: Services) -> None:
         topic = action_value(body)
         if not assistant.content.has(topic):
             return
-        person = await person_for(body, client, services)
         card = assistant.content.card(topic)
         async with services.backlog.turn():
+            person = await person_for(body, client, services)
             reply = await assistant.ask(person, card.title_in(person.language or "en"))
-        await deliver(reply, body, person, respond, client, services, replace=False)
+            await deliver(reply, body, person, respond, client, services, replace=False)
 
     @app.action(re.compile(f"^({ActionId.FEEDBACK_UP}|{ActionId.FEEDBACK_DOWN})$"))
     async def handle_feedback(

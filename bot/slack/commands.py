@@ -38,7 +38,7 @@ def register(app: AsyncApp, services: Services) -> None:
             reply = await services.assistant.run(person, command)
             await deliver(reply, body, person, respond, client, services, replace=True)
             return
-        person = await person_for(body, client, services)
-        async with services.backlog.turn():  # only the work: waits on Slack happen outside
+        async with services.backlog.turn():
+            person = await person_for(body, client, services)
             reply = await services.assistant.run(person, command)
-        await deliver(reply, body, person, respond, client, services)
+            await deliver(reply, body, person, respond, client, services)

@@ -38,10 +38,10 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         if await leaks.warn_if_leaked(client, event, services):
             return  # answering in public would draw more eyes to the leaked key
-        person = await person_for(body, client, services)
-        async with services.backlog.turn():  # only the work: waits on Slack happen outside
+        async with services.backlog.turn():
+            person = await person_for(body, client, services)
             reply = await assistant.ask(person, str(event.get("text") or ""))
-        await _post(client, event["channel"], thread_of(event), reply)
+            await _post(client, event["channel"], thread_of(event), reply)
 
     @app.event("message")
     async def handle_message(
@@ -69,29 +69,28 @@ def register(app: AsyncApp, services: Services) -> None:
             return  # the app_mention event answers it, and warns about any key in it
         if await leaks.warn_if_leaked(client, event, services):
             return  # the message is a leaked key, not a question
-        person = await person_for(body, client, services)
         if im:
             # A DM is private: the whole command language works there.
             async with services.backlog.turn():
+                person = await person_for(body, client, services)
                 reply = await assistant.handle(person, text)
-            await _post(client, event["channel"], None, reply)
+                await _post(client, event["channel"], None, reply)
             return
         if event.get("channel") in help_channels and not event.get("thread_ts"):
             async with services.backlog.turn():
+                person = await person_for(body, client, services)
                 reply = await assistant.ask(person, text)
-            # Chatter ("thanks!", "ok", a bare file) in the channel gets no reply.
-            if isinstance(reply, Answer | NoAnswer):
-                await _post(client, event["channel"], thread_of(event), reply)
+                # Chatter ("thanks!", "ok", a bare file) in the channel gets no reply.
+                if isinstance(reply, Answer | NoAnswer):
+                    await _post(client, event["channel"], thread_of(event), reply)
 
     @app.event("app_home_opened")
     async def handle_home_opened(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
     ) -> None:
         if event.get("tab", "home") == "home":
-            person = await person_for(body, client, services)
             async with services.backlog.turn():
-                view = await home.view_for(services, person)
-            await client.views_publish(user_id=person.user, view=view)
+                await home.publish(client, services, await person_for(body, client, services))
 
 
 def _event_id(body: dict[str, Any]) -> str:
