@@ -271,3 +271,25 @@ async def test_a_key_pasted_with_italian_words_gets_the_warning_in_italian(
 
     [warning] = await bot.slack.wait_for("chat.postEphemeral")
     assert "Revoca la chiave" in json.dumps(warning.args["blocks"], ensure_ascii=False)
+
+
+async def test_limits_survive_a_model_that_fails_and_a_key_that_is_refused(
+    bot: RunningBot, mistral_api: FakeMistralAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    flaky = mistral_api.add_key(
+        Scenario(chat={"mistral-small-latest": server_error(503), "ministral-8b-latest": FORBIDDEN})
+    )
+    revoked = mistral_api.add_key(Scenario(reply=UNAUTHORIZED))
+
+    await bot.send(_submit_limits(flaky, ["mistral-small-latest", "ministral-8b-latest"]))
+    text = await _final_view(bot, updates=3)
+    await bot.send(_submit_limits(revoked, ["mistral-small-latest"]))
+    refused = json.dumps(bot.slack.calls("views.update")[-1].args, ensure_ascii=False)
+    while "rejected" not in refused:
+        await bot.slack.wait_for("views.update", count=len(bot.slack.calls("views.update")) + 1)
+        refused = json.dumps(bot.slack.calls("views.update")[-1].args, ensure_ascii=False)
+
+    assert "mistral-small-latest: I couldn't read its limits" in text
+    assert "ministral-8b-latest: this key may not use it" in text
+    assert f"…{revoked[-4:]}" in refused
+    await _assert_key_kept_nowhere(bot, flaky, caplog)
