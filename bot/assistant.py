@@ -51,8 +51,8 @@ class Assistant:
         index: Index,
         progress: ProgressStore,
         feedback: FeedbackStore,
+        privacy: Privacy,
         keys: KeyChecker | None = None,
-        privacy: Privacy | None = None,
         *,
         escalation: str = "",
     ) -> None:
@@ -61,7 +61,7 @@ class Assistant:
         self.progress = progress
         self.feedback = feedback
         self.keys = keys
-        self.privacy = privacy or Privacy(progress.client)
+        self.privacy = privacy
         self.escalation = escalation
 
     async def handle(self, person: Person, text: str) -> Reply:

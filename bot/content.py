@@ -85,10 +85,6 @@ class Card(BaseModel):
                 raise ValueError("an entry is blank")
         return entries
 
-    @property
-    def is_step(self) -> bool:
-        return self.step is not None
-
     def title_in(self, language: Language) -> str:
         return self.title_it if language == "it" else self.title
 

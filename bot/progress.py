@@ -36,10 +36,6 @@ class ProgressStore:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
 
-    @property
-    def client(self) -> redis.Redis:
-        return self._redis
-
     async def done(self, person: Person) -> frozenset[str]:
         """The topic ids this person has marked done."""
         async with store.available():

@@ -73,8 +73,8 @@ def build(settings: Settings) -> Services:
         index,
         ProgressStore(client),
         FeedbackStore(client, retention_days=settings.gaps_retention_days),
-        keys,
         Privacy(client),
+        keys,
         escalation=settings.escalation_mention,
     )
     return Services(

@@ -21,6 +21,7 @@ import uvicorn
 from bot.assistant import Assistant
 from bot.content import Content, load_content
 from bot.feedback import FeedbackStore
+from bot.privacy import Privacy
 from bot.progress import Person, ProgressStore
 from bot.search import Index
 from bot.services import Services, build
@@ -90,7 +91,13 @@ def settings(redis_url: str) -> Settings:
 
 @pytest.fixture
 def assistant(content: Content, index: Index, redis_client: aioredis.Redis) -> Assistant:
-    return Assistant(content, index, ProgressStore(redis_client), FeedbackStore(redis_client))
+    return Assistant(
+        content,
+        index,
+        ProgressStore(redis_client),
+        FeedbackStore(redis_client),
+        Privacy(redis_client),
+    )
 
 
 @pytest.fixture

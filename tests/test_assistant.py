@@ -7,6 +7,7 @@ import pytest
 from bot.assistant import Assistant
 from bot.content import Content
 from bot.feedback import FeedbackStore
+from bot.privacy import Privacy
 from bot.progress import Person, ProgressStore
 from bot.replies import Answer, Checklist, ConfirmReset, Help, NoAnswer, Notice
 from bot.search import Index
@@ -130,7 +131,7 @@ async def test_a_mistyped_command_gets_help_with_a_did_you_mean(
 @pytest.fixture
 def assistant_without_redis(content: Content, index: Index) -> Assistant:
     client, _ = connect("redis://127.0.0.1:1/0")  # nothing listens on port 1
-    return Assistant(content, index, ProgressStore(client), FeedbackStore(client))
+    return Assistant(content, index, ProgressStore(client), FeedbackStore(client), Privacy(client))
 
 
 async def test_with_redis_down_questions_are_still_answered(
