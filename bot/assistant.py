@@ -73,7 +73,7 @@ class Assistant:
         try:
             return await self._run(person, command)
         except BotError as error:
-            return Notice(str(error), kind="warning")
+            return Notice(said(error, _speaks(person)), kind="warning")
 
     async def _run(self, person: Person, command: commands.Command) -> Reply:
         match command:
@@ -209,7 +209,7 @@ class Assistant:
             raise UnknownStep(mask_secrets(ref), len(steps))
         close = [m.card for m in ranked[:2] if ranked[0].score - m.score < STEP_NAME_MARGIN]
         if len(close) > 1:
-            candidates = [(card.step or 0, card.title) for card in close]
+            candidates = [(card.step or 0, card.title, card.title_it) for card in close]
             raise AmbiguousStep(mask_secrets(ref), candidates)
         return ranked[0].card
 
@@ -221,3 +221,8 @@ def _speaks(person: Person) -> Language:
 
 def _titles(card: Card) -> tuple[str, ...]:
     return (card.title, card.title_it)
+
+
+def said(error: BotError, language: Language) -> str:
+    """An expected error's message in ``language`` (English when it has no translation)."""
+    return strings.text(language, error.text_key, **error.values) if error.text_key else str(error)

@@ -22,7 +22,17 @@ from __future__ import annotations
 
 
 class BotError(Exception):
-    """An expected failure whose message can be shown to a user as it is."""
+    """An expected failure whose message can be shown to a user as it is.
+
+    ``text_key`` and ``values`` name the same message in ``templates/strings.toml``, so a
+    surface can say it in the person's language; ``str(error)`` is the English.
+    """
+
+    text_key = ""
+
+    @property
+    def values(self) -> dict[str, object]:
+        return {}
 
 
 class ContentError(BotError):
@@ -37,6 +47,8 @@ class ContentError(BotError):
 
 class StoreUnavailable(BotError):
     """The progress store (Redis) did not answer in time."""
+
+    text_key = "store_unavailable"
 
     def __init__(self) -> None:
         super().__init__(
@@ -84,17 +96,33 @@ class Throttled(BotError):
 class UnknownStep(BotError):
     """A step reference that matches no checklist step."""
 
+    text_key = "unknown_step"
+
     def __init__(self, ref: str, total: int) -> None:
         self.ref = ref
+        self.total = total
         super().__init__(
             f"I don't know a step called “{ref}”. Use a number from 1 to {total} "
             "or a name from the checklist."
         )
 
+    @property
+    def values(self) -> dict[str, object]:
+        return {"ref": self.ref, "total": self.total}
+
 
 class AmbiguousStep(BotError):
     """A step name that fits more than one step."""
 
-    def __init__(self, ref: str, candidates: list[tuple[int, str]]) -> None:
-        choices = " or ".join(f"{number} ({title})" for number, title in candidates)
-        super().__init__(f"“{ref}” could be step {choices}. Use the step's number.")
+    text_key = "ambiguous_step"
+
+    def __init__(self, ref: str, candidates: list[tuple[int, str, str]]) -> None:
+        """``candidates``: (step number, English title, Italian title) of each fitting step."""
+        self.ref = ref
+        self.choices_en = " or ".join(f"{number} ({title})" for number, title, _ in candidates)
+        self.choices_it = " o ".join(f"{number} ({title})" for number, _, title in candidates)
+        super().__init__(f"“{ref}” could be step {self.choices_en}. Use the step's number.")
+
+    @property
+    def values(self) -> dict[str, object]:
+        return {"ref": self.ref, "choices_en": self.choices_en, "choices_it": self.choices_it}

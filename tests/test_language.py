@@ -83,3 +83,12 @@ async def test_language_setting_overrides_the_locale(
         [reply] = await slack_api.wait_for_responses(1)
 
     assert "1 di 12 completati" in _text(reply.body["blocks"])
+
+
+async def test_a_mistyped_step_is_explained_in_the_persons_language(bot: RunningBot) -> None:
+    bot.slack.add_user("U111", locale="it-IT")
+
+    await bot.send(slash_command("done 99", response_url=bot.slack.response_url()))
+
+    [reply] = await bot.slack.wait_for_responses(1)
+    assert "Non conosco un passaggio chiamato “99”" in _text(reply.body["blocks"])

@@ -12,6 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands, strings
+from bot.assistant import said
 from bot.blocks import ActionId
 from bot.errors import StoreUnavailable
 from bot.replies import Notice, Reply
@@ -63,7 +64,7 @@ def register(app: AsyncApp, services: Services) -> None:
         try:
             await assistant.feedback.vote(person, topic, helpful=helpful)
         except StoreUnavailable as error:
-            reply = Notice(str(error), kind="warning")
+            reply = Notice(said(error, person.language or "en"), kind="warning")
         await deliver(reply, body, person, respond, client, services, replace=False)
 
     @app.action(re.compile(f"^({ActionId.OPEN_KEY_DIALOG}|{ActionId.OPEN_LIMITS_DIALOG})$"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.assistant import said
 from bot.blocks import render, render_template
 from bot.errors import StoreUnavailable
 from bot.progress import Person
@@ -26,7 +27,7 @@ async def view_for(
         try:
             checklist = await services.assistant.checklist(person)
         except StoreUnavailable as error:
-            top = render(Notice(str(error), kind="warning"))
+            top = render(Notice(said(error, person.language or "en"), kind="warning"))
             checklist = None
     blocks = render(checklist) if checklist else []
     view: dict[str, Any] = render_template(
