@@ -17,7 +17,7 @@ from bot.blocks import fallback_text, render
 from bot.replies import Answer, NoAnswer, Reply
 from bot.services import Services
 from bot.slack import home, leaks
-from bot.slack.payloads import thread_of
+from bot.slack.payloads import first_delivery, thread_of
 from bot.slack.people import person_for
 
 log = logging.getLogger(__name__)
@@ -32,9 +32,12 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.event("app_mention")
     async def handle_mention(
-        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+        body: dict[str, Any],
+        event: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
-        if event.get("bot_id") or not await services.deliveries.claim(_event_id(body)):
+        if event.get("bot_id") or not await _first(body, context):
             return
         if await leaks.warn_if_leaked(client, event, services):
             return  # answering in public would draw more eyes to the leaked key
@@ -51,7 +54,7 @@ def register(app: AsyncApp, services: Services) -> None:
         context: AsyncBoltContext,
     ) -> None:
         bot_user = context.bot_user_id
-        if event.get("bot_id") or not await services.deliveries.claim(_event_id(body)):
+        if event.get("bot_id") or not await _first(body, context):
             return
         if event.get("subtype") == "message_changed":
             # A key added by editing a message is a leak too; edits are not new questions.
@@ -83,6 +86,9 @@ def register(app: AsyncApp, services: Services) -> None:
                 # Chatter ("thanks!", "ok", a bare file) in the channel gets no reply.
                 if isinstance(reply, Answer | NoAnswer):
                     await _post(client, event["channel"], thread_of(event), reply)
+
+    async def _first(body: dict[str, Any], context: AsyncBoltContext) -> bool:
+        return await first_delivery(context, lambda: services.deliveries.claim(_event_id(body)))
 
     @app.event("app_home_opened")
     async def handle_home_opened(

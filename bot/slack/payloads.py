@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.progress import Person
+
+# Set by the HTTP front (bot.slack.web) in Bolt's context: whether this is the first
+# delivery of its event, claimed together with the replay check. Socket Mode leaves it
+# unset, and the listener claims the event itself.
+FIRST_DELIVERY = "first_delivery"
 
 
 def person_of(body: dict[str, Any]) -> Person:
@@ -65,3 +71,9 @@ def well_formed(body: object) -> bool:
     if body.get("type") == "block_actions" and not body.get("actions"):
         return False
     return all(isinstance(action, dict) for action in body.get("actions", []))
+
+
+async def first_delivery(context: dict[str, Any], claim: Callable[[], Awaitable[bool]]) -> bool:
+    """Whether to handle this event: the front's claim when it made one, else ``claim()``."""
+    known = context.get(FIRST_DELIVERY)
+    return bool(known) if known is not None else await claim()

@@ -6,9 +6,11 @@ GET  /healthz        200 with {"ok": true, "redis": "ok" | "unavailable" | "embe
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import uvicorn
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -24,7 +26,7 @@ from bot import store
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app, web_api_session
-from bot.slack.payloads import well_formed
+from bot.slack.payloads import FIRST_DELIVERY, well_formed
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +59,25 @@ def create_web_app(services: Services) -> Starlette:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return PlainTextResponse("body is not UTF-8", status_code=400)
-        signature = request.headers.get("x-slack-signature", "")
-        timestamp = request.headers.get("x-slack-request-timestamp", "")
-        # Only a genuine signature is remembered, so forged requests cannot fill Redis.
-        genuine = timestamp.isdigit() and verifier.is_valid(text, timestamp, signature)
-        if genuine and not await services.deliveries.first_signature(signature):
-            log.warning("Refused a replayed request (its signature was already used)")
-            return PlainTextResponse("invalid request", status_code=401)
-        if not _readable(text, request.headers.get("content-type")):
+        payload = _payload(text, request.headers.get("content-type"))
+        if payload is None:
             # Only the fact is logged: the body may hold a key.
             log.warning("Refused a malformed request")
             return PlainTextResponse("malformed request", status_code=400)
-        return await handler.handle(request)
+        signature = request.headers.get("x-slack-signature", "")
+        timestamp = request.headers.get("x-slack-request-timestamp", "")
+        # Only a genuine signature is remembered, so forged requests cannot fill Redis.
+        if not (timestamp.isdigit() and verifier.is_valid(text, timestamp, signature)):
+            return await handler.handle(request)  # Bolt refuses it with a 401
+        # The replay check and an event's once-only claim share one trip to Redis.
+        fresh, first = await asyncio.gather(
+            services.deliveries.first_signature(signature),
+            services.deliveries.claim(str(payload.get("event_id") or "")),
+        )
+        if not fresh:
+            log.warning("Refused a replayed request (its signature was already used)")
+            return PlainTextResponse("invalid request", status_code=401)
+        return await handler.handle(request, {FIRST_DELIVERY: first})
 
     async def healthz(_: Request) -> Response:
         if services.embedded_store:
@@ -102,16 +111,18 @@ async def _read_at_most(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     body = b"".join(chunks)
+    # Starlette caches the body here; Bolt's handler reads it again through request.body().
     request._body = body
     return body
 
 
-def _readable(text: str, content_type: str | None) -> bool:
-    """Whether Bolt can parse the body into a payload of the shape Slack sends."""
+def _payload(text: str, content_type: str | None) -> dict[str, Any] | None:
+    """The payload as Bolt will parse it, or None when it is not the shape Slack sends."""
     try:
-        return well_formed(parse_body(text, content_type))
+        payload = parse_body(text, content_type)
     except ValueError:  # not JSON (json.JSONDecodeError is a ValueError)
-        return False
+        return None
+    return payload if well_formed(payload) else None
 
 
 def serve(settings: Settings) -> None:
