@@ -4,15 +4,17 @@ Slack retries an event it thinks was lost; an attacker may replay a request they
 The first process to claim an event id (or a request signature) in Redis handles it;
 every other copy, in this process or another, is dropped.
 
-Claims are ``SET key 1 NX EX`` commands. The signature claim runs before every ack, so
-concurrent claims share one pipelined round trip to Redis: under a burst, one command
-per request would cost the web process more than everything else it does before the ack.
+Claims are ``SET key 1 NX EX`` commands. They run before every ack (bot.slack.admission),
+so a request's claims and those of the requests that arrived with it share one pipelined
+round trip to Redis: under a burst, a round trip per claim would cost the web process more
+than everything else it does before the ack.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 import redis.asyncio as redis
 
@@ -29,8 +31,16 @@ CLAIM_SECONDS = 600
 # the whole window even when our clock is off.
 SIGNATURE_SECONDS = 600
 
-# The replay check runs before the ack, so it gets a small slice of Slack's 3 seconds.
-SIGNATURE_CHECK_TIMEOUT = 0.5
+# Claims run before the ack, so they get a small slice of Slack's 3 seconds.
+CLAIM_TIMEOUT = 0.5
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What Redis says about a request before it is acked: replayed? repeated?"""
+
+    fresh: bool  # its signature was never seen: not a replay
+    first: bool  # the first delivery of its event (True when it carries no event)
 
 
 class Deliveries:
@@ -39,28 +49,32 @@ class Deliveries:
     def __init__(self, client: redis.Redis) -> None:
         self._claims = _Claims(client)
 
-    async def claim(self, event_id: str) -> bool:
-        """True for the first delivery of ``event_id``, False for every repeat."""
-        if not event_id:
-            return True  # nothing to recognise a repeat by
-        try:
-            return await self._claims.claim(store.key("event", event_id), CLAIM_SECONDS)
-        except StoreUnavailable:
-            # Answering twice is better than never answering while Redis is away.
-            log.warning("Event %s handled without a dedupe claim: Redis unavailable", event_id)
-            return True
+    async def admit(self, signature: str, event_id: str) -> Delivery:
+        """The replay check and the event's once-only claim of a request, in one batch.
 
-    async def first_signature(self, signature: str) -> bool:
-        """True the first time a request signature is seen; a replay is False."""
-        if not signature:
-            return True  # unsigned: request verification refuses it anyway
-        name = store.key("signature", signature)
+        A request waits on one future: no tasks, no gather, under a burst that matters.
+        """
+        claims = []
+        if signature:
+            claims.append((store.key("signature", signature), SIGNATURE_SECONDS))
+        if event_id:
+            claims.append((store.key("event", event_id), CLAIM_SECONDS))
+        if not claims:
+            return Delivery(fresh=True, first=True)
         try:
-            async with asyncio.timeout(SIGNATURE_CHECK_TIMEOUT):
-                return await self._claims.claim(name, SIGNATURE_SECONDS)
-        except (StoreUnavailable, TimeoutError):
-            # Timestamps still bound replays to five minutes; availability matters more.
-            return True
+            results = await self._claims.claim(claims)
+        except StoreUnavailable:
+            # Timestamps still bound replays to five minutes, and answering an event twice
+            # is better than never answering while Redis is away.
+            if event_id:
+                log.warning("Event %s handled without a dedupe claim: Redis unavailable", event_id)
+            return Delivery(fresh=True, first=True)
+        fresh = results[0] if signature else True
+        first = results[-1] if event_id else True
+        return Delivery(fresh=fresh, first=first)
+
+
+Claim = tuple[str, int]  # a key and how many seconds it is held
 
 
 class _Claims:
@@ -68,17 +82,18 @@ class _Claims:
 
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
-        self._waiting: list[tuple[str, int, asyncio.Future[bool]]] = []
+        self._waiting: list[tuple[list[Claim], asyncio.Future[list[bool]]]] = []
         self._sending: set[asyncio.Task[None]] = set()  # held so they are not collected
 
-    async def claim(self, name: str, seconds: int) -> bool:
-        """True when this call set ``name``; raise StoreUnavailable when Redis is down."""
+    async def claim(self, claims: list[Claim]) -> list[bool]:
+        """For each claim, True when this call set its key; StoreUnavailable when Redis
+        is down or slow."""
         loop = asyncio.get_running_loop()
-        claimed: asyncio.Future[bool] = loop.create_future()
+        claimed: asyncio.Future[list[bool]] = loop.create_future()
         if not self._waiting:
             # The first claim of a turn sends the batch once the callers of this turn joined.
             loop.call_soon(self._send)
-        self._waiting.append((name, seconds, claimed))
+        self._waiting.append((claims, claimed))
         return await claimed
 
     def _send(self) -> None:
@@ -87,17 +102,20 @@ class _Claims:
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
-    async def _execute(self, batch: list[tuple[str, int, asyncio.Future[bool]]]) -> None:
+    async def _execute(self, batch: list[tuple[list[Claim], asyncio.Future[list[bool]]]]) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        for claims, _ in batch:
+            for name, seconds in claims:
+                pipe.set(name, "1", nx=True, ex=seconds)
         try:
-            async with store.available(), self._redis.pipeline(transaction=False) as pipe:
-                for name, seconds, _ in batch:
-                    pipe.set(name, "1", nx=True, ex=seconds)
-                results = await pipe.execute()
-        except StoreUnavailable:
-            for _, _, claimed in batch:
+            async with asyncio.timeout(CLAIM_TIMEOUT), store.available():
+                results = iter(await pipe.execute())  # execute() also resets the pipeline
+        except (StoreUnavailable, TimeoutError):
+            for _, claimed in batch:
                 if not claimed.done():
                     claimed.set_exception(StoreUnavailable())
             return
-        for (_, _, claimed), result in zip(batch, results, strict=True):
+        for claims, claimed in batch:
+            answers = [bool(next(results)) for _ in claims]
             if not claimed.done():
-                claimed.set_result(bool(result))
+                claimed.set_result(answers)

@@ -6,18 +6,20 @@ import asyncio
 
 import redis.asyncio as aioredis
 
-from bot.deliveries import Deliveries
+from bot.deliveries import Deliveries, Delivery
 from bot.store import connect
 
 
 async def test_concurrent_claims_each_get_their_own_answer(redis_client: aioredis.Redis) -> None:
     deliveries = Deliveries(redis_client)
 
-    fresh = await asyncio.gather(*(deliveries.first_signature(f"v0={n}") for n in range(100)))
-    again = await asyncio.gather(*(deliveries.first_signature(f"v0={n}") for n in range(100)))
+    first = await asyncio.gather(*(deliveries.admit(f"v0={n}", f"Ev{n}") for n in range(100)))
+    again = await asyncio.gather(*(deliveries.admit(f"v0={n}", "") for n in range(100)))
+    retry = await asyncio.gather(*(deliveries.admit(f"v1={n}", f"Ev{n}") for n in range(100)))
 
-    assert fresh == [True] * 100
-    assert again == [False] * 100
+    assert first == [Delivery(fresh=True, first=True)] * 100
+    assert again == [Delivery(fresh=False, first=True)] * 100  # a replay; not an event
+    assert retry == [Delivery(fresh=True, first=False)] * 100  # Slack's retry, signed anew
 
 
 async def test_the_same_event_claimed_at_once_from_two_places_is_won_once(
@@ -26,9 +28,9 @@ async def test_the_same_event_claimed_at_once_from_two_places_is_won_once(
     clients = [aioredis.Redis.from_url(redis_url, decode_responses=True) for _ in range(2)]
     places = [Deliveries(client) for client in clients]
 
-    results = await asyncio.gather(*(d.claim("Ev1") for d in places for _ in range(5)))
+    results = await asyncio.gather(*(d.admit("", "Ev1") for d in places for _ in range(5)))
 
-    assert sorted(results) == [False] * 9 + [True]
+    assert sorted(r.first for r in results) == [False] * 9 + [True]
     for client in clients:
         await client.aclose()
 
@@ -37,6 +39,5 @@ async def test_without_redis_claims_let_the_request_through() -> None:
     client, _ = connect("redis://127.0.0.1:1/0")  # nothing listens on port 1
     deliveries = Deliveries(client)
 
-    assert await deliveries.claim("Ev1")
-    assert await deliveries.first_signature("v0=abc")
+    assert await deliveries.admit("v0=abc", "Ev1") == Delivery(fresh=True, first=True)
     await client.aclose()

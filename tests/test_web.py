@@ -12,7 +12,9 @@ from bot.slack.app import create_app
 from tests.conftest import RunningBot, bot_settings, running_bot
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_requests import (
+    BOT_USER_ID,
     SIGNING_SECRET,
+    app_home_opened,
     app_mention,
     event_callback,
     slash_command,
@@ -93,6 +95,29 @@ async def test_socket_mode_envelopes_reach_the_same_listeners(
     assert response.status == 200
     [reply] = await slack_api.wait_for_responses(1)
     assert "1 of 12 done" in str(reply.body["blocks"])
+    await services.close()
+
+
+async def test_an_event_retried_over_socket_mode_is_answered_once(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: object
+) -> None:
+    services = build(bot_settings(slack_api, redis_url, slack_signing_secret=None))
+    app = create_app(services)
+    event = app_mention(f"<@{BOT_USER_ID}> how do I add a card", ts="100.3")
+    payload = event_callback(event, event_id="EvSOCKET").payload
+    first = socket_mode_envelope("events_api", payload)
+    retry = socket_mode_envelope("events_api", payload, retry_attempt=1, retry_reason="timeout")
+
+    responses = [await app.async_dispatch(socket_mode_request(e)) for e in (first, retry)]
+
+    assert [r.status for r in responses] == [200, 200]
+    await slack_api.wait_for("chat.postMessage")
+    # Work takes turns in arrival order: once a later event's work is done, a second
+    # answer, were one coming, has had its turn.
+    home = event_callback(app_home_opened(user="UDRAIN")).payload
+    await app.async_dispatch(socket_mode_request(socket_mode_envelope("events_api", home)))
+    await slack_api.wait_for("views.publish")
+    assert len(slack_api.calls("chat.postMessage")) == 1
     await services.close()
 
 

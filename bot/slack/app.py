@@ -21,6 +21,7 @@ from bot.blocks import fallback_text, render, render_template
 from bot.replies import Notice
 from bot.services import Services
 from bot.slack import actions, commands, events, views
+from bot.slack.admission import Admission
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,12 @@ def create_app(services: Services) -> AsyncApp:
         request_verification_enabled=True,
         logger=logging.getLogger("slack_bolt"),
     )
+    # After Bolt's own middleware (the signature check among them), before any listener.
+    app.use(Admission(services.deliveries))
+    # Bolt tries listeners in this order for every request: the busiest come first.
     commands.register(app, services)
-    actions.register(app, services)
     events.register(app, services)
+    actions.register(app, services)
     views.register(app, services)
     app.error(_handle_error)
     return app

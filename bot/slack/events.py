@@ -37,7 +37,7 @@ def register(app: AsyncApp, services: Services) -> None:
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
-        if event.get("bot_id") or not await _first(body, context):
+        if event.get("bot_id") or not first_delivery(context):
             return
         if await leaks.warn_if_leaked(client, event, services):
             return  # answering in public would draw more eyes to the leaked key
@@ -54,7 +54,7 @@ def register(app: AsyncApp, services: Services) -> None:
         context: AsyncBoltContext,
     ) -> None:
         bot_user = context.bot_user_id
-        if event.get("bot_id") or not await _first(body, context):
+        if event.get("bot_id") or not first_delivery(context):
             return
         if event.get("subtype") == "message_changed":
             # A key added by editing a message is a leak too; edits are not new questions.
@@ -87,9 +87,6 @@ def register(app: AsyncApp, services: Services) -> None:
                 if isinstance(reply, Answer | NoAnswer):
                     await _post(client, event["channel"], thread_of(event), reply)
 
-    async def _first(body: dict[str, Any], context: AsyncBoltContext) -> bool:
-        return await first_delivery(context, lambda: services.deliveries.claim(_event_id(body)))
-
     @app.event("app_home_opened")
     async def handle_home_opened(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
@@ -97,10 +94,6 @@ def register(app: AsyncApp, services: Services) -> None:
         if event.get("tab", "home") == "home":
             async with services.backlog.turn():
                 await home.publish(client, services, await person_for(body, client, services))
-
-
-def _event_id(body: dict[str, Any]) -> str:
-    return str(body.get("event_id") or body.get("event", {}).get("client_msg_id") or "")
 
 
 async def _post(client: AsyncWebClient, channel: str, thread: str | None, reply: Reply) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.progress import Person
 
-# Set by the HTTP front (bot.slack.web) in Bolt's context: whether this is the first
-# delivery of its event, claimed together with the replay check. Socket Mode leaves it
-# unset, and the listener claims the event itself.
+# Set in Bolt's context by bot.slack.admission: whether this is the first delivery of its
+# event, claimed together with the replay check.
 FIRST_DELIVERY = "first_delivery"
 
 
@@ -73,7 +71,6 @@ def well_formed(body: object) -> bool:
     return all(isinstance(action, dict) for action in body.get("actions", []))
 
 
-async def first_delivery(context: dict[str, Any], claim: Callable[[], Awaitable[bool]]) -> bool:
-    """Whether to handle this event: the front's claim when it made one, else ``claim()``."""
-    known = context.get(FIRST_DELIVERY)
-    return bool(known) if known is not None else await claim()
+def first_delivery(context: dict[str, Any]) -> bool:
+    """Whether to handle this event: no other delivery of it was claimed before."""
+    return bool(context.get(FIRST_DELIVERY, True))

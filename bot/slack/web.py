@@ -6,16 +6,15 @@ GET  /healthz        200 with {"ok": true, "redis": "ok" | "unavailable" | "embe
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 import uvicorn
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from slack_bolt.request.internals import parse_body
-from slack_sdk.signature import SignatureVerifier
+from slack_bolt.adapter.starlette.async_handler import (
+    to_async_bolt_request,
+    to_starlette_response,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -26,7 +25,7 @@ from bot import store
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app, web_api_session
-from bot.slack.payloads import FIRST_DELIVERY, well_formed
+from bot.slack.payloads import well_formed
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +38,6 @@ MAX_BODY_BYTES = 512 * 1024
 def create_web_app(services: Services) -> Starlette:
     """The ASGI app; ``services`` are closed when it shuts down."""
     app = create_app(services)
-    handler = AsyncSlackRequestHandler(app)
-    secret = services.settings.slack_signing_secret
-    verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
 
     async def slack_events(request: Request) -> Response:
         with services.backlog.acking():
@@ -56,28 +52,21 @@ def create_web_app(services: Services) -> Starlette:
         if body is None:
             return PlainTextResponse("payload too large", status_code=413)
         try:
-            text = body.decode("utf-8")
+            # What Bolt's Starlette adapter does; the body is parsed here, once.
+            bolt_request = to_async_bolt_request(request, body)
         except UnicodeDecodeError:
             return PlainTextResponse("body is not UTF-8", status_code=400)
-        payload = _payload(text, request.headers.get("content-type"))
-        if payload is None:
+        except (ValueError, AttributeError, TypeError, LookupError):
+            # Bolt reads the payload as it builds the request and assumes Slack's shapes:
+            # not JSON (a ValueError), or JSON of another shape, fails in there.
+            bolt_request = None
+        if bolt_request is None or not well_formed(bolt_request.body):
             # Only the fact is logged: the body may hold a key.
             log.warning("Refused a malformed request")
             return PlainTextResponse("malformed request", status_code=400)
-        signature = request.headers.get("x-slack-signature", "")
-        timestamp = request.headers.get("x-slack-request-timestamp", "")
-        # Only a genuine signature is remembered, so forged requests cannot fill Redis.
-        if not (timestamp.isdigit() and verifier.is_valid(text, timestamp, signature)):
-            return await handler.handle(request)  # Bolt refuses it with a 401
-        # The replay check and an event's once-only claim share one trip to Redis.
-        fresh, first = await asyncio.gather(
-            services.deliveries.first_signature(signature),
-            services.deliveries.claim(str(payload.get("event_id") or "")),
-        )
-        if not fresh:
-            log.warning("Refused a replayed request (its signature was already used)")
-            return PlainTextResponse("invalid request", status_code=401)
-        return await handler.handle(request, {FIRST_DELIVERY: first})
+        # Bolt verifies the signature (a 401 when it is wrong or stale), then
+        # bot.slack.admission refuses replays.
+        return to_starlette_response(await app.async_dispatch(bolt_request))
 
     async def healthz(_: Request) -> Response:
         if services.embedded_store:
@@ -110,19 +99,7 @@ async def _read_at_most(request: Request, limit: int) -> bytes | None:
         if size > limit:
             return None
         chunks.append(chunk)
-    body = b"".join(chunks)
-    # Starlette caches the body here; Bolt's handler reads it again through request.body().
-    request._body = body
-    return body
-
-
-def _payload(text: str, content_type: str | None) -> dict[str, Any] | None:
-    """The payload as Bolt will parse it, or None when it is not the shape Slack sends."""
-    try:
-        payload = parse_body(text, content_type)
-    except ValueError:  # not JSON (json.JSONDecodeError is a ValueError)
-        return None
-    return payload if well_formed(payload) else None
+    return b"".join(chunks)
 
 
 def serve(settings: Settings) -> None:
