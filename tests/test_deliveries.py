@@ -41,3 +41,15 @@ async def test_without_redis_claims_let_the_request_through() -> None:
 
     assert await deliveries.admit("v0=abc", "Ev1") == Delivery(fresh=True, first=True)
     await client.aclose()
+
+
+async def test_the_embedded_store_claims_like_redis() -> None:
+    client, embedded = connect(None)
+    deliveries = Deliveries(client)
+
+    first = await deliveries.admit("v0=abc", "Ev1")
+    replay = await deliveries.admit("v0=abc", "Ev1")
+
+    assert embedded
+    assert (first, replay) == (Delivery(fresh=True, first=True), Delivery(fresh=False, first=False))
+    await client.aclose()
