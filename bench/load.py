@@ -92,6 +92,8 @@ GOAL_THROUGHPUT_RATIO = 0.70
 CLIENT_TIMEOUT = 10.0  # beyond Slack's 3 s, so a slow ack is measured rather than cut off
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
+# A server is idle when it used under 5 ms of CPU in each of three 100 ms polls in a row.
+IDLE_POLLS, IDLE_POLL_SECONDS, IDLE_CPU_SECONDS = 3, 0.1, 0.005
 STEPS = 12  # the checklist's length: `done N` stays a real step
 USERS = 50  # progress is per person; several people make the Redis keys realistic
 BOT_TOKEN = "xoxb-bench-token"
@@ -292,6 +294,20 @@ async def wait_for_replies(
             break
         await asyncio.sleep(0.05)
     return Replies(got.commands, got.mentions, got.degraded, time.perf_counter() - started)
+
+
+async def until_idle(
+    server: Server,
+    timeout: float,  # noqa: ASYNC109  (a deadline on polling, not on one call)
+) -> None:
+    """Wait until ``server`` used almost no CPU for a few polls in a row, or ``timeout``."""
+    deadline = time.perf_counter() + timeout
+    quiet, last = 0, server.cpu_seconds()
+    while quiet < IDLE_POLLS and time.perf_counter() < deadline:
+        await asyncio.sleep(IDLE_POLL_SECONDS)
+        now = server.cpu_seconds()
+        busy = now is None or last is None or now - last > IDLE_CPU_SECONDS
+        quiet, last = (0 if busy else quiet + 1), now
 
 
 # Servers
@@ -506,8 +522,10 @@ class Target:
             sample.server_cpu = cpu_acked - cpu_before
         self.samples.append(sample)
         if self.expect_replies:
-            # Waiting also keeps the bot's work after the acks out of the next measurement.
             self.replies.append(await wait_for_replies(traffic, args.settle))
+        # Work goes on after the last reply (App Home republished, questions logged): the
+        # next measurement, of either target, starts only once this server is idle.
+        await until_idle(self.server, args.settle)
         # After the replies, so that the CPU figure includes the work done after the acks.
         cpu_after = self.server.cpu_seconds()
         if self.cpu is None or cpu_before is None or cpu_after is None:
