@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -20,6 +21,7 @@ async def serve(settings: Settings) -> None:
     services = composition.build(settings)
     app = create_app(services)
     handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    gc.freeze()  # as in HTTP mode (bot.slack.web.serve): startup's objects live for good
     log.info("Connecting to Slack in Socket Mode")
     try:
         async with web_api_session(app):
