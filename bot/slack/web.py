@@ -1,4 +1,4 @@
-"""HTTP mode: Bolt's ASGI handler behind Starlette, served by uvicorn on $PORT.
+"""HTTP mode: the Bolt app behind Starlette (with its adapter's conversions), on uvicorn, on $PORT.
 
 POST /slack/events   slash commands, events and interactivity (signed requests only)
 GET  /healthz        200 with {"ok": true, "redis": "ok" | "unavailable" | "embedded"}
