@@ -78,3 +78,21 @@ async def test_an_event_delivered_to_both_processes_is_answered_once(
 
     assert [r.status_code for r in responses] == [200, 200]
     assert len(slack_api.calls("chat.postMessage")) == 1
+
+
+async def test_a_request_replayed_to_the_other_process_is_refused(
+    two_web_processes: list[str], slack_api: FakeSlackApi
+) -> None:
+    body, headers = slash_command("done 3", response_url=slack_api.response_url("replayed"))
+
+    async with httpx.AsyncClient(timeout=10) as http:
+        first = await http.post(
+            f"{two_web_processes[0]}/slack/events", content=body, headers=headers
+        )
+        replay = await http.post(
+            f"{two_web_processes[1]}/slack/events", content=body, headers=headers
+        )
+
+    assert (first.status_code, replay.status_code) == (200, 401)
+    [reply] = await slack_api.wait_for_responses(1)
+    assert "1 of 12 done" in str(reply.body["blocks"])
