@@ -242,6 +242,11 @@ class Sample:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
 
     @property
+    def cpu_per_ack(self) -> float:
+        """Server CPU seconds per request while they were sent (work after acks included)."""
+        return self.server_cpu / len(self.latencies) if self.latencies else math.nan
+
+    @property
     def late(self) -> int:
         return sum(latency > SLACK_ACK_SECONDS for latency in self.latencies)
 
@@ -618,15 +623,17 @@ def report(ours: Result, bare: Result, args: argparse.Namespace, mentions: int) 
     ]
     ratio = statistics.median(ratios)
     print(
-        "\nround by round, req/s (bot, bare, ratio): "
-        + "; ".join(
-            f"{mine.throughput:,.0f}, {theirs.throughput:,.0f}, {r:.2f}x "
-            f"(CPU/ack {_ms(mine.server_cpu / len(mine.latencies))} vs "
-            f"{_ms(theirs.server_cpu / len(theirs.latencies))} ms)"
-            for mine, theirs, r in zip(ours.samples, bare.samples, ratios, strict=True)
-        )
-        + f"; median ratio {ratio:.2f}x"
+        f"\n{'round':<7}{'bot req/s':>11}{'bare req/s':>12}{'bot / bare':>12}"
+        f"{'bot CPU ms/ack':>16}{'bare CPU ms/ack':>17}"
     )
+    for number, (mine, theirs, r) in enumerate(
+        zip(ours.samples, bare.samples, ratios, strict=True), start=1
+    ):
+        print(
+            f"{number:<7}{mine.throughput:>11,.0f}{theirs.throughput:>12,.0f}{r:>11.2f}x"
+            f"{_ms(mine.cpu_per_ack):>16}{_ms(theirs.cpu_per_ack):>17}"
+        )
+    print(f"{'median':<30}{ratio:>11.2f}x   (the throughput goal is judged on this)")
     for result in (ours, bare):
         if result.sample.errors:
             print(f"\n{result.name} errors: {dict(result.sample.errors)}")
