@@ -4,10 +4,11 @@ Slack retries an event it thinks was lost; an attacker may replay a request they
 The first process to claim an event id (or a request signature) in Redis handles it;
 every other copy, in this process or another, is dropped.
 
-Claims are ``SET key 1 NX EX`` commands. They run before every ack (bot.slack.admission),
-so a request's claims and those of the requests that arrived with it share one pipelined
-round trip to Redis: under a burst, a round trip per claim would cost the web process more
-than everything else it does before the ack.
+Claims are ``SET key 1 NX EX``. They run before every ack (bot.slack.admission), so a
+request's claims and those of the requests that arrived with it go to Redis together, in
+one script call: under a burst, a command per claim would cost the web process more than
+everything else it does before the ack. When Redis is down or slow, requests go through
+unclaimed: availability matters more, and timestamps still bound replays to five minutes.
 """
 
 from __future__ import annotations
@@ -121,12 +122,20 @@ class _Claims:
         try:
             async with asyncio.timeout(CLAIM_TIMEOUT), store.available():
                 results = iter(await self._claim_all(keys=names, args=seconds))
-        except (StoreUnavailable, TimeoutError):
+            for claims, claimed in batch:
+                answers = [bool(next(results)) for _ in claims]
+                if not claimed.done():
+                    claimed.set_result(answers)
+        except StoreUnavailable:
+            pass  # store.available() logged it
+        except TimeoutError:
+            log.warning(
+                "Redis took over %.1f s to claim: requests go through unclaimed", CLAIM_TIMEOUT
+            )
+        except Exception:
+            log.exception("Claiming failed: requests go through unclaimed")
+        finally:
+            # Whatever went wrong (even a cancelled task), no request waits forever.
             for _, claimed in batch:
                 if not claimed.done():
                     claimed.set_exception(StoreUnavailable())
-            return
-        for claims, claimed in batch:
-            answers = [bool(next(results)) for _ in claims]
-            if not claimed.done():
-                claimed.set_result(answers)

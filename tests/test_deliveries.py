@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import redis.asyncio as aioredis
 
 from bot.deliveries import Deliveries, Delivery
@@ -53,3 +54,29 @@ async def test_the_embedded_store_claims_like_redis() -> None:
     assert embedded
     assert (first, replay) == (Delivery(fresh=True, first=True), Delivery(fresh=False, first=False))
     await client.aclose()
+
+
+async def test_claims_go_on_after_redis_forgot_the_script(redis_client: aioredis.Redis) -> None:
+    deliveries = Deliveries(redis_client)
+    assert (await deliveries.admit("v0=abc", "")).fresh
+
+    await redis_client.script_flush()  # as after a restart
+
+    assert await deliveries.admit("v0=abc", "") == Delivery(fresh=False, first=True)
+    assert await deliveries.admit("v0=def", "") == Delivery(fresh=True, first=True)
+
+
+async def test_a_claim_that_fails_unexpectedly_lets_the_request_through(
+    redis_client: aioredis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    deliveries = Deliveries(redis_client)
+
+    # The one fault real Redis will not produce on demand: an answer of the wrong shape.
+    async def broken(**_: object) -> list[int]:
+        return []  # fewer answers than claims: a reply the code cannot read
+
+    deliveries._claims._claim_all = broken  # type: ignore[assignment]
+    delivery = await asyncio.wait_for(deliveries.admit("v0=abc", "Ev1"), timeout=2)
+
+    assert delivery == Delivery(fresh=True, first=True)
+    assert "Claiming failed" in caplog.text

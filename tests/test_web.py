@@ -51,26 +51,44 @@ async def test_healthz_reveals_no_configuration(bot: RunningBot) -> None:
 
 @pytest.mark.parametrize(
     "tamper",
-    ["wrong secret", "stale timestamp", "tampered body", "no signature headers"],
+    [
+        "wrong secret",
+        "stale timestamp",
+        "timestamp that is not a number",
+        "timestamp that is a superscript digit",
+        "tampered body",
+        "no signature headers",
+    ],
 )
 async def test_unsigned_or_badly_signed_requests_get_401_and_do_nothing(
     bot: RunningBot, tamper: str
 ) -> None:
+    # Its response_url is the fake Slack's: a reply to a forged request would show there.
+    url = bot.slack.response_url("forged")
     if tamper == "wrong secret":
-        body, headers = slash_command("done 1", secret="not-the-secret")
+        body, signed = slash_command("done 1", response_url=url, secret="not-the-secret")
     elif tamper == "stale timestamp":
-        body, headers = slash_command("done 1", timestamp=stale_timestamp())
-    elif tamper == "tampered body":
-        body, headers = slash_command("done 1")
-        body = body.replace("done+1", "done+2")
+        body, signed = slash_command("done 1", response_url=url, timestamp=stale_timestamp())
     else:
-        body, headers = slash_command("done 1")
-        headers = {"Content-Type": headers["Content-Type"]}
+        body, signed = slash_command("done 1", response_url=url)
+    # As bytes: one case sends a byte that is not ASCII.
+    headers = {name.encode(): value.encode() for name, value in signed.items()}
+    if tamper == "timestamp that is not a number":
+        headers[b"X-Slack-Request-Timestamp"] = b"soon"
+    elif tamper == "timestamp that is a superscript digit":
+        # "²" (latin-1 on the wire): str.isdigit() says yes, int() says no.
+        headers[b"X-Slack-Request-Timestamp"] = b"\xb2"
+    elif tamper == "tampered body":
+        body = body.replace("done+1", "done+2")
+    elif tamper == "no signature headers":
+        headers = {b"Content-Type": signed["Content-Type"].encode()}
 
     response = await bot.http.post("/slack/events", content=body, headers=headers)
 
     assert response.status_code == 401
-    assert bot.slack.calls() == []
+    assert response.json() == {"error": "invalid request"}
+    # Nothing runs after a refusal: had anything been said, it would be here by now.
+    assert (bot.slack.calls(), bot.slack.responses) == ([], [])
     assert await bot.services.redis.keys("*") == []
 
 

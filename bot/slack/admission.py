@@ -4,8 +4,10 @@ A Bolt middleware, so it runs in both modes, after Bolt has verified the request
 signature (forged requests cannot fill Redis) and before any listener. Over HTTP it
 refuses a replayed signature with a 401 (``Deliveries`` remembers signatures across
 processes); in both modes it claims the event id and tells the listeners, through the
-context, whether this is the event's first delivery. Both claims share one trip to Redis:
-this runs before every ack.
+context, whether this is the event's first delivery. Both claims share one trip to Redis,
+which every HTTP ack, and in Socket Mode every event's ack, waits for (0.5 s at most).
+
+Only a request that got this far was verified: the error handler acts on no other.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from bot.deliveries import Deliveries
 from bot.slack.payloads import FIRST_DELIVERY
 
 log = logging.getLogger(__name__)
+
+# What Bolt answers a request whose signature it refuses.
+INVALID_REQUEST = {"error": "invalid request"}
 
 
 class Admission(AsyncMiddleware):
@@ -42,7 +47,8 @@ class Admission(AsyncMiddleware):
         admitted = await self._deliveries.admit(signature, event_id(req.body))
         if not admitted.fresh:
             log.warning("Refused a replayed request (its signature was already used)")
-            return BoltResponse(status=401, body="invalid request")
+            # Bolt's own refusal, word for word: a replay looks like any bad signature.
+            return BoltResponse(status=401, body=INVALID_REQUEST)
         req.context[FIRST_DELIVERY] = admitted.first
         return await next()
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -22,6 +22,7 @@ from bot.replies import Notice
 from bot.services import Services
 from bot.slack import actions, commands, events, views
 from bot.slack.admission import Admission
+from bot.slack.payloads import FIRST_DELIVERY
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +84,18 @@ def create_app(services: Services) -> AsyncApp:
 
 
 async def _handle_error(
-    error: Exception, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    error: Exception,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
 ) -> None:
     """Unexpected failures: log the traceback, never the body (it may hold a key); tell the user."""
     log.error("Unhandled error in a listener for %s", _describe(body), exc_info=error)
+    if FIRST_DELIVERY not in context:
+        # The request failed before bot.slack.admission, maybe before its signature was
+        # checked: its response_url and channel may be anyone's.
+        return
     try:
         await _apologize(body, respond, client)
     except Exception:  # noqa: BLE001  (the user's channel may be gone; the log says enough)

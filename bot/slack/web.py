@@ -25,6 +25,7 @@ from bot import services as composition
 from bot import store
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack.admission import INVALID_REQUEST
 from bot.slack.app import create_app, web_api_session
 from bot.slack.payloads import well_formed
 
@@ -49,6 +50,11 @@ def create_web_app(services: Services) -> Starlette:
         declared = request.headers.get("content-length", "0")
         if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
             return PlainTextResponse("payload too large", status_code=413)
+        timestamp = request.headers.get("x-slack-request-timestamp", "")
+        if not (timestamp.isascii() and timestamp.isdigit()):
+            # Bolt's check would raise on it (int("²") fails), and its error handler would
+            # then act on an unverified body (reply to its response_url): refuse it here.
+            return JSONResponse(INVALID_REQUEST, status_code=401)
         body = await _read_at_most(request, MAX_BODY_BYTES)
         if body is None:
             return PlainTextResponse("payload too large", status_code=413)
@@ -57,12 +63,13 @@ def create_web_app(services: Services) -> Starlette:
             bolt_request = to_async_bolt_request(request, body)
         except UnicodeDecodeError:
             return PlainTextResponse("body is not UTF-8", status_code=400)
-        except (ValueError, AttributeError, TypeError, LookupError):
+        except (ValueError, AttributeError, TypeError, LookupError) as error:
             # Bolt reads the payload as it builds the request and assumes Slack's shapes:
-            # not JSON (a ValueError), or JSON of another shape, fails in there.
-            bolt_request = None
-        if bolt_request is None or not well_formed(bolt_request.body):
-            # Only the fact is logged: the body may hold a key.
+            # not JSON (a ValueError), or JSON of another shape, fails in there. The type
+            # is logged so that a failure of Bolt's own shows as one; the body may hold a key.
+            log.warning("Refused a malformed request (%s)", type(error).__name__)
+            return PlainTextResponse("malformed request", status_code=400)
+        if not well_formed(bolt_request.body):
             log.warning("Refused a malformed request")
             return PlainTextResponse("malformed request", status_code=400)
         # Bolt verifies the signature (a 401 when it is wrong or stale), then
