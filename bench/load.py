@@ -1,6 +1,6 @@
 """Ack latency, throughput and memory of the web process under load, against a bare Bolt app.
 
-    python bench/load.py                  5 rounds of 2,000 requests per target, 200 at a time
+    python bench/load.py                  6 rounds of 2,000 requests per target, 200 at a time
     python bench/load.py --rounds 1       one round: quicker, noisier
     python bench/load.py --concurrency 50 --requests 500 --mix 0.2
     python bench/load.py --profile /tmp/web.prof      also profile the bot (cProfile)
@@ -18,7 +18,8 @@ this machine is shared and absolute figures drift.
 
 The two take turns: several rounds, each measuring both, the order alternating. A burst
 of noise from a neighbour then spoils one round's ratio, not the verdict: the throughput
-goal is judged on the median of the rounds' ratios. The table pools every round.
+goal is judged on the median of the rounds' ratios. The table pools every round. Each
+measurement waits for the server it loaded to go idle, so none runs into the next.
 
 After the load, the fake Slack must receive every command's reply (on its response_url)
 and every mention's reply (``chat.postMessage``): proof that the work after the ack was
@@ -92,7 +93,8 @@ GOAL_THROUGHPUT_RATIO = 0.70
 CLIENT_TIMEOUT = 10.0  # beyond Slack's 3 s, so a slow ack is measured rather than cut off
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
-# A server is idle when it used under 5 ms of CPU in each of three 100 ms polls in a row.
+# A server is idle when /proc shows no CPU used in each of three 100 ms polls in a row
+# (its clock ticks every 10 ms, so "under 5 ms" means "not one tick").
 IDLE_POLLS, IDLE_POLL_SECONDS, IDLE_CPU_SECONDS = 3, 0.1, 0.005
 STEPS = 12  # the checklist's length: `done N` stays a real step
 USERS = 50  # progress is per person; several people make the Redis keys realistic
@@ -243,7 +245,8 @@ class Sample:
 
     @property
     def cpu_per_ack(self) -> float:
-        """Server CPU seconds per request while they were sent (work after acks included)."""
+        """Server CPU seconds per request while they were sent: the acks, and whatever
+        work after acks ran meanwhile (most of it runs later)."""
         return self.server_cpu / len(self.latencies) if self.latencies else math.nan
 
     @property
@@ -304,15 +307,18 @@ async def wait_for_replies(
 async def until_idle(
     server: Server,
     timeout: float,  # noqa: ASYNC109  (a deadline on polling, not on one call)
-) -> None:
-    """Wait until ``server`` used almost no CPU for a few polls in a row, or ``timeout``."""
+) -> bool:
+    """Wait until ``server`` used no CPU for a few polls in a row: False after ``timeout``."""
     deadline = time.perf_counter() + timeout
     quiet, last = 0, server.cpu_seconds()
-    while quiet < IDLE_POLLS and time.perf_counter() < deadline:
+    while quiet < IDLE_POLLS:
+        if time.perf_counter() > deadline:
+            return False
         await asyncio.sleep(IDLE_POLL_SECONDS)
         now = server.cpu_seconds()
         busy = now is None or last is None or now - last > IDLE_CPU_SECONDS
         quiet, last = (0 if busy else quiet + 1), now
+    return True
 
 
 # Servers
@@ -480,6 +486,7 @@ class Result:
     cpu_per_request: float | None  # server CPU seconds per request: acks and replies
     log: list[str]
     replies: list[Replies] | None = None
+    never_idle: int = 0  # measurements after which the server was still busy at --settle
 
     @property
     def sample(self) -> Sample:
@@ -489,6 +496,7 @@ class Result:
             pooled.errors += sample.errors
             pooled.wall += sample.wall
             pooled.client_cpu += sample.client_cpu
+            pooled.server_cpu += sample.server_cpu
         return pooled
 
 
@@ -502,6 +510,7 @@ class Target:
     replies: list[Replies] = field(default_factory=list)
     cpu: float | None = 0.0
     requests: int = 0
+    never_idle: int = 0  # measurements after which the server did not go idle in time
 
     async def warm_up(
         self, phases: Callable[[str, int], Traffic], args: argparse.Namespace
@@ -515,8 +524,13 @@ class Target:
         await send_load(self.server.url, phases("warm", 1), 1, args.client)
         await send_load(self.server.url, warm, args.concurrency, args.client, start=1)
         if self.expect_replies:
-            # The warm-up's work after the ack must not run into the measured rounds.
             await wait_for_replies(warm, args.settle)
+        # The warm-up's work after the acks must not run into the measured rounds.
+        await self.settle(args)
+
+    async def settle(self, args: argparse.Namespace) -> None:
+        if not await until_idle(self.server, args.settle):
+            self.never_idle += 1
 
     async def measure(self, traffic: Traffic, args: argparse.Namespace) -> None:
         """One round: the requests, then (for the bot) their replies."""
@@ -530,7 +544,7 @@ class Target:
             self.replies.append(await wait_for_replies(traffic, args.settle))
         # Work goes on after the last reply (App Home republished, questions logged): the
         # next measurement, of either target, starts only once this server is idle.
-        await until_idle(self.server, args.settle)
+        await self.settle(args)
         # After the replies, so that the CPU figure includes the work done after the acks.
         cpu_after = self.server.cpu_seconds()
         if self.cpu is None or cpu_before is None or cpu_after is None:
@@ -547,6 +561,7 @@ class Target:
             cpu_per_request=self.cpu / self.requests if self.cpu is not None else None,
             log=log_summary(self.server.log_text()),
             replies=self.replies if self.expect_replies else None,
+            never_idle=self.never_idle,
         )
 
 
@@ -635,6 +650,11 @@ def report(ours: Result, bare: Result, args: argparse.Namespace, mentions: int) 
         )
     print(f"{'median':<30}{ratio:>11.2f}x   (the throughput goal is judged on this)")
     for result in (ours, bare):
+        if result.never_idle:
+            print(
+                f"\n{result.name} was still busy {args.settle:.0f} s after "
+                f"{result.never_idle} measurement(s): the next one overlapped its work"
+            )
         if result.sample.errors:
             print(f"\n{result.name} errors: {dict(result.sample.errors)}")
         if result.log:
@@ -709,7 +729,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=200, help="requests in flight")
     parser.add_argument("--requests", type=int, default=2000, help="requests per target and round")
-    parser.add_argument("--rounds", type=int, default=5, help="measured rounds of each target")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=6,
+        help="measured rounds of each target (even: each goes first as often)",
+    )
     parser.add_argument("--mix", type=float, default=0.5, help="fraction that are mentions")
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured requests first")
     parser.add_argument("--settle", type=float, default=15.0, help="seconds to wait for replies")
