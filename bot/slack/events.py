@@ -1,8 +1,9 @@
 """Events: mentions and help-channel questions answered in a thread, DMs in the DM, App Home.
 
 Each event is answered once, even when Slack retries it or delivers it to several
-processes (``bot.slack.admission`` claims it first). A mention in a help channel arrives both as ``app_mention``
-and as ``message``: only the mention answers it. Bots, including this one, are ignored.
+processes (``bot.slack.admission`` claims it first). A mention in a help channel arrives
+both as ``app_mention`` and as ``message``: only the mention answers it. Bots, including
+this one, are ignored.
 """
 
 from __future__ import annotations
