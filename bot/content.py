@@ -22,6 +22,9 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 Language = Literal["en", "it"]
 LANGUAGES: tuple[Language, ...] = ("en", "it")
 
+# The bot's tools a card can offer: the private key check and the rate-limits summary.
+Tool = Literal["key", "limits"]
+
 # Slack rejects a section block whose text is longer than this.
 SECTION_TEXT_LIMIT = 3000
 
@@ -61,6 +64,8 @@ class Card(BaseModel):
     links: tuple[Link, ...] = ()
     step: int | None = Field(default=None, ge=1, description="position in the checklist")
     optional: bool = False
+    # The bot's own tool that helps with this topic, offered as a button beside the answer.
+    tool: Tool | None = None
 
     @field_validator("answer", "answer_it")
     @classmethod

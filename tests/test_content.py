@@ -32,7 +32,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_every_topic_id_has_exactly_one_card(content: Content) -> None:
     topics = read_topic_ids(CONTENT_DIR / "topics.tsv")
 
-    assert len(topics) == 19
+    assert len(topics) == 21
     assert sorted(topics) == sorted(card.topic for card in content.cards)
 
 
@@ -125,4 +125,4 @@ def test_content_check_command_passes_on_the_shipped_content(
     result = run_bot(["content", "check"], env_without_slack, tmp_path)
 
     assert result.returncode == 0, result.stderr
-    assert "19 cards, 12 checklist steps" in result.stdout
+    assert "21 cards, 12 checklist steps" in result.stdout
