@@ -33,6 +33,7 @@ from bot.replies import (
 )
 from bot.search import Index
 from bot.team import team_progress
+from bot.words import words
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,13 @@ class Assistant:
         exact.update({title.casefold(): step for step in steps for title in _titles(step)})
         if ref.casefold() in exact:
             return exact[ref.casefold()]
+        # Words from one step's title or id, as read on the checklist ("billing", "api key").
+        named = set(words(ref))
+        in_title = [
+            step for step in steps if named <= set(words(" ".join((step.topic, *_titles(step)))))
+        ]
+        if named and len(in_title) == 1:
+            return in_title[0]
         # Otherwise the words are matched like a question, among the steps only.
         ranked = [m for m in self.index.rank(ref).matches if m.card.step is not None]
         if not ranked or ranked[0].score < STEP_NAME_SCORE:

@@ -168,6 +168,69 @@ def parse(text: str) -> Command:
     return _typo_or_question(text, head, rest)
 
 
+# A step named in words, typed without the slash, is a command only when short:
+# "done api key" is one, "done with the card, what now?" is a question.
+BARE_STEP_NAME_WORDS = 3
+
+
+def bare_command(text: str) -> Command | None:
+    """The command in ``text`` when it is one typed without the slash, else None.
+
+    In a channel, ``done 2`` or ``next`` is someone driving the checklist, not a question
+    to answer in public. Recognised narrowly, so questions stay questions: a step verb
+    takes a number or a short name, ``key`` and ``limits`` nothing after them (a key typed
+    in a channel is a leak, handled as one), and any other subcommand only what the
+    parser already accepts.
+    """
+    command = parse(text)
+    match command:
+        case Ask() | Unknown():
+            return None
+        case ShowChecklist() if not text.strip():
+            return None
+        case ShowStep(ref) | MarkDone(ref) | Undo(ref):
+            name = ref.split()
+            short = len(name) <= BARE_STEP_NAME_WORDS and all(w.isalnum() for w in name)
+            return command if short else None
+        case CheckKey(key) | ShowLimits(key):
+            return None if key else command
+        case _:
+            return command
+
+
+def command_text(command: Command) -> str:
+    """The command as typed after ``/mistral-setup``: what a button runs.
+
+    Never carries a key, and never a confirmation: the button asks again first.
+    """
+    match command:
+        case ShowStep(ref):
+            return f"step {ref}"
+        case MarkDone(ref):
+            return f"done {ref}"
+        case Undo(ref):
+            return f"undo {ref}"
+        case ShowTeam(page):
+            return f"team {page}" if page > 1 else "team"
+        case Ask(question):
+            return question
+        case Unknown(text=text):
+            return text
+    return _WORDS[type(command)]
+
+
+_WORDS: dict[type, str] = {
+    ShowChecklist: "steps",
+    ShowHelp: "help",
+    NextStep: "next",
+    Reset: "reset",
+    Forget: "forget",
+    CheckKey: "key",
+    ShowLimits: "limits",
+    ShowGaps: "gaps",
+}
+
+
 def _bare_command(verb: str, rest: str) -> Command | None:
     """A subcommand that takes no words after it, or a number, or "yes". Anything else
     after it makes the text a question ("help me add a card", "forget my password?")."""

@@ -103,14 +103,25 @@ def _check_url(url: str) -> None:
         raise ValueError(f"malformed link {url!r}: use a full https:// address")
 
 
+class Subject(BaseModel):
+    """A subject near the guide that it does not cover, with the ways people ask about it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    subject: str = Field(min_length=1, max_length=75)
+    questions: tuple[str, ...] = Field(min_length=3)
+
+
 class Scope(BaseModel):
     """What the guide is not about: ``content/scope.toml``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     other_products: tuple[str, ...] = ()
+    own_products: tuple[str, ...] = ()
+    not_covered: tuple[Subject, ...] = ()
 
-    @field_validator("other_products")
+    @field_validator("other_products", "own_products")
     @classmethod
     def _single_words(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
         for entry in entries:
@@ -122,9 +133,9 @@ class Scope(BaseModel):
 class Content:
     """All cards, in topic order, with the checklist's steps in step order."""
 
-    def __init__(self, cards: tuple[Card, ...], other_products: tuple[str, ...] = ()) -> None:
+    def __init__(self, cards: tuple[Card, ...], scope: Scope | None = None) -> None:
         self.cards = cards
-        self.other_products = other_products
+        self.scope = scope or Scope()
         self._by_topic = {card.topic: card for card in cards}
         self.steps = tuple(sorted((c for c in cards if c.step), key=lambda c: c.step or 0))
 
@@ -153,7 +164,7 @@ def load_content(content_dir: Path) -> Content:
     cards = [_load_card(path) for path in sorted((content_dir / "cards").glob("*.toml"))]
     _check_set(content_dir, cards, topics)
     scope = _load(content_dir / "scope.toml", Scope)
-    return Content(tuple(sorted(cards, key=lambda c: topics.index(c.topic))), scope.other_products)
+    return Content(tuple(sorted(cards, key=lambda c: topics.index(c.topic))), scope)
 
 
 def _load(path: Path, model: type[ModelT]) -> ModelT:

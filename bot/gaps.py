@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from bot.content import Content, Language
 from bot.feedback import Asked, FeedbackStore
 from bot.replies import Gap, GapsReport
-from bot.search import STOPWORDS, words
+from bot.words import STOPWORDS, words
 
 # Two questions belong together when their content words overlap this much (rapidfuzz's
 # token_set_ratio: word order and repeated words do not matter).

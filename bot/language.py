@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.content import Language
-from bot.search import words
+from bot.words import words
 
 # Words that give a language away: function words and the setup vocabulary people type.
 _ITALIAN_TEXT = """

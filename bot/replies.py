@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
 
-from bot.content import Card, Language, Link
+from bot.content import Card, Language, Link, Tool
 from bot.models_catalog import ModelSummary
 from bot.ratelimits import ASSUMPTIONS, LimitsDescription
 
@@ -112,6 +112,25 @@ class Help:
     @property
     def summary(self) -> str:
         return self.problem or "How to use /mistral-setup"
+
+
+@dataclass(frozen=True)
+class CommandPointer:
+    """A command typed without the slash where others can see: point to running it privately.
+
+    ``command`` is what the button runs (never a key); ``tool`` is the dialog it opens
+    instead, for ``key`` and ``limits``.
+    """
+
+    template: ClassVar[str] = "command_pointer"
+
+    command: str
+    tool: Tool | None = None
+    language: Language = "en"
+
+    @property
+    def summary(self) -> str:
+        return f"Run it privately: /mistral-setup {self.command}"
 
 
 @dataclass(frozen=True)
@@ -269,6 +288,7 @@ Reply = (
     | Answer
     | NoAnswer
     | Help
+    | CommandPointer
     | ConfirmReset
     | Notice
     | KeyReport

@@ -1,45 +1,50 @@
 """The answer engine: rank content cards for a question, or decide the guide does not cover it.
 
-Deterministic and offline. A question is cleaned of Slack markup, folded, split into
-words, typo-corrected against the content's own vocabulary (rapidfuzz) and stemmed
-(Snowball, English then Italian, so both languages land on shared stems). Each card
-gets three signals, blended into one score from 0 to 1:
+Deterministic and offline. A post is first read (``bot.posts``: pasted errors become the
+words that name them, the blob around them goes), then cut into folded words,
+typo-corrected against the content's own vocabulary (rapidfuzz) and stemmed (Snowball,
+English then Italian, so both languages land on shared stems). Each card gets three
+signals, blended into one score from 0 to 1:
 
 - *BM25 on the question field* (title, curated alternate questions, keywords),
   normalised by what the question could score at best: the strongest ranker on our
   question sets, as FAQ-retrieval studies also find;
 - *closest alternates*: TF-IDF cosine with the card's three best-matching alternates;
-- *coverage*: the share of the question's information (IDF mass) that the card's text
-  explains at all. Words no card uses weigh the most, which is what makes an
-  out-of-scope question score low.
+- *coverage*: the share of the question's information (its words' weight) that the
+  card's text explains at all.
 
-The guide does not cover a question when the blended score or the coverage is low, or,
-more severely, when the question names another product (``content/scope.toml``).
+A word's weight is how much it tells the cards apart (IDF over the cards), lowered for
+words common in everyday English or Italian (``bot.words``): "make" says less than
+"invoice". A word no card uses is the clearest sign of a question about something else
+("OpenAI", "pasta"), unless it is an everyday word: "manager", "weekend" and "Sara" are
+how people talk, not other topics, so they barely count.
+
+The guide does not cover a question when the blended score or the coverage is low, when
+a subject the guide leaves out fits it better than any card (``content/scope.toml``), or,
+more severely, when it names another product.
 """
 
 from __future__ import annotations
 
-import html
 import math
 import re
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.content import Card, Content, load_content
+from bot.content import Card, Content, Subject, load_content
+from bot.posts import read
+from bot.words import RARE_ZIPF, STOPWORDS, everyday_words, stem, words
 
 # Below this blended score, or this coverage, the bot says the guide does not cover the
 # question. Calibrated with `bench/qa.py --sweep` on the development set plus our own
-# in-scope paraphrases and out-of-scope questions (tests/data); re-run it whenever the
-# content changes.
-ANSWER_THRESHOLD = 0.26
+# question sets (tests/data); re-run it whenever the content changes.
+ANSWER_THRESHOLD = 0.28
 MIN_COVERAGE = 0.30
 
 # How the signals are blended.
@@ -48,8 +53,14 @@ ALTERNATES_WEIGHT = 0.4
 COVERAGE_WEIGHT = 0.3
 ALTERNATES_COUNTED = 3
 
-# A question naming another product keeps this share of its score.
+# A subject the guide leaves out wins over the best card when it scores at least this
+# share of the card's score.
+OFF_GUIDE_MARGIN = 0.85
+
+# A question naming another product keeps this share of its score; one naming only
+# another product ("my OpenAI key gets 429"), and none of ours, keeps less.
 OTHER_PRODUCT_PENALTY = 0.5
+ONLY_OTHER_PRODUCT_PENALTY = 0.3
 
 # Lucene's BM25 defaults; title and keywords count twice in the question field.
 BM25_K1 = 1.2
@@ -57,41 +68,31 @@ BM25_B = 0.75
 
 # Typo correction: only words this long (shorter ones collide: "car" -> "card"), and only
 # one edit away (two for long words). A looser match turns "openai" into "open" and
-# "thanks" into "than", and then other products' questions look like ours.
+# "thanks" into "than", and then other products' questions look like ours. A word of
+# everyday language is never a typo ("manager" is not "manage").
 TYPO_MIN_LENGTH = 4
 TYPO_LONG_WORD = 8
 TYPO_SHORT_WORD = 5
 
-# A word no card uses weighs this much more than the rarest word the cards do use: it
-# is the clearest sign of a question about something else ("OpenAI", "Notion", "pasta").
-UNKNOWN_WORD_BOOST = 1.0
+# Everyday words weigh less. A word the cards use keeps all its weight when the content
+# uses it KEYNESS_FULL orders of magnitude more often than everyday language (bot.words)
+# does, less as that gap closes, and never less than KEYNESS_FLOOR. A word no card uses
+# weighs as much as the rarest card word when rare, and EVERYDAY_FLOOR of that from
+# EVERYDAY_ZIPF up.
+KEYNESS_FULL = 1.5
+KEYNESS_FLOOR = 0.5
+EVERYDAY_ZIPF = 4.5
+EVERYDAY_FLOOR = 0.05
+
+# A post with more words than this is also scored sentence by sentence; a sentence
+# needs this many words to stand for the post.
+LONG_POST_TERMS = 6
+MIN_SENTENCE_TERMS = 2
 
 RUNNERS_UP = 3
 # A runner-up scoring less than this shares nothing real with the question; it is still
 # offered, but as a place to start rather than as "did you mean".
 SUGGESTION_FLOOR = 0.1
-
-# Function words in English and Italian. They carry no topic, and leaving them in lets
-# "how do I …" questions match each other on grammar alone.
-_STOPWORD_TEXT = """
-    a about am an and any are as at be been but by can could did do does doing for from get
-    got had has have how i if in into is it its just me my of on or our please pls should so
-    some that the their them then there these this those to u us was we what whats when
-    where which who why will with would you your yours im ive dont cant hey also s t ll ve d
-    m re need want wanna gonna way ok okay still asap rn guys thx ty hi hello thanks thank
-    help anyone someone know tell il lo la gli le un uno una di da del della dei delle con
-    su per tra fra e ed o che chi come cosa dove quando quale quali perche non mi ti si ci
-    vi ne nel nella nei sul sulla al alla ai agli alle io tu lui lei noi voi loro mio mia
-    nostro nostra suo sua sono sei ho hai ha abbiamo avete hanno posso puoi devo deve essere
-    fare faccio fa qual quanto quanti quante ma anche piu gia questo questa quello quella
-    dell dall nell sull all coll l c po ora serve servono servirebbe bisogno
-"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-
-_MENTION = re.compile(r"<[@#!][^>]*>")
-_LINK = re.compile(r"<(?:https?|mailto):[^|>]*\|([^>]*)>|<(?:https?|mailto):[^>]*>")
-_EMOJI = re.compile(r":[a-z0-9_+\-']+:")
-_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,22 @@ class Match:
 
 
 @dataclass(frozen=True)
+class OffGuide:
+    """The subject the guide leaves out that fits the question best, and how well."""
+
+    subject: str
+    score: float
+
+
+@dataclass(frozen=True)
 class Ranking:
     """The cards that fit a question best, best first, and whether to answer."""
 
     question: str
     matches: tuple[Match, ...]
+    off_guide: OffGuide | None = None
     threshold: float = ANSWER_THRESHOLD
+    min_coverage: float = MIN_COVERAGE
 
     @property
     def best(self) -> Match | None:
@@ -117,7 +128,11 @@ class Ranking:
         if not self.matches:
             return None
         top = self.matches[0]
-        return top if top.score >= self.threshold and top.coverage >= MIN_COVERAGE else None
+        if top.score < self.threshold or top.coverage < self.min_coverage:
+            return None
+        if self.off_guide is not None and self.off_guide.score >= OFF_GUIDE_MARGIN * top.score:
+            return None
+        return top
 
     @property
     def score(self) -> float:
@@ -135,38 +150,38 @@ class Ranking:
         return any(m.score >= SUGGESTION_FLOOR for m in self.runners_up)
 
 
-def readable(text: str) -> str:
-    """Slack text as a person reads it: entities decoded, link labels only, no mentions."""
-    text = _LINK.sub(lambda m: m.group(1) or " ", text)
-    text = _MENTION.sub(" ", text)
-    return html.unescape(text).strip()
-
-
-def clean(text: str) -> str:
-    """Readable text without emoji codes: what the engine reads."""
-    return _EMOJI.sub(" ", readable(text))
-
-
-def words(text: str) -> list[str]:
-    """Lower-case words without accents, markup or punctuation."""
-    folded = unicodedata.normalize("NFKD", clean(text).casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return _WORD.findall(folded)
-
-
-_english = snowballstemmer.stemmer("english")
-_italian = snowballstemmer.stemmer("italian")
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """One stem for both languages: "keys" and "chiavi" reduce the same way every time."""
-    return str(_italian.stemWord(_english.stemWord(word)))
-
-
 def load_index(content_dir: Path) -> Index:
     """Load and check the content, then index it. A broken card fails here, at startup."""
     return Index(load_content(content_dir))
+
+
+@dataclass(frozen=True)
+class _Document:
+    """What the index ranks: a card, or a subject the guide leaves out."""
+
+    titles: tuple[str, ...]  # weigh twice in the question field
+    questions: tuple[str, ...]  # the title and the alternates, each compared on its own
+    keywords: tuple[str, ...]
+    text: str  # everything the document explains, for coverage
+
+
+def _card_document(card: Card) -> _Document:
+    # The guide's own heading names the topic the way the guide's readers learned it.
+    return _Document(
+        titles=(card.title, card.title, card.section),
+        questions=(card.title, *card.questions),
+        keywords=(*card.keywords, *card.keywords),
+        text=" ".join((card.title, card.section, *card.questions, *card.keywords, card.answer)),
+    )
+
+
+def _subject_document(subject: Subject) -> _Document:
+    return _Document(
+        titles=(subject.subject, subject.subject),
+        questions=(subject.subject, *subject.questions),
+        keywords=(),
+        text=" ".join((subject.subject, *subject.questions)),
+    )
 
 
 class Index:
@@ -174,88 +189,168 @@ class Index:
 
     def __init__(self, content: Content) -> None:
         self.content = content
+        scope = content.scope
         self._cards = content.cards
-        all_words = Counter(w for card in self._cards for w in words(_card_text(card)))
+        self._subjects = tuple(subject.subject for subject in scope.not_covered)
+        documents = [_card_document(card) for card in self._cards]
+        documents += [_subject_document(subject) for subject in scope.not_covered]
+        self._everyday = everyday_words()
+        all_words = Counter(w for document in documents for w in words(document.text))
         # Most frequent first, so a typo is corrected to the common spelling.
         self._vocabulary = [w for w, _ in all_words.most_common() if len(w) >= 3]
         self._known_words = frozenset(self._vocabulary)
-        self._other_products = frozenset(stem(w) for w in content.other_products)
+        # The same words come back in every other question: correct each one once.
+        self._correct = lru_cache(maxsize=65536)(self._correction)
+        self._other_products = frozenset(stem(w) for w in scope.other_products)
+        self._own_products = frozenset(stem(w) for w in scope.own_products)
 
-        card_terms = [self._terms(_card_text(card)) for card in self._cards]
-        n = len(self._cards)
-        df = Counter(term for terms in card_terms for term in set(terms))
-        self._idf = {t: _idf(n, count) for t, count in df.items()}
-        # A word no card uses is the strongest sign that the question is elsewhere.
-        self._unknown_idf = UNKNOWN_WORD_BOOST * _idf(n, 0)
-        self._card_sets = [frozenset(terms) for terms in card_terms]
-        # The alternates as an inverted index (term -> card, alternate, weight), so a
-        # question is compared only with the alternates that share a word with it.
+        # How much more often the content uses each stem than everyday language does
+        # (both on the Zipf scale; a word's commonest form counts for everyday language).
+        everyday: dict[str, float] = {}
+        uses: Counter[str] = Counter()
+        for word, count in all_words.items():
+            if word not in STOPWORDS:
+                term = stem(word)
+                uses[term] += count
+                everyday[term] = max(everyday.get(term, 0.0), self._everyday.get(word, 0.0))
+        total = sum(uses.values())
+        keyness = {t: math.log10(n / total * 1e9) - everyday[t] for t, n in uses.items()}
+        fields = [
+            self._terms(" ".join((*d.titles, *d.questions[1:], *d.keywords))) for d in documents
+        ]
+        n = len(documents)
+        # Weights come from the words a document is *about* (titles, alternates, keywords);
+        # a word only an answer uses weighs by how rare it is, like a word no card uses.
+        df = Counter(term for field in fields for term, _ in set(field))
+        self._idf = {t: _idf(n, count) * _known_share(keyness[t]) for t, count in df.items()}
+        # A word no document uses is the strongest sign that the question is elsewhere.
+        self._unknown_idf = _idf(n, 0)
+        self._documents = n
+        # Every signal as an inverted index (term -> documents), so a question only
+        # touches the documents that share a word with it.
+        self._explains: dict[str, list[int]] = {}  # term -> documents whose text has it
+        for i, document in enumerate(documents):
+            for term in {t for t, _ in self._terms(document.text)}:
+                self._explains.setdefault(term, []).append(i)
+        # BM25 on the question field: term -> (document, the term's BM25 factor there).
+        self._bm25: dict[str, list[tuple[int, float]]] = {}
+        average = sum(len(field) for field in fields) / n
+        for i, field in enumerate(fields):
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * len(field) / average)
+            for term, tf in Counter(t for t, _ in field).items():
+                factor = tf * (BM25_K1 + 1) / (tf + norm)
+                self._bm25.setdefault(term, []).append((i, factor))
+        # The alternates: term -> (document, alternate, weight), with each one's norm.
         self._postings: dict[str, list[tuple[int, int, float]]] = {}
         self._alternate_norms: list[list[float]] = []
-        for i, card in enumerate(self._cards):
+        for i, document in enumerate(documents):
             norms = []
-            for j, question in enumerate((card.title, *card.questions)):
-                vector = self._vector(self._terms(question))
+            for j, question in enumerate(document.questions):
+                said = self._terms(question)
+                vector = self._vector(said, self._weights(said))
                 for term, weight in vector.items():
                     self._postings.setdefault(term, []).append((i, j, weight))
                 norms.append(math.sqrt(sum(w * w for w in vector.values())) or 1.0)
             self._alternate_norms.append(norms)
-        fields = [self._terms(_question_field(card)) for card in self._cards]
-        self._field_tf = [Counter(field) for field in fields]
-        self._field_len = [len(field) for field in fields]
-        self._field_avg = sum(self._field_len) / n
 
     def rank(self, question: str) -> Ranking:
-        """Score every card for ``question``; matches are sorted best first."""
-        terms = self._terms(question, correct_typos=True)
-        if not terms:
+        """Score every card for ``question``; matches are sorted best first.
+
+        A long post is also scored sentence by sentence, and each card keeps its best
+        score: the question in a chatty post is usually one sentence among greetings
+        and backstory, and that sentence alone says what the post asks.
+        """
+        sentences = [
+            (said, text.rstrip().endswith("?"))
+            for text in _sentences(question)
+            if (said := self._terms(text, correct_typos=True))
+        ]
+        said = [term for sentence, _ in sentences for term in sentence]
+        if not said:
             return Ranking(question, ())
-        query = self._vector(terms)
-        query_mass = sum(self._weight(t) for t in query)
-        query_norm = math.sqrt(sum(w * w for w in query.values()))
-        best_bm25 = (BM25_K1 + 1) * query_mass
-        penalty = OTHER_PRODUCT_PENALTY if self._other_products & query.keys() else 1.0
-        dots: dict[tuple[int, int], float] = {}
-        for term, weight in query.items():
-            for i, j, alternate_weight in self._postings.get(term, ()):
-                dots[i, j] = dots.get((i, j), 0.0) + weight * alternate_weight
-        cosines: list[list[float]] = [[] for _ in self._cards]
-        for (i, j), dot in dots.items():
-            cosines[i].append(dot / (query_norm * self._alternate_norms[i][j]))
-        matches = []
-        for i, card in enumerate(self._cards):
-            closest = (
-                sum(sorted(cosines[i], reverse=True)[:ALTERNATES_COUNTED]) / ALTERNATES_COUNTED
-            )
-            coverage = sum(self._weight(t) for t in query if t in self._card_sets[i]) / query_mass
-            bm25 = self._bm25(i, query.keys()) / best_bm25
-            score = penalty * (
-                BM25_WEIGHT * bm25 + ALTERNATES_WEIGHT * closest + COVERAGE_WEIGHT * coverage
-            )
-            matches.append(Match(card, round(score, 4), round(coverage, 4)))
+        scores = self._scores(said)
+        if len(said) > LONG_POST_TERMS and len(sentences) > 1:
+            for sentence, asks in sentences:
+                if asks and len(sentence) >= MIN_SENTENCE_TERMS:
+                    scores = [
+                        max(a, b) for a, b in zip(scores, self._scores(sentence), strict=True)
+                    ]
+        penalty = self._penalty(term for term, _ in said)
+        cards = len(self._cards)
+        matches = [
+            Match(card, round(penalty * score, 4), round(coverage, 4))
+            for card, (score, coverage) in zip(self._cards, scores, strict=False)
+        ]
         # Ties keep the content's order, so the same question always ranks the same way.
         matches.sort(key=lambda m: m.score, reverse=True)
-        return Ranking(question, tuple(matches))
-
-    def _bm25(self, i: int, terms: Iterable[str]) -> float:
-        tf, length = self._field_tf[i], self._field_len[i]
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / self._field_avg)
-        return sum(
-            self._weight(t) * tf[t] * (BM25_K1 + 1) / (tf[t] + norm) for t in terms if t in tf
+        off_guide = max(
+            (
+                OffGuide(subject, round(penalty * scores[cards + k][0], 4))
+                for k, subject in enumerate(self._subjects)
+            ),
+            key=lambda o: o.score,
+            default=None,
         )
+        return Ranking(question, tuple(matches), off_guide)
 
-    def _terms(self, text: str, *, correct_typos: bool = False) -> list[str]:
+    def _scores(self, said: Sequence[tuple[str, str]]) -> list[tuple[float, float]]:
+        """(blended score, coverage) of every document, cards first, for these words."""
+        weights = self._weights(said)
+        query = self._vector(said, weights)
+        query_mass = sum(weights.values())
+        query_norm = math.sqrt(sum(w * w for w in query.values()))
+        explained = [0.0] * self._documents
+        bm25 = [0.0] * self._documents
+        dots: dict[tuple[int, int], float] = {}
+        for term, weight in weights.items():
+            for i in self._explains.get(term, ()):
+                explained[i] += weight
+            for i, factor in self._bm25.get(term, ()):
+                bm25[i] += weight * factor
+            tf_idf = query[term]
+            for i, j, alternate_weight in self._postings.get(term, ()):
+                dots[i, j] = dots.get((i, j), 0.0) + tf_idf * alternate_weight
+        cosines: list[list[float]] = [[] for _ in range(self._documents)]
+        for (i, j), dot in dots.items():
+            cosines[i].append(dot / (query_norm * self._alternate_norms[i][j]))
+        # BM25 is normalised by what the question could score at best on one document.
+        best_bm25 = (BM25_K1 + 1) * query_mass
+        scores = []
+        for i in range(self._documents):
+            closest = sum(sorted(cosines[i], reverse=True)[:ALTERNATES_COUNTED])
+            coverage = explained[i] / query_mass
+            score = (
+                BM25_WEIGHT * bm25[i] / best_bm25
+                + ALTERNATES_WEIGHT * closest / ALTERNATES_COUNTED
+                + COVERAGE_WEIGHT * coverage
+            )
+            scores.append((score, coverage))
+        return scores
+
+    def _penalty(self, terms: Iterable[str]) -> float:
+        named = set(terms)
+        if not named & self._other_products:
+            return 1.0
+        return OTHER_PRODUCT_PENALTY if named & self._own_products else ONLY_OTHER_PRODUCT_PENALTY
+
+    def _terms(self, text: str, *, correct_typos: bool = False) -> list[tuple[str, str]]:
+        """(stem, word) for every word that is not a function word."""
         result = []
         for word in words(text):
-            if word in STOPWORDS:
+            if word in STOPWORDS or (word.isdigit() and len(word) < 3):
                 continue
             if correct_typos:
                 word = self._correct(word)
-            result.append(stem(word))
+            result.append((stem(word), word))
         return result
 
-    def _correct(self, word: str) -> str:
-        if len(word) < TYPO_MIN_LENGTH or word in self._known_words or word.isdigit():
+    def _correction(self, word: str) -> str:
+        if (
+            len(word) < TYPO_MIN_LENGTH
+            or word in self._known_words
+            or word in self._everyday
+            or word.isdigit()
+        ):
             return word
         edits = 2 if len(word) >= TYPO_LONG_WORD else 1
         found = process.extractOne(word, self._vocabulary, scorer=OSA.distance, score_cutoff=edits)
@@ -268,22 +363,43 @@ class Index:
             return word
         return fixed
 
-    def _weight(self, term: str) -> float:
-        return self._idf.get(term, self._unknown_idf)
+    def _weights(self, said: Sequence[tuple[str, str]]) -> dict[str, float]:
+        """Each term's weight: its IDF, or for a word no card uses, by how rare it is."""
+        weights: dict[str, float] = {}
+        for term, word in said:
+            weight = self._idf.get(term)
+            if weight is None:
+                weight = self._unknown_idf * _unknown_share(self._everyday.get(word, 0.0))
+            weights[term] = max(weights.get(term, 0.0), weight)
+        return weights
 
-    def _vector(self, terms: Iterable[str]) -> dict[str, float]:
-        counts = Counter(terms)
-        return {t: (1 + math.log(c)) * self._weight(t) for t, c in counts.items()}
+    @staticmethod
+    def _vector(said: Sequence[tuple[str, str]], weights: dict[str, float]) -> dict[str, float]:
+        """TF-IDF: a term said twice counts 1 + log 2 times."""
+        counts = Counter(term for term, _ in said)
+        return {t: (1 + math.log(counts[t])) * w for t, w in weights.items()}
 
 
-def _question_field(card: Card) -> str:
-    # The guide's own heading names the topic the way the guide's readers learned it.
-    headings = (card.title, card.title, card.section)
-    return " ".join((*headings, *card.questions, *card.keywords, *card.keywords))
+def _sentences(text: str) -> list[str]:
+    """A post's sentences (lines count as sentences), with pasted errors read first."""
+    return _SENTENCE_END.split(read(text).text)
 
 
-def _card_text(card: Card) -> str:
-    return " ".join((card.title, card.section, *card.questions, *card.keywords, card.answer))
+_SENTENCE_END = re.compile(r"(?<=[.?!;:])\s+|\n+")
+
+
+def _known_share(keyness: float) -> float:
+    """How much of its weight a word the cards use keeps: all of it for the content's own
+    vocabulary ("invoice", "workspace"), little for words the content uses no more than
+    everyday language does ("time", "before", "side")."""
+    return min(1.0, max(KEYNESS_FLOOR, keyness / KEYNESS_FULL))
+
+
+def _unknown_share(zipf: float) -> float:
+    """How much of the full unknown-word weight a word no card uses carries."""
+    if zipf < RARE_ZIPF:
+        return 1.0
+    return max(EVERYDAY_FLOOR, (EVERYDAY_ZIPF - zipf) / (EVERYDAY_ZIPF - RARE_ZIPF))
 
 
 def _idf(n: int, df: int) -> float:

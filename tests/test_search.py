@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.search import Index, clean, words
+from bot.search import Index
+from bot.words import clean, words
 
 DATA = Path(__file__).resolve().parent / "data"
 
