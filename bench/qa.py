@@ -34,7 +34,7 @@ from bot.content import load_content
 from bot.replies import Answer
 from bot.search import ANSWER_THRESHOLD, MIN_COVERAGE, Index, Ranking
 from bot.settings import CONTENT_DIR
-from bot.words import words
+from bot.words import readable, words
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 CALIBRATION = (
@@ -141,7 +141,7 @@ def sweep(index: Index) -> None:
     """Accuracy on the calibration sets for each pair of thresholds."""
     questions = [q for name in CALIBRATION for q in read_questions(DATA / name)]
     prepared = [
-        (q, None if bare_command(q.text) else index.rank(mask_secrets(q.text, drop=True)))
+        (q, None if bare_command(readable(q.text)) else index.rank(mask_secrets(q.text, drop=True)))
         for q in questions
     ]
     for coverage in (0.2, 0.25, 0.3, 0.35, 0.4):

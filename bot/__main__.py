@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -47,7 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args, settings))
     except ContentError as error:
-        print(f"content check failed: {error}", file=sys.stderr)
+        found = len(error.problems)
+        print(f"content check failed, {found} problem{'s' if found > 1 else ''}:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
         return 2
 
 
@@ -87,8 +89,13 @@ def _run_console(_: argparse.Namespace, settings: Settings) -> int:
     # The person at the terminal runs the bot, so they see what admins see.
     person = Person("console", "you", language=settings.language, admin=True)
     console = Console(built.assistant, person, sys.stdout)
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the console quietly
-        asyncio.run(console.run(sys.stdin))
+    with asyncio.Runner() as runner:
+        try:
+            console.run(sys.stdin, runner)
+        except KeyboardInterrupt:  # Ctrl-C ends the console quietly, on a fresh line
+            print()
+        finally:
+            runner.run(built.close())
     return 0
 
 

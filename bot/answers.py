@@ -28,7 +28,7 @@ def answer(
     pointer to running it privately. A key or token pasted into the question is left out
     of the ranking (it is noise) and masked in what is quoted back, logged or stored.
     """
-    command = bare_command(question)
+    command = bare_command(readable(question))
     if command is not None:
         return CommandPointer(command_text(command), _tool(command), language)
     if is_greeting(question):

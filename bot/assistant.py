@@ -11,7 +11,7 @@ import logging
 
 from bot import commands, strings
 from bot.answers import answer
-from bot.apikey import mask_secrets
+from bot.apikey import find_leaked_keys, mask_secrets
 from bot.content import Card, Content, Language
 from bot.errors import AmbiguousStep, BotError, StoreUnavailable, UnknownStep
 from bot.feedback import FeedbackStore
@@ -26,6 +26,7 @@ from bot.replies import (
     ConfirmForget,
     ConfirmReset,
     Help,
+    LeakWarning,
     NoAnswer,
     Notice,
     Reply,
@@ -190,6 +191,21 @@ class Assistant:
             except StoreUnavailable:
                 log.info("Unanswered question not logged: the store is unavailable")
         return reply
+
+    def leak_warning(
+        self, text: str, *, in_dm: bool, language: Language | None, already_seen: str = ""
+    ) -> LeakWarning | None:
+        """A warning for whoever wrote ``text``, when it holds what looks like a Mistral key.
+
+        ``already_seen`` is text its author was already warned about (an edited message's
+        previous version): a key that was there before is not warned about again.
+        """
+        seen = {finding.hint for finding in find_leaked_keys(already_seen)}
+        hints = tuple(f.hint for f in find_leaked_keys(text) if f.hint not in seen)
+        if not hints:
+            return None
+        links = self.content.card("delete-api-key").links
+        return LeakWarning(hints, links, in_dm, language_of(text) or language or "en")
 
     def resolve_step(self, ref: str) -> Card:
         """A step from its number, topic id or (fuzzy) title."""

@@ -1,16 +1,21 @@
 """The local console: the bot in a terminal, like Hubot's shell adapter.
 
-Type ``/mistral-setup done 2`` or just a question. Replies are the Block Kit the Slack
-app would send, rendered as text, so what you see here is what Slack will show.
-Works with piped stdin too, so it can be scripted.
+Type ``/mistral-setup done 2`` or just a question. A plain line is what a direct message
+to the bot is in Slack: commands run (``done 2``, ``next``), questions are answered, and
+a pasted key gets the same warning, naming it by its last four characters only.
+Replies are the Block Kit the Slack app would send, rendered as text, so what you see
+here is what Slack will show. Piped stdin works too, each line echoed before its reply
+so the output reads as a transcript.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from typing import TextIO
 
+from bot.apikey import mask_secrets
 from bot.assistant import Assistant
 from bot.blocks import render
 from bot.commands import SLASH_COMMAND
@@ -20,7 +25,7 @@ from bot.replies import Reply
 
 CONSOLE_HELP = """\
 Type a question, or a command as you would in Slack: /mistral-setup, /mistral-setup done 2 …
-Console only: /as USER (switch user), /json (toggle raw Block Kit), /quit"""
+Console only: /as USER (switch user), /json (toggle raw Block Kit), /quit (or Ctrl-C, Ctrl-D)"""
 
 
 class Console:
@@ -32,7 +37,12 @@ class Console:
         self.out = out
         self.raw_json = False
 
-    async def run(self, lines: TextIO) -> None:
+    def run(self, lines: TextIO, runner: asyncio.Runner) -> None:
+        """Read lines until /quit, end of input or Ctrl-C; each line runs on ``runner``.
+
+        Lines are read outside the event loop, so Ctrl-C at the prompt ends the console
+        at once (a read inside the loop would wait for Enter first).
+        """
         interactive = lines.isatty()
         self._say(CONSOLE_HELP)
         while True:
@@ -42,7 +52,10 @@ class Console:
             line = lines.readline()
             if not line:
                 return
-            if not await self.feed(line):
+            if not interactive and line.strip():
+                # The transcript never repeats a pasted key, as Slack replies never do.
+                self.out.write(f"{self.person.user}> {mask_secrets(line.strip())}\n")
+            if not runner.run(self.feed(line)):
                 return
 
     async def feed(self, line: str) -> bool:
@@ -66,8 +79,9 @@ class Console:
         elif line.startswith("/"):
             self._say(f"Unknown console command {line.split()[0]}. {CONSOLE_HELP}")
         else:
-            # A plain line is a message in the help channel: a question.
-            self._show(await self.assistant.ask(self.person, line))
+            warning = self.assistant.leak_warning(line, in_dm=True, language=self.person.language)
+            # As in a DM: a pasted key is warned about, not answered.
+            self._show(warning or await self.assistant.handle(self.person, line))
         return True
 
     def _show(self, reply: Reply) -> None:

@@ -1,7 +1,7 @@
 """The curated content index: one TOML card per topic, loaded and checked once at startup.
 
 A card is data (``content/cards/<topic>.toml``). Loading validates every card and the set
-as a whole; the first problem raises ``ContentError`` naming the file and the field.
+as a whole; ``ContentError`` lists every problem found, each naming its file and field.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.errors import ContentError
+from bot.errors import ContentError, ContentProblem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -156,76 +156,122 @@ def read_topic_ids(path: Path) -> tuple[str, ...]:
 
 
 def load_content(content_dir: Path) -> Content:
-    """Load and check every card under ``content_dir``; raise ContentError on the first fault."""
+    """Load and check every card under ``content_dir``.
+
+    Raises ContentError listing every problem in every file, each with its file and field,
+    so an author fixes them all in one pass.
+    """
+    problems: list[ContentProblem] = []
     try:
         topics = read_topic_ids(content_dir / "topics.tsv")
-    except OSError as exc:
-        raise ContentError(_display(content_dir / "topics.tsv"), "(file)", "missing") from exc
-    cards = [_load_card(path) for path in sorted((content_dir / "cards").glob("*.toml"))]
-    _check_set(content_dir, cards, topics)
-    scope = _load(content_dir / "scope.toml", Scope)
-    return Content(tuple(sorted(cards, key=lambda c: topics.index(c.topic))), scope)
+    except OSError:
+        raise ContentError(_display(content_dir / "topics.tsv"), "(file)", "missing") from None
+    files = sorted((content_dir / "cards").glob("*.toml"))
+    cards = [card for path in files if (card := _load_card(path, problems)) is not None]
+    problems += _check_set(content_dir, cards, topics, files)
+    scope = _load(content_dir / "scope.toml", Scope, problems)
+    if problems or scope is None:
+        raise ContentError.of(problems)
+    known = {topic: n for n, topic in enumerate(topics)}
+    return Content(tuple(sorted(cards, key=lambda c: known[c.topic])), scope)
 
 
-def _load(path: Path, model: type[ModelT]) -> ModelT:
-    """Parse one TOML file into ``model``; any fault names the file and the field."""
+def _load(path: Path, model: type[ModelT], problems: list[ContentProblem]) -> ModelT | None:
+    """Parse one TOML file into ``model``; note each fault with the file and the field."""
     name = _display(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ContentError(name, "(file)", "missing") from exc
+    except FileNotFoundError:
+        problems.append(ContentProblem(name, "(file)", "missing"))
+        return None
     except tomllib.TOMLDecodeError as exc:
-        raise ContentError(name, "(file)", f"not valid TOML: {exc}") from exc
+        problems.append(ContentProblem(name, "(file)", f"not valid TOML: {exc}"))
+        return None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or "(card)"
-        raise ContentError(name, field, error["msg"]) from exc
+        problems.extend(
+            ContentProblem(name, _field_name(error["loc"]), _plain(error["type"], error["msg"]))
+            for error in exc.errors()
+        )
+        return None
 
 
-def _load_card(path: Path) -> Card:
-    name = _display(path)
-    card = _load(path, Card)
-    if path.stem != card.topic:
-        raise ContentError(name, "topic", f"is {card.topic!r} but the file is named {path.name}")
+def _field_name(location: tuple[int | str, ...]) -> str:
+    """Pydantic's location in words: ("links", 0, "url") -> "links, item 1, url"."""
+    parts = [f"item {part + 1}" if isinstance(part, int) else part for part in location]
+    return ", ".join(parts) or "(card)"
+
+
+def _plain(kind: str, message: str) -> str:
+    """Pydantic's message as a content author would put it."""
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a field a card has: check the spelling"
+    return message.removeprefix("Value error, ")
+
+
+def _load_card(path: Path, problems: list[ContentProblem]) -> Card | None:
+    card = _load(path, Card, problems)
+    if card is not None and path.stem != card.topic:
+        problems.append(
+            ContentProblem(
+                _display(path), "topic", f"is {card.topic!r} but the file is named {path.name}"
+            )
+        )
+        return None
     return card
 
 
-def _check_set(content_dir: Path, cards: list[Card], topics: tuple[str, ...]) -> None:
+def _check_set(
+    content_dir: Path, cards: list[Card], topics: tuple[str, ...], files: list[Path]
+) -> list[ContentProblem]:
     """The rules that span cards: known topics, all present, unique questions and steps."""
+    problems: list[ContentProblem] = []
     known = set(topics)
     seen_questions: dict[str, str] = {}
     seen_steps: dict[int, str] = {}
     for card in cards:
         name = _display(content_dir / "cards" / f"{card.topic}.toml")
         if card.topic not in known:
-            raise ContentError(name, "topic", f"unknown topic id {card.topic!r} (see topics.tsv)")
+            problems.append(
+                ContentProblem(name, "topic", f"unknown topic id {card.topic!r} (see topics.tsv)")
+            )
         for topic in card.related:
             if topic not in known:
-                raise ContentError(name, "related", f"unknown topic id {topic!r}")
+                problems.append(ContentProblem(name, "related", f"unknown topic id {topic!r}"))
         for question in card.questions:
             key = " ".join(question.casefold().split())
             if key in seen_questions:
-                raise ContentError(
-                    name, "questions", f"{question!r} is also on {seen_questions[key]}"
+                problems.append(
+                    ContentProblem(
+                        name, "questions", f"{question!r} is also on {seen_questions[key]}"
+                    )
                 )
             seen_questions[key] = card.topic
         if card.step is not None:
             if card.step in seen_steps:
-                raise ContentError(
-                    name, "step", f"step {card.step} is also {seen_steps[card.step]}"
+                problems.append(
+                    ContentProblem(
+                        name, "step", f"step {card.step} is also {seen_steps[card.step]}"
+                    )
                 )
             seen_steps[card.step] = card.topic
-    missing = known - {card.topic for card in cards}
+    cards_dir = _display(content_dir / "cards")
+    # A card that is there but broken is reported above, not as missing.
+    missing = known - {card.topic for card in cards} - {path.stem for path in files}
     if missing:
-        raise ContentError(
-            _display(content_dir / "cards"), "topic", f"no card for {', '.join(sorted(missing))}"
+        problems.append(
+            ContentProblem(cards_dir, "topic", f"no card for {', '.join(sorted(missing))}")
         )
-    if seen_steps and sorted(seen_steps) != list(range(1, len(seen_steps) + 1)):
-        raise ContentError(
-            _display(content_dir / "cards"), "step", "steps must be numbered 1, 2, 3… with no gap"
+    # A broken card may hold the step that looks missing: say so only when all loaded.
+    all_loaded = len(cards) == len(files)
+    if all_loaded and seen_steps and sorted(seen_steps) != list(range(1, len(seen_steps) + 1)):
+        problems.append(
+            ContentProblem(cards_dir, "step", "steps must be numbered 1, 2, 3… with no gap")
         )
+    return problems
 
 
 def _display(path: Path) -> str:

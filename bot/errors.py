@@ -1,7 +1,7 @@
 """Expected errors: each carries a message a person can read.
 
     BotError                  expected; ``str(error)`` is safe to show a user
-    ├── ContentError          a content card is broken (names the file and the field)
+    ├── ContentError          the content is broken (every problem, with its file and field)
     ├── StoreUnavailable      Redis did not answer; progress and feedback wait
     ├── MistralError          Mistral's API could not give an answer
     │   ├── MistralUnreachable   timeout, connection refused, DNS
@@ -20,6 +20,9 @@ contain an API key: at most its last four characters.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 
 class BotError(Exception):
     """An expected failure whose message can be shown to a user as it is.
@@ -35,14 +38,36 @@ class BotError(Exception):
         return {}
 
 
+@dataclass(frozen=True)
+class ContentProblem:
+    """One thing wrong in the content: the file, the field, and what is wrong, in words."""
+
+    path: str
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.problem}"
+
+
 class ContentError(BotError):
-    """A content card failed validation."""
+    """The content failed validation: every problem found, the first one also as attributes."""
 
     def __init__(self, path: str, field: str, problem: str) -> None:
+        self.problems: tuple[ContentProblem, ...] = (ContentProblem(path, field, problem),)
         self.path = path
         self.field = field
         self.problem = problem
         super().__init__(f"{path}: {field}: {problem}")
+
+    @classmethod
+    def of(cls, problems: Sequence[ContentProblem]) -> ContentError:
+        """One error that lists every problem, one a line."""
+        first = problems[0]
+        error = cls(first.path, first.field, first.problem)
+        error.problems = tuple(problems)
+        error.args = ("\n".join(str(problem) for problem in problems),)
+        return error
 
 
 class StoreUnavailable(BotError):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
 
+from bot import strings
 from bot.content import Card, Language, Link, Tool
 from bot.models_catalog import ModelSummary
 from bot.ratelimits import ASSUMPTIONS, LimitsDescription
@@ -131,6 +132,26 @@ class CommandPointer:
     @property
     def summary(self) -> str:
         return f"Run it privately: /mistral-setup {self.command}"
+
+
+@dataclass(frozen=True)
+class LeakWarning:
+    """Someone pasted what looks like a Mistral key: delete, revoke, replace.
+
+    ``hints`` name the keys by their last four characters only; ``links`` are where keys
+    are revoked (from the content); ``in_dm`` says the message was private to the bot.
+    """
+
+    template: ClassVar[str] = "leak_warning"
+
+    hints: tuple[str, ...]
+    links: tuple[Link, ...]
+    in_dm: bool = False
+    language: Language = "en"
+
+    @property
+    def summary(self) -> str:
+        return strings.text(self.language, "leak_fallback")
 
 
 @dataclass(frozen=True)
@@ -289,6 +310,7 @@ Reply = (
     | NoAnswer
     | Help
     | CommandPointer
+    | LeakWarning
     | ConfirmReset
     | Notice
     | KeyReport

@@ -7,7 +7,7 @@ from functools import cache
 from importlib.resources import files
 
 from bot.content import LANGUAGES, Language
-from bot.errors import ContentError
+from bot.errors import ContentError, ContentProblem
 
 
 @cache
@@ -32,5 +32,9 @@ def missing() -> list[tuple[str, str]]:
 
 def check() -> None:
     """Fail startup (and the content check) when a language lacks a string."""
-    for language, key in missing():
-        raise ContentError("bot/templates/strings.toml", key, f"no {language} text")
+    problems = [
+        ContentProblem("bot/templates/strings.toml", key, f"no {language} text")
+        for language, key in missing()
+    ]
+    if problems:
+        raise ContentError.of(problems)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -30,13 +33,21 @@ def test_ask_says_plainly_when_the_guide_does_not_cover_it(
 def test_ask_jsonl_answers_one_json_object_per_question_line(
     env_without_slack: dict[str, str], tmp_path: Path
 ) -> None:
-    questions = ["How do I add a payment method?", "how do I make pasta carbonara", "", "ciao"]
+    questions = [
+        "How do I add a payment method?",
+        "how do I make pasta carbonara",
+        "",
+        "ciao",
+        "done 2",
+        "what does error 429 mean",
+    ]
 
     result = run_bot(["ask", "--jsonl"], env_without_slack, tmp_path, "\n".join(questions) + "\n")
 
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in records] == questions
-    assert [r["topic"] for r in records] == ["payment-method", None, None, None]
+    topics = [r["topic"] for r in records]
+    assert topics == ["payment-method", None, None, None, None, "rate-limited"]
     assert all(isinstance(r["score"], float) for r in records)
     assert set(records[0]) == {"question", "topic", "score"}
 
@@ -98,3 +109,52 @@ def test_console_subcommand_is_the_same_console(
     result = run_bot(["console"], env_without_slack, tmp_path, "/mistral-setup help\n")
 
     assert "What I can do" in result.stdout
+
+
+def test_console_runs_commands_typed_without_the_slash_like_a_dm_and_echoes_piped_lines(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    result = run_bot([], env_without_slack, tmp_path, "done 1\nnext\nhow do I add a card\n")
+
+    out = result.stdout
+    assert "you> done 1\n" in out
+    assert "1 of 12 done" in out
+    assert "Step 2 of 12" in out[out.index("you> next") :]
+    assert "you> how do I add a card\n" in out
+
+
+def test_console_warns_about_a_pasted_key_without_repeating_it(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    key = "Ab3dEf7hIj9kLm1nOp2qRs4tUv6wXy8z"
+
+    result = run_bot([], env_without_slack, tmp_path, f"is this our mistral key {key}\n")
+
+    assert "seems to contain a Mistral API key (…Xy8z)" in result.stdout
+    assert "Revoke the key" in result.stdout
+    assert key not in result.stdout + result.stderr
+
+
+def test_ctrl_c_at_the_console_prompt_ends_it_at_once(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    controller, terminal = pty.openpty()
+    console = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=subprocess.DEVNULL,
+        env=env_without_slack,
+        cwd=tmp_path,
+    )
+    os.close(terminal)
+    try:
+        shown = b""
+        while b"you> " not in shown:  # the prompt: the console waits for a line
+            shown += os.read(controller, 4096)
+        console.send_signal(signal.SIGINT)
+
+        assert console.wait(timeout=5) == 0
+    finally:
+        console.kill()
+        os.close(controller)

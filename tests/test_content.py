@@ -126,3 +126,22 @@ def test_content_check_command_passes_on_the_shipped_content(
 
     assert result.returncode == 0, result.stderr
     assert "21 cards, 12 checklist steps" in result.stdout
+
+
+def test_content_check_lists_every_problem_in_every_card_at_once(
+    content_copy: Path, env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    _edit(content_copy / "cards" / "register.toml", 'title = "', 'titel = "')
+    _edit(content_copy / "cards" / "register.toml", "https://console.mistral.ai/", "htps//x")
+    _edit(content_copy / "cards" / "workspaces.toml", "related = [", 'related = ["nope", ')
+    env = {**env_without_slack, "CONTENT_DIR": str(content_copy)}
+
+    result = run_bot(["content", "check"], env, tmp_path)
+
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert "content check failed, 4 problems:" in lines
+    assert any(line.endswith("register.toml: title: is required") for line in lines)
+    assert any("register.toml: titel: is not a field a card has" in line for line in lines)
+    assert any("register.toml: answer: malformed link" in line for line in lines)
+    assert any("workspaces.toml: related: unknown topic id 'nope'" in line for line in lines)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from bot.blocks import ActionId
+from bot.progress import Person
 from tests.blockkit import assert_no_broadcast, assert_valid_blocks, assert_valid_view
 from tests.conftest import RunningBot
 from tests.slack_requests import (
     BOT_USER_ID,
     app_home_opened,
     app_mention,
+    block_action,
     event_callback,
     im_message,
     message_event,
@@ -116,3 +119,86 @@ async def test_opening_app_home_publishes_the_checklist_and_tools(bot: RunningBo
     assert publish.args["user_id"] == "U111"
     assert_valid_view(publish.args["view"])
     assert "Check an API key" in str(publish.args["view"])
+
+
+def _action_ids(blocks: list[dict[str, Any]]) -> list[str]:
+    return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+async def test_a_pasted_429_gets_the_rate_limited_answer_with_the_limits_dialog(
+    bot: RunningBot,
+) -> None:
+    pasted = (
+        "anyone? our assistant broke :sweat:\n```Status 429 "
+        '{"object":"error","message":"Rate limit exceeded","type":"rate_limited",'
+        '"param":null,"code":"1300"}```'
+    )
+    await bot.send(event_callback(message_event(pasted, channel="CHELP", ts="8.1")))
+
+    [post] = await bot.slack.wait_for("chat.postMessage")
+    assert post.args["thread_ts"] == "8.1"
+    assert "429" in _text(post.args["blocks"])
+    assert "Rate limit exceeded" in post.args["text"]
+    assert ActionId.OPEN_LIMITS_DIALOG in _action_ids(post.args["blocks"])
+    assert_valid_blocks(post.args["blocks"])
+
+
+async def test_a_pasted_401_gets_the_key_rejected_answer_with_the_key_dialog(
+    bot: RunningBot,
+) -> None:
+    pasted = (
+        "httpx.HTTPStatusError: Client error '401 Unauthorized' for url "
+        "'https://api.mistral.ai/v1/chat/completions' what did we do wrong?"
+    )
+    await bot.send(event_callback(message_event(pasted, channel="CHELP", ts="8.2")))
+
+    [post] = await bot.slack.wait_for("chat.postMessage")
+    assert "401" in post.args["text"]
+    assert ActionId.OPEN_KEY_DIALOG in _action_ids(post.args["blocks"])
+
+
+async def test_a_command_typed_in_the_help_channel_gets_a_private_pointer_only(
+    bot: RunningBot,
+) -> None:
+    await bot.send(event_callback(message_event("done 2", channel="CHELP", ts="8.3")))
+
+    [pointer] = await bot.slack.wait_for("chat.postEphemeral")
+    await bot.drain()
+    assert pointer.args["user"] == "U111"
+    assert "/mistral-setup done 2" in _text(pointer.args["blocks"])
+    assert f"{ActionId.COMMAND}:done 2" in _action_ids(pointer.args["blocks"])
+    assert bot.slack.calls("chat.postMessage") == []
+    assert await bot.services.assistant.progress.done(person_of_event()) == frozenset()
+
+
+async def test_a_command_after_a_mention_is_pointed_at_privately_too(bot: RunningBot) -> None:
+    await bot.send(event_callback(app_mention(f"<@{BOT_USER_ID}> next", ts="8.4")))
+
+    [pointer] = await bot.slack.wait_for("chat.postEphemeral")
+    await bot.drain()
+    assert "/mistral-setup next" in _text(pointer.args["blocks"])
+    assert bot.slack.calls("chat.postMessage") == []
+
+
+async def test_the_pointer_button_runs_the_command_privately(bot: RunningBot) -> None:
+    await bot.send(
+        block_action(
+            f"{ActionId.COMMAND}:done 2",
+            "done 2",
+            container={
+                "type": "message",
+                "message_ts": "1.1",
+                "channel_id": "CHELP",
+                "is_ephemeral": True,
+            },
+            response_url=bot.slack.response_url(),
+        )
+    )
+
+    [reply] = await bot.slack.wait_for_responses(1)
+    assert reply.body["response_type"] == "ephemeral"
+    assert "1 of 12 done" in str(reply.body["blocks"])
+
+
+def person_of_event() -> Person:
+    return Person("T111", "U111")

@@ -17,12 +17,14 @@ from bot.ratelimits import LimitStatus, ModelLimits, describe_limits, parse_rate
 from bot.replies import (
     Answer,
     Checklist,
+    CommandPointer,
     ConfirmForget,
     ConfirmReset,
     Gap,
     GapsReport,
     Help,
     KeyReport,
+    LeakWarning,
     LimitsReport,
     Member,
     NoAnswer,
@@ -93,6 +95,10 @@ def _samples(content: Content) -> list[Reply]:
         ),
         GapsReport(unanswered=(), unhelpful=(), retention_days=90),
         Notice("Redis is down", kind="warning"),
+        CommandPointer("done 2"),
+        CommandPointer("key", tool="key", language="it"),
+        LeakWarning(("…AbCd", "…9xYz"), content.card("delete-api-key").links),
+        Answer("429?", content.card("rate-limited"), 0.9, language="it"),
     ]
 
 
@@ -204,8 +210,5 @@ def test_dialogs_home_and_leak_warning_are_valid(content: Content) -> None:
     )
     checklist_blocks = render(_checklist(content, 3, 4))
     assert_valid_view(render_template("home", checklist_blocks=checklist_blocks))
-    assert_valid_blocks(
-        render_template(
-            "leak_warning", hints=["…AbCd"], delete_card=content.card("delete-api-key"), in_dm=True
-        )
-    )
+    warning = LeakWarning(("…AbCd",), content.card("delete-api-key").links, in_dm=True)
+    assert_valid_blocks(render(warning))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.blocks import ActionId
 from bot.services import build
 from bot.slack.app import create_app
 from tests.conftest import RunningBot, bot_settings, running_bot
@@ -17,6 +19,7 @@ from tests.slack_requests import (
     app_home_opened,
     app_mention,
     event_callback,
+    message_event,
     slash_command,
     socket_mode_envelope,
     socket_mode_request,
@@ -161,3 +164,27 @@ async def test_a_replayed_request_with_a_fresh_timestamp_window_is_refused(bot: 
     assert (first.status_code, replay.status_code) == (200, 401)
     await bot.slack.wait_for_responses(1)
     assert len(bot.slack.responses) == 1
+
+
+async def test_the_procfile_web_line_answers_pasted_errors_and_keeps_commands_private(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: object, tmp_path: Path
+) -> None:
+    posts = {
+        "9.1": 'our bot got this: Status 429 {"object":"error","message":"Rate limit exceeded",'
+        '"type":"rate_limited","param":null,"code":"1300"}',
+        "9.2": "our integration gets 401 from mistral since this morning",
+        "9.3": "done 2",
+    }
+    with web_process(slack_api, redis_url, tmp_path, {"HELP_CHANNELS": "CHELP"}) as url:
+        async with httpx.AsyncClient(base_url=url) as http:
+            for ts, text in posts.items():
+                body, headers = event_callback(message_event(text, channel="CHELP", ts=ts))
+                assert (await http.post("/slack/events", content=body, headers=headers)).is_success
+            answers = await slack_api.wait_for("chat.postMessage", count=2)
+            [pointer] = await slack_api.wait_for("chat.postEphemeral")
+
+    by_thread = {post.args["thread_ts"]: json.dumps(post.args["blocks"]) for post in answers}
+    assert set(by_thread) == {"9.1", "9.2"}  # nothing in public for "done 2"
+    assert ActionId.OPEN_LIMITS_DIALOG in by_thread["9.1"]
+    assert ActionId.OPEN_KEY_DIALOG in by_thread["9.2"]
+    assert "/mistral-setup done 2" in json.dumps(pointer.args["blocks"])

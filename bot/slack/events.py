@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import fallback_text, render
-from bot.replies import Answer, NoAnswer, Reply
+from bot.replies import Answer, CommandPointer, NoAnswer, Reply
 from bot.services import Services
 from bot.slack import home, leaks
 from bot.slack.payloads import first_delivery, thread_of
@@ -45,7 +45,7 @@ def register(app: AsyncApp, services: Services) -> None:
         async with services.backlog.turn():
             person = await person_for(body, client, services)
             reply = await assistant.ask(person, str(event.get("text") or ""))
-            await _post(client, event["channel"], thread_of(event), reply)
+            await _answer_in_channel(client, event, reply)
 
     @app.event("message")
     async def handle_message(
@@ -85,8 +85,8 @@ def register(app: AsyncApp, services: Services) -> None:
                 person = await person_for(body, client, services)
                 reply = await assistant.ask(person, text)
                 # Chatter ("thanks!", "ok", a bare file) in the channel gets no reply.
-                if isinstance(reply, Answer | NoAnswer):
-                    await _post(client, event["channel"], thread_of(event), reply)
+                if isinstance(reply, Answer | NoAnswer | CommandPointer):
+                    await _answer_in_channel(client, event, reply)
 
     @app.event("app_home_opened")
     async def handle_home_opened(
@@ -95,6 +95,21 @@ def register(app: AsyncApp, services: Services) -> None:
         if event.get("tab", "home") == "home":
             async with services.backlog.turn():
                 await home.publish(client, services, await person_for(body, client, services))
+
+
+async def _answer_in_channel(client: AsyncWebClient, event: dict[str, Any], reply: Reply) -> None:
+    """An answer goes in the post's thread, for everyone; a command typed without the slash
+    gets a pointer only its author sees, and nothing in public."""
+    if isinstance(reply, CommandPointer):
+        await client.chat_postEphemeral(
+            channel=event["channel"],
+            user=event["user"],
+            thread_ts=event.get("thread_ts") or None,
+            blocks=render(reply),
+            text=fallback_text(reply),
+        )
+        return
+    await _post(client, event["channel"], thread_of(event), reply)
 
 
 async def _post(client: AsyncWebClient, channel: str, thread: str | None, reply: Reply) -> None:
