@@ -29,8 +29,10 @@ from bot.replies import (
     LeakWarning,
     NoAnswer,
     Notice,
+    Prompt,
     Reply,
     StepState,
+    ToolOffer,
 )
 from bot.search import Index
 from bot.team import team_progress
@@ -102,11 +104,10 @@ class Assistant:
                 return await self.keys.check(person, key)
             case commands.ShowLimits(key=str(key)) if self.keys:
                 return await self.keys.limits(person, key, ())
-            case commands.CheckKey() | commands.ShowLimits():
-                return Notice(
-                    "Add the key after the command, e.g. `/mistral-setup key YOUR_KEY`. "
-                    "In Slack, `/mistral-setup key` alone opens a private dialog."
-                )
+            case commands.CheckKey():
+                return ToolOffer("key", _speaks(person))
+            case commands.ShowLimits():
+                return ToolOffer("limits", _speaks(person))
             case commands.Forget(confirmed=confirmed):
                 if not confirmed:
                     return ConfirmForget(language=_speaks(person))
@@ -191,6 +192,24 @@ class Assistant:
             except StoreUnavailable:
                 log.info("Unanswered question not logged: the store is unavailable")
         return reply
+
+    async def suggested_prompts(self, person: Person) -> tuple[Prompt, ...]:
+        """What to offer when a person opens the conversation: their next step's question,
+        then the key check, the limits summary and the checklist, in their language."""
+        language = _speaks(person)
+        prompts = []
+        try:
+            next_step = (await self.checklist(person)).next_step
+        except StoreUnavailable:
+            next_step = None  # the tools still help while progress cannot be read
+        if next_step is not None:
+            card = next_step.card
+            title = strings.text(language, "prompt_next", title=card.title_in(language))
+            prompts.append(Prompt(title, card.prompt_in(language)))
+        for key in ("prompt_key", "prompt_limits", "prompt_checklist"):
+            words = strings.text(language, key)
+            prompts.append(Prompt(words, words))
+        return tuple(prompts)
 
     def leak_warning(
         self, text: str, *, in_dm: bool, language: Language | None, already_seen: str = ""

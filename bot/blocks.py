@@ -13,7 +13,7 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 
@@ -30,6 +30,9 @@ class ActionId(StrEnum):
 
     # A button whose value is a command of the command language ("done create-api-key").
     COMMAND = "command"
+    # Slack's own feedback buttons; the value is "up:TOPIC" or "down:TOPIC".
+    FEEDBACK = "feedback"
+    # Our own 👍/👎, where Slack's do not go (App Home, modals); the value is the topic.
     FEEDBACK_UP = "feedback-up"
     FEEDBACK_DOWN = "feedback-down"
     SHOW_TOPIC = "show-topic"
@@ -93,11 +96,15 @@ def render_template(name: str, *, lang: Language = "en", **context: Any) -> Any:
     return json.loads(text)
 
 
-def render(reply: Reply, **context: Any) -> list[dict[str, Any]]:
-    """The Block Kit blocks of a reply, in the reply's language."""
+# Where blocks are shown: a message (channel, thread, DM) or a view (App Home, modal).
+Surface = Literal["message", "view"]
+
+
+def render(reply: Reply, *, surface: Surface = "message", **context: Any) -> list[dict[str, Any]]:
+    """The Block Kit blocks of a reply, in the reply's language, for ``surface``."""
     lang: Language = getattr(reply, "language", "en")
     blocks: list[dict[str, Any]] = render_template(
-        reply.template, reply=reply, lang=lang, **context
+        reply.template, reply=reply, lang=lang, surface=surface, **context
     )
     return blocks
 

@@ -53,6 +53,17 @@ ALIASES = {
 
 RESET_CONFIRMATIONS = ("yes", "confirm", "si", "sì")
 
+# Whole phrases that are commands: the suggested prompts of Slack's Messages tab, which
+# a person sends by clicking them (bot/templates/strings.toml uses the same words).
+PHRASES = {
+    "show my checklist": "steps",
+    "mostra la mia checklist": "steps",
+    "check my api key": "key",
+    "controlla la mia chiave api": "key",
+    "summarize my rate limits": "limits",
+    "riassumi i miei rate limit": "limits",
+}
+
 
 @dataclass(frozen=True)
 class ShowChecklist:
@@ -153,6 +164,9 @@ def parse(text: str) -> Command:
     text = " ".join(text.split())
     if not text:
         return ShowChecklist()
+    phrase = PHRASES.get(text.casefold().rstrip("?!. "))
+    if phrase:
+        return parse(phrase)
     head, _, rest = text.partition(" ")
     verb = ALIASES.get(head.casefold(), head.casefold())
     if verb in BARE_VERBS:

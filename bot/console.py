@@ -15,6 +15,7 @@ import dataclasses
 import json
 from typing import TextIO
 
+from bot import strings
 from bot.apikey import mask_secrets
 from bot.assistant import Assistant
 from bot.blocks import render
@@ -45,6 +46,7 @@ class Console:
         """
         interactive = lines.isatty()
         self._say(CONSOLE_HELP)
+        runner.run(self.suggest())
         while True:
             if interactive:
                 self.out.write(f"{self.person.user}> ")
@@ -83,6 +85,12 @@ class Console:
             # As in a DM: a pasted key is warned about, not answered.
             self._show(warning or await self.assistant.handle(self.person, line))
         return True
+
+    async def suggest(self) -> None:
+        """The prompts Slack's Messages tab offers this person, as lines to type."""
+        prompts = await self.assistant.suggested_prompts(self.person)
+        title = strings.text(self.person.language or "en", "prompts_title")
+        self._say("\n".join([title, *(f"  {prompt.message}" for prompt in prompts)]))
 
     def _show(self, reply: Reply) -> None:
         blocks = render(reply)

@@ -66,6 +66,9 @@ class Card(BaseModel):
     optional: bool = False
     # The bot's own tool that helps with this topic, offered as a button beside the answer.
     tool: Tool | None = None
+    # A step's question as a suggested prompt in Slack's Messages tab ("How do I add …?").
+    prompt: str | None = Field(default=None, min_length=1, max_length=150)
+    prompt_it: str | None = Field(default=None, min_length=1, max_length=150)
 
     @field_validator("answer", "answer_it")
     @classmethod
@@ -95,6 +98,11 @@ class Card(BaseModel):
 
     def answer_in(self, language: Language) -> str:
         return self.answer_it if language == "it" else self.answer
+
+    def prompt_in(self, language: Language) -> str:
+        """The suggested prompt for this step; its title when it has none."""
+        prompt = self.prompt_it if language == "it" else self.prompt
+        return prompt or self.title_in(language)
 
 
 def _check_url(url: str) -> None:
@@ -251,6 +259,8 @@ def _check_set(
                 )
             seen_questions[key] = card.topic
         if card.step is not None:
+            if not (card.prompt and card.prompt_it):
+                problems.append(ContentProblem(name, "prompt", "a step needs prompt and prompt_it"))
             if card.step in seen_steps:
                 problems.append(
                     ContentProblem(

@@ -63,6 +63,8 @@ def blocks_to_text(blocks: Iterable[dict[str, Any]]) -> str:
             lines.append("-" * 40)
         elif kind == "actions":
             lines += [_element_text(e) for e in block["elements"]]
+        elif kind == "context_actions":
+            lines += [_feedback_text(e) for e in block["elements"]]
     return "\n".join(lines)
 
 
@@ -73,3 +75,9 @@ def _element_text(element: dict[str, Any]) -> str:
     if element["action_id"].startswith(ActionId.COMMAND):
         return f"  [{label}]  → {'/mistral-setup'} {element['value']}"
     return f"  [{label}]"
+
+
+def _feedback_text(element: dict[str, Any]) -> str:
+    """Slack's feedback buttons, side by side as Slack shows them."""
+    buttons = (element.get("positive_button", {}), element.get("negative_button", {}))
+    return "  " + "  ".join(f"[{mrkdwn_to_text(b['text']['text'])}]" for b in buttons if b)

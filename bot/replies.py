@@ -135,6 +135,28 @@ class CommandPointer:
 
 
 @dataclass(frozen=True)
+class Prompt:
+    """A suggested prompt: what a person may click to send, and the label they see."""
+
+    title: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ToolOffer:
+    """``key`` or ``limits`` without a key: the private dialog is the place to paste one."""
+
+    template: ClassVar[str] = "tool_offer"
+
+    tool: Tool
+    language: Language = "en"
+
+    @property
+    def summary(self) -> str:
+        return strings.text(self.language, f"tool_offer_{self.tool}")
+
+
+@dataclass(frozen=True)
 class LeakWarning:
     """Someone pasted what looks like a Mistral key: delete, revoke, replace.
 
@@ -310,6 +332,7 @@ Reply = (
     | NoAnswer
     | Help
     | CommandPointer
+    | ToolOffer
     | LeakWarning
     | ConfirmReset
     | Notice

@@ -11,7 +11,7 @@ from bot.errors import ContentError, ContentProblem
 
 
 @cache
-def catalog() -> dict[str, dict[str, str]]:
+def catalog() -> dict[str, dict[str, str | list[str]]]:
     """Every string in every language (read on first use, then kept)."""
     raw = (files("bot") / "templates" / "strings.toml").read_text(encoding="utf-8")
     return tomllib.loads(raw)
@@ -19,7 +19,12 @@ def catalog() -> dict[str, dict[str, str]]:
 
 def text(language: Language, key: str, **values: object) -> str:
     """The string ``key`` in ``language``, with ``{name}`` placeholders filled."""
-    return catalog()[language][key].format(**values)
+    return str(catalog()[language][key]).format(**values)
+
+
+def lines(language: Language, key: str) -> list[str]:
+    """The list of strings ``key`` in ``language`` (loading messages, say)."""
+    return [str(line) for line in catalog()[language][key]]
 
 
 def missing() -> list[tuple[str, str]]:

@@ -342,10 +342,17 @@ def message_event(
 
 
 def im_message(
-    text: str, *, user: str = USER, channel: str = IM_CHANNEL, ts: str | None = None
+    text: str,
+    *,
+    user: str = USER,
+    channel: str = IM_CHANNEL,
+    ts: str | None = None,
+    thread_ts: str | None = None,
 ) -> dict[str, Any]:
-    """A direct message to the bot."""
-    return message_event(text, user=user, channel=channel, channel_type="im", ts=ts)
+    """A direct message to the bot (the Messages tab); in a thread when `thread_ts` is given."""
+    return message_event(
+        text, user=user, channel=channel, channel_type="im", ts=ts, thread_ts=thread_ts
+    )
 
 
 def app_home_opened(

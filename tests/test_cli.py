@@ -158,3 +158,15 @@ def test_ctrl_c_at_the_console_prompt_ends_it_at_once(
     finally:
         console.kill()
         os.close(controller)
+
+
+def test_console_starts_with_the_prompts_slack_would_suggest(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    result = run_bot([], env_without_slack, tmp_path, "Check my API key\n")
+
+    start = result.stdout.split("you>")[0]
+    assert "Try one of these:" in start
+    assert "How do I sign up on Mistral AI Studio?" in start
+    assert "Show my checklist" in start
+    assert "Check a key privately" in result.stdout  # the prompt, typed, is understood

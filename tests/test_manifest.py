@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import yaml
+
+from bot.commands import Ask, parse
+from bot.search import Index
 from tests.conftest import REPO
 
 MANIFEST = (REPO / "manifest.yml").read_text(encoding="utf-8")
@@ -38,3 +42,26 @@ def test_env_example_documents_every_setting() -> None:
     }
 
     assert documented == {name.upper() for name in Settings.model_fields}
+
+
+def test_manifest_enables_the_agent_experience_with_prompts_the_bot_understands(
+    index: Index,
+) -> None:
+    manifest = yaml.safe_load(MANIFEST)
+    features = manifest["features"]
+    agent = features["agent_view"]
+    prompts = agent["suggested_prompts"]
+
+    assert features["app_home"]["messages_tab_enabled"] is True
+    assert features["app_home"]["messages_tab_read_only_enabled"] is False
+    assert 0 < len(agent["agent_description"]) <= 300
+    assert 1 <= len(prompts) <= 4
+    for prompt in prompts:
+        understood = not isinstance(parse(prompt["message"]), Ask)
+        answered = index.rank(prompt["message"]).best is not None
+        assert prompt["title"], prompt
+        assert understood or answered, prompt
+    scopes = manifest["oauth_config"]["scopes"]["bot"]
+    assert {"assistant:write", "chat:write", "im:history"} <= set(scopes)
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"app_home_opened", "message.im"} <= set(events)

@@ -89,12 +89,14 @@ async def test_other_channels_threads_and_bots_are_left_alone(bot: RunningBot) -
     assert bot.slack.calls("chat.postMessage") == []
 
 
-async def test_a_dm_is_answered_in_the_dm_and_understands_commands(bot: RunningBot) -> None:
-    await bot.send(event_callback(im_message("done 1")))
+async def test_a_dm_is_answered_in_its_own_thread_and_understands_commands(
+    bot: RunningBot,
+) -> None:
+    await bot.send(event_callback(im_message("done 1", ts="20.1")))
     [post] = await bot.slack.wait_for("chat.postMessage")
 
     assert post.args["channel"] == "D111"
-    assert post.args.get("thread_ts") is None
+    assert post.args["thread_ts"] == "20.1"
     assert "1 of 12 done" in _text(post.args["blocks"])
 
 

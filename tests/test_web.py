@@ -19,6 +19,7 @@ from tests.slack_requests import (
     app_home_opened,
     app_mention,
     event_callback,
+    im_message,
     message_event,
     slash_command,
     socket_mode_envelope,
@@ -188,3 +189,35 @@ async def test_the_procfile_web_line_answers_pasted_errors_and_keeps_commands_pr
     assert ActionId.OPEN_LIMITS_DIALOG in by_thread["9.1"]
     assert ActionId.OPEN_KEY_DIALOG in by_thread["9.2"]
     assert "/mistral-setup done 2" in json.dumps(pointer.args["blocks"])
+
+
+async def test_the_procfile_web_line_serves_the_messages_tab_without_a_traceback(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: object, tmp_path: Path
+) -> None:
+    requests = [
+        event_callback(app_home_opened(tab="messages")),
+        event_callback(im_message("how do I create an api key?", ts="40.1")),
+    ]
+    with (
+        (tmp_path / "stderr.log").open("w+", encoding="utf-8") as log,
+        web_process(slack_api, redis_url, tmp_path, stderr=log) as url,
+    ):
+        async with httpx.AsyncClient(base_url=url) as http:
+            for body, headers in requests:
+                assert (await http.post("/slack/events", content=body, headers=headers)).is_success
+            [prompts] = await slack_api.wait_for("assistant.threads.setSuggestedPrompts")
+            [answer] = await slack_api.wait_for("chat.postMessage")
+            body, headers = event_callback(im_message("done 1", ts="40.2", thread_ts="40.1"))
+            assert (await http.post("/slack/events", content=body, headers=headers)).is_success
+            [_, done] = await slack_api.wait_for("chat.postMessage", count=2)
+    stderr = (tmp_path / "stderr.log").read_text(encoding="utf-8")
+
+    assert 2 <= len(prompts.args["prompts"]) <= 4
+    [status] = slack_api.calls("assistant.threads.setStatus")[:1]
+    assert status.args["thread_ts"] == "40.1"
+    assert answer.args["thread_ts"] == "40.1"
+    assert '"feedback_buttons"' in json.dumps(answer.args["blocks"])
+    assert done.args["thread_ts"] == "40.1"
+    assert "1 of 12 done" in json.dumps(done.args["blocks"])
+    assert "Traceback" not in stderr
+    assert "will be unused" not in stderr  # Bolt's warning when given a client and a token

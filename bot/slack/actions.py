@@ -1,6 +1,7 @@
 """Buttons and menus. A command button carries its command ("done create-api-key") as its value.
 
-Where each reply goes is decided by ``routing.deliver``.
+Where each reply goes is decided by ``routing.deliver``; every button acts for whoever
+clicks it, whatever message it is under.
 """
 
 from __future__ import annotations
@@ -16,68 +17,125 @@ from bot.assistant import said
 from bot.blocks import ActionId
 from bot.errors import StoreUnavailable
 from bot.replies import Notice, Reply
-from bot.services import Services
 from bot.slack import dialogs
+from bot.slack.context import services_of
 from bot.slack.payloads import action_value, person_of
 from bot.slack.people import person_for
 from bot.slack.routing import deliver
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    assistant = services.assistant
+def register(app: AsyncApp) -> None:
+    """Every action this surface handles."""
+    app.action(re.compile(f"^{ActionId.COMMAND}"))(on_command_button)
+    app.action(re.compile(f"^{ActionId.SHOW_TOPIC}"))(on_show_topic)
+    app.action(ActionId.FEEDBACK)(on_feedback)
+    app.action(re.compile(f"^({ActionId.FEEDBACK_UP}|{ActionId.FEEDBACK_DOWN})$"))(on_vote_button)
+    app.action(re.compile(f"^({ActionId.OPEN_KEY_DIALOG}|{ActionId.OPEN_LIMITS_DIALOG})$"))(
+        on_open_dialog
+    )
 
-    @app.action(re.compile(f"^{ActionId.COMMAND}"))
-    async def handle_command_button(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        async with services.backlog.turn():
-            person = await person_for(body, client, services)
-            reply = await assistant.run(person, commands.parse(action_value(body)))
-            await deliver(reply, body, person, respond, client, services)
 
-    @app.action(re.compile(f"^{ActionId.SHOW_TOPIC}"))
-    async def handle_show_topic(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        topic = action_value(body)
-        if not assistant.content.has(topic):
-            return
-        card = assistant.content.card(topic)
-        async with services.backlog.turn():
-            person = await person_for(body, client, services)
-            reply = await assistant.ask(person, card.title_in(person.language or "en"))
-            await deliver(reply, body, person, respond, client, services, replace=False)
-
-    @app.action(re.compile(f"^({ActionId.FEEDBACK_UP}|{ActionId.FEEDBACK_DOWN})$"))
-    async def handle_feedback(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        helpful = body["actions"][0]["action_id"] == ActionId.FEEDBACK_UP
-        topic = action_value(body)
-        if not assistant.content.has(topic):
-            return
+async def on_command_button(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: dict[str, Any],
+) -> None:
+    """A button or menu option that runs a command of the command language."""
+    await ack()
+    services = services_of(context)
+    async with services.backlog.turn():
         person = await person_for(body, client, services)
-        reply: Reply = Notice(strings.text(person.language or "en", "thanks"))
-        try:
-            await assistant.feedback.vote(person, topic, helpful=helpful)
-        except StoreUnavailable as error:
-            reply = Notice(said(error, person.language or "en"), kind="warning")
+        reply = await services.assistant.run(person, commands.parse(action_value(body)))
+        await deliver(reply, body, person, respond, client, services)
+
+
+async def on_show_topic(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: dict[str, Any],
+) -> None:
+    """A related topic or a "did you mean": its answer, for the clicker only."""
+    await ack()
+    services = services_of(context)
+    content = services.assistant.content
+    topic = action_value(body)
+    if not content.has(topic):
+        return
+    async with services.backlog.turn():
+        person = await person_for(body, client, services)
+        question = content.card(topic).title_in(person.language or "en")
+        reply = await services.assistant.ask(person, question)
         await deliver(reply, body, person, respond, client, services, replace=False)
 
-    @app.action(re.compile(f"^({ActionId.OPEN_KEY_DIALOG}|{ActionId.OPEN_LIMITS_DIALOG})$"))
-    async def handle_open_dialog(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        wanted: commands.CheckKey | commands.ShowLimits = (
-            commands.CheckKey()
-            if body["actions"][0]["action_id"] == ActionId.OPEN_KEY_DIALOG
-            else commands.ShowLimits()
-        )
-        if not await dialogs.open_for(wanted, client, body, services):
-            person = person_of(body)
-            reply = dialogs.DIALOG_FAILED
-            await deliver(reply, body, person, respond, client, services, replace=False)
+
+async def on_feedback(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: dict[str, Any],
+) -> None:
+    """Slack's own feedback buttons: the value says which ("up:TOPIC" or "down:TOPIC")."""
+    await ack()
+    vote, _, topic = action_value(body).partition(":")
+    if vote in ("up", "down"):
+        await _vote(body, respond, client, context, topic, helpful=vote == "up")
+
+
+async def on_vote_button(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: dict[str, Any],
+) -> None:
+    """Our own 👍/👎, where Slack's feedback buttons do not go (App Home, modals)."""
+    await ack()
+    helpful = body["actions"][0]["action_id"] == ActionId.FEEDBACK_UP
+    await _vote(body, respond, client, context, action_value(body), helpful=helpful)
+
+
+async def on_open_dialog(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: dict[str, Any],
+) -> None:
+    """Open the private key or limits dialog for the clicker."""
+    await ack()
+    services = services_of(context)
+    wanted: commands.CheckKey | commands.ShowLimits = (
+        commands.CheckKey()
+        if body["actions"][0]["action_id"] == ActionId.OPEN_KEY_DIALOG
+        else commands.ShowLimits()
+    )
+    if not await dialogs.open_for(wanted, client, body, services):
+        reply = dialogs.DIALOG_FAILED
+        await deliver(reply, body, person_of(body), respond, client, services, replace=False)
+
+
+async def _vote(
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: dict[str, Any],
+    topic: str,
+    *,
+    helpful: bool,
+) -> None:
+    """Store a vote for ``topic`` and thank the voter privately."""
+    services = services_of(context)
+    if not services.assistant.content.has(topic):
+        return
+    person = await person_for(body, client, services)
+    reply: Reply = Notice(strings.text(person.language or "en", "thanks"))
+    try:
+        await services.assistant.feedback.vote(person, topic, helpful=helpful)
+    except StoreUnavailable as error:
+        reply = Notice(said(error, person.language or "en"), kind="warning")
+    await deliver(reply, body, person, respond, client, services, replace=False)

@@ -21,7 +21,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.deliveries import Deliveries
-from bot.slack.payloads import FIRST_DELIVERY
+from bot.slack.context import FIRST_DELIVERY
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from bot.replies import Notice
 from bot.services import Services
 from bot.slack import actions, commands, events, views
 from bot.slack.admission import Admission
-from bot.slack.payloads import FIRST_DELIVERY
+from bot.slack.context import FIRST_DELIVERY, provide
 
 log = logging.getLogger(__name__)
 
@@ -32,20 +32,16 @@ SOMETHING_WENT_WRONG = Notice(
 )
 
 
-def web_client(services: Services) -> AsyncWebClient:
-    """The Slack Web API client, retrying 429s (Retry-After), 5xx and dropped connections."""
-    settings = services.settings
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=1),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-            AsyncServerErrorRetryHandler(max_retry_count=1),
-        ],
-    )
+def configure_client(client: AsyncWebClient, services: Services) -> None:
+    """Point the app's Web API client at SLACK_API_URL and have it retry 429s (after
+    Retry-After), 5xx and dropped connections: Bolt's way, retry handlers on app.client."""
+    client.base_url = services.settings.slack_api_url
+    client.timeout = 10
+    client.retry_handlers = [
+        AsyncConnectionErrorRetryHandler(max_retry_count=1),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+        AsyncServerErrorRetryHandler(max_retry_count=1),
+    ]
 
 
 @contextlib.asynccontextmanager
@@ -65,20 +61,23 @@ def create_app(services: Services) -> AsyncApp:
     """The Bolt app with every listener registered."""
     settings = services.settings
     secret = settings.slack_signing_secret
+    token = settings.slack_bot_token
     app = AsyncApp(
-        client=web_client(services),
+        token=token.get_secret_value() if token else None,
         signing_secret=secret.get_secret_value() if secret else "",
         # Without a signing secret (Socket Mode), HTTP requests cannot be verified: refuse them.
         request_verification_enabled=True,
         logger=logging.getLogger("slack_bolt"),
     )
+    configure_client(app.client, services)
     # After Bolt's own middleware (the signature check among them), before any listener.
+    app.use(provide(services))
     app.use(Admission(services.deliveries))
     # Bolt tries listeners in this order for every request: the busiest come first.
-    commands.register(app, services)
-    events.register(app, services)
-    actions.register(app, services)
-    views.register(app, services)
+    commands.register(app)
+    events.register(app)
+    actions.register(app)
+    views.register(app)
     app.error(_handle_error)
     return app
 

@@ -8,37 +8,46 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands
-from bot.services import Services
 from bot.slack import dialogs, views
+from bot.slack.context import services_of
 from bot.slack.payloads import person_of
 from bot.slack.people import person_for
 from bot.slack.routing import deliver
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    @app.command(commands.SLASH_COMMAND)
-    async def handle_setup_command(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()  # Slack waits 3 seconds for this; everything slow happens after it.
-        command = commands.parse(str(body.get("text") or ""))
-        match command:
-            case commands.CheckKey(key=None) | commands.ShowLimits(key=None):
-                # A trigger expires 3 seconds after Slack sent it: open the dialog first of all.
-                if not await dialogs.open_for(command, client, body, services):
-                    failed = dialogs.DIALOG_FAILED
-                    await deliver(failed, body, person_of(body), respond, client, services)
-                return
-        note = views.checking_note(command)
-        if note:
-            # Mistral may take seconds: say so at once, then replace it with the result. This
-            # waits on Mistral, not on our CPU, so it does not take a turn from the others.
-            person = await person_for(body, client, services)
-            await deliver(note, body, person, respond, client, services, replace=False)
-            reply = await services.assistant.run(person, command)
-            await deliver(reply, body, person, respond, client, services, replace=True)
+def register(app: AsyncApp) -> None:
+    """The one slash command."""
+    app.command(commands.SLASH_COMMAND)(on_setup_command)
+
+
+async def on_setup_command(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: dict[str, Any],
+) -> None:
+    """``/mistral-setup TEXT``: a subcommand or a question, answered privately."""
+    await ack()  # Slack waits 3 seconds for this; everything slow happens after it.
+    services = services_of(context)
+    command = commands.parse(str(body.get("text") or ""))
+    match command:
+        case commands.CheckKey(key=None) | commands.ShowLimits(key=None):
+            # A trigger expires 3 seconds after Slack sent it: open the dialog first of all.
+            if not await dialogs.open_for(command, client, body, services):
+                failed = dialogs.DIALOG_FAILED
+                await deliver(failed, body, person_of(body), respond, client, services)
             return
-        async with services.backlog.turn():
-            person = await person_for(body, client, services)
-            reply = await services.assistant.run(person, command)
-            await deliver(reply, body, person, respond, client, services)
+    note = views.checking_note(command)
+    if note:
+        # Mistral may take seconds: say so at once, then replace it with the result. This
+        # waits on Mistral, not on our CPU, so it does not take a turn from the others.
+        person = await person_for(body, client, services)
+        await deliver(note, body, person, respond, client, services, replace=False)
+        reply = await services.assistant.run(person, command)
+        await deliver(reply, body, person, respond, client, services, replace=True)
+        return
+    async with services.backlog.turn():
+        person = await person_for(body, client, services)
+        reply = await services.assistant.run(person, command)
+        await deliver(reply, body, person, respond, client, services)

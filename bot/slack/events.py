@@ -1,9 +1,14 @@
-"""Events: mentions and help-channel questions answered in a thread, DMs in the DM, App Home.
+"""Events: mentions and help-channel questions answered in a thread, the Messages tab as a
+conversation, App Home.
 
 Each event is answered once, even when Slack retries it or delivers it to several
 processes (``bot.slack.admission`` claims it first). A mention in a help channel arrives
 both as ``app_mention`` and as ``message``: only the mention answers it. Bots, including
 this one, are ignored.
+
+In the Messages tab (Slack's ``agent_view``), every message is a conversation in a
+thread: a top-level message is answered in its own thread, a reply in a thread stays
+there, and the thread shows a status while the bot works (``bot.slack.threads``).
 """
 
 from __future__ import annotations
@@ -11,14 +16,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import fallback_text, render
+from bot.language import language_of
 from bot.replies import Answer, CommandPointer, NoAnswer, Reply
-from bot.services import Services
-from bot.slack import home, leaks
-from bot.slack.payloads import first_delivery, thread_of
+from bot.slack import home, leaks, threads
+from bot.slack.context import first_delivery, services_of
+from bot.slack.payloads import thread_of
 from bot.slack.people import person_for
 
 log = logging.getLogger(__name__)
@@ -27,74 +33,103 @@ log = logging.getLogger(__name__)
 PERSON_SUBTYPES = (None, "file_share", "thread_broadcast")
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    assistant = services.assistant
-    help_channels = frozenset(services.settings.help_channels)
+def register(app: AsyncApp) -> None:
+    """Every event this surface handles."""
+    app.event("app_mention")(on_mention)
+    app.event("message")(on_message)
+    app.event("app_home_opened")(on_home_opened)
 
-    @app.event("app_mention")
-    async def handle_mention(
-        body: dict[str, Any],
-        event: dict[str, Any],
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        if event.get("bot_id") or not first_delivery(context):
-            return
-        if await leaks.warn_if_leaked(client, event, services):
-            return  # answering in public would draw more eyes to the leaked key
+
+async def on_mention(
+    body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """A mention is answered in a thread under it, for everyone to read."""
+    services = services_of(context)
+    if event.get("bot_id") or not first_delivery(context):
+        return
+    if await leaks.warn_if_leaked(client, event, services):
+        return  # answering in public would draw more eyes to the leaked key
+    async with services.backlog.turn():
+        person = await person_for(body, client, services)
+        reply = await services.assistant.ask(person, str(event.get("text") or ""))
+        await _answer_in_channel(client, event, reply)
+
+
+async def on_message(
+    body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """A DM is a conversation with the bot; a help-channel post is a question; an edit may
+    add a leaked key."""
+    services = services_of(context)
+    if event.get("bot_id") or not first_delivery(context):
+        return
+    if event.get("subtype") == "message_changed":
+        await _on_edit(client, event, context)
+        return
+    if event.get("subtype") not in PERSON_SUBTYPES:
+        return
+    text = str(event.get("text") or "")
+    im = event.get("channel_type") == "im"
+    bot_user = context.get("bot_user_id")
+    if not im and bot_user and f"<@{bot_user}>" in text:
+        return  # the app_mention event answers it, and warns about any key in it
+    if await leaks.warn_if_leaked(client, event, services):
+        return  # the message is a leaked key, not a question
+    if im:
+        await _converse(body, event, client, context)
+    elif event.get("channel") in services.settings.help_channels and not event.get("thread_ts"):
         async with services.backlog.turn():
             person = await person_for(body, client, services)
-            reply = await assistant.ask(person, str(event.get("text") or ""))
-            await _answer_in_channel(client, event, reply)
+            reply = await services.assistant.ask(person, text)
+            # Chatter ("thanks!", "ok", a bare file) in the channel gets no reply.
+            if isinstance(reply, Answer | NoAnswer | CommandPointer):
+                await _answer_in_channel(client, event, reply)
 
-    @app.event("message")
-    async def handle_message(
-        body: dict[str, Any],
-        event: dict[str, Any],
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        bot_user = context.bot_user_id
-        if event.get("bot_id") or not first_delivery(context):
-            return
-        if event.get("subtype") == "message_changed":
-            # A key added by editing a message is a leak too; edits are not new questions.
-            edited = event.get("message") or {}
-            before = str((event.get("previous_message") or {}).get("text") or "")
-            if not edited.get("bot_id"):
-                edited = {**edited, "channel": event.get("channel")}
-                await leaks.warn_if_leaked(client, edited, services, already_seen=before)
-            return
-        if event.get("subtype") not in PERSON_SUBTYPES:
-            return
-        text = str(event.get("text") or "")
-        im = event.get("channel_type") == "im"
-        if not im and bot_user and f"<@{bot_user}>" in text:
-            return  # the app_mention event answers it, and warns about any key in it
-        if await leaks.warn_if_leaked(client, event, services):
-            return  # the message is a leaked key, not a question
-        if im:
-            # A DM is private: the whole command language works there.
-            async with services.backlog.turn():
-                person = await person_for(body, client, services)
-                reply = await assistant.handle(person, text)
-                await _post(client, event["channel"], None, reply)
-            return
-        if event.get("channel") in help_channels and not event.get("thread_ts"):
-            async with services.backlog.turn():
-                person = await person_for(body, client, services)
-                reply = await assistant.ask(person, text)
-                # Chatter ("thanks!", "ok", a bare file) in the channel gets no reply.
-                if isinstance(reply, Answer | NoAnswer | CommandPointer):
-                    await _answer_in_channel(client, event, reply)
 
-    @app.event("app_home_opened")
-    async def handle_home_opened(
-        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        if event.get("tab", "home") == "home":
-            async with services.backlog.turn():
-                await home.publish(client, services, await person_for(body, client, services))
+async def on_home_opened(
+    body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """The Home tab shows the checklist; the Messages tab offers prompts for what is next."""
+    services = services_of(context)
+    tab = event.get("tab", "home")
+    async with services.backlog.turn():
+        person = await person_for(body, client, services)
+        if tab == "home":
+            await home.publish(client, services, person)
+        elif tab == "messages" and event.get("channel"):
+            prompts = await services.assistant.suggested_prompts(person)
+            await threads.suggest(client, event["channel"], prompts, person.language or "en")
+
+
+async def _converse(
+    body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """A DM, answered in its thread with a status meanwhile; the command language works."""
+    services = services_of(context)
+    channel = str(event["channel"])
+    thread = str(event.get("thread_ts") or event["ts"])
+    text = str(event.get("text") or "")
+    # Shown before waiting for a turn: the person sees at once that the bot is on it.
+    guess = language_of(text) or services.settings.language or "en"
+    status = await threads.show_status(client, channel, thread, guess)
+    try:
+        async with services.backlog.turn():
+            person = await person_for(body, client, services)
+            reply = await services.assistant.handle(person, text)
+            await _post(client, channel, thread, reply)
+    except BaseException:
+        if status:  # no answer will clear it
+            await threads.clear_status(client, channel, thread)
+        raise
+
+
+async def _on_edit(client: AsyncWebClient, event: dict[str, Any], context: dict[str, Any]) -> None:
+    """A key added by editing a message is a leak too; edits are not new questions."""
+    edited = event.get("message") or {}
+    before = str((event.get("previous_message") or {}).get("text") or "")
+    if not edited.get("bot_id"):
+        edited = {**edited, "channel": event.get("channel")}
+        await leaks.warn_if_leaked(client, edited, services_of(context), already_seen=before)
 
 
 async def _answer_in_channel(client: AsyncWebClient, event: dict[str, Any], reply: Reply) -> None:

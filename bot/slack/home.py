@@ -23,13 +23,15 @@ async def view_for(
         checklist: Checklist | None = reply
     else:
         if reply is not None:
-            top = render(reply)
+            top = render(reply, surface="view")
         try:
             checklist = await services.assistant.checklist(person)
         except StoreUnavailable as error:
-            top = render(Notice(said(error, person.language or "en"), kind="warning"))
+            top = render(
+                Notice(said(error, person.language or "en"), kind="warning"), surface="view"
+            )
             checklist = None
-    blocks = render(checklist) if checklist else []
+    blocks = render(checklist, surface="view") if checklist else []
     view: dict[str, Any] = render_template(
         "home", checklist_blocks=top + blocks, lang=person.language or "en"
     )

@@ -6,10 +6,6 @@ from typing import Any
 
 from bot.progress import Person
 
-# Set in Bolt's context by bot.slack.admission: whether this is the first delivery of its
-# event, claimed together with the replay check.
-FIRST_DELIVERY = "first_delivery"
-
 
 def person_of(body: dict[str, Any]) -> Person:
     """The person behind a command, action, view submission or event body."""
@@ -69,8 +65,3 @@ def well_formed(body: object) -> bool:
     if body.get("type") == "block_actions" and not body.get("actions"):
         return False
     return all(isinstance(action, dict) for action in body.get("actions", []))
-
-
-def first_delivery(context: dict[str, Any]) -> bool:
-    """Whether to handle this event: no other delivery of it was claimed before."""
-    return bool(context.get(FIRST_DELIVERY, True))

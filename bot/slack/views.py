@@ -17,7 +17,7 @@ from bot.apikey import looks_like_key
 from bot.blocks import CallbackId, render, render_template
 from bot.mistral import NOT_A_KEY
 from bot.replies import Notice, Reply
-from bot.services import Services
+from bot.slack.context import services_of
 from bot.slack.people import person_for
 
 CHECKING = Notice(":hourglass_flowing_sand: Asking Mistral about the key…")
@@ -29,34 +29,40 @@ KEY_TITLE = "Mistral key check"
 LIMITS_TITLE = "Rate limits per model"
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    keys = services.keys
+def register(app: AsyncApp) -> None:
+    """The submissions of both dialogs."""
+    app.view(CallbackId.KEY_CHECK)(on_key_submission)
+    app.view(CallbackId.LIMITS)(on_limits_submission)
 
-    @app.view(CallbackId.KEY_CHECK)
-    async def handle_key_submission(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        key = await _accept_key(ack, body, KEY_TITLE)
-        if key:  # waits on Mistral, not on our CPU: no backlog turn needed
-            person = await person_for(body, client, services)
-            await _show(client, body, KEY_TITLE, await keys.check(person, key))
 
-    @app.view(CallbackId.LIMITS)
-    async def handle_limits_submission(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        key = await _accept_key(ack, body, LIMITS_TITLE)
-        if not key:
-            return
-
-        async def progress(report: Reply) -> None:
-            await _show(client, body, LIMITS_TITLE, report)
-
-        # A limits check waits on Mistral for seconds: holding a backlog turn would stall
-        # everyone else's answers behind it.
+async def on_key_submission(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """The key dialog: refuse a non-key inline, else check it and show the result."""
+    services = services_of(context)
+    key = await _accept_key(ack, body, KEY_TITLE)
+    if key:  # waits on Mistral, not on our CPU: no backlog turn needed
         person = await person_for(body, client, services)
-        report = await keys.limits(person, key, _selected(body, "models"), progress)
+        await _show(client, body, KEY_TITLE, await services.keys.check(person, key))
+
+
+async def on_limits_submission(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """The limits dialog: probe the chosen models, showing progress in the modal."""
+    services = services_of(context)
+    key = await _accept_key(ack, body, LIMITS_TITLE)
+    if not key:
+        return
+
+    async def progress(report: Reply) -> None:
         await _show(client, body, LIMITS_TITLE, report)
+
+    # A limits check waits on Mistral for seconds: holding a backlog turn would stall
+    # everyone else's answers behind it.
+    person = await person_for(body, client, services)
+    report = await services.keys.limits(person, key, _selected(body, "models"), progress)
+    await _show(client, body, LIMITS_TITLE, report)
 
 
 async def _accept_key(ack: AsyncAck, body: dict[str, Any], title: str) -> str | None:
@@ -79,7 +85,9 @@ def checking_note(command: commands.Command) -> Notice | None:
 
 def modal(title: str, reply: Reply) -> dict[str, Any]:
     """A read-only modal showing ``reply``."""
-    view: dict[str, Any] = render_template("modal", title=title, blocks=render(reply))
+    view: dict[str, Any] = render_template(
+        "modal", title=title, blocks=render(reply, surface="view")
+    )
     return view
 
 

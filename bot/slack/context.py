@@ -1,0 +1,43 @@
+"""What our middleware adds to Bolt's context, for every listener to read.
+
+Bolt passes each listener a ``context`` dict; adding to it from middleware is how Bolt
+shares things with listeners. Ours adds the services (``app.py``, for every request) and
+whether an event is the first delivery of its id (``admission.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.services import Services
+
+SERVICES = "services"
+# Whether to handle this event: no other delivery of its id was claimed before.
+FIRST_DELIVERY = "first_delivery"
+
+
+def services_of(context: dict[str, Any]) -> Services:
+    """The services, as the middleware put them in the context."""
+    services: Services = context[SERVICES]
+    return services
+
+
+def first_delivery(context: dict[str, Any]) -> bool:
+    """Whether to handle this event: no other delivery of it was claimed before."""
+    return bool(context.get(FIRST_DELIVERY, True))
+
+
+def provide(services: Services) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """A middleware that hands ``services`` to every listener through the context."""
+
+    async def provide_services(
+        req: AsyncBoltRequest, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse | None:
+        req.context[SERVICES] = services
+        return await next()
+
+    return provide_services
