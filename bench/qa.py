@@ -27,14 +27,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answers import answer
-from bot.apikey import mask_secrets
-from bot.commands import bare_command
+from bot.answers import answer, not_a_question, rank
 from bot.content import load_content
 from bot.replies import Answer
 from bot.search import ANSWER_THRESHOLD, MIN_COVERAGE, Index, Ranking
 from bot.settings import CONTENT_DIR
-from bot.words import readable, words
+from bot.words import words
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 CALIBRATION = (
@@ -46,6 +44,15 @@ CALIBRATION = (
     "issue-trackers.tsv",
 )
 HELD_OUT = ("heldout/posts.tsv", "heldout/off-guide.tsv", "heldout/issue-trackers.tsv")
+# 40,000 characters each: the longest message Slack delivers.
+HOSTILE_PASTES = {
+    "dotted name then Error": "a." * 19_997 + "Error",
+    "slashes": "x/" * 20_000,
+    "stack frames": "at " + "a " * 19_998,
+    "nested JSON": '{"message":' * 3_600,
+    "status codes": "429 " * 10_000,
+    "accented text": "é" * 40_000,
+}
 KINDS = ("paraphrase", "chatty", "error", "command", "off-guide", "italian", "tracker")
 
 
@@ -140,10 +147,8 @@ def report(index: Index, names: tuple[str, ...], heading: str, *, misses: bool) 
 def sweep(index: Index) -> None:
     """Accuracy on the calibration sets for each pair of thresholds."""
     questions = [q for name in CALIBRATION for q in read_questions(DATA / name)]
-    prepared = [
-        (q, None if bare_command(readable(q.text)) else index.rank(mask_secrets(q.text, drop=True)))
-        for q in questions
-    ]
+    # The same path as answer(), with the thresholds left to vary.
+    prepared = [(q, None if not_a_question(q.text) else rank(index, q.text)) for q in questions]
     for coverage in (0.2, 0.25, 0.3, 0.35, 0.4):
         for step in range(16, 41, 2):
             tally = Tally()
@@ -177,6 +182,14 @@ def speed(index: Index) -> None:
         f"\nspeed: {rounds * len(questions) / engine:,.0f} questions/s through ask "
         f"({engine / baseline:.1f}x the time of only tokenizing them, in the same run)"
     )
+    # Pastes as long as Slack allows, shaped to make pattern matching backtrack: each
+    # must take milliseconds, in proportion to its length, never seconds.
+    average = engine / (rounds * len(questions))
+    for name, paste in HOSTILE_PASTES.items():
+        started = time.perf_counter()
+        answer(index, paste)
+        took = time.perf_counter() - started
+        print(f"  worst case {name:<24} {took * 1000:7.1f} ms = {took / average:6.1f}x a question")
 
 
 def main() -> int:

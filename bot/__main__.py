@@ -167,7 +167,11 @@ def _run_content_check(_: argparse.Namespace, settings: Settings) -> int:
     from bot import strings
     from bot.search import load_index
 
-    content = load_index(settings.content_dir).content
+    # Both checks run, so one pass lists every problem in the cards and in the catalog.
+    try:
+        content = load_index(settings.content_dir).content
+    except ContentError as error:
+        raise ContentError([*error.problems, *strings.problems()]) from None
     strings.check()
     steps = len(content.steps)
     print(f"content ok: {len(content.cards)} cards, {steps} checklist steps")

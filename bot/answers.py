@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from bot.apikey import mask_secrets
-from bot.commands import CheckKey, Command, ShowLimits, bare_command, command_text
-from bot.content import Card, Content, Language, Tool
+from bot.commands import bare_command, command_text, only_command_words, tool_of
+from bot.content import Card, Content, Language
 from bot.replies import Answer, CommandPointer, Help, NoAnswer
 from bot.search import Index, Ranking
-from bot.words import readable, words
+from bot.words import STOPWORDS, readable, words
 
-# Said instead of a question; answering them from the guide would be noise.
-# Greetings and thanks, and who they are said to ("hi bot", "thanks everyone").
+# Words that on their own make a greeting or thanks ("hi bot", "thanks everyone!"); the
+# rest of such a post is function words and who it is said to.
 _GREETING_TEXT = """
     hi hello hey hiya yo ciao salve buongiorno buonasera thanks thank thx ty grazie mille
-    morning afternoon evening good ok okay cool great nice awesome perfect perfetto ottimo
-    bot everyone all folks guys team again tutti ragazzi raga a di
+    morning afternoon evening cool great nice awesome perfect perfetto ottimo
 """
 GREETINGS = frozenset(_GREETING_TEXT.split())
+ADDRESSEES = frozenset(
+    ["bot", "everyone", "all", "folks", "guys", "team", "again", "tutti", "ragazzi", "raga"]
+)
 
 
 def answer(
@@ -24,16 +26,13 @@ def answer(
 ) -> Answer | NoAnswer | Help | CommandPointer:
     """Rank the cards for a question and decide: answer, say it is not covered, or greet.
 
-    A command typed without the slash (``done 2``, ``next``) is not a question: it gets a
-    pointer to running it privately. A key or token pasted into the question is left out
-    of the ranking (it is noise) and masked in what is quoted back, logged or stored.
+    A key or token pasted into the question is left out of the ranking (it is noise) and
+    masked in what is quoted back, logged or stored.
     """
-    command = bare_command(readable(question))
-    if command is not None:
-        return CommandPointer(command_text(command), _tool(command), language)
-    if is_greeting(question):
-        return Help(greeting=True, language=language)
-    ranking = index.rank(mask_secrets(question, drop=True))
+    early = not_a_question(question, language)
+    if early is not None:
+        return early
+    ranking = rank(index, question)
     question = readable(mask_secrets(question))
     if ranking.best is None:
         if not ranking.matches:
@@ -51,11 +50,27 @@ def answer(
     )
 
 
-def _tool(command: Command) -> Tool | None:
-    """The dialog a command opens instead of running from a button."""
-    if isinstance(command, CheckKey):
-        return "key"
-    return "limits" if isinstance(command, ShowLimits) else None
+def not_a_question(question: str, language: Language = "en") -> CommandPointer | Help | None:
+    """What a post is when it is not a question, so the guide is not searched for it.
+
+    A command typed without the slash (``done 2``, ``next``) gets a pointer to running it
+    privately; a greeting, or nothing but command words ("done!"), gets the greeting or
+    help that a surface may or may not show. Read masked: a key typed after a command
+    ("done KEY") is never echoed back.
+    """
+    said = readable(mask_secrets(question))
+    command = bare_command(said)
+    if command is not None:
+        return CommandPointer(command_text(command), tool_of(command), language)
+    greeting = is_greeting(said)
+    if greeting or only_command_words(said):
+        return Help(greeting=greeting, language=language)
+    return None
+
+
+def rank(index: Index, question: str) -> Ranking:
+    """The cards for a question, with any key or token in it left out."""
+    return index.rank(mask_secrets(question, drop=True))
 
 
 def _no_answer(ranking: Ranking, question: str, escalation: str, language: Language) -> NoAnswer:
@@ -78,6 +93,8 @@ def step_number(content: Content, card: Card) -> int | None:
 
 
 def is_greeting(text: str) -> bool:
-    """Small talk only: every word is a greeting or thanks."""
+    """Small talk only: a greeting or thanks, and nothing but who it is said to."""
     said = words(text)
-    return bool(said) and all(word in GREETINGS for word in said)
+    return any(word in GREETINGS for word in said) and all(
+        word in GREETINGS or word in ADDRESSEES or word in STOPWORDS for word in said
+    )

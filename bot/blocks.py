@@ -18,7 +18,7 @@ from typing import Any, Literal
 import jinja2
 
 from bot import strings
-from bot.content import Language
+from bot.content import Language, Tool
 from bot.replies import Reply
 
 # Slack truncates longer fallback texts; ours stay far below it anyway.
@@ -38,6 +38,13 @@ class ActionId(StrEnum):
     SHOW_TOPIC = "show-topic"
     OPEN_KEY_DIALOG = "open-key-dialog"
     OPEN_LIMITS_DIALOG = "open-limits-dialog"
+
+
+# The button that opens each of the bot's tools; its value is the tool's name.
+TOOL_ACTIONS: dict[Tool, ActionId] = {
+    "key": ActionId.OPEN_KEY_DIALOG,
+    "limits": ActionId.OPEN_LIMITS_DIALOG,
+}
 
 
 class CallbackId(StrEnum):
@@ -79,6 +86,7 @@ def environment() -> jinja2.Environment:
     env.filters["day"] = _day
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
     env.globals["ACTION"] = ActionId
+    env.globals["TOOL_ACTIONS"] = TOOL_ACTIONS
     env.globals["t"] = _translate
     env.globals["CALLBACK"] = CallbackId
     return env

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.content import Tool
+from bot.words import STOPWORDS, words
+
 SLASH_COMMAND = "/mistral-setup"
 
 # A lone word this close to a subcommand is a typo, not a question.
@@ -182,9 +185,13 @@ def parse(text: str) -> Command:
     return _typo_or_question(text, head, rest)
 
 
+# Said after a command typed without the slash, and not part of it: "next please".
+COURTESY = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "grazie", "prego"})
+
 # A step named in words, typed without the slash, is a command only when short:
 # "done api key" is one, "done with the card, what now?" is a question.
 BARE_STEP_NAME_WORDS = 3
+MAX_STEP_WORD = 20
 
 
 def bare_command(text: str) -> Command | None:
@@ -192,24 +199,57 @@ def bare_command(text: str) -> Command | None:
 
     In a channel, ``done 2`` or ``next`` is someone driving the checklist, not a question
     to answer in public. Recognised narrowly, so questions stay questions: a step verb
-    takes a number or a short name, ``key`` and ``limits`` nothing after them (a key typed
-    in a channel is a leak, handled as one), and any other subcommand only what the
-    parser already accepts.
+    takes a number or a short name of content words ("done api key", not "done with it"),
+    ``key`` and ``limits`` nothing after them (a key typed in a channel is a leak, handled
+    as one), and any other subcommand only what the parser already accepts. Backticks,
+    end punctuation and a closing "please" or "thanks" do not count ("`done 2`", "next?").
     """
+    text = _bare(text)
     command = parse(text)
     match command:
         case Ask() | Unknown():
             return None
-        case ShowChecklist() if not text.strip():
+        case ShowChecklist() if not text:
             return None
         case ShowStep(ref) | MarkDone(ref) | Undo(ref):
             name = ref.split()
-            short = len(name) <= BARE_STEP_NAME_WORDS and all(w.isalnum() for w in name)
-            return command if short else None
+            # Step names are short words: a long token (a pasted key) is never one.
+            short = len(name) <= BARE_STEP_NAME_WORDS and all(
+                w.isalnum() and len(w) <= MAX_STEP_WORD for w in name
+            )
+            return command if short and not STOPWORDS & set(words(ref)) else None
         case CheckKey(key) | ShowLimits(key):
             return None if key else command
         case _:
             return command
+
+
+def only_command_words(text: str) -> bool:
+    """Whether ``text`` holds nothing but command words ("done!", "next pls"): someone
+    talking to the checklist, not a question, even when it is not a whole command."""
+    said = words(_bare(text))
+    verbs = {*SUBCOMMANDS, *ALIASES}
+    return bool(said) and all(word in verbs or word in COURTESY for word in said)
+
+
+def _bare(text: str) -> str:
+    """``text`` without backticks, end punctuation and a closing courtesy."""
+    said = text.replace("`", " ").strip().rstrip(".!?… ").split()
+    while said and said[-1].casefold().strip(",.!") in COURTESY:
+        said.pop()
+    return " ".join(said)
+
+
+def tool_of(command: Command) -> Tool | None:
+    """The bot's tool a command stands for: ``key`` and ``limits`` open a private dialog."""
+    if isinstance(command, CheckKey):
+        return "key"
+    return "limits" if isinstance(command, ShowLimits) else None
+
+
+def tool_command(tool: Tool) -> CheckKey | ShowLimits:
+    """The command that opens ``tool``, with no key given."""
+    return CheckKey() if tool == "key" else ShowLimits()
 
 
 def command_text(command: Command) -> str:

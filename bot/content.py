@@ -173,13 +173,15 @@ def load_content(content_dir: Path) -> Content:
     try:
         topics = read_topic_ids(content_dir / "topics.tsv")
     except OSError:
-        raise ContentError(_display(content_dir / "topics.tsv"), "(file)", "missing") from None
+        raise ContentError(
+            [ContentProblem(_display(content_dir / "topics.tsv"), "(file)", "missing")]
+        ) from None
     files = sorted((content_dir / "cards").glob("*.toml"))
     cards = [card for path in files if (card := _load_card(path, problems)) is not None]
     problems += _check_set(content_dir, cards, topics, files)
     scope = _load(content_dir / "scope.toml", Scope, problems)
     if problems or scope is None:
-        raise ContentError.of(problems)
+        raise ContentError(problems)
     known = {topic: n for n, topic in enumerate(topics)}
     return Content(tuple(sorted(cards, key=lambda c: known[c.topic])), scope)
 

@@ -51,23 +51,21 @@ class ContentProblem:
 
 
 class ContentError(BotError):
-    """The content failed validation: every problem found, the first one also as attributes."""
+    """The content failed validation: every problem found, one a line."""
 
-    def __init__(self, path: str, field: str, problem: str) -> None:
-        self.problems: tuple[ContentProblem, ...] = (ContentProblem(path, field, problem),)
-        self.path = path
-        self.field = field
-        self.problem = problem
-        super().__init__(f"{path}: {field}: {problem}")
+    def __init__(self, problems: Sequence[ContentProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
 
-    @classmethod
-    def of(cls, problems: Sequence[ContentProblem]) -> ContentError:
-        """One error that lists every problem, one a line."""
-        first = problems[0]
-        error = cls(first.path, first.field, first.problem)
-        error.problems = tuple(problems)
-        error.args = ("\n".join(str(problem) for problem in problems),)
-        return error
+    @property
+    def path(self) -> str:
+        """The first problem's file."""
+        return self.problems[0].path
+
+    @property
+    def field(self) -> str:
+        """The first problem's field."""
+        return self.problems[0].field
 
 
 class StoreUnavailable(BotError):

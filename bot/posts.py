@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from http import HTTPStatus
 
+from bot.words import readable
+
 # JSON, Python-repr and log pairs whose value says what went wrong; other keys (ids,
 # params, numeric codes like Mistral's "1300") are noise.
 _MESSAGE_KEYS = """
@@ -69,23 +71,34 @@ _ASSIGNED_PAIR = re.compile(
 )
 _TRACEBACK = re.compile(
     r"Traceback \(most recent call last\):"
-    r"|^\s*File \"[^\"\n]*\", line \d+(?:, in \S+)?.*$"
-    r"|^\s*at [\w$.<>\[\] ]*\(?[^()\n]*:\d+(?::\d+)?\)?\s*$",
+    r"|^[ \t]*File \"[^\"\n]{0,500}\", line \d+[^\n]{0,500}$"
+    r"|^[ \t]*at [^\n]{0,300}?:\d+(?::\d+)?\)?[ \t]*$",
     re.MULTILINE,
 )
-# A header line of curl -i or a log ("x-kong-request-id: 9f…", "content-type: …").
-_HEADER = re.compile(r"^\s*[<>*]?\s*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+:\s*\S.*$", re.MULTILINE)
+# A header line of curl -v (after "<" or ">") or a response header a log prints
+# ("x-kong-request-id: 9f…", "content-type: …"); a prose line like "Follow-up: why…" stays.
+_HEADER = re.compile(
+    r"^[ \t]*(?:[<>][ \t]*[A-Za-z][\w-]{0,60}"
+    r"|(?i:x-[\w-]{1,60}|content-[\w-]{1,40}|mistral-[\w-]{1,40}|ratelimit[\w-]{0,40}"
+    r"|retry-after)):[ \t]*\S[^\n]*$",
+    re.MULTILINE,
+)
+# Slack's link markup, "<https://…|label>": read as the address, then the label.
+_SLACK_LINK = re.compile(r"<(?P<url>(?:https?|mailto):[^|>\s]*)(?:\|(?P<label>[^>]*))?>")
 _URL = re.compile(r"\bhttps?://(?P<host>[^\s/?#'\"<>|]+)[^\s'\"<>|]*")
-_EXCEPTION = re.compile(r"\b(?P<path>(?:[A-Za-z_]\w*\.)*)(?P<name>[A-Z]\w*?(?:Error|Exception))\b")
+# A dotted path then a name ending in Error or Exception; possessive, and anchored at the
+# start of a token, so a long run of "a.a.a." is read once, not once per position.
+_EXCEPTION = re.compile(
+    r"(?<![\w.])(?P<path>(?:[A-Za-z_]\w{0,60}\.)*+)(?P<name>[A-Z]\w{0,60}?(?:Error|Exception))\b"
+)
 _CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 # "401", "a 401", "401s": a status code; "4012", "4.01", "401k" are not.
 _STATUS = re.compile(r"(?<![\w.,])(?P<code>[45]\d\d)(?:s|'s)?(?![\w]|[.,]\d)")
-# Tokens that are ids, hashes, timestamps or versions: letters and digits mixed, or
-# anything with a digit and a separator ("2026-11-30T10:22:01Z", "req_8f2a…", "v1.2.3").
-_ID = re.compile(
-    r"(?<![\w-])(?=[\w:.\-/]*\d)(?=[\w:.\-/]*[A-Za-z_:/.\-])[\w:.\-/]{6,}(?![\w-])"
-    r"|(?<![\w.])\d[\d:.\-/T]*\d(?![\w.])"
-)
+# Ids, hashes, timestamps and versions: tokens with a digit and a letter or a separator
+# ("2026-11-30T10:22:01Z", "req_8f2a…", "v1.2.3"), and bare numbers.
+_TOKEN = re.compile(r"\S+")
+_ID_SHAPE = re.compile(r"[\w:.\-/]{6,}|\d[\d:.\-/]*")
+_LETTER_OR_SEPARATOR = re.compile(r"[A-Za-z_:.\-/]")
 _WORDS = re.compile(r"\w+")
 
 
@@ -101,6 +114,8 @@ def read(text: str) -> Post:
     """Read a post: errors in words, the pasted blob around them dropped."""
     if not _may_hold_an_error(text):
         return Post(text)
+    # As a person reads it (Slack escapes "<" in a pasted curl log), links spelled out.
+    text = readable(_SLACK_LINK.sub(lambda m: f" {m['url']} {m['label'] or ''} ", text))
     meanings: list[str] = []
     text = _QUOTED_PAIR.sub(lambda m: _pair(m, meanings), text)
     text = _ASSIGNED_PAIR.sub(lambda m: _pair(m, meanings), text)
@@ -109,9 +124,22 @@ def read(text: str) -> Post:
     text = _URL.sub(lambda m: f" {_site(m.group('host'))} ", text)
     text = _EXCEPTION.sub(_exception_words, text)
     statuses = _statuses(text)
-    text = _ID.sub(" ", _STATUS.sub(" ", text))
+    text = _without_ids(_STATUS.sub(" ", text))
     phrases = [f"{code} {HTTPStatus(code).phrase}" for code in statuses]
     return Post(" ".join([text, *phrases, *meanings]), tuple(statuses))
+
+
+def _without_ids(text: str) -> str:
+    """``text`` without ids, hashes, timestamps and numbers, token by token (linear)."""
+    return _TOKEN.sub(
+        lambda m: " " if _is_id(m.group().strip(".,;:()[]{}'\"`")) else m.group(), text
+    )
+
+
+def _is_id(token: str) -> bool:
+    if not any(ch.isdigit() for ch in token) or not _ID_SHAPE.fullmatch(token):
+        return False
+    return token[0].isdigit() or _LETTER_OR_SEPARATOR.search(token) is not None
 
 
 def _may_hold_an_error(text: str) -> bool:
@@ -151,6 +179,8 @@ def _statuses(text: str) -> list[int]:
         code = int(match.group("code"))
         if code in found or not _is_error_status(code):
             continue
+        if _part_of_a_figure(text, match.start(), match.end()):
+            continue
         before = _WORDS.findall(text[max(0, match.start() - 40) : match.start()])[-3:]
         after = _WORDS.findall(text[match.end() : match.end() + 30])[:2]
         nearby = {word.casefold() for word in (*before, *after)}
@@ -161,6 +191,17 @@ def _statuses(text: str) -> list[int]:
         ):
             found.append(code)
     return found
+
+
+def _part_of_a_figure(text: str, start: int, end: int) -> bool:
+    """An amount, a phone number or a reference rather than a status: "€429",
+    "+39 347 401 2233", "PO 429/2026", "#401"."""
+    before = text[max(0, start - 12) : start]
+    after = text[end : end + 12]
+    neighbours = (before.split()[-1:] or [""])[0], (after.split()[:1] or [""])[0]
+    if before.rstrip()[-1:] in ("€", "$", "£", "+", "#") or any(n.isdigit() for n in neighbours):
+        return True
+    return after[:1] in ("/", "-") and after[1:2].isdigit()
 
 
 def _is_error_status(code: int) -> bool:

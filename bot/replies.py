@@ -131,7 +131,7 @@ class CommandPointer:
 
     @property
     def summary(self) -> str:
-        return f"Run it privately: /mistral-setup {self.command}"
+        return strings.text(self.language, "command_pointer_summary", command=self.command)
 
 
 @dataclass(frozen=True)

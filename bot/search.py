@@ -60,7 +60,7 @@ OFF_GUIDE_MARGIN = 0.85
 # A question naming another product keeps this share of its score; one naming only
 # another product ("my OpenAI key gets 429"), and none of ours, keeps less.
 OTHER_PRODUCT_PENALTY = 0.5
-ONLY_OTHER_PRODUCT_PENALTY = 0.3
+ONLY_OTHER_PRODUCT_PENALTY = 0.2
 
 # Lucene's BM25 defaults; title and keywords count twice in the question field.
 BM25_K1 = 1.2
@@ -83,6 +83,10 @@ KEYNESS_FULL = 1.5
 KEYNESS_FLOOR = 0.5
 EVERYDAY_ZIPF = 4.5
 EVERYDAY_FLOOR = 0.05
+
+# Only this much of a post is read: the question comes first, and what Slack allows
+# beyond it (40,000 characters) is pasted logs that would only slow every answer down.
+MAX_POST_CHARS = 4000
 
 # A post with more words than this is also scored sentence by sentence; a sentence
 # needs this many words to stand for the post.
@@ -111,6 +115,10 @@ class OffGuide:
     subject: str
     score: float
 
+    def outweighs(self, card: Match) -> bool:
+        """Whether this subject, rather than ``card``, is what the question is about."""
+        return self.score >= OFF_GUIDE_MARGIN * card.score
+
 
 @dataclass(frozen=True)
 class Ranking:
@@ -130,7 +138,7 @@ class Ranking:
         top = self.matches[0]
         if top.score < self.threshold or top.coverage < self.min_coverage:
             return None
-        if self.off_guide is not None and self.off_guide.score >= OFF_GUIDE_MARGIN * top.score:
+        if self.off_guide is not None and self.off_guide.outweighs(top):
             return None
         return top
 
@@ -201,8 +209,9 @@ class Index:
         self._known_words = frozenset(self._vocabulary)
         # The same words come back in every other question: correct each one once.
         self._correct = lru_cache(maxsize=65536)(self._correction)
-        self._other_products = frozenset(stem(w) for w in scope.other_products)
-        self._own_products = frozenset(stem(w) for w in scope.own_products)
+        # Product names are matched as written: "teams" is Microsoft's, "team" is not.
+        self._other_products = frozenset(w.casefold() for w in scope.other_products)
+        self._own_products = frozenset(w.casefold() for w in scope.own_products)
 
         # How much more often the content uses each stem than everyday language does
         # (both on the Zipf scale; a word's commonest form counts for everyday language).
@@ -262,7 +271,7 @@ class Index:
         """
         sentences = [
             (said, text.rstrip().endswith("?"))
-            for text in _sentences(question)
+            for text in _sentences(question[:MAX_POST_CHARS])
             if (said := self._terms(text, correct_typos=True))
         ]
         said = [term for sentence, _ in sentences for term in sentence]
@@ -275,7 +284,7 @@ class Index:
                     scores = [
                         max(a, b) for a, b in zip(scores, self._scores(sentence), strict=True)
                     ]
-        penalty = self._penalty(term for term, _ in said)
+        penalty = self._penalty(word for _, word in said)
         cards = len(self._cards)
         matches = [
             Match(card, round(penalty * score, 4), round(coverage, 4))
@@ -327,8 +336,9 @@ class Index:
             scores.append((score, coverage))
         return scores
 
-    def _penalty(self, terms: Iterable[str]) -> float:
-        named = set(terms)
+    def _penalty(self, said: Iterable[str]) -> float:
+        """How much of its score a question keeps for the products it names."""
+        named = set(said)
         if not named & self._other_products:
             return 1.0
         return OTHER_PRODUCT_PENALTY if named & self._own_products else ONLY_OTHER_PRODUCT_PENALTY

@@ -35,11 +35,16 @@ def missing() -> list[tuple[str, str]]:
     )
 
 
-def check() -> None:
-    """Fail startup (and the content check) when a language lacks a string."""
-    problems = [
+def problems() -> list[ContentProblem]:
+    """Every key some language lacks, as content problems."""
+    return [
         ContentProblem("bot/templates/strings.toml", key, f"no {language} text")
         for language, key in missing()
     ]
-    if problems:
-        raise ContentError.of(problems)
+
+
+def check() -> None:
+    """Fail startup (and the content check) when a language lacks a string."""
+    found = problems()
+    if found:
+        raise ContentError(found)

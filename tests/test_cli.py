@@ -40,6 +40,9 @@ def test_ask_jsonl_answers_one_json_object_per_question_line(
         "ciao",
         "done 2",
         "what does error 429 mean",
+        "next?",
+        "`done 2` please",
+        "done!",
     ]
 
     result = run_bot(["ask", "--jsonl"], env_without_slack, tmp_path, "\n".join(questions) + "\n")
@@ -47,7 +50,7 @@ def test_ask_jsonl_answers_one_json_object_per_question_line(
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in records] == questions
     topics = [r["topic"] for r in records]
-    assert topics == ["payment-method", None, None, None, None, "rate-limited"]
+    assert topics == ["payment-method", None, None, None, None, "rate-limited", None, None, None]
     assert all(isinstance(r["score"], float) for r in records)
     assert set(records[0]) == {"question", "topic", "score"}
 
@@ -170,3 +173,13 @@ def test_console_starts_with_the_prompts_slack_would_suggest(
     assert "How do I sign up on Mistral AI Studio?" in start
     assert "Show my checklist" in start
     assert "Check a key privately" in result.stdout  # the prompt, typed, is understood
+
+
+def test_ask_never_echoes_a_key_typed_after_a_command(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    key = "Ab3dEf7hIj9kLm1nOp2qRs4tUv6wXy8z"
+
+    result = run_bot(["ask", f"done {key}"], env_without_slack, tmp_path)
+
+    assert key not in result.stdout + result.stderr

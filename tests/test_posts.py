@@ -19,6 +19,11 @@ from bot.posts import read
         ("we can spend 500 euro a month at most", ()),
         ("429 tokens per request on average", ()),
         ("ticket 4012 and invoice 4.01", ()),
+        ("we spent €429 on mistral in march, where's the invoice?", ()),
+        ("our PO is 429/2026, can finance pay it?", ()),
+        ("call me at +39 347 401 2233", ()),
+        ("see ticket #401", ()),
+        ("HTTP/1.1 429 Too Many Requests", (429,)),
     ],
 )
 def test_status_codes_are_told_apart_from_amounts(post: str, statuses: tuple[int, ...]) -> None:
@@ -74,3 +79,18 @@ def test_a_plain_question_is_left_as_it_is() -> None:
     question = "how do I add a card?"
 
     assert read(question).text == question
+
+
+def test_a_prose_line_with_a_colon_is_not_taken_for_a_header() -> None:
+    post = "Follow-up: why can't I invite members (they stay pending)?"
+
+    assert "invite members" in read(post).text
+
+
+def test_a_curl_log_escaped_by_slack_loses_its_headers() -> None:
+    post = "&lt; HTTP/2 429\n&lt; x-kong-request-id: 4f9c2a1be8d07c3e\nwhat now?"
+
+    text = read(post).text
+    assert "kong" not in text
+    assert "what now?" in text
+    assert "429 Too Many Requests" in text

@@ -98,6 +98,34 @@ def test_pasted_errors_are_recognised_whatever_their_shape(
     assert best.card.topic == topic
 
 
+def test_each_card_is_found_by_nearly_all_of_its_own_questions(index: Index) -> None:
+    """The alternates are how people ask; a card that loses its own is mis-written."""
+    asked = [(card.topic, q) for card in index.content.cards for q in card.questions]
+    found = [index.rank(q).best for _, q in asked]
+
+    right = sum(
+        best is not None and best.card.topic == t for (t, _), best in zip(asked, found, strict=True)
+    )
+    assert right / len(asked) >= 0.95
+
+
+@pytest.mark.parametrize(
+    ("post", "topic"),
+    [
+        ("how do I invite my team", "invite-members"),
+        ("paypal accepted?", "payment-method"),
+        ("I pasted our mistral key in slack by mistake, how do I delete it", "delete-api-key"),
+    ],
+)
+def test_everyday_names_of_products_do_not_push_setup_questions_away(
+    index: Index, post: str, topic: str
+) -> None:
+    best = index.rank(post).best
+
+    assert best is not None
+    assert best.card.topic == topic
+
+
 @pytest.mark.parametrize(
     ("post", "topic"),
     [
@@ -139,6 +167,7 @@ def test_greetings_names_and_backstory_do_not_drown_the_question(
         "openai.RateLimitError: Error code: 429 - {'error': {'message': 'You exceeded your "
         "current quota, please check your plan and billing details.'}}",
         "anthropic.AuthenticationError: 401 invalid x-api-key",
+        "teams camera not working",
     ],
 )
 def test_what_the_guide_does_not_cover_gets_no_card(index: Index, post: str) -> None:

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands, strings
 from bot.assistant import said
-from bot.blocks import ActionId
+from bot.blocks import TOOL_ACTIONS, ActionId
 from bot.errors import StoreUnavailable
 from bot.replies import Notice, Reply
 from bot.slack import dialogs
@@ -30,9 +30,7 @@ def register(app: AsyncApp) -> None:
     app.action(re.compile(f"^{ActionId.SHOW_TOPIC}"))(on_show_topic)
     app.action(ActionId.FEEDBACK)(on_feedback)
     app.action(re.compile(f"^({ActionId.FEEDBACK_UP}|{ActionId.FEEDBACK_DOWN})$"))(on_vote_button)
-    app.action(re.compile(f"^({ActionId.OPEN_KEY_DIALOG}|{ActionId.OPEN_LIMITS_DIALOG})$"))(
-        on_open_dialog
-    )
+    app.action(re.compile(f"^({'|'.join(TOOL_ACTIONS.values())})$"))(on_open_dialog)
 
 
 async def on_command_button(
@@ -109,11 +107,8 @@ async def on_open_dialog(
     """Open the private key or limits dialog for the clicker."""
     await ack()
     services = services_of(context)
-    wanted: commands.CheckKey | commands.ShowLimits = (
-        commands.CheckKey()
-        if body["actions"][0]["action_id"] == ActionId.OPEN_KEY_DIALOG
-        else commands.ShowLimits()
-    )
+    opening = {action: tool for tool, action in TOOL_ACTIONS.items()}
+    wanted = commands.tool_command(opening[body["actions"][0]["action_id"]])
     if not await dialogs.open_for(wanted, client, body, services):
         reply = dialogs.DIALOG_FAILED
         await deliver(reply, body, person_of(body), respond, client, services, replace=False)
