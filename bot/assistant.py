@@ -99,7 +99,7 @@ class Assistant:
                 done = await self.progress.done(person)
                 return ConfirmReset(done_count=len(done), language=_speaks(person))
             case commands.Ask(question):
-                return await self.ask(person, question)
+                return await self.ask(person, question, private=True)
             case commands.CheckKey(key=str(key)) if self.keys:
                 return await self.keys.check(person, key)
             case commands.ShowLimits(key=str(key)) if self.keys:
@@ -171,8 +171,13 @@ class Assistant:
         language = _speaks(person)
         return strings.text(language, key, title=self.content.card(topic).title_in(language))
 
-    async def ask(self, person: Person, question: str) -> Reply:
-        """Answer from the guide, or say plainly it is not covered and log the question."""
+    async def ask(self, person: Person, question: str, *, private: bool) -> Reply:
+        """Answer from the guide, or say plainly it is not covered and log the question.
+
+        Only a ``private`` answer (a DM, a slash command, a reply only the asker sees)
+        reflects the asker's progress: an answer others can read is the same for everyone,
+        so it says nothing about who has done which step.
+        """
         reply = answer(
             self.index,
             question,
@@ -180,7 +185,7 @@ class Assistant:
             language=language_of(question) or _speaks(person),
         )
         question = reply.question if isinstance(reply, Answer | NoAnswer) else question
-        if isinstance(reply, Answer) and reply.step_number is not None:
+        if private and isinstance(reply, Answer) and reply.step_number is not None:
             try:
                 done = await self.progress.done(person)
             except StoreUnavailable:
@@ -230,8 +235,8 @@ class Assistant:
         """A step from its number, topic id or (fuzzy) title."""
         steps = self.content.steps
         ref = ref.strip().strip("#").strip()
-        if ref.isascii() and ref.isdigit():  # "²" is a digit to Python, not a step number
-            number = int(ref)
+        number = commands.as_number(ref)
+        if number is not None:
             if 1 <= number <= len(steps):
                 return steps[number - 1]
             raise UnknownStep(mask_secrets(ref), len(steps))

@@ -56,6 +56,10 @@ ALIASES = {
 
 RESET_CONFIRMATIONS = ("yes", "confirm", "si", "sì")
 
+# Step and page numbers are small; a longer one is simply beyond them.
+MAX_DIGITS = 9
+TOO_BIG = 10**MAX_DIGITS
+
 # Whole phrases that are commands: the suggested prompts of Slack's Messages tab, which
 # a person sends by clicking them (bot/templates/strings.toml uses the same words).
 PHRASES = {
@@ -213,6 +217,8 @@ def bare_command(text: str) -> Command | None:
             return None
         case ShowStep(ref) | MarkDone(ref) | Undo(ref):
             name = ref.split()
+            if as_number(ref) is not None:
+                return command  # however large: "no such step", privately
             # Step names are short words: a long token (a pasted key) is never one.
             short = len(name) <= BARE_STEP_NAME_WORDS and all(
                 w.isalnum() and len(w) <= MAX_STEP_WORD for w in name
@@ -285,10 +291,21 @@ _WORDS: dict[type, str] = {
 }
 
 
+def as_number(text: str) -> int | None:
+    """ASCII digits as a step or page number ("²" is a digit to Python, not a number).
+
+    Past ``MAX_DIGITS`` the number is beyond any step or page, and converting it whole
+    would be slow or, past 4,300 digits, refused by Python: it reads as ``TOO_BIG``.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) if len(text) <= MAX_DIGITS else TOO_BIG
+
+
 def _bare_command(verb: str, rest: str) -> Command | None:
     """A subcommand that takes no words after it, or a number, or "yes". Anything else
     after it makes the text a question ("help me add a card", "forget my password?")."""
-    number = int(rest) if rest.isascii() and rest.isdigit() else None
+    number = as_number(rest)
     confirmed = rest.casefold() in RESET_CONFIRMATIONS
     if rest and number is None and not (confirmed and verb in ("reset", "forget")):
         return None

@@ -116,12 +116,18 @@ class Throttled(BotError):
         super().__init__(message)
 
 
+# The longest step reference quoted back in a message.
+MAX_QUOTED = 40
+
+
 class UnknownStep(BotError):
     """A step reference that matches no checklist step."""
 
     text_key = "unknown_step"
 
     def __init__(self, ref: str, total: int) -> None:
+        # What was typed is quoted back, shortened: it may be four thousand digits.
+        ref = ref if len(ref) <= MAX_QUOTED else ref[: MAX_QUOTED - 1] + "…"
         self.ref = ref
         self.total = total
         super().__init__(

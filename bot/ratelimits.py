@@ -190,7 +190,8 @@ def _quota(values: Mapping[str, int] | None) -> Quota | None:
 
 def _integer(value: str) -> int | None:
     text = value.strip()
-    return int(text) if text.isascii() and text.isdigit() else None
+    # A header of twenty digits is no figure Mistral sends: ignored, not converted.
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 # The guide (section 9): "a single message on AIsuru may consume up to 10 requests".

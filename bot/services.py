@@ -20,6 +20,7 @@ from bot.deliveries import Deliveries
 from bot.feedback import FeedbackStore
 from bot.keycheck import KeyChecker
 from bot.mistral import MistralClient, build_http_client
+from bot.owed import Owed
 from bot.privacy import Privacy
 from bot.progress import ProgressStore
 from bot.search import Index, load_index
@@ -43,8 +44,26 @@ class Services:
     keys: KeyChecker
     deliveries: Deliveries
     backlog: Backlog
+    owed: Owed
     mistral_http: httpx.AsyncClient
     mistral: MistralClient
+
+    async def settle(self) -> None:
+        """Finish the replies owed (SHUTDOWN_GRACE_SECONDS at most) and say how it went."""
+        owed = len(self.owed)
+        if owed:
+            grace = self.settings.shutdown_grace_seconds
+            log.info("Shutting down: finishing %d owed replies (%g s at most)", owed, grace)
+        settled = await self.owed.settle(self.settings.shutdown_grace_seconds)
+        if settled.abandoned:
+            log.warning(
+                "Shutdown deadline reached: %d replies finished, %d abandoned: %s",
+                settled.finished,
+                len(settled.abandoned),
+                "; ".join(settled.abandoned),
+            )
+        else:
+            log.info("Shutdown: %d owed replies finished, none abandoned", settled.finished)
 
     async def close(self) -> None:
         await self.mistral_http.aclose()
@@ -87,6 +106,7 @@ def build(settings: Settings) -> Services:
         keys=keys,
         deliveries=Deliveries(client),
         backlog=Backlog(),
+        owed=Owed(),
         mistral_http=mistral_http,
         mistral=mistral,
     )

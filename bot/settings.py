@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # Answers still follow the language of each question.
     language: Language | None = None
 
+    # On SIGTERM, how long to finish the replies already owed before exiting. Platforms
+    # kill a process about 30 seconds after SIGTERM; this leaves time to close cleanly.
+    shutdown_grace_seconds: float = Field(default=25.0, ge=0, le=600)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     content_dir: Path = CONTENT_DIR
 

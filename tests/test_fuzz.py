@@ -227,6 +227,9 @@ def test_parsing_is_deterministic_and_blind_to_surrounding_whitespace(
 @example(text="step ①")
 @example(text="done <!channel>")
 @example(text="undo <@U123ABC>")
+@example(text="done " + "9" * 5000)
+@example(text="team " + "9" * 5000)
+@example(text="steps " + "9" * 5000)
 async def test_the_assistant_answers_any_text_with_a_valid_reply_that_pings_nobody(
     assistant: Assistant, person: Person, text: str
 ) -> None:

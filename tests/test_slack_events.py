@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
+
+import pytest
 
 from bot.blocks import ActionId
 from bot.progress import Person
@@ -17,6 +20,7 @@ from tests.slack_requests import (
     event_callback,
     im_message,
     message_event,
+    slash_command,
 )
 
 
@@ -204,3 +208,36 @@ async def test_the_pointer_button_runs_the_command_privately(bot: RunningBot) ->
 
 def person_of_event() -> Person:
     return Person("T111", "U111")
+
+
+async def test_two_people_asking_the_same_question_in_public_get_identical_answers(
+    bot: RunningBot,
+) -> None:
+    await bot.services.assistant.progress.mark_done(person_of_event(), "payment-method")
+    question = "how do I add a payment card?"
+
+    await bot.send(event_callback(message_event(question, channel="CHELP", ts="50.1")))
+    await bot.send(event_callback(message_event(question, channel="CHELP", ts="50.2", user="U222")))
+
+    first, second = await bot.slack.wait_for("chat.postMessage", count=2)
+    assert first.args["blocks"] == second.args["blocks"]
+    assert "done payment-method" in json.dumps(
+        first.args["blocks"]
+    )  # the button acts for the clicker
+
+
+async def test_a_5000_digit_step_number_is_no_such_step_in_a_slash_command_and_a_dm(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    huge = "9" * 5000
+
+    await bot.send(slash_command(f"done {huge}", response_url=bot.slack.response_url()))
+    await bot.send(event_callback(im_message(f"done {huge}", ts="51.1")))
+
+    [reply] = await bot.slack.wait_for_responses(1)
+    [post] = await bot.slack.wait_for("chat.postMessage")
+    for blocks in (reply.body["blocks"], post.args["blocks"]):
+        assert "don't know a step called" in json.dumps(blocks)
+        assert_valid_blocks(blocks)
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

@@ -1,4 +1,4 @@
-"""The web process as a platform runs it: the Procfile's `web:` command, as a subprocess."""
+"""The bot's processes as a platform runs them: the Procfile's lines, as subprocesses."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -21,6 +22,14 @@ from tests.slack_requests import SIGNING_SECRET
 REPO = Path(__file__).resolve().parent.parent
 
 
+@dataclass(frozen=True)
+class Running:
+    """A Procfile process: its URL (the web line only) and the process itself."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -28,18 +37,23 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def web_process(
+def procfile_process(
+    kind: str,
     slack_api: FakeSlackApi,
     redis_url: str,
     cwd: Path,
     extra_env: dict[str, str] | None = None,
     stderr: IO[str] | None = None,
-) -> Iterator[str]:
-    """Run the Procfile's web line on a free port until the block ends; yields its URL."""
-    web_line = next(
-        line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
+) -> Iterator[Running]:
+    """Run the Procfile's ``kind`` line ("web" or "worker") until the block ends.
+
+    The web process is yielded once /healthz answers; a test may stop either itself
+    (``running.process.send_signal``), else it is terminated when the block ends.
+    """
+    line = next(
+        line for line in (REPO / "Procfile").read_text().splitlines() if line.startswith(f"{kind}:")
     )
-    command = shlex.split(web_line.removeprefix("web:"))
+    command = shlex.split(line.removeprefix(f"{kind}:"))
     command[0] = sys.executable  # the Procfile says "python": this virtual environment's
     port = free_port()
     env = {
@@ -55,11 +69,26 @@ def web_process(
     process = subprocess.Popen(command, env=env, cwd=cwd, stderr=stderr)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(url)
-        yield url
+        if kind == "web":
+            _wait_until_healthy(url)
+        yield Running(url, process)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def web_process(
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    cwd: Path,
+    extra_env: dict[str, str] | None = None,
+    stderr: IO[str] | None = None,
+) -> Iterator[str]:
+    """Run the Procfile's web line on a free port until the block ends; yields its URL."""
+    with procfile_process("web", slack_api, redis_url, cwd, extra_env, stderr) as running:
+        yield running.url
 
 
 def _wait_until_healthy(url: str) -> None:

@@ -18,7 +18,7 @@ from bot.blocks import TOOL_ACTIONS, ActionId
 from bot.errors import StoreUnavailable
 from bot.replies import Notice, Reply
 from bot.slack import dialogs
-from bot.slack.context import services_of
+from bot.slack.context import owed, services_of
 from bot.slack.payloads import action_value, person_of
 from bot.slack.people import person_for
 from bot.slack.routing import deliver
@@ -26,11 +26,13 @@ from bot.slack.routing import deliver
 
 def register(app: AsyncApp) -> None:
     """Every action this surface handles."""
-    app.action(re.compile(f"^{ActionId.COMMAND}"))(on_command_button)
-    app.action(re.compile(f"^{ActionId.SHOW_TOPIC}"))(on_show_topic)
-    app.action(ActionId.FEEDBACK)(on_feedback)
-    app.action(re.compile(f"^({ActionId.FEEDBACK_UP}|{ActionId.FEEDBACK_DOWN})$"))(on_vote_button)
-    app.action(re.compile(f"^({'|'.join(TOOL_ACTIONS.values())})$"))(on_open_dialog)
+    app.action(re.compile(f"^{ActionId.COMMAND}"))(owed(on_command_button))
+    app.action(re.compile(f"^{ActionId.SHOW_TOPIC}"))(owed(on_show_topic))
+    app.action(ActionId.FEEDBACK)(owed(on_feedback))
+    app.action(re.compile(f"^({ActionId.FEEDBACK_UP}|{ActionId.FEEDBACK_DOWN})$"))(
+        owed(on_vote_button)
+    )
+    app.action(re.compile(f"^({'|'.join(TOOL_ACTIONS.values())})$"))(owed(on_open_dialog))
 
 
 async def on_command_button(
@@ -66,7 +68,8 @@ async def on_show_topic(
     async with services.backlog.turn():
         person = await person_for(body, client, services)
         question = content.card(topic).title_in(person.language or "en")
-        reply = await services.assistant.ask(person, question)
+        # The answer goes only to the clicker: it may show their progress.
+        reply = await services.assistant.ask(person, question, private=True)
         await deliver(reply, body, person, respond, client, services, replace=False)
 
 

@@ -23,6 +23,7 @@ from bot.services import Services
 from bot.slack import actions, commands, events, views
 from bot.slack.admission import Admission
 from bot.slack.context import FIRST_DELIVERY, provide
+from bot.slack.payloads import describe
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ async def _handle_error(
     client: AsyncWebClient,
 ) -> None:
     """Unexpected failures: log the traceback, never the body (it may hold a key); tell the user."""
-    log.error("Unhandled error in a listener for %s", _describe(body), exc_info=error)
+    log.error("Unhandled error in a listener for %s", describe(body), exc_info=error)
     if FIRST_DELIVERY not in context:
         # The request failed before bot.slack.admission, maybe before its signature was
         # checked: its response_url and channel may be anyone's.
@@ -120,15 +121,3 @@ async def _apologize(body: dict[str, Any], respond: AsyncRespond, client: AsyncW
             blocks=blocks,
             text=text,
         )
-
-
-def _describe(body: dict[str, Any]) -> str:
-    """What the request was, for the log: its kind and ids, never its text or values."""
-    event, actions, team = body.get("event"), body.get("actions"), body.get("team")
-    parts = [
-        str(body.get("type") or body.get("command") or "request"),
-        str(event.get("type", "")) if isinstance(event, dict) else "",
-        str(actions[0].get("action_id", "")) if actions and isinstance(actions[0], dict) else "",
-        str(body.get("team_id") or (team.get("id") if isinstance(team, dict) else "") or ""),
-    ]
-    return " ".join(part for part in parts if part)

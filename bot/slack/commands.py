@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands
 from bot.slack import dialogs, views
-from bot.slack.context import services_of
+from bot.slack.context import owed, services_of
 from bot.slack.payloads import person_of
 from bot.slack.people import person_for
 from bot.slack.routing import deliver
@@ -17,7 +17,7 @@ from bot.slack.routing import deliver
 
 def register(app: AsyncApp) -> None:
     """The one slash command."""
-    app.command(commands.SLASH_COMMAND)(on_setup_command)
+    app.command(commands.SLASH_COMMAND)(owed(on_setup_command))
 
 
 async def on_setup_command(

@@ -1,4 +1,5 @@
-"""What our middleware adds to Bolt's context, for every listener to read.
+"""What our middleware adds to Bolt's context, for every listener to read, and what wraps
+every listener.
 
 Bolt passes each listener a ``context`` dict; adding to it from middleware is how Bolt
 shares things with listeners. Ours adds the services (``app.py``, for every request) and
@@ -7,6 +8,7 @@ whether an event is the first delivery of its id (``admission.py``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +16,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.services import Services
+from bot.slack.payloads import describe
+
+Listener = Callable[..., Awaitable[None]]
 
 SERVICES = "services"
 # Whether to handle this event: no other delivery of its id was claimed before.
@@ -41,3 +46,18 @@ def provide(services: Services) -> Callable[..., Awaitable[BoltResponse | None]]
         return await next()
 
     return provide_services
+
+
+def owed(listener: Listener) -> Listener:
+    """``listener``'s work is owed once acked: a shutdown waits for it (``bot.owed``).
+
+    Bolt passes listeners their arguments by name, reading the names through the wrapper
+    (``functools.wraps``); every listener takes ``body`` and ``context``.
+    """
+
+    @functools.wraps(listener)
+    async def run_owed(**kwargs: Any) -> None:
+        with services_of(kwargs["context"]).owed.owing(describe(kwargs["body"])):
+            await listener(**kwargs)
+
+    return run_owed

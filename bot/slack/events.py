@@ -23,7 +23,7 @@ from bot.blocks import fallback_text, render
 from bot.language import language_of
 from bot.replies import Answer, CommandPointer, NoAnswer, Reply
 from bot.slack import home, leaks, threads
-from bot.slack.context import first_delivery, services_of
+from bot.slack.context import first_delivery, owed, services_of
 from bot.slack.payloads import thread_of
 from bot.slack.people import person_for
 
@@ -35,9 +35,9 @@ PERSON_SUBTYPES = (None, "file_share", "thread_broadcast")
 
 def register(app: AsyncApp) -> None:
     """Every event this surface handles."""
-    app.event("app_mention")(on_mention)
-    app.event("message")(on_message)
-    app.event("app_home_opened")(on_home_opened)
+    app.event("app_mention")(owed(on_mention))
+    app.event("message")(owed(on_message))
+    app.event("app_home_opened")(owed(on_home_opened))
 
 
 async def on_mention(
@@ -51,7 +51,7 @@ async def on_mention(
         return  # answering in public would draw more eyes to the leaked key
     async with services.backlog.turn():
         person = await person_for(body, client, services)
-        reply = await services.assistant.ask(person, str(event.get("text") or ""))
+        reply = await services.assistant.ask(person, str(event.get("text") or ""), private=False)
         await _answer_in_channel(client, event, reply)
 
 
@@ -80,7 +80,7 @@ async def on_message(
     elif event.get("channel") in services.settings.help_channels and not event.get("thread_ts"):
         async with services.backlog.turn():
             person = await person_for(body, client, services)
-            reply = await services.assistant.ask(person, text)
+            reply = await services.assistant.ask(person, text, private=False)
             # Chatter ("thanks!", "ok", a bare file) in the channel gets no reply.
             if isinstance(reply, Answer | NoAnswer | CommandPointer):
                 await _answer_in_channel(client, event, reply)

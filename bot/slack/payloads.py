@@ -65,3 +65,27 @@ def well_formed(body: object) -> bool:
     if body.get("type") == "block_actions" and not body.get("actions"):
         return False
     return all(isinstance(action, dict) for action in body.get("actions", []))
+
+
+def describe(body: dict[str, Any]) -> str:
+    """What a request was, for the log: its kind and who and where, never its text or values
+    (enough to follow up with the person when their reply could not be sent)."""
+    given = body.get("event")
+    event: dict[str, Any] = given if isinstance(given, dict) else {}
+    actions = body.get("actions")
+    channel = body.get("channel")
+    parts = [
+        str(body.get("type") or body.get("command") or "request"),
+        str(event.get("type", "")),
+        str(actions[0].get("action_id", "")) if actions and isinstance(actions[0], dict) else "",
+        f"team {person_of(body).team}",
+        f"user {person_of(body).user}",
+        "channel "
+        + str(
+            body.get("channel_id")
+            or (channel.get("id") if isinstance(channel, dict) else "")
+            or event.get("channel")
+            or "-"
+        ),
+    ]
+    return " ".join(part for part in parts if part)

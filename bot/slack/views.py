@@ -17,7 +17,7 @@ from bot.apikey import looks_like_key
 from bot.blocks import CallbackId, render, render_template
 from bot.mistral import NOT_A_KEY
 from bot.replies import Notice, Reply
-from bot.slack.context import services_of
+from bot.slack.context import owed, services_of
 from bot.slack.people import person_for
 
 CHECKING = Notice(":hourglass_flowing_sand: Asking Mistral about the key…")
@@ -31,8 +31,8 @@ LIMITS_TITLE = "Rate limits per model"
 
 def register(app: AsyncApp) -> None:
     """The submissions of both dialogs."""
-    app.view(CallbackId.KEY_CHECK)(on_key_submission)
-    app.view(CallbackId.LIMITS)(on_limits_submission)
+    app.view(CallbackId.KEY_CHECK)(owed(on_key_submission))
+    app.view(CallbackId.LIMITS)(owed(on_limits_submission))
 
 
 async def on_key_submission(

@@ -2,6 +2,10 @@
 
 POST /slack/events   slash commands, events and interactivity (signed requests only)
 GET  /healthz        200 with {"ok": true, "redis": "ok" | "unavailable" | "embedded"}
+
+On SIGTERM or SIGINT uvicorn stops accepting requests and lets those in progress finish;
+then the replies already owed are finished too (``bot.owed``), and only then does the
+process close its clients and exit.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ def create_web_app(services: Services) -> Starlette:
     async def _slack_events(request: Request) -> Response:
         # Refuse what Slack never sends before Bolt parses it, with a status, not a traceback.
         declared = request.headers.get("content-length", "0")
-        if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+        if not declared.isdigit() or len(declared) > 9 or int(declared) > MAX_BODY_BYTES:
             return PlainTextResponse("payload too large", status_code=413)
         timestamp = request.headers.get("x-slack-request-timestamp", "")
         if not (timestamp.isascii() and timestamp.isdigit()):
@@ -88,6 +92,9 @@ def create_web_app(services: Services) -> Starlette:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         async with web_api_session(app):
             yield
+            # uvicorn has stopped taking requests (SIGTERM, SIGINT): finish the replies
+            # already acked while the Web API session is still open, then close.
+            await services.settle()
         await services.close()
 
     return Starlette(

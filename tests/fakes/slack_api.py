@@ -106,6 +106,8 @@ class FakeSlackApi:
         self._serial = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Where apps.connections.open sends a Socket Mode app (tests.fakes.socket_mode).
+        self.socket_mode_url = ""
 
     # Lifecycle
 
@@ -348,6 +350,8 @@ class FakeSlackApi:
                 return {"ok": True, "channel": {"id": channel}}
             case "users.info":
                 return {"ok": True, "user": self._user(str(args.get("user", "")), args)}
+            case "apps.connections.open":
+                return {"ok": True, "url": self.socket_mode_url}
             case _:
                 return {"ok": True}
 
