@@ -21,10 +21,12 @@ text here and are resolved against the checklist by the domain.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from rapidfuzz import fuzz, process
 
-from bot.content import Tool
+from bot import strings
+from bot.content import LANGUAGES, Tool
 from bot.words import STOPWORDS, words
 
 SLASH_COMMAND = "/mistral-setup"
@@ -60,16 +62,22 @@ RESET_CONFIRMATIONS = ("yes", "confirm", "si", "sì")
 MAX_DIGITS = 9
 TOO_BIG = 10**MAX_DIGITS
 
-# Whole phrases that are commands: the suggested prompts of Slack's Messages tab, which
-# a person sends by clicking them (bot/templates/strings.toml uses the same words).
-PHRASES = {
-    "show my checklist": "steps",
-    "mostra la mia checklist": "steps",
-    "check my api key": "key",
-    "controlla la mia chiave api": "key",
-    "summarize my rate limits": "limits",
-    "riassumi i miei rate limit": "limits",
-}
+# The suggested prompts of Slack's Messages tab that are commands, which a person sends by
+# clicking them: their wording in every language (templates/strings.toml) is the command.
+PROMPT_COMMANDS = {"prompt_key": "key", "prompt_limits": "limits", "prompt_checklist": "steps"}
+
+
+@cache
+def _phrases() -> dict[str, str]:
+    return {
+        _phrase(strings.text(language, key)): command
+        for language in LANGUAGES
+        for key, command in PROMPT_COMMANDS.items()
+    }
+
+
+def _phrase(text: str) -> str:
+    return text.casefold().rstrip("?!. ")
 
 
 @dataclass(frozen=True)
@@ -171,7 +179,7 @@ def parse(text: str) -> Command:
     text = " ".join(text.split())
     if not text:
         return ShowChecklist()
-    phrase = PHRASES.get(text.casefold().rstrip("?!. "))
+    phrase = _phrases().get(_phrase(text))
     if phrase:
         return parse(phrase)
     head, _, rest = text.partition(" ")

@@ -19,12 +19,18 @@ def catalog() -> dict[str, dict[str, str | list[str]]]:
 
 def text(language: Language, key: str, **values: object) -> str:
     """The string ``key`` in ``language``, with ``{name}`` placeholders filled."""
-    return str(catalog()[language][key]).format(**values)
+    value = catalog()[language][key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is a list of strings: read it with lines()")
+    return value.format(**values)
 
 
 def lines(language: Language, key: str) -> list[str]:
     """The list of strings ``key`` in ``language`` (loading messages, say)."""
-    return [str(line) for line in catalog()[language][key]]
+    value = catalog()[language][key]
+    if isinstance(value, str):
+        raise TypeError(f"{key} is one string: read it with text()")
+    return [str(line) for line in value]
 
 
 def missing() -> list[tuple[str, str]]:

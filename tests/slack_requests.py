@@ -125,13 +125,15 @@ def block_action(
     view: dict[str, Any] | None = None,
     message: dict[str, Any] | None = None,
     selected: bool = False,
+    feedback: bool = False,
     secret: str = SIGNING_SECRET,
     timestamp: str | None = None,
 ) -> SignedRequest:
     """A button click in a message, or in `view` (a modal or the Home tab) when given.
 
     Clicks in views carry the view and no channel, message or response_url, as in Slack.
-    With `selected`, it is a choice in a static select menu whose option value is `value`.
+    With `selected`, it is a choice in a static select menu whose option value is `value`;
+    with `feedback`, a click on one of Slack's feedback buttons whose value is `value`.
     """
     message_ts = _ts()
     payload: dict[str, Any] = {
@@ -143,9 +145,7 @@ def block_action(
         "team": {"id": team, "domain": "test"},
         "enterprise": None,
         "is_enterprise_install": False,
-        "actions": [
-            _select(action_id, value, block_id) if selected else _button(action_id, value, block_id)
-        ],
+        "actions": [_action(action_id, value, block_id, selected=selected, feedback=feedback)],
     }
     if view is not None:
         payload["container"] = container or {"type": "view", "view_id": view.get("id", "")}
@@ -166,6 +166,17 @@ def block_action(
         }
         payload["response_url"] = response_url
     return _interactive(payload, secret, timestamp)
+
+
+def _action(
+    action_id: str, value: str, block_id: str | None, *, selected: bool, feedback: bool
+) -> dict[str, Any]:
+    if selected:
+        return _select(action_id, value, block_id)
+    action = _button(action_id, value, block_id)
+    if feedback:  # what Slack sends for a feedback_buttons element (FeedbackButtonsAction)
+        action["type"] = "feedback_buttons"
+    return action
 
 
 def _button(action_id: str, value: str, block_id: str | None) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import commands, strings
 from bot.commands import (
     Ask,
     CheckKey,
@@ -18,6 +19,7 @@ from bot.commands import (
     Unknown,
     parse,
 )
+from bot.content import LANGUAGES, Language
 
 
 @pytest.mark.parametrize(
@@ -76,3 +78,14 @@ def test_a_key_typed_after_key_is_kept_for_the_check_not_treated_as_a_question()
 
 def test_broadcast_markup_is_just_a_question() -> None:
     assert parse("<!channel> how do I add a card") == Ask("<!channel> how do I add a card")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_suggested_prompt_that_is_a_command_parses_as_that_command(
+    language: Language,
+) -> None:
+    for key, command in commands.PROMPT_COMMANDS.items():
+        clicked = strings.text(language, key)
+
+        assert commands.parse(clicked) == commands.parse(command), clicked
+        assert commands.parse(clicked.upper() + "?") == commands.parse(command), clicked

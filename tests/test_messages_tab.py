@@ -98,16 +98,97 @@ async def test_done_in_a_thread_records_the_step_and_replies_there(bot: RunningB
     await bot.send(event_callback(im_message("done 1", ts="31.2", thread_ts="31.1")))
 
     [post] = await bot.slack.wait_for("chat.postMessage")
+    [status] = bot.slack.calls("assistant.threads.setStatus")
+    assert status.args["thread_ts"] == "31.1"  # the thread's, not the reply's own ts
     assert post.args["thread_ts"] == "31.1"
     assert "1 of 12 done" in json.dumps(post.args["blocks"])
     assert await bot.services.assistant.progress.done(PERSON) == frozenset({"register"})
+    [home] = await bot.slack.wait_for("views.publish")  # App Home stays in step
+    assert "1 of 12 done" in json.dumps(home.args["view"])
+
+
+async def test_the_status_speaks_the_persons_language(bot: RunningBot) -> None:
+    bot.slack.add_user("U111", locale="it-IT")
+
+    await bot.send(event_callback(im_message("done 1", ts="34.1")))
+
+    await bot.slack.wait_for("chat.postMessage")
+    [status] = bot.slack.calls("assistant.threads.setStatus")
+    assert status.args["status"] == "sta cercando…"
+
+
+async def test_a_rate_limited_status_or_prompt_is_tried_once_and_the_answer_still_comes(
+    bot: RunningBot,
+) -> None:
+    bot.slack.fail_next("assistant.threads.setStatus", status=429, retry_after=30)
+    bot.slack.fail_next("assistant.threads.setSuggestedPrompts", status=429, retry_after=30)
+
+    await bot.send(event_callback(app_home_opened(tab="messages")))
+    await bot.send(event_callback(im_message("how do I add a card?", ts="35.1")))
+
+    [post] = await bot.slack.wait_for("chat.postMessage")
+    await bot.drain()
+    assert post.args["thread_ts"] == "35.1"
+    assert len(bot.slack.calls("assistant.threads.setStatus")) == 1  # no waiting out Retry-After
+    assert len(bot.slack.calls("assistant.threads.setSuggestedPrompts")) == 1
+
+
+async def test_the_status_is_cleared_when_the_answer_cannot_be_posted(bot: RunningBot) -> None:
+    bot.slack.fail_next("chat.postMessage", error="is_archived")
+
+    await bot.send(event_callback(im_message("how do I add a card?", ts="36.1")))
+
+    await bot.slack.wait_for("assistant.threads.setStatus", count=2)
+    cleared = bot.slack.calls("assistant.threads.setStatus")[-1]
+    assert (cleared.args["thread_ts"], cleared.args["status"]) == ("36.1", "")
+
+
+async def test_where_slack_refuses_its_feedback_block_our_own_buttons_go_instead(
+    bot: RunningBot,
+) -> None:
+    bot.slack.fail_next("chat.postMessage", error="invalid_blocks")
+
+    await bot.send(event_callback(im_message("how do I add a card?", ts="37.1")))
+
+    refused, sent = await bot.slack.wait_for("chat.postMessage", count=2)
+    assert _feedback_values(refused.args["blocks"])
+    assert not _feedback_values(sent.args["blocks"])
+    assert ActionId.FEEDBACK_UP in json.dumps(sent.args["blocks"])
+    assert sent.args["thread_ts"] == "37.1"
+
+
+async def test_answers_shown_in_app_home_keep_our_own_feedback_buttons(bot: RunningBot) -> None:
+    home = {"id": "V1", "type": "home", "blocks": []}
+
+    await bot.send(
+        block_action(f"{ActionId.SHOW_TOPIC}:payment-method", "payment-method", view=home)
+    )
+
+    [publish] = await bot.slack.wait_for("views.publish")
+    view = json.dumps(publish.args["view"])
+    assert "context_actions" not in view
+    assert ActionId.FEEDBACK_UP in view
+
+
+async def test_a_key_pasted_in_a_new_message_is_warned_about_in_its_thread(bot: RunningBot) -> None:
+    await bot.send(
+        event_callback(im_message("mistral key Ab3dEf7hIj9kLm1nOp2qRs4tUv6wXy8z", ts="38.1"))
+    )
+
+    [warning] = await bot.slack.wait_for("chat.postEphemeral")
+    assert warning.args["thread_ts"] == "38.1"
 
 
 async def test_a_native_feedback_click_is_stored_per_topic(bot: RunningBot) -> None:
-    await bot.send(block_action(ActionId.FEEDBACK, "down:spending-limit", channel="D111"))
-    await bot.send(block_action(ActionId.FEEDBACK, "up:spending-limit", user="U222"))
+    down = block_action(ActionId.FEEDBACK, "down:spending-limit", channel="D111", feedback=True)
+    await bot.send(down)
+    await bot.send(block_action(ActionId.FEEDBACK, "up:spending-limit", user="U222", feedback=True))
+    await bot.send(block_action(ActionId.FEEDBACK, "up:no-such-topic", feedback=True))
+    await bot.send(block_action(ActionId.FEEDBACK, "sideways:spending-limit", feedback=True))
 
     await bot.slack.wait_for("chat.postEphemeral", count=2)
+    await bot.drain()
+    assert len(bot.slack.calls("chat.postEphemeral")) == 2  # the odd values are ignored
     assert await bot.services.assistant.feedback.tally("T111", "spending-limit") == (1, 1)
 
 

@@ -33,6 +33,7 @@ from bot.replies import (
     Reply,
     StepState,
     TeamProgress,
+    ToolOffer,
 )
 from tests.blockkit import assert_no_broadcast, assert_valid_blocks, assert_valid_view
 
@@ -96,6 +97,8 @@ def _samples(content: Content) -> list[Reply]:
         GapsReport(unanswered=(), unhelpful=(), retention_days=90),
         Notice("Redis is down", kind="warning"),
         CommandPointer("done 2"),
+        ToolOffer("key"),
+        ToolOffer("limits", language="it"),
         CommandPointer("key", tool="key", language="it"),
         LeakWarning(("…AbCd", "…9xYz"), content.card("delete-api-key").links),
         Answer("429?", content.card("rate-limited"), 0.9, language="it"),

@@ -68,6 +68,9 @@ def create_app(services: Services) -> AsyncApp:
         signing_secret=secret.get_secret_value() if secret else "",
         # Without a signing secret (Socket Mode), HTTP requests cannot be verified: refuse them.
         request_verification_enabled=True,
+        # Listeners use the client directly, not Bolt's say/set_status helpers: don't
+        # build those for every event.
+        attaching_conversation_kwargs_enabled=False,
         logger=logging.getLogger("slack_bolt"),
     )
     configure_client(app.client, services)

@@ -13,19 +13,20 @@ there, and the thread shows a status while the bot works (``bot.slack.threads``)
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import fallback_text, render
 from bot.language import language_of
-from bot.replies import Answer, CommandPointer, NoAnswer, Reply
+from bot.replies import Answer, Checklist, CommandPointer, NoAnswer, Reply
 from bot.slack import home, leaks, threads
 from bot.slack.context import first_delivery, owed, services_of
 from bot.slack.payloads import thread_of
 from bot.slack.people import person_for
+from bot.slack.sending import post, post_privately
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +97,11 @@ async def on_home_opened(
         person = await person_for(body, client, services)
         if tab == "home":
             await home.publish(client, services, person)
-        elif tab == "messages" and event.get("channel"):
-            prompts = await services.assistant.suggested_prompts(person)
-            await threads.suggest(client, event["channel"], prompts, person.language or "en")
+            return
+        prompts = await services.assistant.suggested_prompts(person)
+    # Outside the turn: Slack may be slow to take prompts, and answers must not wait on it.
+    if tab == "messages" and event.get("channel"):
+        await threads.suggest(client, event["channel"], prompts, person.language or "en")
 
 
 async def _converse(
@@ -109,16 +112,20 @@ async def _converse(
     channel = str(event["channel"])
     thread = str(event.get("thread_ts") or event["ts"])
     text = str(event.get("text") or "")
-    # Shown before waiting for a turn: the person sees at once that the bot is on it.
-    guess = language_of(text) or services.settings.language or "en"
-    status = await threads.show_status(client, channel, thread, guess)
+    person = await person_for(body, client, services)
+    language = language_of(text) or person.language or "en"
+    # Shown while the answer is worked out, not before: a slow Slack must not delay it.
+    status = asyncio.create_task(threads.show_status(client, channel, thread, language))
     try:
         async with services.backlog.turn():
-            person = await person_for(body, client, services)
             reply = await services.assistant.handle(person, text)
-            await _post(client, channel, thread, reply)
+        # The status must be set before the answer, which clears it, not after.
+        await status
+        await post(client, reply, channel=channel, thread_ts=thread)
+        if isinstance(reply, Checklist) and reply.changed:
+            await home.publish(client, services, person, reply)  # Home stays in step
     except BaseException:
-        if status:  # no answer will clear it
+        if await status:  # no answer will clear it
             await threads.clear_status(client, channel, thread)
         raise
 
@@ -136,23 +143,12 @@ async def _answer_in_channel(client: AsyncWebClient, event: dict[str, Any], repl
     """An answer goes in the post's thread, for everyone; a command typed without the slash
     gets a pointer only its author sees, and nothing in public."""
     if isinstance(reply, CommandPointer):
-        await client.chat_postEphemeral(
+        await post_privately(
+            client,
+            reply,
             channel=event["channel"],
             user=event["user"],
             thread_ts=event.get("thread_ts") or None,
-            blocks=render(reply),
-            text=fallback_text(reply),
         )
         return
-    await _post(client, event["channel"], thread_of(event), reply)
-
-
-async def _post(client: AsyncWebClient, channel: str, thread: str | None, reply: Reply) -> None:
-    await client.chat_postMessage(
-        channel=channel,
-        thread_ts=thread,
-        blocks=render(reply),
-        text=fallback_text(reply),
-        unfurl_links=False,
-        unfurl_media=False,
-    )
+    await post(client, reply, channel=event["channel"], thread_ts=thread_of(event))

@@ -12,8 +12,8 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import fallback_text, render
 from bot.services import Services
+from bot.slack.sending import post_privately
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,7 @@ async def warn_if_leaked(
     if warning is None or not event.get("user"):
         return False
     log.info("Possible Mistral key pasted in %s; author warned (%s)", channel, warning.hints)
-    await client.chat_postEphemeral(
-        channel=channel,
-        user=event["user"],
-        thread_ts=event.get("thread_ts") or None,
-        blocks=render(warning),
-        text=fallback_text(warning),
-    )
+    # In a DM (the Messages tab) every message is its own thread: the warning goes there.
+    thread = event.get("thread_ts") or (event.get("ts") if channel.startswith("D") else None)
+    await post_privately(client, warning, channel=channel, user=event["user"], thread_ts=thread)
     return True

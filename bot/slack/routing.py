@@ -18,11 +18,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import fallback_text, render
 from bot.progress import Person
 from bot.replies import Checklist, Reply
 from bot.services import Services
 from bot.slack import home, views
+from bot.slack.sending import post_privately, respond_privately, update
 
 
 async def deliver(
@@ -45,11 +45,8 @@ async def deliver(
         title = str((view.get("title") or {}).get("text") or "Mistral setup")
         await client.views_update(view_id=view.get("id"), view=views.modal(title, reply))
     elif body.get("response_url") and (body.get("command") or container.get("is_ephemeral")):
-        await respond(
-            blocks=render(reply, show_question=bool(body.get("command"))),
-            text=fallback_text(reply),
-            response_type="ephemeral",
-            replace_original=replace,
+        await respond_privately(
+            respond, reply, replace=replace, show_question=bool(body.get("command"))
         )
     else:
         await _in_channel(reply, body, person, client, replace=replace)
@@ -67,14 +64,12 @@ async def _in_channel(
         return
     if replace and channel.startswith("D") and message.get("ts"):
         # In a DM the bot's own message is the person's private view: update it in place.
-        await client.chat_update(
-            channel=channel, ts=message["ts"], blocks=render(reply), text=fallback_text(reply)
-        )
+        await update(client, reply, channel=channel, ts=message["ts"])
         return
-    await client.chat_postEphemeral(
+    await post_privately(
+        client,
+        reply,
         channel=channel,
         user=person.user,
         thread_ts=message.get("thread_ts") or message.get("ts") or container.get("message_ts"),
-        blocks=render(reply),
-        text=fallback_text(reply),
     )

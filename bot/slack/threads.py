@@ -23,6 +23,22 @@ log = logging.getLogger(__name__)
 # Slack shows at most four suggested prompts.
 MAX_PROMPTS = 4
 
+# These calls are extras: they get one short try, never the app client's retries, which
+# wait out a 429's Retry-After while the person waits for the answer.
+EXTRA_TIMEOUT = 2
+
+
+def _once(client: AsyncWebClient) -> AsyncWebClient:
+    """``client`` (its token, Slack URL and session) for a single short try."""
+    return AsyncWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        session=client.session,
+        timeout=EXTRA_TIMEOUT,
+        retry_handlers=[],
+        logger=client.logger,
+    )
+
 
 async def suggest(
     client: AsyncWebClient, channel: str, prompts: tuple[Prompt, ...], language: Language
@@ -30,7 +46,7 @@ async def suggest(
     """Offer ``prompts`` in the DM ``channel``; False when Slack would not take them."""
     try:
         # No thread_ts: in the agent_view experience prompts belong to the whole tab.
-        await client.assistant_threads_setSuggestedPrompts(
+        await _once(client).assistant_threads_setSuggestedPrompts(
             channel_id=channel,
             title=strings.text(language, "prompts_title"),
             prompts=[{"title": p.title, "message": p.message} for p in prompts[:MAX_PROMPTS]],
@@ -63,7 +79,7 @@ async def _status(
     client: AsyncWebClient, channel: str, thread: str, status: str, loading: list[str] | None
 ) -> bool:
     try:
-        await client.assistant_threads_setStatus(
+        await _once(client).assistant_threads_setStatus(
             channel_id=channel, thread_ts=thread, status=status, loading_messages=loading
         )
     except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
