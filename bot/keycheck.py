@@ -8,6 +8,7 @@ characters.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.apikey import key_hint, looks_like_key
@@ -44,6 +45,8 @@ COMMON_CHAT_MODELS = (
     "open-mistral-nemo",
 )
 DEFAULT_COUNT = 3
+
+log = logging.getLogger(__name__)
 
 
 Progress = Callable[[LimitsReport], Awaitable[None]]
@@ -89,10 +92,11 @@ class KeyChecker:
             return LimitsReport(hint, *refusal)
         try:
             admin = await self.mistral.admin_rate_limits(key)
-        except (MistralRejectedKey, MistralForbidden):
-            pass  # an ordinary key: read the limits from one tiny request per model
         except MistralError as error:
-            return LimitsReport(hint, _outcome(error), str(error))
+            # The Admin API is only a faster path, and Mistral does not document what it
+            # answers an ordinary key: whatever it says (401, 403, 404, 405, 5xx, a timeout,
+            # a malformed body), the limits are read from one tiny request per model.
+            log.info("Admin API unavailable for this key (%s): probing", type(error).__name__)
         else:
             described = tuple(describe_limits(m) for m in admin.model_limits())
             return LimitsReport(hint, Outcome.VALID, admin=True, models=described, links=self.links)

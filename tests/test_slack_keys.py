@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 
+import httpx
 import pytest
 import redis.asyncio as aioredis
 
@@ -18,9 +19,11 @@ from tests.conftest import RunningBot
 from tests.fakes.mistral_api import (
     FORBIDDEN,
     MALFORMED_JSON,
+    NOT_FOUND,
     UNAUTHORIZED,
     UNAUTHORIZED_2025,
     FakeMistralAPI,
+    Reply,
     Scenario,
     rate_limited,
     server_error,
@@ -293,3 +296,33 @@ async def test_limits_survive_a_model_that_fails_and_a_key_that_is_refused(
     assert "ministral-8b-latest: this key may not use it" in text
     assert f"…{revoked[-4:]}" in refused
     await _assert_key_kept_nowhere(bot, flaky, caplog)
+
+
+@pytest.mark.parametrize(
+    "admin_answer",
+    [NOT_FOUND, server_error(405), server_error(500), server_error(503), MALFORMED_JSON],
+    ids=["404", "405", "500", "503", "malformed"],
+)
+async def test_limits_are_probed_whatever_the_admin_api_answers_an_ordinary_key(
+    bot: RunningBot, mistral_api: FakeMistralAPI, admin_answer: Reply
+) -> None:
+    key = mistral_api.add_key(Scenario(admin_reply=admin_answer))
+
+    await bot.send(_submit_limits(key, ["mistral-small-latest"]))
+
+    text = await _final_view(bot, updates=2)
+    assert "mistral-small-latest" in text
+    assert "Tokens per month" in text
+    assert any(r.path == "/v1/chat/completions" for r in mistral_api.requests_for(key))
+
+
+async def test_limits_are_probed_when_the_admin_api_times_out(
+    bot: RunningBot, mistral_api: FakeMistralAPI
+) -> None:
+    bot.services.mistral_http.timeout = httpx.Timeout(1.0)
+    key = mistral_api.add_key(Scenario(admin_delay=3.0))
+
+    await bot.send(_submit_limits(key, ["mistral-small-latest"]))
+
+    text = await _final_view(bot, updates=2)
+    assert "Tokens per month" in text

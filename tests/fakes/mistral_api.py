@@ -100,6 +100,8 @@ class Scenario:
     reply: Reply | None = None  # every endpoint answers this
     delay: float = 0.0  # seconds to wait before answering, to trip client timeouts
     admin: bool = False  # an Admin API key: may read /v1/admin/rate-limit
+    admin_reply: Reply | None = None  # what /v1/admin/rate-limit answers an ordinary key
+    admin_delay: float = 0.0  # seconds before that answer
     chat: Mapping[str, Reply] = field(default_factory=dict)  # model id -> chat answer
     chat_headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # replace defaults
 
@@ -215,8 +217,12 @@ def answer(api: FakeMistralAPI, request: RecordedRequest) -> Reply:
     if route == ("GET", "/v1/models"):
         return json_reply(200, {"object": "list", "data": MODEL_CARDS})
     if route == ("GET", "/v1/admin/rate-limit"):
-        # The spec says ordinary keys "are rejected"; a 401 is our guess at how.
-        return json_reply(200, ADMIN_LIMITS) if scenario.admin else UNAUTHORIZED
+        if scenario.admin_delay:
+            api.stopping.wait(scenario.admin_delay)
+        if scenario.admin:
+            return json_reply(200, ADMIN_LIMITS)
+        # The spec says ordinary keys "are rejected" without saying how; 401 is our guess.
+        return scenario.admin_reply or UNAUTHORIZED
     if route == ("POST", "/v1/chat/completions"):
         return _chat(scenario, request.model or "")
     return NOT_FOUND
