@@ -8,13 +8,15 @@ processes can share one Redis.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from bot.errors import StoreUnavailable
 
@@ -75,3 +77,59 @@ async def ping(client: redis.Redis) -> bool:
         return bool(await client.ping())
     except (RedisError, OSError):
         return False
+
+
+# How Redis keeps its data across a restart: an append-only file, snapshots, both, nothing,
+# or unknown (a managed Redis may refuse CONFIG; the bot's own embedded store keeps nothing).
+Persistence = Literal["aof", "rdb", "aof+rdb", "none", "unknown", "embedded"]
+
+NO_PERSISTENCE_WARNING = (
+    "Redis keeps nothing on disk (no AOF, no RDB snapshots): everyone's checklist progress, "
+    "votes and logged questions are lost the next time it restarts. Turn on AOF "
+    "(appendonly yes, appendfsync everysec) or use a managed Redis with persistence; "
+    "meanwhile `python -m bot export` saves a copy."
+)
+
+
+async def persistence(client: redis.Redis) -> Persistence:
+    """Whether Redis keeps its data across a restart, from CONFIG GET appendonly and save."""
+    try:
+        appendonly = await client.config_get("appendonly")
+        save = await client.config_get("save")
+    except ResponseError:
+        return "unknown"  # CONFIG refused or renamed, as managed Redis services do
+    except (RedisError, OSError):
+        return "unknown"  # unreachable now: it says nothing either way
+    aof = str(appendonly.get("appendonly", "")).lower() == "yes"
+    rdb = bool(str(save.get("save", "")).strip())
+    if aof and rdb:
+        return "aof+rdb"
+    return "aof" if aof else "rdb" if rdb else "none"
+
+
+async def warn_if_forgetful(client: redis.Redis) -> Persistence:
+    """At startup: log once what Redis keeps on disk, and a warning when it keeps nothing."""
+    state = await persistence(client)
+    if state == "none":
+        log.warning(NO_PERSISTENCE_WARNING)
+    elif state == "unknown":
+        log.info("Redis persistence is unknown (CONFIG is not allowed): check your provider's")
+    else:
+        log.info("Redis persistence: %s", state)
+    return state
+
+
+class PersistenceCheck:
+    """The persistence state for /healthz, asked of Redis at most once a minute."""
+
+    def __init__(self, client: redis.Redis, *, seconds: float = 60.0) -> None:
+        self._client = client
+        self._seconds = seconds
+        self._state: Persistence | None = None
+        self._checked = 0.0
+
+    async def state(self) -> Persistence:
+        if self._state is None or time.monotonic() - self._checked > self._seconds:
+            self._state = await persistence(self._client)
+            self._checked = time.monotonic()
+        return self._state

@@ -33,7 +33,7 @@ from tests.slack_requests import SIGNING_SECRET, app_home_opened, event_callback
 if TYPE_CHECKING:
     from tests.fakes.slack_api import FakeSlackApi
 
-pytest_plugins = ["tests.fakes.slack_api", "tests.fakes.socket_mode"]
+pytest_plugins = ["tests.fakes.slack_api", "tests.fakes.socket_mode", "tests.redis_server"]
 
 # A limits check paces its requests a second apart for real keys; tests need no pause.
 TEST_PACE = 0.01

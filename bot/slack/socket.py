@@ -14,6 +14,7 @@ import signal
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot import services as composition
+from bot import store
 from bot.settings import Settings
 from bot.slack.app import create_app, web_api_session
 
@@ -31,6 +32,8 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, stop.set)
+    if not services.embedded_store:
+        await store.warn_if_forgetful(services.redis)
     gc.freeze()  # as in HTTP mode (bot.slack.web.serve): startup's objects live for good
     log.info("Connecting to Slack in Socket Mode")
     try:

@@ -1,7 +1,8 @@
 """HTTP mode: the Bolt app behind Starlette (with its adapter's conversions), on uvicorn, on $PORT.
 
 POST /slack/events   slash commands, events and interactivity (signed requests only)
-GET  /healthz        200 with {"ok": true, "redis": "ok" | "unavailable" | "embedded"}
+GET  /healthz        200 with {"ok": true, "redis": "ok" | "unavailable" | "embedded",
+                     "persistence": "aof" | "rdb" | "aof+rdb" | "none" | "unknown" | "embedded"}
 
 On SIGTERM or SIGINT uvicorn stops accepting requests and lets those in progress finish;
 then the replies already owed are finished too (``bot.owed``), and only then does the
@@ -80,16 +81,21 @@ def create_web_app(services: Services) -> Starlette:
         # bot.slack.admission refuses replays.
         return to_starlette_response(await app.async_dispatch(bolt_request))
 
+    durability = store.PersistenceCheck(services.redis)
+
     async def healthz(_: Request) -> Response:
         if services.embedded_store:
-            redis_state = "embedded"
+            redis_state, kept = "embedded", "embedded"
         else:
             redis_state = "ok" if await store.ping(services.redis) else "unavailable"
+            kept = await durability.state()
         # Configuration stays out of it: this endpoint is public.
-        return JSONResponse({"ok": True, "redis": redis_state})
+        return JSONResponse({"ok": True, "redis": redis_state, "persistence": kept})
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if not services.embedded_store:
+            await store.warn_if_forgetful(services.redis)
         async with web_api_session(app):
             yield
             # uvicorn has stopped taking requests (SIGTERM, SIGINT): finish the replies
