@@ -6,6 +6,8 @@
     python -m bot socket          Socket Mode (needs SLACK_APP_TOKEN)
     python -m bot ask "QUESTION"  print the answer; --jsonl reads questions from stdin
     python -m bot report          content gaps (from REDIS_URL), for the content's authors
+    python -m bot export          everything kept about people (REDIS_URL), as JSON on stdout
+    python -m bot import FILE     load such an export (checked whole first; - reads stdin)
     python -m bot content check   validate the content cards
 
 Each command reads settings once and builds only what it needs. ``ask`` and ``content``
@@ -19,12 +21,13 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from bot import logs
-from bot.errors import ContentError
+from bot.errors import ContentError, StoreUnavailable
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -51,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
+    except StoreUnavailable as error:
+        print(f"{error}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.set_defaults(run=_run_ask)
     report = sub.add_parser("report", help="content gaps from Redis, for the content's authors")
     report.set_defaults(run=_run_report)
+    export = sub.add_parser("export", help="everything kept about people, as JSON on stdout")
+    export.set_defaults(run=_run_export)
+    load = sub.add_parser("import", help="load an export (checked whole before writing)")
+    load.add_argument("file", help="the export's path, or - for stdin")
+    load.set_defaults(run=_run_import)
     content = sub.add_parser("content", help="content tools")
     content.add_argument("action", choices=["check"])
     content.set_defaults(run=_run_content_check)
@@ -160,6 +171,55 @@ async def _report(services: Services) -> int:
             print(f"Team {team}\n\n{blocks_to_text(render(report))}\n")
     finally:
         await services.close()
+    return 0
+
+
+def _run_export(_: argparse.Namespace, settings: Settings) -> int:
+    from bot import archive
+    from bot.services import build
+
+    if not settings.redis_url:
+        print("Set REDIS_URL to the bot's Redis: the data is kept there.", file=sys.stderr)
+        return 2
+    services = build(settings)
+
+    async def export() -> str:
+        try:
+            return archive.dumps(await services.assistant.privacy.export())
+        finally:
+            await services.close()
+
+    print(asyncio.run(export()))
+    return 0
+
+
+def _run_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import archive
+    from bot.services import build
+
+    if not settings.redis_url:
+        print("Set REDIS_URL to the Redis to import into.", file=sys.stderr)
+        return 2
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
+        data = archive.loads(text)
+    except (OSError, UnicodeDecodeError, archive.ArchiveError) as error:
+        reason = error.strerror if isinstance(error, OSError) else str(error)
+        print(f"import failed, nothing was changed: {args.file}: {reason}", file=sys.stderr)
+        return 2
+    services = build(settings)
+
+    async def restore() -> None:
+        try:
+            done = await services.assistant.privacy.restore(data)
+        finally:
+            await services.close()
+        print(
+            f"imported {done.teams} team(s): progress of {done.people} people, "
+            f"{done.votes} vote(s), {done.questions} logged question(s)"
+        )
+
+    asyncio.run(restore())
     return 0
 
 

@@ -38,6 +38,11 @@ class Unhelpful:
     at: float
 
 
+def question_entry(entry_id: str, user: str, question: str) -> str:
+    """How a logged question is stored (a member of a sorted set): the same every time."""
+    return json.dumps({"id": entry_id, "user": user, "question": question})
+
+
 class FeedbackStore:
     """Votes per topic, the log of uncovered questions, and the "not helpful" log."""
 
@@ -72,7 +77,7 @@ class FeedbackStore:
         """Log a question the guide did not cover."""
         name = store.key("unanswered", person.team)
         # A random id keeps two identical questions as two entries.
-        entry = json.dumps({"id": uuid.uuid4().hex, "user": person.user, "question": question})
+        entry = question_entry(uuid.uuid4().hex, person.user, question)
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
             pipe.zadd(name, {entry: time.time()})
             self._expire(pipe, name)

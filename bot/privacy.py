@@ -1,13 +1,22 @@
-"""What the bot keeps about a person, in one place, and forgetting it on request."""
+"""What the bot keeps about people, read in one place: for forgetting, exporting, importing.
+
+``records`` is the one list of everything kept about a person (or a whole team):
+checklist progress, helpful / not helpful votes and the questions logged for the
+content's authors. ``forget`` deletes exactly what it returns (and the short-lived
+caches: the Slack profile, the key-check throttle); ``export`` writes what it returns for
+every team, and ``restore`` writes such an export back.
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 
 import redis.asyncio as redis
 
-from bot import store
+from bot import archive, store
+from bot.feedback import DAY, question_entry
 from bot.progress import Person
 
 
@@ -20,42 +29,152 @@ class Forgotten:
     questions: int
 
 
-class Privacy:
-    """Knows every key the bot keeps about a person."""
+@dataclass(frozen=True)
+class Restored:
+    """What an import wrote."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    teams: int
+    people: int
+    votes: int
+    questions: int
+
+
+class Privacy:
+    """Knows every key the bot keeps about people."""
+
+    def __init__(self, client: redis.Redis, *, retention_days: int = 90) -> None:
         self._redis = client
+        self._retention = retention_days * DAY
+
+    async def records(self, team: str, user: str | None = None) -> archive.Team:
+        """Everything kept about the people of ``team``, or only about ``user``."""
+        async with store.available():
+            progress = await self._progress(team, user)
+            votes = await self._votes(team, user)
+            questions = [record for _, record in await self._questions(team, user)]
+        return archive.Team(
+            team=team, progress=tuple(progress), votes=tuple(votes), questions=tuple(questions)
+        )
 
     async def forget(self, person: Person) -> Forgotten:
-        """Delete everything kept about ``person``: progress, votes, logged questions, caches.
+        """Delete everything kept about ``person``: their records and the caches about them.
 
         Votes are found by scanning, not from the current cards, so votes on a topic that
         has since been renamed or removed go too.
         """
-        client, team, user = self._redis, person.team, person.user
-        unanswered = store.key("unanswered", team)
-        unhelpful = store.key("unhelpful", team)
+        team, user = person.team, person.user
+        kept = await self.records(team, user)
         async with store.available():
-            steps = await client.scard(store.key("progress", team, user))
-            entries = [str(entry) for entry in await client.zrange(unanswered, 0, -1)]
-            questions = [e for e in entries if json.loads(e).get("user") == user]
-            vote_keys = [
-                str(name) async for name in client.scan_iter(match=store.key("feedback", team, "*"))
-            ]
-            downs = [
-                str(member) async for member, _ in client.zscan_iter(unhelpful, match=f"*|{user}")
-            ]
-            async with client.pipeline(transaction=True) as pipe:
-                for name in vote_keys:
-                    pipe.hdel(name, user)
+            logged = [raw for raw, _ in await self._questions(team, user)]
+            async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.delete(store.key("progress", team, user))
                 pipe.zrem(store.key("people", team), user)
-                if downs:
-                    pipe.zrem(unhelpful, *downs)
-                if questions:
-                    pipe.zrem(unanswered, *questions)
+                for vote in kept.votes:
+                    pipe.hdel(store.key("feedback", team, vote.topic), user)
+                    pipe.zrem(store.key("unhelpful", team), f"{vote.topic}|{user}")
+                if logged:
+                    pipe.zrem(store.key("unanswered", team), *logged)
+                # Caches about the person: they expire anyway, but forgetting means now.
                 pipe.delete(store.key("profile", team, user))
                 pipe.delete(store.key("throttle", "key-check", team, user))
-                results = await pipe.execute()
-        votes = sum(int(removed) for removed in results[: len(vote_keys)])
-        return Forgotten(steps=int(steps), votes=votes, questions=len(questions))
+                await pipe.execute()
+        steps = sum(len(p.done) for p in kept.progress)
+        return Forgotten(steps=steps, votes=len(kept.votes), questions=len(kept.questions))
+
+    async def export(self) -> archive.Archive:
+        """Everything kept about everyone, team by team."""
+        teams = [await self.records(team) for team in await self.teams()]
+        return archive.Archive(exported_at=time.time(), teams=tuple(teams))
+
+    async def restore(self, data: archive.Archive) -> Restored:
+        """Write an export back. Idempotent: importing the same file twice changes nothing."""
+        async with store.available(), self._redis.pipeline(transaction=True) as pipe:
+            for team in data.teams:
+                self._write(pipe, team)
+            await pipe.execute()
+        return Restored(
+            teams=len(data.teams),
+            people=sum(len(t.progress) for t in data.teams),
+            votes=sum(len(t.votes) for t in data.teams),
+            questions=sum(len(t.questions) for t in data.teams),
+        )
+
+    async def teams(self) -> list[str]:
+        """Every team with anything kept about its people."""
+        found: set[str] = set()
+        async with store.available():
+            for kind in ("people", "progress", "feedback", "unanswered", "unhelpful"):
+                async for name in self._redis.scan_iter(match=store.key(kind, "*")):
+                    found.add(str(name).removeprefix(store.key(kind, "")).split(":")[0])
+        return sorted(found)
+
+    async def _progress(self, team: str, user: str | None) -> list[archive.Progress]:
+        people = store.key("people", team)
+        changed = dict(await store.scored(self._redis, people))
+        users = {user} if user else set(changed)
+        async for name in self._redis.scan_iter(match=store.key("progress", team, user or "*")):
+            users.add(str(name).rsplit(":", 1)[-1])
+        found = []
+        for someone in sorted(users):
+            done = await self._redis.smembers(store.key("progress", team, someone))
+            if done or someone in changed:
+                found.append(
+                    archive.Progress(
+                        user=someone,
+                        done=tuple(sorted(map(str, done))),
+                        changed_at=float(changed.get(someone, 0.0)),
+                    )
+                )
+        return found
+
+    async def _votes(self, team: str, user: str | None) -> list[archive.Vote]:
+        downs = dict(await store.scored(self._redis, store.key("unhelpful", team)))
+        found = []
+        async for name in self._redis.scan_iter(match=store.key("feedback", team, "*")):
+            topic = str(name).rsplit(":", 1)[-1]
+            votes = await self._redis.hgetall(name)
+            for voter, vote in ((str(k), str(v)) for k, v in votes.items()):
+                if user is None or voter == user:
+                    helpful = vote == "up"
+                    at = None if helpful else downs.get(f"{topic}|{voter}")
+                    found.append(archive.Vote(user=voter, topic=topic, helpful=helpful, at=at))
+        return sorted(found, key=lambda v: (v.topic, v.user))
+
+    async def _questions(self, team: str, user: str | None) -> list[tuple[str, archive.Question]]:
+        """Logged questions as stored (to delete them) and as records."""
+        found = []
+        for member, at in await store.scored(self._redis, store.key("unanswered", team)):
+            entry = json.loads(member)
+            if user is None or entry.get("user") == user:
+                record = archive.Question(
+                    id=str(entry["id"]),
+                    user=str(entry["user"]),
+                    question=str(entry["question"]),
+                    at=at,
+                )
+                found.append((member, record))
+        return found
+
+    def _write(self, pipe: redis.client.Pipeline, team: archive.Team) -> None:
+        for progress in team.progress:
+            if progress.done:
+                pipe.sadd(store.key("progress", team.team, progress.user), *progress.done)
+            pipe.zadd(store.key("people", team.team), {progress.user: progress.changed_at})
+        unhelpful = store.key("unhelpful", team.team)
+        for vote in team.votes:
+            pipe.hset(
+                store.key("feedback", team.team, vote.topic),
+                vote.user,
+                "up" if vote.helpful else "down",
+            )
+            member = f"{vote.topic}|{vote.user}"
+            if vote.helpful:
+                pipe.zrem(unhelpful, member)
+            else:
+                pipe.zadd(unhelpful, {member: vote.at or time.time()})
+        unanswered = store.key("unanswered", team.team)
+        for question in team.questions:
+            entry = question_entry(question.id, question.user, question.question)
+            pipe.zadd(unanswered, {entry: question.at})
+        for name in (unhelpful, unanswered):
+            pipe.expire(name, self._retention)

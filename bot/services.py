@@ -92,7 +92,7 @@ def build(settings: Settings) -> Services:
         index,
         ProgressStore(client),
         FeedbackStore(client, retention_days=settings.gaps_retention_days),
-        Privacy(client),
+        Privacy(client, retention_days=settings.gaps_retention_days),
         keys,
         escalation=settings.escalation_mention,
     )

@@ -71,6 +71,13 @@ async def available() -> AsyncIterator[None]:
         raise StoreUnavailable from exc
 
 
+async def scored(client: redis.Redis, name: str) -> list[tuple[str, float]]:
+    """A whole sorted set as (member, score) pairs, lowest score first."""
+    raw = await client.zrange(name, 0, -1, withscores=True)
+    # withscores: each item is a (member, score) pair.
+    return [(str(pair[0]), float(pair[1])) for pair in raw]
+
+
 async def ping(client: redis.Redis) -> bool:
     """True when Redis answers; never raises (health checks call it)."""
     try:
