@@ -47,8 +47,8 @@ class Delivery:
 class Deliveries:
     """Claims on Slack event ids and request signatures, shared by every process."""
 
-    def __init__(self, client: redis.Redis) -> None:
-        self._claims = _Claims(client)
+    def __init__(self, client: redis.Redis, *, scripted: bool = True) -> None:
+        self._claims = _Claims(client, scripted=scripted)
 
     async def admit(self, signature: str, event_id: str) -> Delivery:
         """The replay check and the event's once-only claim of a request, in one batch.
@@ -92,10 +92,12 @@ return claimed
 class _Claims:
     """``SET NX EX`` claims, gathered from one turn of the event loop into one script call."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, *, scripted: bool) -> None:
         # redis-py sends the script by its hash and loads it again when Redis lost it
-        # (after a restart).
-        self._claim_all = client.register_script(CLAIM_ALL)
+        # (after a restart). The embedded store runs no Lua: it gets a pipeline instead,
+        # which costs nothing there (no network, one process).
+        self._client = client
+        self._claim_all = client.register_script(CLAIM_ALL) if scripted else None
         self._waiting: list[tuple[list[Claim], asyncio.Future[list[bool]]]] = []
         self._sending: set[asyncio.Task[None]] = set()  # held so they are not collected
 
@@ -116,12 +118,21 @@ class _Claims:
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
+    async def _set_all(self, names: list[str], seconds: list[int]) -> list[int]:
+        """``SET name 1 NX EX seconds`` for each name; 1 where this call set it."""
+        if self._claim_all is not None:
+            return list(await self._claim_all(keys=names, args=seconds))
+        async with self._client.pipeline(transaction=False) as pipe:
+            for name, held in zip(names, seconds, strict=True):
+                pipe.set(name, "1", nx=True, ex=held)
+            return [1 if claimed else 0 for claimed in await pipe.execute()]
+
     async def _execute(self, batch: list[tuple[list[Claim], asyncio.Future[list[bool]]]]) -> None:
         names = [name for claims, _ in batch for name, _ in claims]
         seconds = [held for claims, _ in batch for _, held in claims]
         try:
             async with asyncio.timeout(CLAIM_TIMEOUT), store.available():
-                results = iter(await self._claim_all(keys=names, args=seconds))
+                results = iter(await self._set_all(names, seconds))
             for claims, claimed in batch:
                 answers = [bool(next(results)) for _ in claims]
                 if not claimed.done():

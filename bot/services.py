@@ -104,7 +104,7 @@ def build(settings: Settings) -> Services:
         embedded_store=embedded,
         assistant=assistant,
         keys=keys,
-        deliveries=Deliveries(client),
+        deliveries=Deliveries(client, scripted=not embedded),
         backlog=Backlog(),
         owed=Owed(),
         mistral_http=mistral_http,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 
 import pytest
 import redis.asyncio as aioredis
 
 from bot.deliveries import Deliveries, Delivery
+from bot.services import build
+from bot.settings import Settings
 from bot.store import connect
 
 
@@ -44,16 +47,17 @@ async def test_without_redis_claims_let_the_request_through() -> None:
     await client.aclose()
 
 
-async def test_the_embedded_store_claims_like_redis() -> None:
-    client, embedded = connect(None)
-    deliveries = Deliveries(client)
+async def test_the_embedded_store_claims_like_redis_without_lua() -> None:
+    services = build(Settings(_env_file=None))  # no REDIS_URL: the embedded store
+    deliveries = services.deliveries
 
     first = await deliveries.admit("v0=abc", "Ev1")
     replay = await deliveries.admit("v0=abc", "Ev1")
 
-    assert embedded
+    assert services.embedded_store
+    assert importlib.util.find_spec("lupa") is None  # the runtime install has no Lua
     assert (first, replay) == (Delivery(fresh=True, first=True), Delivery(fresh=False, first=False))
-    await client.aclose()
+    await services.close()
 
 
 async def test_claims_go_on_after_redis_forgot_the_script(redis_client: aioredis.Redis) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import yaml
 
 from bot.commands import Ask, parse
@@ -65,3 +67,35 @@ def test_manifest_enables_the_agent_experience_with_prompts_the_bot_understands(
     assert {"assistant:write", "chat:write", "im:history"} <= set(scopes)
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
     assert {"app_home_opened", "message.im"} <= set(events)
+
+
+def test_the_docker_image_runs_the_procfile_web_line_from_the_locked_packages() -> None:
+    dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    procfile = (REPO / "Procfile").read_text(encoding="utf-8")
+    web = next(line for line in procfile.splitlines() if line.startswith("web:"))
+
+    assert f"CMD {json.dumps(web.removeprefix('web:').split())}" in dockerfile
+    assert "--require-hashes -r requirements/runtime.lock" in dockerfile
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY "):
+            assert (REPO / line.split()[1]).exists(), line
+
+
+def test_compose_runs_the_bot_beside_a_redis_that_keeps_its_data() -> None:
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text(encoding="utf-8"))
+    redis, bot = compose["services"]["redis"], compose["services"]["bot"]
+
+    assert redis["command"][1:] == ["--appendonly", "yes", "--appendfsync", "everysec"]
+    volume = redis["volumes"][0].split(":")[0]
+    assert volume in compose["volumes"]  # a named volume: it outlives the container
+    assert bot["environment"]["REDIS_URL"].startswith("redis://redis:")
+
+
+def test_the_lock_files_pin_every_package_with_a_hash_and_no_lua() -> None:
+    for name in ("runtime.lock", "dev.lock"):
+        lock = (REPO / "requirements" / name).read_text(encoding="utf-8")
+        pins = [line for line in lock.splitlines() if line and line[0].isalpha()]
+        assert pins
+        assert all("==" in pin for pin in pins), name
+        assert lock.count("--hash=sha256:") >= len(pins), name
+        assert "lupa==" not in lock  # the embedded store claims events without Lua

@@ -1,0 +1,28 @@
+# The bot's web process (HTTP mode), as the Procfile's `web:` line runs it.
+#   docker build -t mistral-setup-bot .
+#   docker run --env-file .env -p 3000:3000 mistral-setup-bot
+# compose.yaml runs it beside a Redis that keeps its data.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PORT=3000
+
+WORKDIR /app
+
+# Every package pinned and checked against its hash (scripts/lock makes the file).
+COPY requirements/runtime.lock requirements/runtime.lock
+RUN pip install --no-cache-dir --require-hashes -r requirements/runtime.lock
+
+# The bot runs from its folder, with its content beside it, as in a checkout.
+COPY bot bot
+COPY content content
+
+RUN useradd --create-home --uid 10001 bot
+USER bot
+
+EXPOSE 3000
+# Exec form: Python is PID 1 and gets the platform's SIGTERM, so a restart finishes the
+# replies already owed (SHUTDOWN_GRACE_SECONDS) before exiting.
+CMD ["python", "-m", "bot", "web"]
