@@ -27,12 +27,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answers import answer, not_a_question, rank
-from bot.content import load_content
-from bot.replies import Answer
-from bot.search import ANSWER_THRESHOLD, MIN_COVERAGE, Index, Ranking
+from bot.domain.answers import answer, not_a_question, rank
+from bot.domain.replies import Answer
+from bot.guide.content import load_content
+from bot.guide.search import ANSWER_THRESHOLD, MIN_COVERAGE, Index, Ranking
+from bot.guide.words import words
 from bot.settings import CONTENT_DIR
-from bot.words import words
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 CALIBRATION = (

@@ -94,7 +94,7 @@ def _run_default(args: argparse.Namespace, settings: Settings) -> int:
 def _run_console(_: argparse.Namespace, settings: Settings) -> int:
     from bot import services  # each command imports only what it needs
     from bot.console import Console
-    from bot.progress import Person
+    from bot.person import Person
 
     built = services.build(settings)
     # The person at the terminal runs the bot, so they see what admins see.
@@ -125,12 +125,12 @@ def _run_socket(_: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.answers import answer
-    from bot.blocks import render
-    from bot.language import language_of
-    from bot.plaintext import blocks_to_text
-    from bot.replies import Answer, NoAnswer
-    from bot.search import load_index
+    from bot.domain.answers import answer
+    from bot.domain.replies import Answer, NoAnswer
+    from bot.guide.language import language_of
+    from bot.guide.search import load_index
+    from bot.render.blocks import render
+    from bot.render.plaintext import blocks_to_text
 
     index = load_index(settings.content_dir)
     if not args.jsonl:
@@ -157,9 +157,9 @@ def _run_report(_: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _report(services: Services) -> int:
-    from bot.blocks import render
-    from bot.gaps import gaps_report
-    from bot.plaintext import blocks_to_text
+    from bot.domain.gaps import gaps_report
+    from bot.render.blocks import render
+    from bot.render.plaintext import blocks_to_text
 
     try:
         feedback = services.assistant.feedback
@@ -175,8 +175,8 @@ async def _report(services: Services) -> int:
 
 
 def _run_export(_: argparse.Namespace, settings: Settings) -> int:
-    from bot import archive
     from bot.services import build
+    from bot.state import archive
 
     if not settings.redis_url:
         print("Set REDIS_URL to the bot's Redis: the data is kept there.", file=sys.stderr)
@@ -194,8 +194,8 @@ def _run_export(_: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_import(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import archive
     from bot.services import build
+    from bot.state import archive
 
     if not settings.redis_url:
         print("Set REDIS_URL to the Redis to import into.", file=sys.stderr)
@@ -225,7 +225,7 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run_content_check(_: argparse.Namespace, settings: Settings) -> int:
     from bot import strings
-    from bot.search import load_index
+    from bot.guide.search import load_index
 
     # Both checks run, so one pass lists every problem in the cards and in the catalog.
     try:

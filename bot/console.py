@@ -16,13 +16,13 @@ import json
 from typing import TextIO
 
 from bot import strings
-from bot.apikey import mask_secrets
-from bot.assistant import Assistant
-from bot.blocks import render
-from bot.commands import SLASH_COMMAND
-from bot.plaintext import blocks_to_text
-from bot.progress import Person
-from bot.replies import Reply
+from bot.domain.assistant import Assistant
+from bot.domain.commands import SLASH_COMMAND
+from bot.domain.replies import Reply
+from bot.mistral.keys import mask_secrets
+from bot.person import Person
+from bot.render.blocks import render
+from bot.render.plaintext import blocks_to_text
 
 CONSOLE_HELP = """\
 Type a question, or a command as you would in Slack: /mistral-setup, /mistral-setup done 2 …

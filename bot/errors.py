@@ -27,7 +27,7 @@ from dataclasses import dataclass
 class BotError(Exception):
     """An expected failure whose message can be shown to a user as it is.
 
-    ``text_key`` and ``values`` name the same message in ``templates/strings.toml``, so a
+    ``text_key`` and ``values`` name the same message in ``bot/strings.toml``, so a
     surface can say it in the person's language; ``str(error)`` is the English.
     """
 

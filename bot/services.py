@@ -13,20 +13,20 @@ import httpx
 import redis.asyncio as redis
 
 from bot import strings
-from bot.assistant import Assistant
 from bot.backlog import Backlog
-from bot.content import Content
-from bot.deliveries import Deliveries
-from bot.feedback import FeedbackStore
-from bot.keycheck import KeyChecker
-from bot.mistral import MistralClient, build_http_client
+from bot.domain.assistant import Assistant
+from bot.domain.keychecks import KeyChecker
+from bot.guide.content import Content
+from bot.guide.search import Index, load_index
+from bot.mistral.client import MistralClient, build_http_client
 from bot.owed import Owed
-from bot.privacy import Privacy
-from bot.progress import ProgressStore
-from bot.search import Index, load_index
 from bot.settings import Settings
-from bot.store import connect
-from bot.throttle import Throttle
+from bot.state.deliveries import Deliveries
+from bot.state.feedback import FeedbackStore
+from bot.state.privacy import Privacy
+from bot.state.progress import ProgressStore
+from bot.state.store import connect
+from bot.state.throttle import Throttle
 
 log = logging.getLogger(__name__)
 

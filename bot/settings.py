@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.content import Language
+from bot.strings import Language
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 

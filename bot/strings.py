@@ -1,19 +1,23 @@
-"""The words around the content, per language, from ``templates/strings.toml``."""
+"""The words around the content, per language, from ``bot/strings.toml``: the string catalog."""
 
 from __future__ import annotations
 
 import tomllib
 from functools import cache
 from importlib.resources import files
+from typing import Literal
 
-from bot.content import LANGUAGES, Language
 from bot.errors import ContentError, ContentProblem
+
+# The languages the bot speaks, and so every string in the catalog; English is the default.
+Language = Literal["en", "it"]
+LANGUAGES: tuple[Language, ...] = ("en", "it")
 
 
 @cache
 def catalog() -> dict[str, dict[str, str | list[str]]]:
     """Every string in every language (read on first use, then kept)."""
-    raw = (files("bot") / "templates" / "strings.toml").read_text(encoding="utf-8")
+    raw = (files("bot") / "strings.toml").read_text(encoding="utf-8")
     return tomllib.loads(raw)
 
 
@@ -44,7 +48,7 @@ def missing() -> list[tuple[str, str]]:
 def problems() -> list[ContentProblem]:
     """Every key some language lacks, as content problems."""
     return [
-        ContentProblem("bot/templates/strings.toml", key, f"no {language} text")
+        ContentProblem("bot/strings.toml", key, f"no {language} text")
         for language, key in missing()
     ]
 

@@ -18,15 +18,16 @@ import redis
 import redis.asyncio as aioredis
 import uvicorn
 
-from bot.assistant import Assistant
-from bot.content import Content, load_content
-from bot.feedback import FeedbackStore
-from bot.privacy import Privacy
-from bot.progress import Person, ProgressStore
-from bot.search import Index
+from bot.domain.assistant import Assistant
+from bot.guide.content import Content, load_content
+from bot.guide.search import Index
+from bot.person import Person
 from bot.services import Services, build
 from bot.settings import CONTENT_DIR, Settings
 from bot.slack.web import create_web_app
+from bot.state.feedback import FeedbackStore
+from bot.state.privacy import Privacy
+from bot.state.progress import ProgressStore
 from tests.fakes.mistral_api import FakeMistralAPI
 from tests.slack_requests import SIGNING_SECRET, app_home_opened, event_callback
 

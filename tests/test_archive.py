@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from bot import archive
-from bot.feedback import FeedbackStore
-from bot.privacy import Privacy
-from bot.progress import Person, ProgressStore
+from bot.person import Person
+from bot.state import archive
+from bot.state.feedback import FeedbackStore
+from bot.state.privacy import Privacy
+from bot.state.progress import ProgressStore
 from tests.conftest import run_bot
 
 ANNA = Person("T111", "U111")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.content import Content
-from bot.feedback import FeedbackStore
-from bot.privacy import Privacy
-from bot.progress import Person, ProgressStore
-from bot.replies import Answer, Checklist, ConfirmReset, Help, NoAnswer, Notice
-from bot.search import Index
-from bot.store import connect
+from bot.domain.assistant import Assistant
+from bot.domain.replies import Answer, Checklist, ConfirmReset, Help, NoAnswer, Notice
+from bot.guide.content import Content
+from bot.guide.search import Index
+from bot.person import Person
+from bot.state.feedback import FeedbackStore
+from bot.state.privacy import Privacy
+from bot.state.progress import ProgressStore
+from bot.state.store import connect
 
 
 async def test_empty_text_shows_the_checklist_opened_at_the_first_step(

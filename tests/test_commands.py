@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import commands, strings
-from bot.commands import (
+from bot import strings
+from bot.domain import commands
+from bot.domain.commands import (
     Ask,
     CheckKey,
     MarkDone,
@@ -19,7 +20,7 @@ from bot.commands import (
     Unknown,
     parse,
 )
-from bot.content import LANGUAGES, Language
+from bot.strings import LANGUAGES, Language
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import SECTION_TEXT_LIMIT, Content, load_content, read_topic_ids
 from bot.errors import ContentError
+from bot.guide.content import SECTION_TEXT_LIMIT, Content, load_content, read_topic_ids
 from bot.settings import CONTENT_DIR
 from tests.conftest import run_bot
 

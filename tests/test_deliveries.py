@@ -8,10 +8,10 @@ import importlib.util
 import pytest
 import redis.asyncio as aioredis
 
-from bot.deliveries import Deliveries, Delivery
 from bot.services import build
 from bot.settings import Settings
-from bot.store import connect
+from bot.state.deliveries import Deliveries, Delivery
+from bot.state.store import connect
 
 
 async def test_concurrent_claims_each_get_their_own_answer(redis_client: aioredis.Redis) -> None:

@@ -21,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot import commands
-from bot.assistant import Assistant
-from bot.blocks import fallback_text, render
-from bot.progress import Person
+from bot.domain import commands
+from bot.domain.assistant import Assistant
+from bot.person import Person
+from bot.render.blocks import fallback_text, render
 from bot.slack.app import SOMETHING_WENT_WRONG
 from bot.slack.web import MAX_BODY_BYTES
 from tests.blockkit import assert_no_broadcast, assert_valid_blocks, assert_valid_view

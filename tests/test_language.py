@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot import strings
-from bot.language import from_locale, language_of
+from bot.guide.language import from_locale, language_of
 from tests.conftest import RunningBot, bot_settings, running_bot
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_requests import BOT_USER_ID, app_mention, event_callback, slash_command

@@ -6,8 +6,8 @@ import json
 
 import yaml
 
-from bot.commands import Ask, parse
-from bot.search import Index
+from bot.domain.commands import Ask, parse
+from bot.guide.search import Index
 from tests.conftest import REPO
 
 MANIFEST = (REPO / "manifest.yml").read_text(encoding="utf-8")

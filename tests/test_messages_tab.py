@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import ActionId
-from bot.commands import parse
-from bot.progress import Person
+from bot.domain.commands import parse
+from bot.person import Person
+from bot.render.blocks import ActionId
 from bot.services import build
 from bot.slack.app import create_app
 from tests.blockkit import assert_valid_blocks

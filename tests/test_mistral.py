@@ -20,9 +20,9 @@ from bot.errors import (
     MistralRejectedKey,
     MistralUnreachable,
 )
-from bot.mistral import MistralClient, build_http_client, parse_retry_after
-from bot.models_catalog import ModelCard, ModelKind, summarize_models
-from bot.ratelimits import LimitStatus, Quota, RequestWindow
+from bot.mistral.client import MistralClient, build_http_client, parse_retry_after
+from bot.mistral.models import ModelCard, ModelKind, summarize_models
+from bot.mistral.ratelimits import LimitStatus, Quota, RequestWindow
 from tests.fakes.mistral_api import (
     FORBIDDEN,
     MALFORMED_JSON,
@@ -197,7 +197,7 @@ async def test_key_never_appears_when_mistral_is_unreachable_or_the_key_is_unsen
 
 
 async def test_logs_name_the_key_by_its_last_four_characters_only(mistral, mistral_api, caplog):
-    caplog.set_level(logging.INFO, logger="bot.mistral")
+    caplog.set_level(logging.INFO, logger="bot.mistral.client")
     key = mistral_api.add_key()
 
     await mistral.list_models(key)

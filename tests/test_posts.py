@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.posts import read
+from bot.guide.posts import read
 
 
 @pytest.mark.parametrize(

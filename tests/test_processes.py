@@ -11,7 +11,8 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from bot.progress import Person, ProgressStore
+from bot.person import Person
+from bot.state.progress import ProgressStore
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_requests import (
     BOT_USER_ID,

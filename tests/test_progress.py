@@ -11,8 +11,9 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.errors import StoreUnavailable
-from bot.progress import Person, ProgressStore
-from bot.store import connect
+from bot.person import Person
+from bot.state.progress import ProgressStore
+from bot.state.store import connect
 
 ALICE = Person("T1", "UALICE")
 BOB = Person("T1", "UBOB")
@@ -76,7 +77,8 @@ def test_two_processes_updating_one_person_at_once_lose_nothing(
         """
         import asyncio, sys
         import redis.asyncio as aioredis
-        from bot.progress import Person, ProgressStore
+        from bot.state.progress import ProgressStore
+        from bot.person import Person
 
         async def main(url, start):
             client = aioredis.Redis.from_url(url, decode_responses=True)

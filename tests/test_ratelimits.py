@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import MistralRejectedKey
-from bot.mistral import MistralClient, build_http_client
-from bot.ratelimits import (
+from bot.mistral.client import MistralClient, build_http_client
+from bot.mistral.ratelimits import (
     ASSUMPTIONS,
     LimitStatus,
     ModelLimits,

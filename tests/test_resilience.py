@@ -14,7 +14,7 @@ import httpx
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import ActionId, CallbackId
+from bot.render.blocks import ActionId, CallbackId
 from bot.services import build
 from bot.slack.people import person_for
 from tests.conftest import RunningBot, bot_settings, running_bot

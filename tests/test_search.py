@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answers import answer
-from bot.replies import Answer
-from bot.search import Index
-from bot.words import clean, words
+from bot.domain.answers import answer
+from bot.domain.replies import Answer
+from bot.guide.search import Index
+from bot.guide.words import clean, words
 
 DATA = Path(__file__).resolve().parent / "data"
 

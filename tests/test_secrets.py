@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.blocks import ActionId, CallbackId
 from bot.logs import RedactSecrets, redact
+from bot.render.blocks import ActionId, CallbackId
 from tests.conftest import RunningBot
 from tests.fakes.mistral_api import UNAUTHORIZED, FakeMistralAPI, Scenario
 from tests.fakes.slack_api import FakeSlackApi

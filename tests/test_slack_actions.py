@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.blocks import ActionId
+from bot.render.blocks import ActionId
 from tests.blockkit import assert_valid_view
 from tests.conftest import RunningBot
 from tests.slack_requests import block_action

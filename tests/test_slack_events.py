@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import ActionId
-from bot.progress import Person
+from bot.person import Person
+from bot.render.blocks import ActionId
 from tests.blockkit import assert_no_broadcast, assert_valid_blocks, assert_valid_view
 from tests.conftest import RunningBot
 from tests.slack_requests import (

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from bot.blocks import CallbackId
+from bot.render.blocks import CallbackId
 from tests.blockkit import assert_valid_blocks, assert_valid_view
 from tests.conftest import RunningBot
 from tests.fakes.mistral_api import (

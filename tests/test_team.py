@@ -8,7 +8,7 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
-from bot.blocks import ActionId
+from bot.render.blocks import ActionId
 from tests.blockkit import assert_valid_blocks
 from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi

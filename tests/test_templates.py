@@ -7,14 +7,8 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.blocks import fallback_text, render, render_template
-from bot.content import Content
-from bot.errors import UnknownStep
-from bot.keycheck import COMMON_CHAT_MODELS
-from bot.models_catalog import DeprecatedModel, ModelKind, ModelSummary
-from bot.plaintext import blocks_to_text
-from bot.ratelimits import LimitStatus, ModelLimits, describe_limits, parse_rate_limit_headers
-from bot.replies import (
+from bot.domain.keychecks import COMMON_CHAT_MODELS
+from bot.domain.replies import (
     Answer,
     Checklist,
     CommandPointer,
@@ -35,6 +29,17 @@ from bot.replies import (
     TeamProgress,
     ToolOffer,
 )
+from bot.errors import UnknownStep
+from bot.guide.content import Content
+from bot.mistral.models import DeprecatedModel, ModelKind, ModelSummary
+from bot.mistral.ratelimits import (
+    LimitStatus,
+    ModelLimits,
+    describe_limits,
+    parse_rate_limit_headers,
+)
+from bot.render.blocks import fallback_text, render, render_template
+from bot.render.plaintext import blocks_to_text
 from tests.blockkit import assert_no_broadcast, assert_valid_blocks, assert_valid_view
 
 HOSTILE = st.one_of(

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.blocks import ActionId
+from bot.render.blocks import ActionId
 from bot.services import build
 from bot.slack.app import create_app
 from tests.conftest import RunningBot, bot_settings, running_bot

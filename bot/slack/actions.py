@@ -12,11 +12,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import commands, strings
-from bot.assistant import said
-from bot.blocks import TOOL_ACTIONS, ActionId
+from bot import strings
+from bot.domain import commands
+from bot.domain.assistant import said
+from bot.domain.replies import Notice, Reply
 from bot.errors import StoreUnavailable
-from bot.replies import Notice, Reply
+from bot.render.blocks import TOOL_ACTIONS, ActionId
 from bot.slack import dialogs
 from bot.slack.context import owed, services_of
 from bot.slack.payloads import action_value, person_of

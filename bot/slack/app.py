@@ -17,8 +17,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import fallback_text, render, render_template
-from bot.replies import Notice
+from bot.domain.replies import Notice
+from bot.render.blocks import fallback_text, render, render_template
 from bot.services import Services
 from bot.slack import actions, commands, events, views
 from bot.slack.admission import Admission

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import commands
+from bot.domain import commands
 from bot.slack import dialogs, views
 from bot.slack.context import owed, services_of
 from bot.slack.payloads import person_of

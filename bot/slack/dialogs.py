@@ -8,10 +8,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import commands
-from bot.blocks import render_template
-from bot.keycheck import COMMON_CHAT_MODELS, DEFAULT_COUNT
-from bot.replies import Notice
+from bot.domain import commands
+from bot.domain.keychecks import COMMON_CHAT_MODELS, DEFAULT_COUNT
+from bot.domain.replies import Notice
+from bot.render.blocks import render_template
 from bot.services import Services
 
 log = logging.getLogger(__name__)

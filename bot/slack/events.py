@@ -20,8 +20,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.language import language_of
-from bot.replies import Answer, Checklist, CommandPointer, NoAnswer, Reply
+from bot.domain.replies import Answer, Checklist, CommandPointer, NoAnswer, Reply
+from bot.guide.language import language_of
 from bot.slack import home, leaks, threads
 from bot.slack.context import first_delivery, owed, services_of
 from bot.slack.payloads import thread_of

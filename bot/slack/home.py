@@ -6,11 +6,11 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.assistant import said
-from bot.blocks import render, render_template
+from bot.domain.assistant import said
+from bot.domain.replies import Checklist, Notice, Reply
 from bot.errors import StoreUnavailable
-from bot.progress import Person
-from bot.replies import Checklist, Notice, Reply
+from bot.person import Person
+from bot.render.blocks import render, render_template
 from bot.services import Services
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.progress import Person
+from bot.person import Person
 
 
 def person_of(body: dict[str, Any]) -> Person:

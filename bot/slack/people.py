@@ -17,12 +17,12 @@ import aiohttp
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import store
 from bot.errors import StoreUnavailable
-from bot.language import from_locale
-from bot.progress import Person
+from bot.guide.language import from_locale
+from bot.person import Person
 from bot.services import Services
 from bot.slack.payloads import person_of
+from bot.state import store
 
 log = logging.getLogger(__name__)
 

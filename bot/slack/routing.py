@@ -18,8 +18,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.progress import Person
-from bot.replies import Checklist, Reply
+from bot.domain.replies import Checklist, Reply
+from bot.person import Person
 from bot.services import Services
 from bot.slack import home, views
 from bot.slack.sending import post_privately, respond_privately, update

@@ -16,8 +16,8 @@ from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import fallback_text, render
-from bot.replies import Reply
+from bot.domain.replies import Reply
+from bot.render.blocks import fallback_text, render
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ import signal
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot import services as composition
-from bot import store
 from bot.settings import Settings
 from bot.slack.app import create_app, web_api_session
+from bot.state import store
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import strings
-from bot.content import Language
-from bot.replies import Prompt
+from bot.domain.replies import Prompt
+from bot.strings import Language
 
 log = logging.getLogger(__name__)
 

@@ -27,12 +27,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import services as composition
-from bot import store
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.admission import INVALID_REQUEST
 from bot.slack.app import create_app, web_api_session
 from bot.slack.payloads import well_formed
+from bot.state import store
 
 log = logging.getLogger(__name__)
 

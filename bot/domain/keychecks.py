@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot.apikey import key_hint, looks_like_key
-from bot.content import Link
+from bot.domain.replies import KeyReport, LimitsReport, Outcome
 from bot.errors import (
     MistralError,
     MistralForbidden,
@@ -21,12 +20,13 @@ from bot.errors import (
     StoreUnavailable,
     Throttled,
 )
-from bot.mistral import NOT_A_KEY, MistralClient
-from bot.models_catalog import ModelKind, model_kind, summarize_models
-from bot.progress import Person
-from bot.ratelimits import describe_limits, probe_limits
-from bot.replies import KeyReport, LimitsReport, Outcome
-from bot.throttle import Throttle
+from bot.guide.content import Link
+from bot.mistral.client import NOT_A_KEY, MistralClient
+from bot.mistral.keys import key_hint, looks_like_key
+from bot.mistral.models import ModelKind, model_kind, summarize_models
+from bot.mistral.ratelimits import describe_limits, probe_limits
+from bot.person import Person
+from bot.state.throttle import Throttle
 
 # Mistral's Free mode allows about one request a second per key: the limits check keeps
 # to that pace so that checking limits does not itself hit them.

@@ -26,8 +26,9 @@ from functools import cache
 from rapidfuzz import fuzz, process
 
 from bot import strings
-from bot.content import LANGUAGES, Tool
-from bot.words import STOPWORDS, words
+from bot.guide.content import Tool
+from bot.guide.words import STOPWORDS, words
+from bot.strings import LANGUAGES
 
 SLASH_COMMAND = "/mistral-setup"
 
@@ -63,7 +64,7 @@ MAX_DIGITS = 9
 TOO_BIG = 10**MAX_DIGITS
 
 # The suggested prompts of Slack's Messages tab that are commands, which a person sends by
-# clicking them: their wording in every language (templates/strings.toml) is the command.
+# clicking them: their wording in every language (bot/strings.toml) is the command.
 PROMPT_COMMANDS = {"prompt_key": "key", "prompt_limits": "limits", "prompt_checklist": "steps"}
 
 

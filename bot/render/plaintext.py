@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from bot.blocks import ActionId
+from bot.render.blocks import ActionId
 
 _EMOJI = {
     ":white_check_mark:": "✔",

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.apikey import key_hint
 from bot.errors import (
     MistralBroken,
     MistralForbidden,
@@ -25,8 +24,9 @@ from bot.errors import (
     MistralRejectedKey,
     MistralUnreachable,
 )
-from bot.models_catalog import ModelCard
-from bot.ratelimits import (
+from bot.mistral.keys import key_hint
+from bot.mistral.models import ModelCard
+from bot.mistral.ratelimits import (
     LimitStatus,
     ModelLimits,
     Quota,

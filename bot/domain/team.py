@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from bot.content import Card, Content, Language
-from bot.progress import ProgressStore
-from bot.replies import Member, TeamProgress
+from bot.domain.replies import Member, TeamProgress
+from bot.guide.content import Card, Content
+from bot.state.progress import ProgressStore
+from bot.strings import Language
 
 PAGE_SIZE = 15  # people per page: one line each keeps a page well inside a Slack message
 STUCK_SHOWN = 3

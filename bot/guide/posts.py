@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from bot.words import readable
+from bot.guide.words import readable
 
 # JSON, Python-repr and log pairs whose value says what went wrong; other keys (ids,
 # params, numeric codes like Mistral's "1300") are noise.

@@ -7,10 +7,11 @@ from collections import Counter
 
 from rapidfuzz import fuzz, process
 
-from bot.content import Content, Language
-from bot.feedback import Asked, FeedbackStore
-from bot.replies import Gap, GapsReport
-from bot.words import STOPWORDS, words
+from bot.domain.replies import Gap, GapsReport
+from bot.guide.content import Content
+from bot.guide.words import STOPWORDS, words
+from bot.state.feedback import Asked, FeedbackStore
+from bot.strings import Language
 
 # Two questions belong together when their content words overlap this much (rapidfuzz's
 # token_set_ratio: word order and repeated words do not matter).

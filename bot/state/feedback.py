@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import redis.asyncio as redis
 
-from bot import store
-from bot.progress import Person
+from bot.person import Person
+from bot.state import store
 
 DAY = 86400
 

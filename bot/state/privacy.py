@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import redis.asyncio as redis
 
-from bot import archive, store
-from bot.feedback import DAY, question_entry
-from bot.progress import Person
+from bot.person import Person
+from bot.state import archive, store
+from bot.state.feedback import DAY, question_entry
 
 
 @dataclass(frozen=True)

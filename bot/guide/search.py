@@ -1,6 +1,6 @@
 """The answer engine: rank content cards for a question, or decide the guide does not cover it.
 
-Deterministic and offline. A post is first read (``bot.posts``: pasted errors become the
+Deterministic and offline. A post is first read (``bot.guide.posts``: pasted errors become the
 words that name them, the blob around them goes), then cut into folded words,
 typo-corrected against the content's own vocabulary (rapidfuzz) and stemmed (Snowball,
 English then Italian, so both languages land on shared stems). Each card gets three
@@ -14,7 +14,7 @@ signals, blended into one score from 0 to 1:
   card's text explains at all.
 
 A word's weight is how much it tells the cards apart (IDF over the cards), lowered for
-words common in everyday English or Italian (``bot.words``): "make" says less than
+words common in everyday English or Italian (``bot.guide.words``): "make" says less than
 "invoice". A word no card uses is the clearest sign of a question about something else
 ("OpenAI", "pasta"), unless it is an everyday word: "manager", "weekend" and "Sara" are
 how people talk, not other topics, so they barely count.
@@ -37,9 +37,9 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.content import Card, Content, Subject, load_content
-from bot.posts import read
-from bot.words import RARE_ZIPF, STOPWORDS, everyday_words, stem, words
+from bot.guide.content import Card, Content, Subject, load_content
+from bot.guide.posts import read
+from bot.guide.words import RARE_ZIPF, STOPWORDS, everyday_words, stem, words
 
 # Below this blended score, or this coverage, the bot says the guide does not cover the
 # question. Calibrated with `bench/qa.py --sweep` on the development set plus our own
@@ -75,7 +75,7 @@ TYPO_LONG_WORD = 8
 TYPO_SHORT_WORD = 5
 
 # Everyday words weigh less. A word the cards use keeps all its weight when the content
-# uses it KEYNESS_FULL orders of magnitude more often than everyday language (bot.words)
+# uses it KEYNESS_FULL orders of magnitude more often than everyday language (bot.guide.words)
 # does, less as that gap closes, and never less than KEYNESS_FLOOR. A word no card uses
 # weighs as much as the rarest card word when rare, and EVERYDAY_FLOOR of that from
 # EVERYDAY_ZIPF up.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.content import Language
-from bot.words import words
+from bot.guide.words import words
+from bot.strings import Language
 
 # Words that give a language away: function words and the setup vocabulary people type.
 _ITALIAN_TEXT = """

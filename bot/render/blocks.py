@@ -1,6 +1,6 @@
 """Block Kit from jinja2 templates: one environment, strict, and JSON that cannot break.
 
-Every template in ``bot/templates`` renders JSON. Values go in through ``tojson`` so
+Every template in ``bot/render/templates`` renders JSON. Values go in through ``tojson`` so
 quotes and newlines stay valid, and any text a user typed goes through ``mrkdwn``
 first, which escapes ``&``, ``<`` and ``>`` as Slack asks: nobody can ping ``@channel``
 or forge a link through the bot. ``render`` parses the result, so a broken template
@@ -18,8 +18,9 @@ from typing import Any, Literal
 import jinja2
 
 from bot import strings
-from bot.content import Language, Tool
-from bot.replies import Reply
+from bot.domain.replies import Reply
+from bot.guide.content import Tool
+from bot.strings import Language
 
 # Slack truncates longer fallback texts; ours stay far below it anyway.
 FALLBACK_TEXT_LIMIT = 3000
@@ -72,7 +73,7 @@ def _truncate(text: str, limit: int) -> str:
 def environment() -> jinja2.Environment:
     """The one template environment (built on first use, not at import)."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("bot", "templates"),
+        loader=jinja2.PackageLoader("bot.render", "templates"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # noqa: S701  (these templates emit JSON, not HTML)
         trim_blocks=True,

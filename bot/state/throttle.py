@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import redis.asyncio as redis
 
-from bot import store
 from bot.errors import Throttled
-from bot.progress import Person
+from bot.person import Person
+from bot.state import store
 
 # A person setting up Mistral checks a key or two; five in five minutes is generous for
 # them and useless for someone trying guessed keys.

@@ -11,9 +11,10 @@ from enum import StrEnum
 from typing import ClassVar
 
 from bot import strings
-from bot.content import Card, Language, Link, Tool
-from bot.models_catalog import ModelSummary
-from bot.ratelimits import ASSUMPTIONS, LimitsDescription
+from bot.guide.content import Card, Link, Tool
+from bot.mistral.models import ModelSummary
+from bot.mistral.ratelimits import ASSUMPTIONS, LimitsDescription
+from bot.strings import Language
 
 
 @dataclass(frozen=True)

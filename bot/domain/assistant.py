@@ -9,18 +9,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from bot import commands, strings
-from bot.answers import answer
-from bot.apikey import find_leaked_keys, mask_secrets
-from bot.content import Card, Content, Language
-from bot.errors import AmbiguousStep, BotError, StoreUnavailable, UnknownStep
-from bot.feedback import FeedbackStore
-from bot.gaps import gaps_report
-from bot.keycheck import KeyChecker
-from bot.language import language_of
-from bot.privacy import Privacy
-from bot.progress import Person, ProgressStore
-from bot.replies import (
+from bot import strings
+from bot.domain import commands
+from bot.domain.answers import answer
+from bot.domain.gaps import gaps_report
+from bot.domain.keychecks import KeyChecker
+from bot.domain.replies import (
     Answer,
     Checklist,
     ConfirmForget,
@@ -34,9 +28,18 @@ from bot.replies import (
     StepState,
     ToolOffer,
 )
-from bot.search import Index
-from bot.team import team_progress
-from bot.words import words
+from bot.domain.team import team_progress
+from bot.errors import AmbiguousStep, BotError, StoreUnavailable, UnknownStep
+from bot.guide.content import Card, Content
+from bot.guide.language import language_of
+from bot.guide.search import Index
+from bot.guide.words import words
+from bot.mistral.keys import find_leaked_keys, mask_secrets
+from bot.person import Person
+from bot.state.feedback import FeedbackStore
+from bot.state.privacy import Privacy
+from bot.state.progress import ProgressStore
+from bot.strings import Language
 
 log = logging.getLogger(__name__)
 

@@ -8,26 +8,11 @@ ids, not step numbers, are stored, so reordering the checklist keeps everyone's 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import redis.asyncio as redis
 
-from bot import store
-from bot.content import Language
-
-
-@dataclass(frozen=True)
-class Person:
-    """Who is talking to the bot: a Slack user in a Slack team (or the console's user).
-
-    ``language`` (their Slack locale, or LANGUAGE) and ``admin`` describe the person for
-    this request; they are not part of who the person is.
-    """
-
-    team: str
-    user: str
-    language: Language | None = field(default=None, compare=False)
-    admin: bool = field(default=False, compare=False)
+from bot.person import Person
+from bot.state import store
 
 
 class ProgressStore:

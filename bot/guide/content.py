@@ -15,12 +15,10 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import ContentError, ContentProblem
+from bot.strings import Language
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-# The languages the content is written in; English is the default.
-Language = Literal["en", "it"]
-LANGUAGES: tuple[Language, ...] = ("en", "it")
 
 # The bot's tools a card can offer: the private key check and the rate-limits summary.
 Tool = Literal["key", "limits"]

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import redis.asyncio as redis
 
-from bot import store
 from bot.errors import StoreUnavailable
+from bot.state import store
 
 log = logging.getLogger(__name__)
 
