@@ -23,6 +23,9 @@ RUN useradd --create-home --uid 10001 bot
 USER bot
 
 EXPOSE 3000
+# What a platform's health check asks too: 200 while the process serves (Redis is in the body).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '3000') + '/healthz', timeout=4)"]
 # Exec form: Python is PID 1 and gets the platform's SIGTERM, so a restart finishes the
 # replies already owed (SHUTDOWN_GRACE_SECONDS) before exiting.
 CMD ["python", "-m", "bot", "web"]

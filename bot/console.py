@@ -16,10 +16,10 @@ import json
 from typing import TextIO
 
 from bot import strings
+from bot.apikeys import mask_secrets
 from bot.domain.assistant import Assistant
 from bot.domain.commands import SLASH_COMMAND
 from bot.domain.replies import Reply
-from bot.mistral.keys import mask_secrets
 from bot.person import Person
 from bot.render.blocks import render
 from bot.render.plaintext import blocks_to_text

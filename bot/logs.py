@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.mistral.keys import mask_secrets
+from bot.apikeys import mask_secrets
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

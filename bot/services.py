@@ -86,15 +86,17 @@ def build(settings: Settings) -> Services:
         *content.card("rate-limits").links,
         *content.card("increase-rate-limits").links,
     )
+    feedback = FeedbackStore(client, retention_days=settings.gaps_retention_days)
     keys = KeyChecker(mistral, Throttle(client), links=limits_links)
     assistant = Assistant(
         content,
         index,
         ProgressStore(client),
-        FeedbackStore(client, retention_days=settings.gaps_retention_days),
-        Privacy(client, retention_days=settings.gaps_retention_days),
+        feedback,
+        Privacy(client, feedback),
         keys,
         escalation=settings.escalation_mention,
+        language=settings.language,
     )
     return Services(
         settings=settings,

@@ -92,12 +92,9 @@ def settings(redis_url: str) -> Settings:
 
 @pytest.fixture
 def assistant(content: Content, index: Index, redis_client: aioredis.Redis) -> Assistant:
+    feedback = FeedbackStore(redis_client)
     return Assistant(
-        content,
-        index,
-        ProgressStore(redis_client),
-        FeedbackStore(redis_client),
-        Privacy(redis_client),
+        content, index, ProgressStore(redis_client), feedback, Privacy(redis_client, feedback)
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.mistral.keys import LeakFinding, find_leaked_keys, key_hint, looks_like_key
+from bot.apikeys import LeakFinding, find_leaked_keys, key_hint, looks_like_key
 
 # The shape of a real key (32 mixed-case letters and digits); not a live key.
 KEY = "q7Vn2LxR9aKpT4mZ8cWb3HsY6dEj1GfU"

@@ -30,6 +30,14 @@ async def _keep_something_about_everyone(client: aioredis.Redis) -> None:
     await feedback.unanswered(BRUNO, "how much does mistral large cost?")
 
 
+def _export(team: str = "T1", progress: str = "[]", votes: str = "[]") -> str:
+    """An export file of one team, with its records written as given (JSON text)."""
+    return (
+        '{"format": "mistral-setup-export", "version": 1, "exported_at": 1, "teams": '
+        f'[{{"team": "{team}", "progress": {progress}, "votes": {votes}}}]}}'
+    )
+
+
 async def _everything(client: aioredis.Redis) -> dict[str, object]:
     """Every key and its contents: what must come back, and what must not change."""
     found: dict[str, object] = {}
@@ -86,8 +94,27 @@ async def test_export_flushall_import_brings_everyone_back(
             "teams.0.progress.0.user",
         ),
         ("\xff\xfe not text", "not JSON"),
+        (
+            _export(progress='[{"user": "U1", "done": ["register"], "changed_at": NaN}]'),
+            "changed_at",
+        ),
+        (_export(team="T1:evil"), "teams.0.team"),
+        (_export(progress='[{"user": "U2:x", "done": [], "changed_at": 1}]'), "progress.0.user"),
+        (_export(votes='[{"user": "U1", "topic": "a|b", "helpful": true}]'), "votes.0.topic"),
     ],
-    ids=["empty", "blank", "foreign", "version", "truncated", "invalid-record", "binary"],
+    ids=[
+        "empty",
+        "blank",
+        "foreign",
+        "version",
+        "truncated",
+        "invalid-record",
+        "binary",
+        "nan",
+        "colon-in-team",
+        "colon-in-user",
+        "pipe-in-topic",
+    ],
 )
 async def test_a_bad_file_fails_with_a_clear_message_and_changes_nothing(
     redis_client: aioredis.Redis,
@@ -119,7 +146,7 @@ async def test_forget_deletes_exactly_what_an_export_holds_about_the_person(
     redis_client: aioredis.Redis,
 ) -> None:
     await _keep_something_about_everyone(redis_client)
-    privacy = Privacy(redis_client)
+    privacy = Privacy(redis_client, FeedbackStore(redis_client))
     kept = await privacy.records(BRUNO.team, BRUNO.user)
 
     gone = await privacy.forget(BRUNO)

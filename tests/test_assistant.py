@@ -132,7 +132,8 @@ async def test_a_mistyped_command_gets_help_with_a_did_you_mean(
 @pytest.fixture
 def assistant_without_redis(content: Content, index: Index) -> Assistant:
     client, _ = connect("redis://127.0.0.1:1/0")  # nothing listens on port 1
-    return Assistant(content, index, ProgressStore(client), FeedbackStore(client), Privacy(client))
+    feedback = FeedbackStore(client)
+    return Assistant(content, index, ProgressStore(client), feedback, Privacy(client, feedback))
 
 
 async def test_with_redis_down_questions_are_still_answered(

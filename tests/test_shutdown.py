@@ -153,3 +153,38 @@ async def test_socket_mode_stops_receiving_then_finishes_what_it_acked(
     written = stderr.read_text(encoding="utf-8")
     assert "none abandoned" in written
     assert "Traceback" not in written
+
+
+async def test_socket_mode_acks_what_it_answers_when_sigterm_lands_mid_burst(
+    slack_api: FakeSlackApi,
+    socket_mode: FakeSocketMode,
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    tmp_path: Path,
+) -> None:
+    # Every envelope is either acked and answered, or neither (Slack then sends it to
+    # another connection): never answered without an ack, which Slack would send again.
+    env = {"SLACK_APP_TOKEN": "xapp-1-test"}
+    envelopes = {}
+    stderr = tmp_path / "stderr.log"
+    with (
+        stderr.open("w", encoding="utf-8") as log,
+        procfile_process("worker", slack_api, redis_url, tmp_path, env, stderr=log) as worker,
+    ):
+        assert await asyncio.to_thread(socket_mode.connected.wait, 30)
+        for n in range(60):
+            command = slash_command(
+                "how do I add a card?",
+                user=f"U{n:03d}",
+                response_url=slack_api.response_url(str(n)),
+            )
+            envelope = socket_mode_envelope("slash_commands", command.payload)
+            envelopes[envelope["envelope_id"]] = f"/response/{n}"
+            socket_mode.send(envelope)
+        worker.process.send_signal(signal.SIGTERM)  # while envelopes are still arriving
+        await asyncio.to_thread(_exited, worker.process, 40)
+
+    answered = {reply.path for reply in slack_api.responses}
+    acked = {envelopes[envelope_id] for envelope_id in socket_mode.acks}
+    assert answered == acked
+    assert "Traceback" not in stderr.read_text(encoding="utf-8")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from bot.apikeys import mask_secrets
 from bot.domain.commands import bare_command, command_text, only_command_words, tool_of
 from bot.domain.replies import Answer, CommandPointer, Help, NoAnswer
 from bot.guide.content import Card, Content
 from bot.guide.search import Index, Ranking
 from bot.guide.words import STOPWORDS, readable, words
-from bot.mistral.keys import mask_secrets
 from bot.strings import Language
 
 # Words that on their own make a greeting or thanks ("hi bot", "thanks everyone!"); the

@@ -10,6 +10,7 @@ import dataclasses
 import logging
 
 from bot import strings
+from bot.apikeys import find_leaked_keys, mask_secrets
 from bot.domain import commands
 from bot.domain.answers import answer
 from bot.domain.gaps import gaps_report
@@ -34,7 +35,6 @@ from bot.guide.content import Card, Content
 from bot.guide.language import language_of
 from bot.guide.search import Index
 from bot.guide.words import words
-from bot.mistral.keys import find_leaked_keys, mask_secrets
 from bot.person import Person
 from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
@@ -62,6 +62,7 @@ class Assistant:
         keys: KeyChecker | None = None,
         *,
         escalation: str = "",
+        language: Language | None = None,
     ) -> None:
         self.content = content
         self.index = index
@@ -70,6 +71,8 @@ class Assistant:
         self.keys = keys
         self.privacy = privacy
         self.escalation = escalation
+        # The team's language (LANGUAGE), for what everyone reads: not the asker's locale.
+        self.language = language
 
     async def handle(self, person: Person, text: str) -> Reply:
         """Run the text of ``/mistral-setup`` (or a console line) and return the reply."""
@@ -185,7 +188,8 @@ class Assistant:
             self.index,
             question,
             escalation=self.escalation,
-            language=language_of(question) or _speaks(person),
+            language=language_of(question)
+            or (_speaks(person) if private else self.language or "en"),
         )
         question = reply.question if isinstance(reply, Answer | NoAnswer) else question
         if private and isinstance(reply, Answer) and reply.step_number is not None:

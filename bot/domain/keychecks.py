@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from bot.apikeys import key_hint, looks_like_key
 from bot.domain.replies import KeyReport, LimitsReport, Outcome
 from bot.errors import (
     MistralError,
@@ -22,7 +23,6 @@ from bot.errors import (
 )
 from bot.guide.content import Link
 from bot.mistral.client import NOT_A_KEY, MistralClient
-from bot.mistral.keys import key_hint, looks_like_key
 from bot.mistral.models import ModelKind, model_kind, summarize_models
 from bot.mistral.ratelimits import describe_limits, probe_limits
 from bot.person import Person

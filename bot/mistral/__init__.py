@@ -1,2 +1,2 @@
-"""Mistral's API at the edge: the client, its response schemas, what a key looks like, model
+"""Mistral's API at the edge: the client, its response schemas, model
 cards, rate-limit headers and probing models for them."""

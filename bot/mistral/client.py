@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from bot.apikeys import key_hint
 from bot.errors import (
     MistralBroken,
     MistralForbidden,
@@ -24,7 +25,6 @@ from bot.errors import (
     MistralRejectedKey,
     MistralUnreachable,
 )
-from bot.mistral.keys import key_hint
 from bot.mistral.models import ModelCard
 from bot.mistral.ratelimits import (
     LimitStatus,

@@ -12,10 +12,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.apikeys import looks_like_key
 from bot.domain import commands
 from bot.domain.replies import Notice, Reply
 from bot.mistral.client import NOT_A_KEY
-from bot.mistral.keys import looks_like_key
 from bot.render.blocks import CallbackId, render, render_template
 from bot.slack.context import owed, services_of
 from bot.slack.people import person_for

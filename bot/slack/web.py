@@ -2,7 +2,8 @@
 
 POST /slack/events   slash commands, events and interactivity (signed requests only)
 GET  /healthz        200 with {"ok": true, "redis": "ok" | "unavailable" | "embedded",
-                     "persistence": "aof" | "rdb" | "aof+rdb" | "none" | "unknown" | "embedded"}
+                     "persistence": "aof" | "rdb" | "aof+rdb" | "none" | "unknown" |
+                     "unreachable" | "embedded"}
 
 On SIGTERM or SIGINT uvicorn stops accepting requests and lets those in progress finish;
 then the replies already owed are finished too (``bot.owed``), and only then does the
@@ -14,13 +15,15 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from types import FrameType
 
 import uvicorn
 from slack_bolt.adapter.starlette.async_handler import (
     to_async_bolt_request,
     to_starlette_response,
 )
+from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -38,6 +41,9 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+Lifespan = Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]
+
 # Slack's largest payloads (a modal's state, a long message event) are tens of kilobytes.
 MAX_BODY_BYTES = 512 * 1024
 
@@ -45,42 +51,56 @@ MAX_BODY_BYTES = 512 * 1024
 def create_web_app(services: Services) -> Starlette:
     """The ASGI app; ``services`` are closed when it shuts down."""
     app = create_app(services)
+    return Starlette(
+        routes=[
+            Route(EVENTS_PATH, _events_endpoint(app, services), methods=["POST"]),
+            Route("/healthz", _health_endpoint(services), methods=["GET"]),
+        ],
+        lifespan=_lifespan(app, services),
+    )
 
+
+def _events_endpoint(app: AsyncApp, services: Services) -> Endpoint:
     async def slack_events(request: Request) -> Response:
         with services.backlog.acking():
-            return await _slack_events(request)
+            return await _dispatch(app, request)
 
-    async def _slack_events(request: Request) -> Response:
-        # Refuse what Slack never sends before Bolt parses it, with a status, not a traceback.
-        declared = request.headers.get("content-length", "0")
-        if not declared.isdigit() or len(declared) > 9 or int(declared) > MAX_BODY_BYTES:
-            return PlainTextResponse("payload too large", status_code=413)
-        timestamp = request.headers.get("x-slack-request-timestamp", "")
-        if not (timestamp.isascii() and timestamp.isdigit()):
-            # Bolt's check would raise on it (int("²") fails), and its error handler would
-            # then act on an unverified body (reply to its response_url): refuse it here.
-            return JSONResponse(INVALID_REQUEST, status_code=401)
-        body = await _read_at_most(request, MAX_BODY_BYTES)
-        if body is None:
-            return PlainTextResponse("payload too large", status_code=413)
-        try:
-            # What Bolt's Starlette adapter does; the body is parsed here, once.
-            bolt_request = to_async_bolt_request(request, body)
-        except UnicodeDecodeError:
-            return PlainTextResponse("body is not UTF-8", status_code=400)
-        except (ValueError, AttributeError, TypeError, LookupError) as error:
-            # Bolt reads the payload as it builds the request and assumes Slack's shapes:
-            # not JSON (a ValueError), or JSON of another shape, fails in there. The type
-            # is logged so that a failure of Bolt's own shows as one; the body may hold a key.
-            log.warning("Refused a malformed request (%s)", type(error).__name__)
-            return PlainTextResponse("malformed request", status_code=400)
-        if not well_formed(bolt_request.body):
-            log.warning("Refused a malformed request")
-            return PlainTextResponse("malformed request", status_code=400)
-        # Bolt verifies the signature (a 401 when it is wrong or stale), then
-        # bot.slack.admission refuses replays.
-        return to_starlette_response(await app.async_dispatch(bolt_request))
+    return slack_events
 
+
+async def _dispatch(app: AsyncApp, request: Request) -> Response:
+    """One Slack request: refused with a status when it is not what Slack sends, else Bolt's."""
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or len(declared) > 9 or int(declared) > MAX_BODY_BYTES:
+        return PlainTextResponse("payload too large", status_code=413)
+    timestamp = request.headers.get("x-slack-request-timestamp", "")
+    if not (timestamp.isascii() and timestamp.isdigit()):
+        # Bolt's check would raise on it (int("²") fails), and its error handler would
+        # then act on an unverified body (reply to its response_url): refuse it here.
+        return JSONResponse(INVALID_REQUEST, status_code=401)
+    body = await _read_at_most(request, MAX_BODY_BYTES)
+    if body is None:
+        return PlainTextResponse("payload too large", status_code=413)
+    try:
+        # What Bolt's Starlette adapter does; the body is parsed here, once.
+        bolt_request = to_async_bolt_request(request, body)
+    except UnicodeDecodeError:
+        return PlainTextResponse("body is not UTF-8", status_code=400)
+    except (ValueError, AttributeError, TypeError, LookupError) as error:
+        # Bolt reads the payload as it builds the request and assumes Slack's shapes:
+        # not JSON (a ValueError), or JSON of another shape, fails in there. The type
+        # is logged so that a failure of Bolt's own shows as one; the body may hold a key.
+        log.warning("Refused a malformed request (%s)", type(error).__name__)
+        return PlainTextResponse("malformed request", status_code=400)
+    if not well_formed(bolt_request.body):
+        log.warning("Refused a malformed request")
+        return PlainTextResponse("malformed request", status_code=400)
+    # Bolt verifies the signature (a 401 when it is wrong or stale), then
+    # bot.slack.admission refuses replays.
+    return to_starlette_response(await app.async_dispatch(bolt_request))
+
+
+def _health_endpoint(services: Services) -> Endpoint:
     durability = store.PersistenceCheck(services.redis)
 
     async def healthz(_: Request) -> Response:
@@ -92,6 +112,10 @@ def create_web_app(services: Services) -> Starlette:
         # Configuration stays out of it: this endpoint is public.
         return JSONResponse({"ok": True, "redis": redis_state, "persistence": kept})
 
+    return healthz
+
+
+def _lifespan(app: AsyncApp, services: Services) -> Lifespan:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if not services.embedded_store:
@@ -103,13 +127,27 @@ def create_web_app(services: Services) -> Starlette:
             await services.settle()
         await services.close()
 
-    return Starlette(
-        routes=[
-            Route(EVENTS_PATH, slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ],
-        lifespan=lifespan,
-    )
+    return lifespan
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, starting the owed work's grace period at the shutdown signal itself."""
+
+    def __init__(self, config: uvicorn.Config, services: Services) -> None:
+        super().__init__(config)
+        self._services = services
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        owed = self._services.owed
+        if self.should_exit:
+            # A second signal: uvicorn exits at once, so say here what is abandoned.
+            abandoned = owed.hurry()
+            if abandoned:
+                log.warning(
+                    "Second signal: %d replies abandoned: %s", len(abandoned), "; ".join(abandoned)
+                )
+        owed.begin(self._services.settings.shutdown_grace_seconds)
+        super().handle_exit(sig, frame)
 
 
 async def _read_at_most(request: Request, limit: int) -> bytes | None:
@@ -127,10 +165,18 @@ def serve(settings: Settings) -> None:
     """Run the web process until it is stopped."""
     if settings.slack_signing_secret is None:
         raise SystemExit("HTTP mode needs SLACK_SIGNING_SECRET (see .env.example).")
-    app = create_web_app(composition.build(settings))
+    services = composition.build(settings)
+    config = uvicorn.Config(
+        create_web_app(services),
+        host="0.0.0.0",  # noqa: S104
+        port=settings.port,
+        # uvicorn's records go through our handler, redaction included.
+        log_config=None,
+        # Requests still being acked get the same grace as the replies owed after them.
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) or None,
+    )
     # What startup built (the content index, templates, modules) lives as long as the
     # process: frozen, full collections under load stop rescanning it (95 ms -> 40 ms each).
     gc.freeze()
     log.info("Serving Slack requests on port %s%s", settings.port, EVENTS_PATH)
-    # log_config=None: uvicorn's records go through our handler, redaction included.
-    uvicorn.run(app, host="0.0.0.0", port=settings.port, log_config=None)  # noqa: S104
+    _Server(config, services).run()

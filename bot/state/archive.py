@@ -9,12 +9,20 @@ another program, another version, or cut short is refused with a message that sa
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 FORMAT = "mistral-setup-export"
 VERSION = 1
+
+
+# Slack ids (and the console's "you"): letters, digits, dots, dashes, underscores. A ":" or
+# "|" would change which Redis key, or which "topic|user" member, a record lands in.
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,64}$")]
+# Seconds since 1970: real numbers (no NaN or infinity, which Redis refuses as scores).
+Time = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class _Record(BaseModel):
@@ -24,33 +32,33 @@ class _Record(BaseModel):
 class Progress(_Record):
     """The steps one person has ticked, and when they last changed any."""
 
-    user: str = Field(min_length=1)
-    done: tuple[str, ...]
-    changed_at: float
+    user: Id
+    done: tuple[TopicId, ...]
+    changed_at: Time
 
 
 class Vote(_Record):
     """One person's helpful / not helpful on a topic; ``at`` is kept for "not helpful"s."""
 
-    user: str = Field(min_length=1)
-    topic: str = Field(min_length=1)
+    user: Id
+    topic: TopicId
     helpful: bool
-    at: float | None = None
+    at: Time | None = None
 
 
 class Question(_Record):
     """A question the guide did not cover, logged for the content's authors."""
 
-    id: str = Field(min_length=1)
-    user: str = Field(min_length=1)
-    question: str
-    at: float
+    id: Id
+    user: Id
+    question: str = Field(max_length=4000)
+    at: Time
 
 
 class Team(_Record):
     """What the bot keeps about the people of one Slack team."""
 
-    team: str = Field(min_length=1)
+    team: Id
     progress: tuple[Progress, ...] = ()
     votes: tuple[Vote, ...] = ()
     questions: tuple[Question, ...] = ()
@@ -61,7 +69,7 @@ class Archive(_Record):
 
     format: Literal["mistral-setup-export"] = "mistral-setup-export"
     version: Literal[1] = 1
-    exported_at: float
+    exported_at: Time
     teams: tuple[Team, ...]
 
 

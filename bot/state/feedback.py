@@ -52,20 +52,33 @@ class FeedbackStore:
 
     async def vote(self, person: Person, topic: str, *, helpful: bool) -> None:
         """Record a vote; a person's latest vote on a topic replaces their earlier one."""
-        unhelpful = store.key("unhelpful", person.team)
-        member = f"{topic}|{person.user}"
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                store.key("feedback", person.team, topic),
-                person.user,
-                "up" if helpful else "down",
-            )
-            if helpful:
-                pipe.zrem(unhelpful, member)
-            else:
-                pipe.zadd(unhelpful, {member: time.time()})
-                self._expire(pipe, unhelpful)
+            self.write_vote(pipe, person.team, person.user, topic, helpful, time.time())
             await pipe.execute()
+
+    def write_vote(
+        self,
+        pipe: redis.client.Pipeline,
+        team: str,
+        user: str,
+        topic: str,
+        helpful: bool,
+        at: float | None,
+    ) -> None:
+        """The commands that keep a vote (an import passes when it was cast, if known)."""
+        unhelpful = store.key("unhelpful", team)
+        pipe.hset(store.key("feedback", team, topic), user, "up" if helpful else "down")
+        if helpful:
+            pipe.zrem(unhelpful, f"{topic}|{user}")
+        elif at is not None:
+            pipe.zadd(unhelpful, {f"{topic}|{user}": at})
+            self._expire(pipe, unhelpful)
+
+    def write_question(self, pipe: redis.client.Pipeline, team: str, entry: str, at: float) -> None:
+        """The commands that log a question (``question_entry``) asked at ``at``."""
+        name = store.key("unanswered", team)
+        pipe.zadd(name, {entry: at})
+        self._expire(pipe, name)
 
     async def tally(self, team: str, topic: str) -> tuple[int, int]:
         """(helpful, not helpful) votes on a topic."""
@@ -75,12 +88,10 @@ class FeedbackStore:
 
     async def unanswered(self, person: Person, question: str) -> None:
         """Log a question the guide did not cover."""
-        name = store.key("unanswered", person.team)
         # A random id keeps two identical questions as two entries.
         entry = question_entry(uuid.uuid4().hex, person.user, question)
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(name, {entry: time.time()})
-            self._expire(pipe, name)
+            self.write_question(pipe, person.team, entry, time.time())
             await pipe.execute()
 
     async def recent_unanswered(self, team: str) -> list[Asked]:
@@ -108,12 +119,11 @@ class FeedbackStore:
 
     async def teams(self) -> list[str]:
         """Every team with unanswered questions or "not helpful" votes on record."""
-        found: set[str] = set()
-        async with store.available():
-            for kind in ("unanswered", "unhelpful"):
-                async for name in self._redis.scan_iter(match=store.key(kind, "*")):
-                    found.add(str(name).rsplit(":", 1)[-1])
-        return sorted(found)
+        return await store.teams(self._redis, ("unanswered", "unhelpful"))
+
+    def cutoff(self) -> float:
+        """When the retention period starts: entries older than this are gone."""
+        return self._cutoff()
 
     def _cutoff(self) -> float:
         return time.time() - self.retention_days * DAY

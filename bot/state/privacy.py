@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import redis.asyncio as redis
 
+from bot.apikeys import mask_secrets
 from bot.person import Person
 from bot.state import archive, store
-from bot.state.feedback import DAY, question_entry
+from bot.state.feedback import FeedbackStore, question_entry
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,9 @@ class Restored:
 class Privacy:
     """Knows every key the bot keeps about people."""
 
-    def __init__(self, client: redis.Redis, *, retention_days: int = 90) -> None:
+    def __init__(self, client: redis.Redis, feedback: FeedbackStore) -> None:
         self._redis = client
-        self._retention = retention_days * DAY
+        self._feedback = feedback  # votes and questions are written its way, kept as long
 
     async def records(self, team: str, user: str | None = None) -> archive.Team:
         """Everything kept about the people of ``team``, or only about ``user``."""
@@ -101,12 +102,9 @@ class Privacy:
 
     async def teams(self) -> list[str]:
         """Every team with anything kept about its people."""
-        found: set[str] = set()
         async with store.available():
-            for kind in ("people", "progress", "feedback", "unanswered", "unhelpful"):
-                async for name in self._redis.scan_iter(match=store.key(kind, "*")):
-                    found.add(str(name).removeprefix(store.key(kind, "")).split(":")[0])
-        return sorted(found)
+            kinds = ("people", "progress", "feedback", "unanswered", "unhelpful")
+            return await store.teams(self._redis, kinds)
 
     async def _progress(self, team: str, user: str | None) -> list[archive.Progress]:
         people = store.key("people", team)
@@ -128,7 +126,7 @@ class Privacy:
         return found
 
     async def _votes(self, team: str, user: str | None) -> list[archive.Vote]:
-        downs = dict(await store.scored(self._redis, store.key("unhelpful", team)))
+        downs = dict(await self._recent(store.key("unhelpful", team)))
         found = []
         async for name in self._redis.scan_iter(match=store.key("feedback", team, "*")):
             topic = str(name).rsplit(":", 1)[-1]
@@ -143,7 +141,7 @@ class Privacy:
     async def _questions(self, team: str, user: str | None) -> list[tuple[str, archive.Question]]:
         """Logged questions as stored (to delete them) and as records."""
         found = []
-        for member, at in await store.scored(self._redis, store.key("unanswered", team)):
+        for member, at in await self._recent(store.key("unanswered", team)):
             entry = json.loads(member)
             if user is None or entry.get("user") == user:
                 record = archive.Question(
@@ -155,26 +153,21 @@ class Privacy:
                 found.append((member, record))
         return found
 
+    async def _recent(self, name: str) -> list[tuple[str, float]]:
+        """A sorted set's entries within the retention period: older ones count as gone."""
+        cutoff = self._feedback.cutoff()
+        return [
+            (member, at) for member, at in await store.scored(self._redis, name) if at >= cutoff
+        ]
+
     def _write(self, pipe: redis.client.Pipeline, team: archive.Team) -> None:
         for progress in team.progress:
             if progress.done:
                 pipe.sadd(store.key("progress", team.team, progress.user), *progress.done)
             pipe.zadd(store.key("people", team.team), {progress.user: progress.changed_at})
-        unhelpful = store.key("unhelpful", team.team)
         for vote in team.votes:
-            pipe.hset(
-                store.key("feedback", team.team, vote.topic),
-                vote.user,
-                "up" if vote.helpful else "down",
-            )
-            member = f"{vote.topic}|{vote.user}"
-            if vote.helpful:
-                pipe.zrem(unhelpful, member)
-            else:
-                pipe.zadd(unhelpful, {member: vote.at or time.time()})
-        unanswered = store.key("unanswered", team.team)
+            self._feedback.write_vote(pipe, team.team, vote.user, vote.topic, vote.helpful, vote.at)
         for question in team.questions:
-            entry = question_entry(question.id, question.user, question.question)
-            pipe.zadd(unanswered, {entry: question.at})
-        for name in (unhelpful, unanswered):
-            pipe.expire(name, self._retention)
+            # Keys typed into a question are never kept, whatever the file says.
+            entry = question_entry(question.id, question.user, mask_secrets(question.question))
+            self._feedback.write_question(pipe, team.team, entry, question.at)

@@ -78,6 +78,15 @@ async def scored(client: redis.Redis, name: str) -> list[tuple[str, float]]:
     return [(str(pair[0]), float(pair[1])) for pair in raw]
 
 
+async def teams(client: redis.Redis, kinds: tuple[str, ...]) -> list[str]:
+    """Every team that has a key of one of ``kinds`` (``kind:TEAM`` or ``kind:TEAM:…``)."""
+    found: set[str] = set()
+    for kind in kinds:
+        async for name in client.scan_iter(match=key(kind, "*")):
+            found.add(str(name).removeprefix(key(kind, "")).split(":")[0])
+    return sorted(found)
+
+
 async def ping(client: redis.Redis) -> bool:
     """True when Redis answers; never raises (health checks call it)."""
     try:
@@ -88,7 +97,7 @@ async def ping(client: redis.Redis) -> bool:
 
 # How Redis keeps its data across a restart: an append-only file, snapshots, both, nothing,
 # or unknown (a managed Redis may refuse CONFIG; the bot's own embedded store keeps nothing).
-Persistence = Literal["aof", "rdb", "aof+rdb", "none", "unknown", "embedded"]
+Persistence = Literal["aof", "rdb", "aof+rdb", "none", "unknown", "unreachable", "embedded"]
 
 NO_PERSISTENCE_WARNING = (
     "Redis keeps nothing on disk (no AOF, no RDB snapshots): everyone's checklist progress, "
@@ -106,7 +115,7 @@ async def persistence(client: redis.Redis) -> Persistence:
     except ResponseError:
         return "unknown"  # CONFIG refused or renamed, as managed Redis services do
     except (RedisError, OSError):
-        return "unknown"  # unreachable now: it says nothing either way
+        return "unreachable"
     aof = str(appendonly.get("appendonly", "")).lower() == "yes"
     rdb = bool(str(save.get("save", "")).strip())
     if aof and rdb:
@@ -121,6 +130,8 @@ async def warn_if_forgetful(client: redis.Redis) -> Persistence:
         log.warning(NO_PERSISTENCE_WARNING)
     elif state == "unknown":
         log.info("Redis persistence is unknown (CONFIG is not allowed): check your provider's")
+    elif state == "unreachable":
+        log.warning("Redis is unreachable at startup: its persistence is not known yet")
     else:
         log.info("Redis persistence: %s", state)
     return state
