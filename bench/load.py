@@ -63,14 +63,12 @@ import aiohttp
 import httpx
 import redis
 
-from bot.errors import StoreUnavailable
-from bot.slack.app import SOMETHING_WENT_WRONG
-
 REPO = Path(__file__).resolve().parent.parent
 # The fakes and the request builders live in tests/, which is not an installed package,
 # so they can be imported only once the repository is on the path.
 sys.path.insert(0, str(REPO))
 
+from bot import strings  # noqa: E402
 from tests.fakes.mistral_api import FakeMistralAPI  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
 from tests.slack_requests import (  # noqa: E402
@@ -100,7 +98,9 @@ STEPS = 12  # the checklist's length: `done N` stays a real step
 USERS = 50  # progress is per person; several people make the Redis keys realistic
 BOT_TOKEN = "xoxb-bench-token"
 # Replies that mean the work after the ack failed, though a reply was sent.
-DEGRADED_TEXTS = frozenset({str(StoreUnavailable()), SOMETHING_WENT_WRONG.text})
+DEGRADED_TEXTS = frozenset(
+    strings.text("en", key) for key in ("store_unavailable", "something_went_wrong")
+)
 
 # Slack accepts as many connections as the bot opens. The fakes use the stdlib server,
 # whose listen backlog is 5: a burst of the bot's connections overflows it, the kernel

@@ -89,7 +89,7 @@ class Console:
     async def suggest(self) -> None:
         """The prompts Slack's Messages tab offers this person, as lines to type."""
         prompts = await self.assistant.suggested_prompts(self.person)
-        title = strings.text(self.person.language or "en", "prompts_title")
+        title = strings.text(self.person.speaks, "prompts_title")
         self._say("\n".join([title, *(f"  {prompt.message}" for prompt in prompts)]))
 
     def _show(self, reply: Reply) -> None:

@@ -1,6 +1,6 @@
-"""Expected errors: each carries a message a person can read.
+"""Expected errors: each names a message a person can read, in the string catalog.
 
-    BotError                  expected; ``str(error)`` is safe to show a user
+    BotError                  expected; ``text_key`` and ``values`` say it in any language
     ├── ContentError          the content is broken (every problem, with its file and field)
     ├── StoreUnavailable      Redis did not answer; progress and feedback wait
     ├── MistralError          Mistral's API could not give an answer
@@ -25,10 +25,11 @@ from dataclasses import dataclass
 
 
 class BotError(Exception):
-    """An expected failure whose message can be shown to a user as it is.
+    """An expected failure, with a message a person can read.
 
-    ``text_key`` and ``values`` name the same message in ``bot/strings.toml``, so a
-    surface can say it in the person's language; ``str(error)`` is the English.
+    ``text_key`` and ``values`` name the message in ``bot/strings.toml``, so a surface says
+    it in the person's language (``bot.strings.Phrase.of_error``). ``str(error)`` is for
+    logs and never holds a key.
     """
 
     text_key = ""
@@ -53,6 +54,8 @@ class ContentProblem:
 class ContentError(BotError):
     """The content failed validation: every problem found, one a line."""
 
+    text_key = "content_broken"
+
     def __init__(self, problems: Sequence[ContentProblem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
@@ -74,13 +77,24 @@ class StoreUnavailable(BotError):
     text_key = "store_unavailable"
 
     def __init__(self) -> None:
-        super().__init__(
-            "I can't reach my memory (Redis) right now, so I can't read or save progress. "
-            "Questions still work; please try this again in a minute."
-        )
+        super().__init__("Redis did not answer")
 
 
-class MistralError(BotError):
+class _Said(BotError):
+    """An error that says what it means with a catalog string chosen where it is raised."""
+
+    def __init__(self, text_key: str, **values: object) -> None:
+        self.text_key = text_key
+        self._values = values
+        # The key, not prose: people read the catalog's words, in their language.
+        super().__init__(text_key)
+
+    @property
+    def values(self) -> dict[str, object]:
+        return dict(self._values)
+
+
+class MistralError(_Said):
     """Mistral's API could not give a usable answer."""
 
 
@@ -99,21 +113,21 @@ class MistralForbidden(MistralError):
 class MistralRateLimited(MistralError):
     """429: too many requests, or a usage limit was reached."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, text_key: str, retry_after: float | None = None, **values: object) -> None:
         self.retry_after = retry_after
-        super().__init__(message)
+        super().__init__(text_key, **values)
 
 
 class MistralBroken(MistralError):
     """5xx, or a body that does not match what the API documents."""
 
 
-class Throttled(BotError):
+class Throttled(_Said):
     """The caller used a rate-limited feature too often."""
 
-    def __init__(self, message: str, retry_after: float) -> None:
+    def __init__(self, text_key: str, retry_after: float, **values: object) -> None:
         self.retry_after = retry_after
-        super().__init__(message)
+        super().__init__(text_key, **values)
 
 
 # The longest step reference quoted back in a message.
@@ -130,10 +144,7 @@ class UnknownStep(BotError):
         ref = ref if len(ref) <= MAX_QUOTED else ref[: MAX_QUOTED - 1] + "…"
         self.ref = ref
         self.total = total
-        super().__init__(
-            f"I don't know a step called “{ref}”. Use a number from 1 to {total} "
-            "or a name from the checklist."
-        )
+        super().__init__(f"no step {ref!r} among {total}")
 
     @property
     def values(self) -> dict[str, object]:
@@ -150,7 +161,7 @@ class AmbiguousStep(BotError):
         self.ref = ref
         self.choices_en = " or ".join(f"{number} ({title})" for number, title, _ in candidates)
         self.choices_it = " o ".join(f"{number} ({title})" for number, _, title in candidates)
-        super().__init__(f"“{ref}” could be step {self.choices_en}. Use the step's number.")
+        super().__init__(f"{ref!r} fits steps {self.choices_en}")
 
     @property
     def values(self) -> dict[str, object]:

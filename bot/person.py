@@ -19,3 +19,8 @@ class Person:
     user: str
     language: Language | None = field(default=None, compare=False)
     admin: bool = field(default=False, compare=False)
+
+    @property
+    def speaks(self) -> Language:
+        """The language to use with them when what they typed does not say (English by default)."""
+        return self.language or "en"

@@ -1,54 +1,125 @@
-"""The words around the content, per language, from ``bot/strings.toml``: the string catalog."""
+"""The string catalog: every sentence a person reads, in every language, from ``bot/strings.toml``.
+
+Code never writes user-facing text: it names a string (``text(language, key, ...)``) or,
+when the language is not known yet, hands on a ``Phrase`` that rendering puts into the
+reader's language. The catalog takes care of what differs between languages besides
+words: plural forms (a string may be a table of ``one`` and ``other``, chosen by its
+``count``) and how numbers are written ("2,000,000" in English, "2.000.000" in Italian).
+"""
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
-from typing import Literal
+from typing import Any, Literal
 
-from bot.errors import ContentError, ContentProblem
+from bot.errors import BotError, ContentError, ContentProblem
 
 # The languages the bot speaks, and so every string in the catalog; English is the default.
 Language = Literal["en", "it"]
 LANGUAGES: tuple[Language, ...] = ("en", "it")
 
+# Plural forms a string may have, as a TOML table; English and Italian need two.
+PLURAL_FORMS = ("one", "other")
+
+# How each language groups thousands.
+_THOUSANDS = {"en": ",", "it": "."}
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A catalog string not yet in a language: its key and the values that fill it.
+
+    Values may be Phrases too ("{model}: {status}"); they are said in the same language.
+    """
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: str, **values: object) -> Phrase:
+        return cls(key, values)
+
+    @classmethod
+    def of_error(cls, error: BotError) -> Phrase:
+        """What an expected error says (its ``text_key`` and ``values``)."""
+        return cls(error.text_key, error.values)
+
+    def said(self, language: Language) -> str:
+        return text(language, self.key, **self.values)
+
 
 @cache
-def catalog() -> dict[str, dict[str, str | list[str]]]:
+def catalog() -> dict[str, dict[str, Any]]:
     """Every string in every language (read on first use, then kept)."""
     raw = (files("bot") / "strings.toml").read_text(encoding="utf-8")
     return tomllib.loads(raw)
 
 
 def text(language: Language, key: str, **values: object) -> str:
-    """The string ``key`` in ``language``, with ``{name}`` placeholders filled."""
-    value = catalog()[language][key]
-    if not isinstance(value, str):
+    """The string ``key`` in ``language``, with ``{name}`` placeholders filled.
+
+    Phrases among the values are said in ``language``, numbers written its way; a plural
+    table is chosen by ``count``.
+    """
+    entry = catalog()[language][key]
+    if isinstance(entry, dict):
+        count = values.get("count")
+        if not isinstance(count, int):
+            raise TypeError(f"{key} has plural forms: give it a whole number as count")
+        entry = entry["one" if count == 1 else "other"]
+    if not isinstance(entry, str):
         raise TypeError(f"{key} is a list of strings: read it with lines()")
-    return value.format(**values)
+    return entry.format(**{name: _said(value, language) for name, value in values.items()})
 
 
 def lines(language: Language, key: str) -> list[str]:
     """The list of strings ``key`` in ``language`` (loading messages, say)."""
-    value = catalog()[language][key]
-    if isinstance(value, str):
-        raise TypeError(f"{key} is one string: read it with text()")
-    return [str(line) for line in value]
+    entry = catalog()[language][key]
+    if not isinstance(entry, list):
+        raise TypeError(f"{key} is not a list: read it with text()")
+    return [str(line) for line in entry]
+
+
+def said(value: Phrase | str, language: Language) -> str:
+    """A Phrase in ``language``; text that is already in one stays as it is."""
+    return value.said(language) if isinstance(value, Phrase) else value
+
+
+def _said(value: object, language: Language) -> object:
+    if isinstance(value, Phrase):
+        return value.said(language)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", _THOUSANDS[language])
+    return value
 
 
 def missing() -> list[tuple[str, str]]:
-    """(language, key) for every key some language lacks; empty when the catalog is whole."""
+    """(language, key) for every key some language lacks, or has in another shape."""
     every = set().union(*(catalog()[language] for language in LANGUAGES))
-    return sorted(
-        (language, key) for language in LANGUAGES for key in every - set(catalog()[language])
-    )
+    gaps = []
+    for language in LANGUAGES:
+        for key in sorted(every):
+            entry = catalog()[language].get(key)
+            shape = {type(catalog()[other].get(key)) for other in LANGUAGES} - {type(None)}
+            if (
+                entry is None
+                or len(shape) > 1
+                or (isinstance(entry, dict) and set(entry) != set(PLURAL_FORMS))
+            ):
+                gaps.append((language, key))
+    return sorted(set(gaps))
 
 
 def problems() -> list[ContentProblem]:
-    """Every key some language lacks, as content problems."""
+    """Every key some language lacks (or has in another shape), as content problems."""
     return [
-        ContentProblem("bot/strings.toml", key, f"no {language} text")
+        ContentProblem("bot/strings.toml", key, f"no {language} text of the same shape")
         for language, key in missing()
     ]
 

@@ -13,6 +13,7 @@ from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
 from bot.state.store import connect
+from bot.strings import Phrase
 
 
 async def test_empty_text_shows_the_checklist_opened_at_the_first_step(
@@ -34,7 +35,7 @@ async def test_done_by_number_or_by_name_ticks_the_step_and_opens_the_next(
 
     assert isinstance(reply, Checklist)
     assert reply.done_count == 2
-    assert "Enter company billing details" in reply.notice
+    assert reply.notice == Phrase.of("marked", title="Enter company billing details")
     assert reply.focus is not None
     assert reply.focus.card.topic == "payment-method"
 
@@ -70,7 +71,7 @@ async def test_an_unknown_step_gets_a_kind_message_and_changes_nothing(
     reply = await assistant.handle(person, f"done {ref}")
 
     assert isinstance(reply, Notice)
-    assert "from 1 to 12" in reply.text
+    assert "from 1 to 12" in reply.summary
     checklist = await assistant.checklist(person)
     assert checklist.done_count == 0
 
@@ -151,7 +152,7 @@ async def test_with_redis_down_progress_says_it_is_unavailable(
     reply = await assistant_without_redis.handle(person, "done 1")
 
     assert isinstance(reply, Notice)
-    assert "can't reach my memory" in reply.text
+    assert "can't reach my memory" in reply.summary
 
 
 KEY = "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4Z"
@@ -189,5 +190,5 @@ async def test_a_step_name_that_fits_two_steps_asks_for_the_number(
     reply = await assistant.handle(person, "done members")
 
     assert isinstance(reply, Notice)
-    assert "could be step" in reply.text
+    assert "could be step" in reply.summary
     assert (await assistant.checklist(person)).done_count == 0

@@ -67,7 +67,7 @@ def test_a_subcommand_missing_its_argument_says_what_it_needs(text: str) -> None
     command = parse(text)
 
     assert isinstance(command, Unknown)
-    assert text in command.problem
+    assert text in command.problem.said("en")
     assert command.suggestion is None
 
 

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 
 import pytest
 
 from bot import strings
 from bot.guide.language import from_locale, language_of
+from bot.guide.words import words
 from tests.conftest import RunningBot, bot_settings, running_bot
+from tests.fakes.mistral_api import UNAUTHORIZED, FakeMistralAPI, Scenario, rate_limited
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_requests import BOT_USER_ID, app_mention, event_callback, slash_command
 
 
 def _text(payload: object) -> str:
     return json.dumps(payload, ensure_ascii=False)
-
-
-def test_every_string_exists_in_every_language() -> None:
-    assert strings.missing() == []
 
 
 @pytest.mark.parametrize(
@@ -92,3 +92,63 @@ async def test_a_mistyped_step_is_explained_in_the_persons_language(bot: Running
 
     [reply] = await bot.slack.wait_for_responses(1)
     assert "Non conosco un passaggio chiamato “99”" in _text(reply.body["blocks"])
+
+
+def _english_only() -> frozenset[str]:
+    """Words the English catalog uses and the Italian one never does ("the", "your", "key")."""
+    english, italian = (
+        set(words(json.dumps(strings.catalog()[language], ensure_ascii=False)))
+        for language in ("en", "it")
+    )
+    return frozenset(english - italian)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["key VALID", "key REJECTED", "key RATE_LIMITED", "limits VALID", "key abc", "limits",
+     "done 99", "help", "dne 3", "step"],
+)  # fmt: skip
+async def test_with_language_it_every_reply_is_in_italian(
+    slack_api: FakeSlackApi,
+    mistral_api: FakeMistralAPI,
+    redis_url: str,
+    redis_client: object,
+    command: str,
+) -> None:
+    keys = {
+        "VALID": mistral_api.add_key(),
+        "REJECTED": mistral_api.add_key(Scenario(reply=UNAUTHORIZED)),
+        "RATE_LIMITED": mistral_api.add_key(Scenario(reply=rate_limited("2026", "30"))),
+    }
+    verb, _, key = command.partition(" ")
+    typed = f"{verb} {keys.get(key, key)}".strip()
+    settings = bot_settings(slack_api, redis_url, language="it", mistral_api_url=mistral_api.url)
+
+    async with running_bot(settings, slack_api) as bot:
+        await bot.send(slash_command(typed, response_url=slack_api.response_url()))
+        if command == "limits":
+            [call] = await slack_api.wait_for("views.open")
+            said = [call.args["view"]]
+        else:
+            expected = 2 if key in keys else 1  # "checking…", then the result
+            said = [reply.body for reply in await slack_api.wait_for_responses(expected)]
+        await bot.drain()
+        said += [call.args["view"] for call in slack_api.calls("views.update")]
+
+    text = " ".join(_visible(said))
+    assert sorted(set(words(text)) & _english_only()) == [], text
+    assert words(text)  # something was said
+
+
+def _visible(payload: object) -> Iterator[str]:
+    """The words a person sees in Block Kit, less what no language changes: links (their
+    labels are the names of Mistral's pages, in English), code, model ids."""
+    if isinstance(payload, dict):
+        for name, value in payload.items():
+            if name == "text" and isinstance(value, str):
+                yield re.sub(r"<[^>]*>|`[^`]*`|\S+-\S+", " ", value)
+            elif name not in {"value", "action_id", "block_id", "callback_id", "url"}:
+                yield from _visible(value)
+    elif isinstance(payload, list):
+        for item in payload:
+            yield from _visible(item)

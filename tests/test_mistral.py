@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 import traceback
 from collections.abc import AsyncIterator
@@ -22,7 +23,9 @@ from bot.errors import (
 )
 from bot.mistral.client import MistralClient, build_http_client, parse_retry_after
 from bot.mistral.models import ModelCard, ModelKind, summarize_models
-from bot.mistral.ratelimits import LimitStatus, Quota, RequestWindow
+from bot.mistral.probes import LimitStatus
+from bot.mistral.ratelimits import Quota, RequestWindow
+from bot.strings import Phrase
 from tests.fakes.mistral_api import (
     FORBIDDEN,
     MALFORMED_JSON,
@@ -73,8 +76,9 @@ async def test_revoked_key_in_either_body_shape_is_reported_as_rejected(
 ):
     key = mistral_api.add_key(Scenario(reply=reply))
 
-    with pytest.raises(MistralRejectedKey, match="invalid, revoked or expired"):
+    with pytest.raises(MistralRejectedKey) as raised:
         await mistral.list_models(key)
+    assert re.search("invalid, revoked or expired", _said(raised.value))
 
 
 async def test_key_the_api_has_never_seen_is_rejected(mistral):
@@ -108,8 +112,9 @@ async def test_rate_limit_in_either_body_shape_carries_retry_after_when_given(
 async def test_rate_limit_message_says_how_long_to_wait(mistral, mistral_api, retry_after, words):
     key = mistral_api.add_key(Scenario(reply=rate_limited("2026", retry_after)))
 
-    with pytest.raises(MistralRateLimited, match=f"Try again in {words}\\."):
+    with pytest.raises(MistralRateLimited) as raised:
         await mistral.list_models(key)
+    assert re.search(f"Try again in {words}\\.", _said(raised.value))
 
 
 def test_retry_after_as_an_http_date_counts_seconds_from_now():
@@ -123,8 +128,9 @@ def test_retry_after_as_an_http_date_counts_seconds_from_now():
 async def test_server_errors_are_reported_as_broken(mistral, mistral_api, status):
     key = mistral_api.add_key(Scenario(reply=server_error(status)))
 
-    with pytest.raises(MistralBroken, match=f"HTTP {status}"):
+    with pytest.raises(MistralBroken) as raised:
         await mistral.list_models(key)
+    assert re.search(f"HTTP {status}", _said(raised.value))
 
 
 @pytest.mark.parametrize("reply", [MALFORMED_JSON, WRONG_SHAPE], ids=["malformed", "bare-array"])
@@ -133,8 +139,9 @@ async def test_model_list_that_is_not_what_the_api_promises_is_reported_as_broke
 ):
     key = mistral_api.add_key(Scenario(reply=reply))
 
-    with pytest.raises(MistralBroken, match="couldn't read"):
+    with pytest.raises(MistralBroken) as raised:
         await mistral.list_models(key)
+    assert re.search("couldn't read", _said(raised.value))
 
 
 async def test_slow_api_is_reported_as_unreachable_once_the_read_timeout_passes(
@@ -142,20 +149,23 @@ async def test_slow_api_is_reported_as_unreachable_once_the_read_timeout_passes(
 ):
     key = mistral_api.add_key(Scenario(delay=5.0))
 
-    with pytest.raises(MistralUnreachable, match="did not answer in time"):
+    with pytest.raises(MistralUnreachable) as raised:
         await mistral.list_models(key)
+    assert re.search("did not answer in time", _said(raised.value))
 
 
 async def test_closed_port_is_reported_as_unreachable():
     async with build_http_client(f"http://127.0.0.1:{_closed_port()}") as http:
-        with pytest.raises(MistralUnreachable, match="couldn't reach"):
+        with pytest.raises(MistralUnreachable) as raised:
             await MistralClient(http).list_models(random_key())
+        assert re.search("couldn't reach", _said(raised.value))
 
 
 @pytest.mark.parametrize("text", ["", "   ", "abc\ndef", "two words", "clé-privée", "k\x00y"])
 async def test_text_that_cannot_be_a_key_is_rejected_without_a_request(mistral, mistral_api, text):
-    with pytest.raises(MistralRejectedKey, match="not a Mistral API key"):
+    with pytest.raises(MistralRejectedKey) as raised:
         await mistral.list_models(text)
+    assert re.search("not a Mistral API key", _said(raised.value))
 
     assert mistral_api.requests == []
 
@@ -235,8 +245,9 @@ async def test_probe_of_a_model_outside_the_plan_is_forbidden_and_names_the_mode
 ):
     key = mistral_api.add_key(Scenario(chat={"mistral-large-latest": FORBIDDEN}))
 
-    with pytest.raises(MistralForbidden, match="mistral-large-latest"):
+    with pytest.raises(MistralForbidden) as raised:
         await mistral.probe_chat(key, "mistral-large-latest")
+    assert re.search("mistral-large-latest", _said(raised.value))
 
 
 async def test_admin_key_is_sent_both_as_bearer_and_as_x_api_key(mistral, mistral_api):
@@ -267,15 +278,17 @@ async def test_admin_limits_become_one_reading_per_model(mistral, mistral_api):
 async def test_ordinary_key_on_the_admin_api_is_told_it_needs_an_admin_key(mistral, mistral_api):
     key = mistral_api.add_key()
 
-    with pytest.raises(MistralRejectedKey, match="Admin API key"):
+    with pytest.raises(MistralRejectedKey) as raised:
         await mistral.admin_rate_limits(key)
+    assert re.search("Admin API key", _said(raised.value))
 
 
 async def test_forbidden_on_the_admin_api_also_says_it_needs_an_admin_key(mistral, mistral_api):
     key = mistral_api.add_key(Scenario(reply=FORBIDDEN))
 
-    with pytest.raises(MistralForbidden, match="Admin API key"):
+    with pytest.raises(MistralForbidden) as raised:
         await mistral.admin_rate_limits(key)
+    assert re.search("Admin API key", _said(raised.value))
 
 
 async def test_concurrent_checks_share_one_client_and_each_get_their_own_answer(
@@ -373,3 +386,8 @@ def _assert_no_key_in(error: BaseException, key: str, caplog: pytest.LogCaptureF
     texts.append("".join(traceback.format_exception(error)))
     texts.extend(record.getMessage() for record in caplog.records)
     assert not [text for text in texts if key in text]
+
+
+def _said(error: MistralError) -> str:
+    """What a person reads about an error from the client, in English."""
+    return Phrase.of_error(error).said("en")

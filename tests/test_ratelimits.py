@@ -9,20 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.limits import ASSUMPTIONS, LimitsDescription, describe_limits, messages_per_minute
 from bot.errors import MistralRejectedKey
 from bot.mistral.client import MistralClient, build_http_client
-from bot.mistral.ratelimits import (
-    ASSUMPTIONS,
-    LimitStatus,
-    ModelLimits,
-    Quota,
-    RateLimitReading,
-    RequestWindow,
-    describe_limits,
-    messages_per_minute,
-    parse_rate_limit_headers,
-    probe_limits,
-)
+from bot.mistral.probes import LimitStatus, ModelLimits, probe_limits
+from bot.mistral.ratelimits import Quota, RateLimitReading, RequestWindow, parse_rate_limit_headers
+from bot.strings import Language, Phrase
 from tests.fakes.mistral_api import (
     FORBIDDEN,
     UNAUTHORIZED,
@@ -139,11 +131,13 @@ def test_tokens_per_minute_are_told_as_aisuru_messages_at_ten_thousand_tokens_ea
 
     description = describe_limits(limits)
 
-    assert (
-        description.headline == "mistral-small-latest: about 200 AIsuru messages a minute at most."
-    )
-    assert description.details == (
+    assert _said(description) == (
+        "mistral-small-latest: about 200 AIsuru messages a minute at most.",
         "Tokens per minute: 2,000,000 (1,999,000 left), about 200 AIsuru messages a minute.",
+    )
+    assert _said(description, "it") == (
+        "mistral-small-latest: circa 200 messaggi di AIsuru al minuto al massimo.",
+        "Token al minuto: 2.000.000 (1.999.000 rimasti), circa 200 messaggi di AIsuru al minuto.",
     )
 
 
@@ -162,7 +156,9 @@ def test_tokens_per_minute_are_told_as_aisuru_messages_at_ten_thousand_tokens_ea
     ],
 )
 def test_requests_are_told_as_aisuru_messages_at_ten_requests_each(window, expected):
-    assert describe_limits(_ok(RateLimitReading(request_windows=(window,)))).details == (expected,)
+    description = describe_limits(_ok(RateLimitReading(request_windows=(window,))))
+
+    assert _said(description)[1:] == (expected,)
 
 
 def test_headline_names_the_tightest_limit():
@@ -172,7 +168,7 @@ def test_headline_names_the_tightest_limit():
     )
 
     assert messages_per_minute(reading) == 12.0
-    assert describe_limits(_ok(reading)).details[0] == (
+    assert _said(describe_limits(_ok(reading)))[1] == (
         "Tokens per 5 minutes: 600,000, about 60 AIsuru messages every 5 minutes."
     )
 
@@ -180,13 +176,13 @@ def test_headline_names_the_tightest_limit():
 def test_a_limit_of_zero_says_the_model_is_not_available():
     description = describe_limits(_ok(RateLimitReading(tokens_per_minute=Quota(0, 0))))
 
-    assert "not available to this key" in description.headline
+    assert "not available to this key" in _said(description)[0]
 
 
 def test_a_small_limit_says_less_than_one_message():
     description = describe_limits(_ok(RateLimitReading(tokens_per_minute=Quota(5_000))))
 
-    assert "less than one AIsuru message a minute" in description.headline
+    assert "less than one AIsuru message a minute" in _said(description)[0]
 
 
 @pytest.mark.parametrize(
@@ -198,21 +194,24 @@ def test_a_small_limit_says_less_than_one_message():
     ],
 )
 def test_models_without_figures_say_why(status, words):
-    description = describe_limits(ModelLimits("devstral-latest", status, message="Because."))
+    because = Phrase.of("mistral_forbidden")
+    description = describe_limits(ModelLimits("devstral-latest", status, message=because))
 
-    assert words in description.headline
-    assert description.details == ("Because.",)
+    headline, *details = _said(description)
+    assert words in headline
+    assert details == [because.said("en")]
 
 
 def test_no_figures_at_all_points_to_the_limits_page():
     description = describe_limits(_ok(RateLimitReading()))
 
-    assert "https://admin.mistral.ai/plateforme/limits" in description.headline
+    assert "https://admin.mistral.ai/plateforme/limits" in _said(description)[0]
 
 
 def test_assumptions_are_stated_for_the_reader():
-    assert "10 requests" in ASSUMPTIONS
-    assert "10,000 tokens" in ASSUMPTIONS
+    assert "10 requests" in ASSUMPTIONS.said("en")
+    assert "(10,000 tokens)" in ASSUMPTIONS.said("en")
+    assert "(10.000 token)" in ASSUMPTIONS.said("it")
 
 
 async def test_probe_sends_exactly_one_request_per_model(mistral, mistral_api):
@@ -257,7 +256,7 @@ async def test_probe_records_each_model_it_could_not_read_and_carries_on(mistral
         LimitStatus.OK,
         LimitStatus.ERROR,  # chat with an embedding model: 400 invalid model
     ]
-    assert "not available" in describe_limits(limits[3]).headline
+    assert "not available" in _said(describe_limits(limits[3]))[0]
 
 
 async def test_probe_stops_at_the_first_model_when_the_key_is_rejected(mistral, mistral_api):
@@ -271,3 +270,8 @@ async def test_probe_stops_at_the_first_model_when_the_key_is_rejected(mistral, 
 
 def _ok(reading: RateLimitReading) -> ModelLimits:
     return ModelLimits("mistral-small-latest", LimitStatus.OK, reading)
+
+
+def _said(description: LimitsDescription, language: Language = "en") -> tuple[str, ...]:
+    """The headline, then each detail, as a reader of ``language`` sees them."""
+    return tuple(phrase.said(language) for phrase in (description.headline, *description.details))

@@ -138,7 +138,7 @@ async def test_forget_asks_first_then_deletes_everything_about_the_caller(
     done = await _command(bot, "forget yes")
 
     assert "cannot be undone" in asked
-    assert "your progress (1 steps), 1 vote(s) and 1 logged question(s)" in done
+    assert "your progress (1 step), 1 vote and 1 logged question" in done
     remaining = [str(k) for k in await redis_client.keys("*") if "signature" not in str(k)]
     for name in remaining:
         assert "U111" not in name

@@ -7,19 +7,8 @@ from bot.domain.commands import bare_command, command_text, only_command_words, 
 from bot.domain.replies import Answer, CommandPointer, Help, NoAnswer
 from bot.guide.content import Card, Content
 from bot.guide.search import Index, Ranking
-from bot.guide.words import STOPWORDS, readable, words
+from bot.guide.words import ADDRESSEES, GREETINGS, STOPWORDS, readable, words
 from bot.strings import Language
-
-# Words that on their own make a greeting or thanks ("hi bot", "thanks everyone!"); the
-# rest of such a post is function words and who it is said to.
-_GREETING_TEXT = """
-    hi hello hey hiya yo ciao salve buongiorno buonasera thanks thank thx ty grazie mille
-    morning afternoon evening cool great nice awesome perfect perfetto ottimo
-"""
-GREETINGS = frozenset(_GREETING_TEXT.split())
-ADDRESSEES = frozenset(
-    ["bot", "everyone", "all", "folks", "guys", "team", "again", "tutti", "ragazzi", "raga"]
-)
 
 
 def answer(

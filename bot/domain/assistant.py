@@ -39,7 +39,7 @@ from bot.person import Person
 from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
-from bot.strings import Language
+from bot.strings import Language, Phrase
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 # steps: it must score this much, and this much more than the next step, to be chosen.
 STEP_NAME_SCORE = 0.15
 STEP_NAME_MARGIN = 0.05
+
+ADMINS_ONLY = Phrase.of("admins_only")
 
 
 class Assistant:
@@ -83,14 +85,14 @@ class Assistant:
         try:
             return await self._run(person, command)
         except BotError as error:
-            return Notice(said(error, _speaks(person)), kind="warning")
+            return Notice(Phrase.of_error(error), "warning", person.speaks)
 
     async def _run(self, person: Person, command: commands.Command) -> Reply:
         match command:
             case commands.ShowChecklist():
                 return await self.checklist(person)
             case commands.ShowHelp():
-                return Help(admin=person.admin, language=_speaks(person))
+                return Help(admin=person.admin, language=person.speaks)
             case commands.ShowStep(ref):
                 return await self.checklist(person, focus=self.resolve_step(ref).topic)
             case commands.MarkDone(ref):
@@ -103,7 +105,7 @@ class Assistant:
                 if confirmed:
                     return await self.reset(person)
                 done = await self.progress.done(person)
-                return ConfirmReset(done_count=len(done), language=_speaks(person))
+                return ConfirmReset(done_count=len(done), language=person.speaks)
             case commands.Ask(question):
                 return await self.ask(person, question, private=True)
             case commands.CheckKey(key=str(key)) if self.keys:
@@ -111,42 +113,46 @@ class Assistant:
             case commands.ShowLimits(key=str(key)) if self.keys:
                 return await self.keys.limits(person, key, ())
             case commands.CheckKey():
-                return ToolOffer("key", _speaks(person))
+                return ToolOffer("key", person.speaks)
             case commands.ShowLimits():
-                return ToolOffer("limits", _speaks(person))
+                return ToolOffer("limits", person.speaks)
             case commands.Forget(confirmed=confirmed):
                 if not confirmed:
-                    return ConfirmForget(language=_speaks(person))
+                    return ConfirmForget(language=person.speaks)
                 gone = await self.privacy.forget(person)
-                notice = strings.text(
-                    _speaks(person),
+                notice = Phrase.of(
                     "forgotten",
-                    steps=gone.steps,
-                    votes=gone.votes,
-                    questions=gone.questions,
+                    steps=Phrase.of("steps_count", count=gone.steps),
+                    votes=Phrase.of("votes_count", count=gone.votes),
+                    questions=Phrase.of("questions_count", count=gone.questions),
                 )
                 # An empty checklist, marked changed, so App Home forgets too.
                 return await self.checklist(person, notice=notice, changed=True)
             case commands.ShowTeam(page=page):
                 if not person.admin:
-                    return Notice(strings.text(_speaks(person), "admins_only"))
+                    return Notice(ADMINS_ONLY, language=person.speaks)
                 return await team_progress(
-                    self.progress, self.content, person.team, page, _speaks(person)
+                    self.progress, self.content, person.team, page, person.speaks
                 )
             case commands.ShowGaps():
                 if not person.admin:
-                    return Notice(strings.text(_speaks(person), "admins_only"))
-                return await gaps_report(self.feedback, self.content, person.team, _speaks(person))
+                    return Notice(ADMINS_ONLY, language=person.speaks)
+                return await gaps_report(self.feedback, self.content, person.team, person.speaks)
             case commands.Unknown(problem=problem, suggestion=suggestion):
                 return Help(
                     problem=problem,
                     suggestion=suggestion or "",
                     admin=person.admin,
-                    language=_speaks(person),
+                    language=person.speaks,
                 )
 
     async def checklist(
-        self, person: Person, *, focus: str | None = None, notice: str = "", changed: bool = False
+        self,
+        person: Person,
+        *,
+        focus: str | None = None,
+        notice: Phrase | None = None,
+        changed: bool = False,
     ) -> Checklist:
         """The person's checklist, opened at ``focus`` or at the next step to do."""
         done = await self.progress.done(person)
@@ -155,7 +161,7 @@ class Assistant:
             for i, card in enumerate(self.content.steps, start=1)
         )
         focused = next((s for s in steps if s.card.topic == focus), None)
-        checklist = Checklist(steps, focused, notice, _speaks(person), changed)
+        checklist = Checklist(steps, focused, notice, person.speaks, changed)
         return checklist if focused else dataclasses.replace(checklist, focus=checklist.next_step)
 
     async def mark_done(self, person: Person, topic: str) -> Checklist:
@@ -170,12 +176,10 @@ class Assistant:
 
     async def reset(self, person: Person) -> Checklist:
         await self.progress.reset(person)
-        notice = strings.text(_speaks(person), "reset_done")
-        return await self.checklist(person, notice=notice, changed=True)
+        return await self.checklist(person, notice=Phrase.of("reset_done"), changed=True)
 
-    def _notice(self, person: Person, key: str, topic: str) -> str:
-        language = _speaks(person)
-        return strings.text(language, key, title=self.content.card(topic).title_in(language))
+    def _notice(self, person: Person, key: str, topic: str) -> Phrase:
+        return Phrase.of(key, title=self.content.card(topic).title_in(person.speaks))
 
     async def ask(self, person: Person, question: str, *, private: bool) -> Reply:
         """Answer from the guide, or say plainly it is not covered and log the question.
@@ -188,8 +192,7 @@ class Assistant:
             self.index,
             question,
             escalation=self.escalation,
-            language=language_of(question)
-            or (_speaks(person) if private else self.language or "en"),
+            language=language_of(question) or (person.speaks if private else self.language or "en"),
         )
         question = reply.question if isinstance(reply, Answer | NoAnswer) else question
         if private and isinstance(reply, Answer) and reply.step_number is not None:
@@ -208,7 +211,7 @@ class Assistant:
     async def suggested_prompts(self, person: Person) -> tuple[Prompt, ...]:
         """What to offer when a person opens the conversation: their next step's question,
         then the key check, the limits summary and the checklist, in their language."""
-        language = _speaks(person)
+        language = person.speaks
         prompts = []
         try:
             next_step = (await self.checklist(person)).next_step
@@ -269,15 +272,5 @@ class Assistant:
         return ranked[0].card
 
 
-def _speaks(person: Person) -> Language:
-    """The language to use with a person when what they typed does not say."""
-    return person.language or "en"
-
-
 def _titles(card: Card) -> tuple[str, ...]:
     return (card.title, card.title_it)
-
-
-def said(error: BotError, language: Language) -> str:
-    """An expected error's message in ``language`` (English when it has no translation)."""
-    return strings.text(language, error.text_key, **error.values) if error.text_key else str(error)

@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 from bot import strings
 from bot.guide.content import Tool
 from bot.guide.words import STOPWORDS, words
-from bot.strings import LANGUAGES
+from bot.strings import LANGUAGES, Phrase
 
 SLASH_COMMAND = "/mistral-setup"
 
@@ -153,7 +153,7 @@ class Unknown:
     """Input that looks like a command but is not one; ``suggestion`` is a "did you mean"."""
 
     text: str
-    problem: str
+    problem: Phrase
     suggestion: str | None = None
 
 
@@ -194,7 +194,7 @@ def parse(text: str) -> Command:
     if verb == "limits":
         return ShowLimits(rest or None)
     if verb == "ask":
-        return Ask(rest) if rest else Unknown(text, "`ask` needs a question after it")
+        return Ask(rest) if rest else Unknown(text, Phrase.of("ask_needs_question"))
     return _typo_or_question(text, head, rest)
 
 
@@ -338,7 +338,7 @@ def _bare_command(verb: str, rest: str) -> Command | None:
 
 def _step_command(verb: str, ref: str, text: str) -> Command:
     if not ref:
-        return Unknown(text, f"`{verb}` needs a step number or name, for example `{verb} 2`")
+        return Unknown(text, Phrase.of("verb_needs_step", verb=verb))
     if verb == "step":
         return ShowStep(ref)
     if verb == "done":
@@ -355,5 +355,5 @@ def _typo_or_question(text: str, head: str, rest: str) -> Command:
         )
         if found:
             suggestion = f"{found[0]} {rest}".strip()
-            return Unknown(text, f"`{head}` is not a command I know", suggestion)
+            return Unknown(text, Phrase.of("not_a_command", word=head), suggestion)
     return Ask(text)

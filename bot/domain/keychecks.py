@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.apikeys import key_hint, looks_like_key
+from bot.domain.limits import describe_limits
 from bot.domain.replies import KeyReport, LimitsReport, Outcome
 from bot.errors import (
     MistralError,
@@ -22,11 +23,12 @@ from bot.errors import (
     Throttled,
 )
 from bot.guide.content import Link
-from bot.mistral.client import NOT_A_KEY, MistralClient
+from bot.mistral.client import MistralClient
 from bot.mistral.models import ModelKind, model_kind, summarize_models
-from bot.mistral.ratelimits import describe_limits, probe_limits
+from bot.mistral.probes import probe_limits
 from bot.person import Person
 from bot.state.throttle import Throttle
+from bot.strings import Phrase
 
 # Mistral's Free mode allows about one request a second per key: the limits check keeps
 # to that pace so that checking limits does not itself hit them.
@@ -45,6 +47,8 @@ COMMON_CHAT_MODELS = (
     "open-mistral-nemo",
 )
 DEFAULT_COUNT = 3
+
+NOT_A_KEY = Phrase.of("mistral_not_a_key")
 
 log = logging.getLogger(__name__)
 
@@ -71,25 +75,25 @@ class KeyChecker:
     async def check(self, person: Person, key: str) -> KeyReport:
         """Is this key valid, and what can it reach?"""
         key = key.strip()
-        hint = key_hint(key)
+        hint, language = key_hint(key), person.speaks
         refusal = await self._refusal(person, key)
         if refusal is not None:
-            return KeyReport(hint, *refusal)
+            return KeyReport(hint, *refusal, language=language)
         try:
             cards = await self.mistral.list_models(key)
         except MistralError as error:
-            return KeyReport(hint, _outcome(error), str(error))
-        return KeyReport(hint, Outcome.VALID, models=summarize_models(cards))
+            return KeyReport(hint, _outcome(error), Phrase.of_error(error), language=language)
+        return KeyReport(hint, Outcome.VALID, models=summarize_models(cards), language=language)
 
     async def limits(
         self, person: Person, key: str, wanted: Sequence[str], progress: Progress | None = None
     ) -> LimitsReport:
         """Rate limits per model: all at once for an Admin key, else one probe per model."""
         key = key.strip()
-        hint = key_hint(key)
+        hint, language = key_hint(key), person.speaks
         refusal = await self._refusal(person, key)
         if refusal is not None:
-            return LimitsReport(hint, *refusal)
+            return LimitsReport(hint, *refusal, language=language)
         try:
             admin = await self.mistral.admin_rate_limits(key)
         except MistralError as error:
@@ -99,44 +103,48 @@ class KeyChecker:
             log.info("Admin API unavailable for this key (%s): probing", type(error).__name__)
         else:
             described = tuple(describe_limits(m) for m in admin.model_limits())
-            return LimitsReport(hint, Outcome.VALID, admin=True, models=described, links=self.links)
+            return LimitsReport(
+                hint, Outcome.VALID, admin=True, models=described, links=self.links,
+                language=language,
+            )  # fmt: skip
         try:
             available = await self._chat_models(key)
             chosen = [m for m in wanted if m in available] if wanted else _defaults(available)
 
             async def tell(model: str, number: int) -> None:
                 if progress is not None:
-                    doing = f"Checking {model} ({number} of {len(chosen)})…"
-                    await progress(LimitsReport(hint, Outcome.VALID, checking=doing))
+                    doing = Phrase.of("limits_checking", model=model, number=number,
+                                      total=len(chosen))  # fmt: skip
+                    await progress(
+                        LimitsReport(hint, Outcome.VALID, checking=doing, language=language)
+                    )
 
             results = await probe_limits(self.mistral, key, chosen, pace=self.pace, before=tell)
         except MistralError as error:
-            return LimitsReport(hint, _outcome(error), str(error))
+            return LimitsReport(hint, _outcome(error), Phrase.of_error(error), language=language)
         skipped = tuple(m for m in wanted if m not in available)
         described = tuple(describe_limits(r) for r in results)
         return LimitsReport(
-            hint, Outcome.VALID, models=described, skipped=skipped, links=self.links
-        )
+            hint, Outcome.VALID, models=described, skipped=skipped, links=self.links,
+            language=language,
+        )  # fmt: skip
 
     async def _chat_models(self, key: str) -> frozenset[str]:
         """Every id of the chat models this key can use (each alias is a card of its own)."""
         cards = await self.mistral.list_models(key)
         return frozenset(card.id for card in cards if model_kind(card) is ModelKind.CHAT)
 
-    async def _refusal(self, person: Person, key: str) -> tuple[Outcome, str] | None:
+    async def _refusal(self, person: Person, key: str) -> tuple[Outcome, Phrase] | None:
         """Why the key is not sent at all: not a key, or too many checks, or no Redis."""
         if not looks_like_key(key):
             return Outcome.NOT_A_KEY, NOT_A_KEY
         try:
             await self.throttle.spend(person)
         except Throttled as error:
-            return Outcome.THROTTLED, str(error)
+            return Outcome.THROTTLED, Phrase.of_error(error)
         except StoreUnavailable:
             # Without Redis the throttle can't count, and unthrottled checks are a key oracle.
-            return Outcome.PAUSED, (
-                "Key checks are paused for a moment: I can't reach my memory (Redis), which "
-                "I need to limit how often keys are checked. Please try again in a minute."
-            )
+            return Outcome.PAUSED, Phrase.of("key_checks_paused")
         return None
 
 

@@ -2,6 +2,8 @@
 
 Each reply names its template; Slack renders it to Block Kit, the console renders the
 same blocks as text. ``summary`` is the plain-text fallback Slack shows in notifications.
+Replies hold no prose of their own: what they say is a catalog key or a ``Phrase``, said
+in the reply's ``language`` when it is rendered.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from enum import StrEnum
 from typing import ClassVar
 
 from bot import strings
+from bot.domain.limits import ASSUMPTIONS, LimitsDescription
 from bot.guide.content import Card, Link, Tool
 from bot.mistral.models import ModelSummary
-from bot.mistral.ratelimits import ASSUMPTIONS, LimitsDescription
-from bot.strings import Language
+from bot.strings import Language, Phrase
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Checklist:
 
     steps: tuple[StepState, ...]
     focus: StepState | None
-    notice: str = ""
+    notice: Phrase | None = None
     language: Language = "en"
     changed: bool = False  # progress changed: other views of it (App Home) must follow
 
@@ -59,7 +61,9 @@ class Checklist:
 
     @property
     def summary(self) -> str:
-        return f"Mistral setup: {self.done_count} of {self.total} steps done"
+        return strings.text(
+            self.language, "summary_checklist", done=self.done_count, total=self.total
+        )
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ class Answer:
 
     @property
     def summary(self) -> str:
-        return self.card.title
+        return self.card.title_in(self.language)
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ class NoAnswer:
 
     @property
     def summary(self) -> str:
-        return "The setup guide doesn't cover that question."
+        return strings.text(self.language, "summary_not_covered")
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ class Help:
 
     template: ClassVar[str] = "help"
 
-    problem: str = ""
+    problem: Phrase | None = None
     suggestion: str = ""
     greeting: bool = False
     admin: bool = False
@@ -113,7 +117,11 @@ class Help:
 
     @property
     def summary(self) -> str:
-        return self.problem or "How to use /mistral-setup"
+        return (
+            strings.text(self.language, "summary_help")
+            if self.problem is None
+            else (self.problem.said(self.language))
+        )
 
 
 @dataclass(frozen=True)
@@ -188,7 +196,7 @@ class ConfirmReset:
 
     @property
     def summary(self) -> str:
-        return "Reset your Mistral setup progress?"
+        return strings.text(self.language, "summary_reset")
 
 
 @dataclass(frozen=True)
@@ -197,12 +205,13 @@ class Notice:
 
     template: ClassVar[str] = "notice"
 
-    text: str
+    text: Phrase
     kind: str = "info"  # "info" or "warning"
+    language: Language = "en"
 
     @property
     def summary(self) -> str:
-        return self.text
+        return self.text.said(self.language)
 
 
 class Outcome(StrEnum):
@@ -224,14 +233,15 @@ class KeyReport:
 
     hint: str
     outcome: Outcome
-    message: str = ""
+    message: Phrase | None = None  # why the key does not work, when it does not
     models: ModelSummary | None = None
+    language: Language = "en"
 
     @property
     def summary(self) -> str:
-        if self.outcome is Outcome.VALID:
-            return f"The key {self.hint} works."
-        return self.message
+        if self.message is None:
+            return strings.text(self.language, "summary_key_works", hint=self.hint)
+        return self.message.said(self.language)
 
 
 @dataclass(frozen=True)
@@ -242,19 +252,21 @@ class LimitsReport:
 
     hint: str
     outcome: Outcome
-    message: str = ""
+    message: Phrase | None = None  # why the limits could not be read
     admin: bool = False
     models: tuple[LimitsDescription, ...] = ()
     skipped: tuple[str, ...] = ()
-    checking: str = ""  # set while the check runs: what it is doing now
-    assumptions: str = ASSUMPTIONS
+    checking: Phrase | None = None  # set while the check runs: what it is doing now
+    assumptions: Phrase = ASSUMPTIONS
     links: tuple[Link, ...] = ()  # where to see limits and ask for more (from the content)
+    language: Language = "en"
 
     @property
     def summary(self) -> str:
-        if self.checking:
-            return self.checking
-        return self.message or f"Rate limits for the key {self.hint}"
+        said = self.checking or self.message
+        if said is None:
+            return strings.text(self.language, "summary_limits", hint=self.hint)
+        return said.said(self.language)
 
 
 @dataclass(frozen=True)
@@ -283,7 +295,7 @@ class TeamProgress:
 
     @property
     def summary(self) -> str:
-        return f"{self.started} people have started the Mistral setup"
+        return strings.text(self.language, "summary_team", count=self.started)
 
 
 @dataclass(frozen=True)
@@ -311,7 +323,7 @@ class GapsReport:
     @property
     def summary(self) -> str:
         groups = len(self.unanswered) + self.more_groups
-        return f"Content gaps: {groups} groups of unanswered questions"
+        return strings.text(self.language, "summary_gaps", count=groups)
 
 
 @dataclass(frozen=True)
@@ -324,7 +336,7 @@ class ConfirmForget:
 
     @property
     def summary(self) -> str:
-        return "Delete everything the bot keeps about you?"
+        return strings.text(self.language, "summary_forget")
 
 
 Reply = (

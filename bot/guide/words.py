@@ -44,6 +44,17 @@ _STOPWORD_TEXT = """
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
+# Words that on their own make a greeting or thanks ("hi bot", "thanks everyone!"); the
+# rest of such a post is function words and who it is said to (ADDRESSEES).
+_GREETING_TEXT = """
+    hi hello hey hiya yo ciao salve buongiorno buonasera thanks thank thx ty grazie mille
+    morning afternoon evening cool great nice awesome perfect perfetto ottimo
+"""
+GREETINGS = frozenset(_GREETING_TEXT.split())
+ADDRESSEES = frozenset(
+    ["bot", "everyone", "all", "folks", "guys", "team", "again", "tutti", "ragazzi", "raga"]
+)
+
 _MENTION = re.compile(r"<[@#!][^>]*>")
 _LINK = re.compile(r"<(?:https?|mailto):[^|>]*\|([^>]*)>|<(?:https?|mailto):[^>]*>")
 _EMOJI = re.compile(r":[a-z0-9_+\-']+:")

@@ -15,7 +15,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.apikeys import key_hint
 from bot.errors import (
@@ -26,14 +26,9 @@ from bot.errors import (
     MistralUnreachable,
 )
 from bot.mistral.models import ModelCard
-from bot.mistral.ratelimits import (
-    LimitStatus,
-    ModelLimits,
-    Quota,
-    RateLimitReading,
-    RequestWindow,
-    parse_rate_limit_headers,
-)
+from bot.mistral.ratelimits import RateLimitReading, parse_rate_limit_headers
+from bot.mistral.schemas import AdminRateLimits, ModelList
+from bot.strings import Phrase
 
 logger = logging.getLogger(__name__)
 
@@ -48,79 +43,12 @@ MISTRAL_TIMEOUT = httpx.Timeout(8.0, connect=3.0)
 _SENDABLE_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 _DELAY_SECONDS = re.compile(r"\d+(?:\.\d+)?")
 
-# What people read. Kept together so the wording is reviewed in one place.
-NOT_A_KEY = "That is not a Mistral API key: a key is one word of letters and digits."
-REJECTED = (
-    "Mistral rejected this key: it is invalid, revoked or expired. A brand-new key can take "
-    "a few minutes to start working, keys from codestral.mistral.ai do not work on "
-    "api.mistral.ai, and a key only works in the workspace it was created in."
-)
-ADMIN_ONLY = (
-    "Mistral did not accept this key for its Admin API. Reading rate limits needs an "
-    "Admin API key (Enterprise plans), created in Mistral's Backoffice; an ordinary key "
-    "cannot read them. You can see them at https://admin.mistral.ai/plateforme/limits"
-)
-FORBIDDEN = "Mistral accepted the key but refused this request: the key may not use it."
-FORBIDDEN_MODEL = (
-    "Mistral accepted the key but refused to use {model} with it. "
-    "Your plan may not include this model, or the workspace may not allow it."
-)
-RATE_LIMITED = (
-    "Mistral says this key has sent too many requests or reached a usage limit. "
-    "Try again in {wait}."
-)
-TIMED_OUT = "Mistral's API did not answer in time. It may be slow or down; try again in a minute."
-UNREACHABLE = "I couldn't reach Mistral's API. It may be down; try again in a minute."
-SERVER_ERROR = (
-    "Mistral's API had a problem on its side (HTTP {status}). Try again in a few minutes."
-)
-UNEXPECTED = "Mistral's API gave an answer I didn't expect (HTTP {status})."
-UNREADABLE = "Mistral's API sent an answer I couldn't read. Try again in a few minutes."
+# What Mistral's refusals mean, as catalog phrases (said in the reader's language).
+REJECTED = Phrase.of("mistral_rejected")
+ADMIN_ONLY = Phrase.of("mistral_admin_only")
+FORBIDDEN = Phrase.of("mistral_forbidden")
 
 _Body = TypeVar("_Body", bound=BaseModel)
-
-
-class ModelList(BaseModel):
-    """``GET /v1/models``: ``{"object": "list", "data": [...]}``."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    data: list[ModelCard]
-
-
-class TokenLimits(BaseModel):
-    """One model's token caps as the Admin API lists them."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    tokens_per_minute: int | None = None
-    tokens_per_month: int | None = None
-
-
-class AdminRateLimits(BaseModel):
-    """``GET /v1/admin/rate-limit``: one request rate for the organisation, tokens per model."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    requests_per_second: int
-    # The spec has an object keyed by model; the docs' example (an array) is wrong.
-    tokens_limits_by_model: dict[str, TokenLimits]
-
-    def model_limits(self) -> list[ModelLimits]:
-        """One ``ModelLimits`` per model, sorted by id, in the same shape probes produce."""
-        requests = (RequestWindow(self.requests_per_second, None, window_seconds=1),)
-        return [
-            ModelLimits(
-                model,
-                LimitStatus.OK,
-                RateLimitReading(
-                    tokens_per_minute=Quota(limit=tokens.tokens_per_minute),
-                    tokens_per_month=Quota(limit=tokens.tokens_per_month),
-                    request_windows=requests,
-                ),
-            )
-            for model, tokens in sorted(self.tokens_limits_by_model.items())
-        ]
 
 
 def build_http_client(
@@ -151,7 +79,7 @@ class MistralClient:
             "/v1/chat/completions",
             key,
             json=payload,
-            forbidden=FORBIDDEN_MODEL.format(model=model),
+            forbidden=Phrase.of("mistral_forbidden_model", model=model),
         )
         # The body (one token of answer) says nothing we need; the headers are the reading.
         return parse_rate_limit_headers(response.headers)
@@ -169,11 +97,11 @@ class MistralClient:
         *,
         json: Any = None,
         admin: bool = False,
-        forbidden: str = FORBIDDEN,
+        forbidden: Phrase = FORBIDDEN,
     ) -> httpx.Response:
         token = key.strip()
         if not _SENDABLE_KEY.fullmatch(token):
-            raise MistralRejectedKey(NOT_A_KEY)
+            raise MistralRejectedKey("mistral_not_a_key")
         headers = {"Authorization": f"Bearer {token}"}
         if admin:
             # The Admin API spec says bearer token, its docs say x-api-key; send both so
@@ -184,44 +112,46 @@ class MistralClient:
             response = await self._http.request(method, path, headers=headers, json=json)
         except httpx.TimeoutException as exc:
             logger.warning("Mistral %s %s timed out (key %s)", method, path, hint)
-            raise MistralUnreachable(TIMED_OUT) from exc
+            raise MistralUnreachable("mistral_timed_out") from exc
         except httpx.TransportError as exc:
             logger.warning(
                 "Mistral %s %s unreachable: %s (key %s)", method, path, type(exc).__name__, hint
             )
-            raise MistralUnreachable(UNREACHABLE) from exc
+            raise MistralUnreachable("mistral_unreachable") from exc
         except httpx.DecodingError as exc:
-            raise MistralBroken(UNREADABLE) from exc
+            raise MistralBroken("mistral_unreadable") from exc
         logger.info("Mistral %s %s answered %s (key %s)", method, path, response.status_code, hint)
         rejected, forbidden = (ADMIN_ONLY, ADMIN_ONLY) if admin else (REJECTED, forbidden)
         _raise_for_status(response, rejected=rejected, forbidden=forbidden)
         return response
 
 
-def _raise_for_status(response: httpx.Response, *, rejected: str, forbidden: str) -> None:
+def _raise_for_status(response: httpx.Response, *, rejected: Phrase, forbidden: Phrase) -> None:
     status = response.status_code
     if 200 <= status < 300:
         return
     # Bodies are ignored on purpose: 401 and 429 each come in two shapes, 403 often has none.
     if status == 401:
-        raise MistralRejectedKey(rejected)
+        raise MistralRejectedKey(rejected.key, **rejected.values)
     if status == 403:
-        raise MistralForbidden(forbidden)
+        raise MistralForbidden(forbidden.key, **forbidden.values)
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         seconds = None if retry_after is None else max(1, round(retry_after))
-        wait = {None: "a minute", 1: "1 second"}.get(seconds, f"{seconds} seconds")
-        raise MistralRateLimited(RATE_LIMITED.format(wait=wait), retry_after=retry_after)
+        wait = (
+            Phrase.of("a_minute") if seconds is None else Phrase.of("seconds_count", count=seconds)
+        )
+        raise MistralRateLimited("mistral_rate_limited", retry_after, wait=wait)
     if status >= 500:
-        raise MistralBroken(SERVER_ERROR.format(status=status))
-    raise MistralBroken(UNEXPECTED.format(status=status))
+        raise MistralBroken("mistral_server_error", status=status)
+    raise MistralBroken("mistral_unexpected", status=status)
 
 
 def _parse(model: type[_Body], response: httpx.Response) -> _Body:
     try:
         return model.model_validate_json(response.content)
     except ValidationError as exc:
-        raise MistralBroken(UNREADABLE) from exc
+        raise MistralBroken("mistral_unreadable") from exc
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -1,4 +1,4 @@
-"""Mistral rate limits: read them from any header family, probe models, say what they mean.
+"""Mistral's rate-limit headers, read whatever their family.
 
 Mistral has renamed its rate-limit headers at least three times (2025 ``ratelimitbysize-*``,
 then ``x-ratelimit-*-req-10-second``, ``-req-60-second``, ``-req-minute``), and only sends
@@ -8,14 +8,9 @@ them on inference responses. So parsing matches patterns, not a fixed list, and 
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Protocol
-
-from bot.errors import MistralBroken, MistralForbidden, MistralRateLimited
 
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
@@ -116,65 +111,6 @@ def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitReading:
     )
 
 
-class LimitStatus(StrEnum):
-    """How asking about one model went."""
-
-    OK = "ok"
-    RATE_LIMITED = "rate_limited"
-    FORBIDDEN = "forbidden"
-    ERROR = "error"
-
-
-@dataclass(frozen=True)
-class ModelLimits:
-    """One model's limits, or why we could not read them (``message`` is safe to show)."""
-
-    model: str
-    status: LimitStatus
-    reading: RateLimitReading = field(default_factory=RateLimitReading)
-    message: str | None = None
-
-
-class ChatProbe(Protocol):
-    """What ``probe_limits`` needs from a client: ``MistralClient`` is one."""
-
-    async def probe_chat(self, key: str, model: str) -> RateLimitReading: ...
-
-
-async def probe_limits(
-    client: ChatProbe,
-    key: str,
-    models: Sequence[str],
-    *,
-    pace: float = 0.0,
-    before: Callable[[str, int], Awaitable[None]] | None = None,
-) -> list[ModelLimits]:
-    """Ask Mistral about each model with one tiny chat request, one model after another.
-
-    Sequential on purpose, ``pace`` seconds apart: a Free-mode key may send about one
-    request a second, and probing faster would turn the check itself into the rate limit
-    it reports. ``before(model, number)`` runs before each probe (progress for the user).
-    A rejected key or an unreachable API ends the check (``MistralRejectedKey``,
-    ``MistralUnreachable`` propagate): every other model would fail the same way.
-    """
-    results: list[ModelLimits] = []
-    for number, model in enumerate(models, start=1):
-        if before is not None:
-            await before(model, number)
-        await asyncio.sleep(pace)
-        try:
-            reading = await client.probe_chat(key, model)
-        except MistralRateLimited as exc:
-            results.append(ModelLimits(model, LimitStatus.RATE_LIMITED, message=str(exc)))
-        except MistralForbidden as exc:
-            results.append(ModelLimits(model, LimitStatus.FORBIDDEN, message=str(exc)))
-        except MistralBroken as exc:
-            results.append(ModelLimits(model, LimitStatus.ERROR, message=str(exc)))
-        else:
-            results.append(ModelLimits(model, LimitStatus.OK, reading))
-    return results
-
-
 def _token_slot(count: int, unit: str) -> str | None:
     if unit == "month" and count == 1:
         return "month"
@@ -192,108 +128,3 @@ def _integer(value: str) -> int | None:
     text = value.strip()
     # A header of twenty digits is no figure Mistral sends: ignored, not converted.
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
-
-
-# The guide (section 9): "a single message on AIsuru may consume up to 10 requests".
-REQUESTS_PER_AISURU_MESSAGE = 10
-# An assumption, not a measurement: an AIsuru request carries the assistant's instructions,
-# retrieved context and recent turns plus a short answer, which we put at about 1,000
-# tokens. So one AIsuru message may use up to 10,000 tokens, and estimates err on the safe
-# side. Change these two numbers, not the wording, if AIsuru publishes real figures.
-TOKENS_PER_REQUEST = 1_000
-TOKENS_PER_AISURU_MESSAGE = REQUESTS_PER_AISURU_MESSAGE * TOKENS_PER_REQUEST
-
-LIMITS_PAGE = "https://admin.mistral.ai/plateforme/limits"
-ASSUMPTIONS = (
-    f"Estimates assume one AIsuru message uses up to {REQUESTS_PER_AISURU_MESSAGE} requests "
-    f"of about {TOKENS_PER_REQUEST:,} tokens each ({TOKENS_PER_AISURU_MESSAGE:,} tokens)."
-)
-_PERIODS = {1: "a second", 60: "a minute", 3600: "an hour", 86400: "a day"}
-_STATUS_WORDS = {
-    LimitStatus.RATE_LIMITED: "rate limited right now, so no figures.",
-    LimitStatus.FORBIDDEN: "this key may not use it (check your plan).",
-    LimitStatus.ERROR: "I couldn't read its limits.",
-}
-
-
-@dataclass(frozen=True)
-class LimitsDescription:
-    """One model's limits in plain words: a headline, then one line per figure."""
-
-    headline: str
-    details: tuple[str, ...] = ()
-
-
-def describe_limits(limits: ModelLimits) -> LimitsDescription:
-    """Say what a model's limits mean for AIsuru, in words a non-engineer can act on."""
-    model, reading = limits.model, limits.reading
-    if limits.status is not LimitStatus.OK:
-        extra = (limits.message,) if limits.message else ()
-        return LimitsDescription(f"{model}: {_STATUS_WORDS[limits.status]}", extra)
-    if reading.is_empty:
-        return LimitsDescription(f"{model}: Mistral sent no figures; see {LIMITS_PAGE}")
-    rate = messages_per_minute(reading)
-    if rate is None:
-        headline = f"{model}: no per-minute limit reported."
-    elif rate == 0:
-        headline = f"{model}: not available to this key (its limit is 0)."
-    else:
-        headline = f"{model}: {_messages(rate, 'a minute')} at most."
-    return LimitsDescription(headline, _details(reading))
-
-
-def messages_per_minute(reading: RateLimitReading) -> float | None:
-    """The tightest per-minute estimate of AIsuru messages over every window we know."""
-    rates = [
-        tokens / TOKENS_PER_AISURU_MESSAGE / minutes
-        for quota, minutes in ((reading.tokens_per_minute, 1), (reading.tokens_per_5_minutes, 5))
-        if quota is not None and (tokens := quota.limit) is not None
-    ] + [
-        w.limit * 60 / w.window_seconds / REQUESTS_PER_AISURU_MESSAGE
-        for w in reading.request_windows
-        if w.limit is not None and w.window_seconds <= 60
-    ]
-    return min(rates, default=None)
-
-
-def _details(reading: RateLimitReading) -> tuple[str, ...]:
-    lines = []
-    for label, quota, per in (
-        ("Tokens per minute", reading.tokens_per_minute, "a minute"),
-        ("Tokens per 5 minutes", reading.tokens_per_5_minutes, "every 5 minutes"),
-        ("Tokens per month", reading.tokens_per_month, "a month"),
-    ):
-        if quota is not None and quota.limit is not None:
-            messages = _messages(quota.limit / TOKENS_PER_AISURU_MESSAGE, per)
-            lines.append(f"{label}: {quota.limit:,}{_left(quota.remaining)}, {messages}.")
-    for w in reading.request_windows:
-        if w.limit is None:
-            continue
-        period = _PERIODS.get(w.window_seconds, f"every {w.window_seconds} seconds")
-        if w.window_seconds <= 60:
-            per_minute = w.limit * 60 / w.window_seconds / REQUESTS_PER_AISURU_MESSAGE
-            messages = _messages(per_minute, "a minute")
-        else:
-            messages = _messages(w.limit / REQUESTS_PER_AISURU_MESSAGE, period)
-        lines.append(f"Requests: {w.limit:,} {period}{_left(w.remaining)}, {messages}.")
-    if reading.query_cost is not None:
-        lines.append(f"This check used {reading.query_cost:,} tokens.")
-    if reading.unrecognised:
-        other = ", ".join(
-            f"{name}: {value}" for name, value in sorted(reading.unrecognised.items())
-        )
-        lines.append(f"Other limits Mistral reported: {other}.")
-    return tuple(lines)
-
-
-def _messages(count: float, per: str) -> str:
-    if count == 0:
-        return "none, so this model is not available to this key"
-    if count < 1:
-        return f"less than one AIsuru message {per}"
-    whole = int(count)
-    return f"about {whole:,} AIsuru message{'' if whole == 1 else 's'} {per}"
-
-
-def _left(remaining: int | None) -> str:
-    return "" if remaining is None else f" ({remaining:,} left)"

@@ -89,6 +89,8 @@ def environment() -> jinja2.Environment:
     env.globals["ACTION"] = ActionId
     env.globals["TOOL_ACTIONS"] = TOOL_ACTIONS
     env.globals["t"] = _translate
+    env.filters["said"] = _said
+    env.globals["phrase"] = strings.Phrase.of
     env.globals["CALLBACK"] = CallbackId
     return env
 
@@ -97,6 +99,12 @@ def environment() -> jinja2.Environment:
 def _translate(context: jinja2.runtime.Context, key: str, **values: object) -> str:
     """``t("key", name=value)`` in a template: the string in the language being rendered."""
     return strings.text(context.get("lang", "en"), key, **values)
+
+
+@jinja2.pass_context
+def _said(context: jinja2.runtime.Context, value: strings.Phrase | str) -> str:
+    """``phrase | said``: a Phrase from the domain, in the language being rendered."""
+    return strings.said(value, context.get("lang", "en"))
 
 
 def render_template(name: str, *, lang: Language = "en", **context: Any) -> Any:

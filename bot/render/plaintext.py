@@ -70,7 +70,8 @@ def blocks_to_text(blocks: Iterable[dict[str, Any]]) -> str:
 
 def _element_text(element: dict[str, Any]) -> str:
     if element["type"] == "static_select":
-        return "  (pick a step: /mistral-setup step N)"
+        # The console cannot show a menu: it names the command that does what picking does.
+        return f"  ({element['placeholder']['text']} /mistral-setup step N)"
     label = mrkdwn_to_text(element["text"]["text"])
     if element["action_id"].startswith(ActionId.COMMAND):
         return f"  [{label}]  → {'/mistral-setup'} {element['value']}"

@@ -12,17 +12,16 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import strings
 from bot.domain import commands
-from bot.domain.assistant import said
 from bot.domain.replies import Notice, Reply
 from bot.errors import StoreUnavailable
 from bot.render.blocks import TOOL_ACTIONS, ActionId
 from bot.slack import dialogs
 from bot.slack.context import owed, services_of
-from bot.slack.payloads import action_value, person_of
-from bot.slack.people import person_for
+from bot.slack.payloads import action_value
+from bot.slack.people import known_person, person_for
 from bot.slack.routing import deliver
+from bot.strings import Phrase
 
 
 def register(app: AsyncApp) -> None:
@@ -68,7 +67,7 @@ async def on_show_topic(
         return
     async with services.backlog.turn():
         person = await person_for(body, client, services)
-        question = content.card(topic).title_in(person.language or "en")
+        question = content.card(topic).title_in(person.speaks)
         # The answer goes only to the clicker: it may show their progress.
         reply = await services.assistant.ask(person, question, private=True)
         await deliver(reply, body, person, respond, client, services, replace=False)
@@ -114,8 +113,9 @@ async def on_open_dialog(
     opening = {action: tool for tool, action in TOOL_ACTIONS.items()}
     wanted = commands.tool_command(opening[body["actions"][0]["action_id"]])
     if not await dialogs.open_for(wanted, client, body, services):
-        reply = dialogs.DIALOG_FAILED
-        await deliver(reply, body, person_of(body), respond, client, services, replace=False)
+        person = await known_person(body, services)
+        reply = dialogs.failed(person)
+        await deliver(reply, body, person, respond, client, services, replace=False)
 
 
 async def _vote(
@@ -132,9 +132,9 @@ async def _vote(
     if not services.assistant.content.has(topic):
         return
     person = await person_for(body, client, services)
-    reply: Reply = Notice(strings.text(person.language or "en", "thanks"))
+    reply: Reply = Notice(Phrase.of("thanks"), language=person.speaks)
     try:
         await services.assistant.feedback.vote(person, topic, helpful=helpful)
     except StoreUnavailable as error:
-        reply = Notice(said(error, person.language or "en"), kind="warning")
+        reply = Notice(Phrase.of_error(error), "warning", person.speaks)
     await deliver(reply, body, person, respond, client, services, replace=False)

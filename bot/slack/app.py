@@ -17,20 +17,18 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import strings
 from bot.domain.replies import Notice
-from bot.render.blocks import fallback_text, render, render_template
+from bot.render.blocks import fallback_text, render
 from bot.services import Services
 from bot.slack import actions, commands, events, views
 from bot.slack.admission import Admission
-from bot.slack.context import FIRST_DELIVERY, provide
+from bot.slack.context import FIRST_DELIVERY, provide, services_of
 from bot.slack.payloads import describe
+from bot.slack.people import known_person
+from bot.strings import Language, Phrase
 
 log = logging.getLogger(__name__)
-
-SOMETHING_WENT_WRONG = Notice(
-    "Something went wrong on my side, sorry. I've logged it; please try again in a moment.",
-    kind="warning",
-)
 
 
 def configure_client(client: AsyncWebClient, services: Services) -> None:
@@ -100,21 +98,25 @@ async def _handle_error(
         # checked: its response_url and channel may be anyone's.
         return
     try:
-        await _apologize(body, respond, client)
+        person = await known_person(body, services_of(context))
+        await _apologize(body, person.speaks, respond, client)
     except Exception:  # noqa: BLE001  (the user's channel may be gone; the log says enough)
         log.warning("Could not tell the user about the error")
 
 
-async def _apologize(body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+async def _apologize(
+    body: dict[str, Any], language: Language, respond: AsyncRespond, client: AsyncWebClient
+) -> None:
     """Say something went wrong wherever the person is looking: reply, modal or thread."""
-    blocks, text = render(SOMETHING_WENT_WRONG), fallback_text(SOMETHING_WENT_WRONG)
+    sorry = Notice(Phrase.of("something_went_wrong"), "warning", language)
+    blocks, text = render(sorry), fallback_text(sorry)
     view = body.get("view")
     event = body.get("event")
     if body.get("response_url"):
         await respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)
     elif isinstance(view, dict) and view.get("type") == "modal" and view.get("id"):
         # A modal left on "checking…" would wait forever.
-        modal = render_template("modal", title="Mistral setup", blocks=blocks)
+        modal = views.modal(strings.text(language, "setup_title"), sorry, language)
         await client.views_update(view_id=view["id"], view=modal)
     elif isinstance(event, dict) and event.get("channel") and event.get("user"):
         await client.chat_postEphemeral(

@@ -10,8 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain import commands
 from bot.slack import dialogs, views
 from bot.slack.context import owed, services_of
-from bot.slack.payloads import person_of
-from bot.slack.people import person_for
+from bot.slack.people import known_person, person_for
 from bot.slack.routing import deliver
 
 
@@ -35,14 +34,14 @@ async def on_setup_command(
         case commands.CheckKey(key=None) | commands.ShowLimits(key=None):
             # A trigger expires 3 seconds after Slack sent it: open the dialog first of all.
             if not await dialogs.open_for(command, client, body, services):
-                failed = dialogs.DIALOG_FAILED
-                await deliver(failed, body, person_of(body), respond, client, services)
+                person = await known_person(body, services)
+                await deliver(dialogs.failed(person), body, person, respond, client, services)
             return
-    note = views.checking_note(command)
-    if note:
+    if isinstance(command, commands.CheckKey | commands.ShowLimits):
         # Mistral may take seconds: say so at once, then replace it with the result. This
         # waits on Mistral, not on our CPU, so it does not take a turn from the others.
         person = await person_for(body, client, services)
+        note = views.checking_note(command, person.speaks)
         await deliver(note, body, person, respond, client, services, replace=False)
         reply = await services.assistant.run(person, command)
         await deliver(reply, body, person, respond, client, services, replace=True)

@@ -101,7 +101,7 @@ async def on_home_opened(
         prompts = await services.assistant.suggested_prompts(person)
     # Outside the turn: Slack may be slow to take prompts, and answers must not wait on it.
     if tab == "messages" and event.get("channel"):
-        await threads.suggest(client, event["channel"], prompts, person.language or "en")
+        await threads.suggest(client, event["channel"], prompts, person.speaks)
 
 
 async def _converse(
@@ -113,7 +113,7 @@ async def _converse(
     thread = str(event.get("thread_ts") or event["ts"])
     text = str(event.get("text") or "")
     person = await person_for(body, client, services)
-    language = language_of(text) or person.language or "en"
+    language = language_of(text) or person.speaks
     # Shown while the answer is worked out, not before: a slow Slack must not delay it.
     status = asyncio.create_task(threads.show_status(client, channel, thread, language))
     try:

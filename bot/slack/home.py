@@ -6,12 +6,12 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.assistant import said
 from bot.domain.replies import Checklist, Notice, Reply
 from bot.errors import StoreUnavailable
 from bot.person import Person
 from bot.render.blocks import render, render_template
 from bot.services import Services
+from bot.strings import Phrase
 
 
 async def view_for(
@@ -27,13 +27,11 @@ async def view_for(
         try:
             checklist = await services.assistant.checklist(person)
         except StoreUnavailable as error:
-            top = render(
-                Notice(said(error, person.language or "en"), kind="warning"), surface="view"
-            )
+            top = render(Notice(Phrase.of_error(error), "warning", person.speaks), surface="view")
             checklist = None
     blocks = render(checklist, surface="view") if checklist else []
     view: dict[str, Any] = render_template(
-        "home", checklist_blocks=top + blocks, lang=person.language or "en"
+        "home", checklist_blocks=top + blocks, lang=person.speaks
     )
     return view
 

@@ -34,23 +34,39 @@ UNKNOWN_SECONDS = 60
 async def person_for(body: dict[str, Any], client: AsyncWebClient, services: Services) -> Person:
     """The person behind a request, with their language and admin rights."""
     person = person_of(body)
-    profile = await _profile(client, services, person)
+    profile = await _cached(services, person)
+    if profile is None:
+        profile = await _profile(client, services, person)
+    return _described(person, profile, services)
+
+
+async def known_person(body: dict[str, Any], services: Services) -> Person:
+    """The person as far as is known without asking Slack: for answers owed within 3
+    seconds (opening a dialog before its trigger expires), where users.info may be slow."""
+    person = person_of(body)
+    return _described(person, await _cached(services, person) or {}, services)
+
+
+def _described(person: Person, profile: dict[str, Any], services: Services) -> Person:
     settings = services.settings
     language = settings.language or from_locale(profile.get("locale"))
     admin = person.user in settings.admin_users or bool(profile.get("admin"))
     return dataclasses.replace(person, language=language, admin=admin)
 
 
-async def _profile(client: AsyncWebClient, services: Services, person: Person) -> dict[str, Any]:
-    name = store.key("profile", person.team, person.user)
+async def _cached(services: Services, person: Person) -> dict[str, Any] | None:
     try:
         async with store.available():
-            cached = await services.redis.get(name)
-        if cached:
-            profile: dict[str, Any] = json.loads(cached)
-            return profile
+            cached = await services.redis.get(store.key("profile", person.team, person.user))
     except StoreUnavailable:
-        cached = None
+        return None
+    profile: dict[str, Any] | None = json.loads(cached) if cached else None
+    return profile
+
+
+async def _profile(client: AsyncWebClient, services: Services, person: Person) -> dict[str, Any]:
+    """Ask Slack, and remember the answer (or that there was none) for a while."""
+    name = store.key("profile", person.team, person.user)
     seconds = PROFILE_SECONDS
     try:
         response = await client.users_info(user=person.user, include_locale=True)

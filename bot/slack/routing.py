@@ -18,6 +18,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import strings
 from bot.domain.replies import Checklist, Reply
 from bot.person import Person
 from bot.services import Services
@@ -42,8 +43,9 @@ async def deliver(
         await home.publish(client, services, person, reply)
         return  # Home is republished: nothing else to keep in step
     if container.get("type") == "view":
-        title = str((view.get("title") or {}).get("text") or "Mistral setup")
-        await client.views_update(view_id=view.get("id"), view=views.modal(title, reply))
+        title = (view.get("title") or {}).get("text") or strings.text(person.speaks, "setup_title")
+        modal = views.modal(str(title), reply, person.speaks)
+        await client.views_update(view_id=view.get("id"), view=modal)
     elif body.get("response_url") and (body.get("command") or container.get("is_ephemeral")):
         await respond_privately(
             respond, reply, replace=replace, show_question=bool(body.get("command"))

@@ -12,21 +12,20 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import strings
 from bot.apikeys import looks_like_key
 from bot.domain import commands
+from bot.domain.keychecks import NOT_A_KEY
 from bot.domain.replies import Notice, Reply
-from bot.mistral.client import NOT_A_KEY
 from bot.render.blocks import CallbackId, render, render_template
 from bot.slack.context import owed, services_of
 from bot.slack.people import person_for
+from bot.strings import LANGUAGES, Language, Phrase
 
-CHECKING = Notice(":hourglass_flowing_sand: Asking Mistral about the key…")
-LIMITS_CHECKING = Notice(
-    ":hourglass_flowing_sand: Reading the key's rate limits: one request with one output token "
-    "per model, about a second apart, so this costs a handful of tokens."
-)
-KEY_TITLE = "Mistral key check"
-LIMITS_TITLE = "Rate limits per model"
+# What each dialog says while Mistral is asked, and the title of its result.
+CHECKING = {CallbackId.KEY_CHECK: Phrase.of("key_checking"),
+            CallbackId.LIMITS: Phrase.of("limits_reading")}  # fmt: skip
+TITLES = {CallbackId.KEY_CHECK: "key_result_title", CallbackId.LIMITS: "limits_result_title"}
 
 
 def register(app: AsyncApp) -> None:
@@ -40,10 +39,10 @@ async def on_key_submission(
 ) -> None:
     """The key dialog: refuse a non-key inline, else check it and show the result."""
     services = services_of(context)
-    key = await _accept_key(ack, body, KEY_TITLE)
+    key = await _accept_key(ack, body, CallbackId.KEY_CHECK)
     if key:  # waits on Mistral, not on our CPU: no backlog turn needed
         person = await person_for(body, client, services)
-        await _show(client, body, KEY_TITLE, await services.keys.check(person, key))
+        await _show(client, body, CallbackId.KEY_CHECK, await services.keys.check(person, key))
 
 
 async def on_limits_submission(
@@ -51,49 +50,66 @@ async def on_limits_submission(
 ) -> None:
     """The limits dialog: probe the chosen models, showing progress in the modal."""
     services = services_of(context)
-    key = await _accept_key(ack, body, LIMITS_TITLE)
+    key = await _accept_key(ack, body, CallbackId.LIMITS)
     if not key:
         return
 
     async def progress(report: Reply) -> None:
-        await _show(client, body, LIMITS_TITLE, report)
+        await _show(client, body, CallbackId.LIMITS, report)
 
     # A limits check waits on Mistral for seconds: holding a backlog turn would stall
     # everyone else's answers behind it.
     person = await person_for(body, client, services)
     report = await services.keys.limits(person, key, _selected(body, "models"), progress)
-    await _show(client, body, LIMITS_TITLE, report)
+    await _show(client, body, CallbackId.LIMITS, report)
 
 
-async def _accept_key(ack: AsyncAck, body: dict[str, Any], title: str) -> str | None:
-    """Ack the submission: refuse a non-key inline, else show "checking"; return the key."""
-    key = _value(body, "key")
+async def _accept_key(ack: AsyncAck, body: dict[str, Any], dialog: CallbackId) -> str | None:
+    """Ack the submission: refuse a non-key inline, else show "checking"; return the key.
+
+    The ack must come within 3 seconds, so it speaks the language the dialog was opened
+    in (kept in the view's private_metadata) rather than ask Slack who the person is.
+    """
+    key, language = _value(body, "key"), _language(body)
     if not looks_like_key(key):
-        await ack(response_action="errors", errors={"key": NOT_A_KEY})
+        await ack(response_action="errors", errors={"key": NOT_A_KEY.said(language)})
         return None
-    note = LIMITS_CHECKING if title == LIMITS_TITLE else CHECKING
-    await ack(response_action="update", view=modal(title, note))
+    note = Notice(CHECKING[dialog], language=language)
+    await ack(response_action="update", view=_result(dialog, note, language))
     return key
 
 
-def checking_note(command: commands.Command) -> Notice | None:
-    """What to say while Mistral is asked about a key, or None for other commands."""
-    if isinstance(command, commands.ShowLimits):
-        return LIMITS_CHECKING
-    return CHECKING if isinstance(command, commands.CheckKey) else None
+def checking_note(command: commands.CheckKey | commands.ShowLimits, language: Language) -> Notice:
+    """What to say while Mistral is asked about a key."""
+    dialog = CallbackId.LIMITS if isinstance(command, commands.ShowLimits) else CallbackId.KEY_CHECK
+    return Notice(CHECKING[dialog], language=language)
 
 
-def modal(title: str, reply: Reply) -> dict[str, Any]:
+def modal(title: str, reply: Reply, language: Language) -> dict[str, Any]:
     """A read-only modal showing ``reply``."""
     view: dict[str, Any] = render_template(
-        "modal", title=title, blocks=render(reply, surface="view")
+        "modal", title=title, blocks=render(reply, surface="view"), lang=language
     )
     return view
 
 
-async def _show(client: AsyncWebClient, body: dict[str, Any], title: str, reply: Reply) -> None:
+def _result(dialog: CallbackId, reply: Reply, language: Language) -> dict[str, Any]:
+    """The modal a dialog becomes once submitted, titled for it."""
+    return modal(strings.text(language, TITLES[dialog]), reply, language)
+
+
+async def _show(
+    client: AsyncWebClient, body: dict[str, Any], dialog: CallbackId, reply: Reply
+) -> None:
     view = body.get("view") or {}
-    await client.views_update(view_id=view.get("id"), view=modal(title, reply))
+    language = getattr(reply, "language", _language(body))
+    await client.views_update(view_id=view.get("id"), view=_result(dialog, reply, language))
+
+
+def _language(body: dict[str, Any]) -> Language:
+    """The language the dialog was opened in (see ``bot.slack.dialogs``)."""
+    said = str((body.get("view") or {}).get("private_metadata") or "")
+    return next((language for language in LANGUAGES if language == said), "en")
 
 
 def _value(body: dict[str, Any], block: str) -> str:

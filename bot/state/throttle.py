@@ -7,6 +7,7 @@ import redis.asyncio as redis
 from bot.errors import Throttled
 from bot.person import Person
 from bot.state import store
+from bot.strings import Phrase
 
 # A person setting up Mistral checks a key or two; five in five minutes is generous for
 # them and useless for someone trying guessed keys.
@@ -36,13 +37,15 @@ class Throttle:
         if int(count) > self.limit:
             wait = max(int(ttl), 1)
             raise Throttled(
-                f"That's {self.limit} key checks in {self.window // 60} minutes, my limit, so "
-                f"that nobody can use me to try out guessed keys. Try again in {_duration(wait)}.",
-                retry_after=wait,
+                "throttled",
+                wait,
+                limit=self.limit,
+                window=_duration(self.window),
+                wait=_duration(wait),
             )
 
 
-def _duration(seconds: int) -> str:
+def _duration(seconds: int) -> Phrase:
     if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{round(seconds / 60)} minutes"
+        return Phrase.of("seconds_count", count=seconds)
+    return Phrase.of("minutes_count", count=round(seconds / 60))
