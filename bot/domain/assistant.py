@@ -31,7 +31,7 @@ from bot.domain.replies import (
 )
 from bot.domain.team import team_progress
 from bot.errors import AmbiguousStep, BotError, StoreUnavailable, UnknownStep
-from bot.guide.content import Card, Content
+from bot.guide.content import Card, Content, Tool
 from bot.guide.language import language_of
 from bot.guide.search import Index
 from bot.guide.words import words
@@ -89,62 +89,51 @@ class Assistant:
 
     async def _run(self, person: Person, command: commands.Command) -> Reply:
         match command:
-            case commands.ShowChecklist():
+            case commands.ShowChecklist() | commands.NextStep():
                 return await self.checklist(person)
-            case commands.ShowHelp():
-                return Help(admin=person.admin, language=person.speaks)
             case commands.ShowStep(ref):
                 return await self.checklist(person, focus=self.resolve_step(ref).topic)
             case commands.MarkDone(ref):
                 return await self.mark_done(person, self.resolve_step(ref).topic)
             case commands.Undo(ref):
                 return await self.undo(person, self.resolve_step(ref).topic)
-            case commands.NextStep():
-                return await self.checklist(person)
             case commands.Reset(confirmed=confirmed):
-                if confirmed:
-                    return await self.reset(person)
-                done = await self.progress.done(person)
-                return ConfirmReset(done_count=len(done), language=person.speaks)
+                return await self.reset(person, confirmed=confirmed)
+            case commands.Forget(confirmed=confirmed):
+                return await self.forget(person, confirmed=confirmed)
             case commands.Ask(question):
                 return await self.ask(person, question, private=True)
-            case commands.CheckKey(key=str(key)) if self.keys:
-                return await self.keys.check(person, key)
-            case commands.ShowLimits(key=str(key)) if self.keys:
-                return await self.keys.limits(person, key, ())
-            case commands.CheckKey():
-                return ToolOffer("key", person.speaks)
-            case commands.ShowLimits():
-                return ToolOffer("limits", person.speaks)
-            case commands.Forget(confirmed=confirmed):
-                if not confirmed:
-                    return ConfirmForget(language=person.speaks)
-                gone = await self.privacy.forget(person)
-                notice = Phrase.of(
-                    "forgotten",
-                    steps=Phrase.of("steps_count", count=gone.steps),
-                    votes=Phrase.of("votes_count", count=gone.votes),
-                    questions=Phrase.of("questions_count", count=gone.questions),
-                )
-                # An empty checklist, marked changed, so App Home forgets too.
-                return await self.checklist(person, notice=notice, changed=True)
-            case commands.ShowTeam(page=page):
-                if not person.admin:
-                    return Notice(ADMINS_ONLY, language=person.speaks)
-                return await team_progress(
-                    self.progress, self.content, person.team, page, person.speaks
-                )
-            case commands.ShowGaps():
-                if not person.admin:
-                    return Notice(ADMINS_ONLY, language=person.speaks)
-                return await gaps_report(self.feedback, self.content, person.team, person.speaks)
+            case commands.CheckKey() | commands.ShowLimits():
+                return await self._check(person, command)
+            case commands.ShowTeam() | commands.ShowGaps():
+                return await self._admin_view(person, command)
+            case commands.ShowHelp():
+                return Help(admin=person.admin, language=person.speaks)
             case commands.Unknown(problem=problem, suggestion=suggestion):
-                return Help(
-                    problem=problem,
-                    suggestion=suggestion or "",
-                    admin=person.admin,
-                    language=person.speaks,
-                )
+                return Help(problem, suggestion or "", admin=person.admin, language=person.speaks)
+
+    async def _check(
+        self, person: Person, command: commands.CheckKey | commands.ShowLimits
+    ) -> Reply:
+        """A key check or a limits summary; without a key, the offer of the private dialog."""
+        tool: Tool = "key" if isinstance(command, commands.CheckKey) else "limits"
+        if command.key is None or self.keys is None:
+            return ToolOffer(tool, person.speaks)
+        if tool == "key":
+            return await self.keys.check(person, command.key)
+        return await self.keys.limits(person, command.key, ())
+
+    async def _admin_view(
+        self, person: Person, command: commands.ShowTeam | commands.ShowGaps
+    ) -> Reply:
+        """The team's progress or the content gaps: for admins only."""
+        if not person.admin:
+            return Notice(ADMINS_ONLY, language=person.speaks)
+        if isinstance(command, commands.ShowTeam):
+            return await team_progress(
+                self.progress, self.content, person.team, command.page, person.speaks
+            )
+        return await gaps_report(self.feedback, self.content, person.team, person.speaks)
 
     async def checklist(
         self,
@@ -174,9 +163,27 @@ class Assistant:
         notice = self._notice(person, "undone" if changed else "was_not_done", topic)
         return await self.checklist(person, focus=topic, notice=notice, changed=changed)
 
-    async def reset(self, person: Person) -> Checklist:
+    async def reset(self, person: Person, *, confirmed: bool) -> Reply:
+        """Forget every tick, once the person has said yes."""
+        if not confirmed:
+            done = await self.progress.done(person)
+            return ConfirmReset(done_count=len(done), language=person.speaks)
         await self.progress.reset(person)
         return await self.checklist(person, notice=Phrase.of("reset_done"), changed=True)
+
+    async def forget(self, person: Person, *, confirmed: bool) -> Reply:
+        """Delete everything kept about the person, once they have said yes."""
+        if not confirmed:
+            return ConfirmForget(language=person.speaks)
+        gone = await self.privacy.forget(person)
+        notice = Phrase.of(
+            "forgotten",
+            steps=Phrase.of("steps_count", count=gone.steps),
+            votes=Phrase.of("votes_count", count=gone.votes),
+            questions=Phrase.of("questions_count", count=gone.questions),
+        )
+        # An empty checklist, marked changed, so App Home forgets too.
+        return await self.checklist(person, notice=notice, changed=True)
 
     def _notice(self, person: Person, key: str, topic: str) -> Phrase:
         return Phrase.of(key, title=self.content.card(topic).title_in(person.speaks))

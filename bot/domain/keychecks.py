@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from bot.apikeys import key_hint, looks_like_key
-from bot.domain.limits import describe_limits
+from bot.domain.limits import LimitsDescription, describe_limits
 from bot.domain.replies import KeyReport, LimitsReport, Outcome
 from bot.errors import (
     MistralError,
@@ -90,23 +91,15 @@ class KeyChecker:
     ) -> LimitsReport:
         """Rate limits per model: all at once for an Admin key, else one probe per model."""
         key = key.strip()
-        hint, language = key_hint(key), person.speaks
+        report = LimitsReport(
+            key_hint(key), Outcome.VALID, links=self.links, language=person.speaks
+        )
         refusal = await self._refusal(person, key)
         if refusal is not None:
-            return LimitsReport(hint, *refusal, language=language)
-        try:
-            admin = await self.mistral.admin_rate_limits(key)
-        except MistralError as error:
-            # The Admin API is only a faster path, and Mistral does not document what it
-            # answers an ordinary key: whatever it says (401, 403, 404, 405, 5xx, a timeout,
-            # a malformed body), the limits are read from one tiny request per model.
-            log.info("Admin API unavailable for this key (%s): probing", type(error).__name__)
-        else:
-            described = tuple(describe_limits(m) for m in admin.model_limits())
-            return LimitsReport(
-                hint, Outcome.VALID, admin=True, models=described, links=self.links,
-                language=language,
-            )  # fmt: skip
+            return replace(report, outcome=refusal[0], message=refusal[1])
+        every_model = await self._admin_limits(key)
+        if every_model is not None:
+            return replace(report, admin=True, models=every_model)
         try:
             available = await self._chat_models(key)
             chosen = [m for m in wanted if m in available] if wanted else _defaults(available)
@@ -115,19 +108,25 @@ class KeyChecker:
                 if progress is not None:
                     doing = Phrase.of("limits_checking", model=model, number=number,
                                       total=len(chosen))  # fmt: skip
-                    await progress(
-                        LimitsReport(hint, Outcome.VALID, checking=doing, language=language)
-                    )
+                    await progress(replace(report, checking=doing))
 
             results = await probe_limits(self.mistral, key, chosen, pace=self.pace, before=tell)
         except MistralError as error:
-            return LimitsReport(hint, _outcome(error), Phrase.of_error(error), language=language)
+            return replace(report, outcome=_outcome(error), message=Phrase.of_error(error))
         skipped = tuple(m for m in wanted if m not in available)
-        described = tuple(describe_limits(r) for r in results)
-        return LimitsReport(
-            hint, Outcome.VALID, models=described, skipped=skipped, links=self.links,
-            language=language,
-        )  # fmt: skip
+        return replace(report, models=tuple(map(describe_limits, results)), skipped=skipped)
+
+    async def _admin_limits(self, key: str) -> tuple[LimitsDescription, ...] | None:
+        """Every model's limits from the Admin API, or None when it will not say."""
+        try:
+            admin = await self.mistral.admin_rate_limits(key)
+        except MistralError as error:
+            # The Admin API is only a faster path, and Mistral does not document what it
+            # answers an ordinary key: whatever it says (401, 403, 404, 405, 5xx, a timeout,
+            # a malformed body), the limits are read from one tiny request per model.
+            log.info("Admin API unavailable for this key (%s): probing", type(error).__name__)
+            return None
+        return tuple(map(describe_limits, admin.model_limits()))
 
     async def _chat_models(self, key: str) -> frozenset[str]:
         """Every id of the chat models this key can use (each alias is a card of its own)."""

@@ -236,51 +236,66 @@ def _check_set(
     content_dir: Path, cards: list[Card], topics: tuple[str, ...], files: list[Path]
 ) -> list[ContentProblem]:
     """The rules that span cards: known topics, all present, unique questions and steps."""
-    problems: list[ContentProblem] = []
     known = set(topics)
+    named = {card.topic: _display(content_dir / "cards" / f"{card.topic}.toml") for card in cards}
+    problems = [p for card in cards for p in _check_references(named[card.topic], card, known)]
+    problems += _check_unique(cards, named)
+    problems += _check_complete(_display(content_dir / "cards"), cards, known, files)
+    return problems
+
+
+def _check_references(name: str, card: Card, known: set[str]) -> list[ContentProblem]:
+    """A card names only known topics, and a step has what its prompt needs."""
+    problems = []
+    if card.topic not in known:
+        why = f"unknown topic id {card.topic!r} (see topics.tsv)"
+        problems.append(ContentProblem(name, "topic", why))
+    problems += [
+        ContentProblem(name, "related", f"unknown topic id {topic!r}")
+        for topic in card.related
+        if topic not in known
+    ]
+    if card.step is not None and not (card.prompt and card.prompt_it):
+        problems.append(ContentProblem(name, "prompt", "a step needs prompt and prompt_it"))
+    return problems
+
+
+def _check_unique(cards: list[Card], named: dict[str, str]) -> list[ContentProblem]:
+    """No question on two cards (it could answer only one), no step number twice."""
+    problems = []
     seen_questions: dict[str, str] = {}
     seen_steps: dict[int, str] = {}
     for card in cards:
-        name = _display(content_dir / "cards" / f"{card.topic}.toml")
-        if card.topic not in known:
-            problems.append(
-                ContentProblem(name, "topic", f"unknown topic id {card.topic!r} (see topics.tsv)")
-            )
-        for topic in card.related:
-            if topic not in known:
-                problems.append(ContentProblem(name, "related", f"unknown topic id {topic!r}"))
+        name = named[card.topic]
         for question in card.questions:
             key = " ".join(question.casefold().split())
             if key in seen_questions:
-                problems.append(
-                    ContentProblem(
-                        name, "questions", f"{question!r} is also on {seen_questions[key]}"
-                    )
-                )
+                why = f"{question!r} is also on {seen_questions[key]}"
+                problems.append(ContentProblem(name, "questions", why))
             seen_questions[key] = card.topic
         if card.step is not None:
-            if not (card.prompt and card.prompt_it):
-                problems.append(ContentProblem(name, "prompt", "a step needs prompt and prompt_it"))
             if card.step in seen_steps:
-                problems.append(
-                    ContentProblem(
-                        name, "step", f"step {card.step} is also {seen_steps[card.step]}"
-                    )
-                )
+                why = f"step {card.step} is also {seen_steps[card.step]}"
+                problems.append(ContentProblem(name, "step", why))
             seen_steps[card.step] = card.topic
-    cards_dir = _display(content_dir / "cards")
-    # A card that is there but broken is reported above, not as missing.
+    return problems
+
+
+def _check_complete(
+    cards_dir: str, cards: list[Card], known: set[str], files: list[Path]
+) -> list[ContentProblem]:
+    """A card for every topic, and steps numbered 1, 2, 3… with no gap."""
+    problems = []
+    # A card that is there but broken is reported on its own, not as missing.
     missing = known - {card.topic for card in cards} - {path.stem for path in files}
     if missing:
-        problems.append(
-            ContentProblem(cards_dir, "topic", f"no card for {', '.join(sorted(missing))}")
-        )
+        why = f"no card for {', '.join(sorted(missing))}"
+        problems.append(ContentProblem(cards_dir, "topic", why))
+    steps = sorted({card.step for card in cards if card.step is not None})
     # A broken card may hold the step that looks missing: say so only when all loaded.
-    all_loaded = len(cards) == len(files)
-    if all_loaded and seen_steps and sorted(seen_steps) != list(range(1, len(seen_steps) + 1)):
-        problems.append(
-            ContentProblem(cards_dir, "step", "steps must be numbered 1, 2, 3… with no gap")
-        )
+    if len(cards) == len(files) and steps and steps != list(range(1, len(steps) + 1)):
+        why = "steps must be numbered 1, 2, 3… with no gap"
+        problems.append(ContentProblem(cards_dir, "step", why))
     return problems
 
 

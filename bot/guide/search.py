@@ -213,8 +213,29 @@ class Index:
         self._other_products = frozenset(w.casefold() for w in scope.other_products)
         self._own_products = frozenset(w.casefold() for w in scope.own_products)
 
-        # How much more often the content uses each stem than everyday language does
-        # (both on the Zipf scale; a word's commonest form counts for everyday language).
+        fields = [
+            self._terms(" ".join((*d.titles, *d.questions[1:], *d.keywords))) for d in documents
+        ]
+        self._idf = self._term_weights(all_words, fields)
+        # A word no document uses is the strongest sign that the question is elsewhere.
+        self._unknown_idf = _idf(len(documents), 0)
+        self._documents = len(documents)
+        # Every signal as an inverted index (term -> documents), so a question only
+        # touches the documents that share a word with it.
+        self._explains = self._text_index(documents)
+        self._bm25 = _bm25_index(fields)
+        self._postings, self._alternate_norms = self._alternates_index(documents)
+
+    def _term_weights(
+        self, all_words: Counter[str], fields: list[list[tuple[str, str]]]
+    ) -> dict[str, float]:
+        """Each term's weight: how rare it is among documents, times how much more often
+        the content uses it than everyday language does (both on the Zipf scale; a word's
+        commonest form counts for everyday language).
+
+        Weights come from the words a document is *about* (titles, alternates, keywords);
+        a word only an answer uses weighs by how rare it is, like a word no card uses.
+        """
         everyday: dict[str, float] = {}
         uses: Counter[str] = Counter()
         for word, count in all_words.items():
@@ -224,43 +245,33 @@ class Index:
                 everyday[term] = max(everyday.get(term, 0.0), self._everyday.get(word, 0.0))
         total = sum(uses.values())
         keyness = {t: math.log10(n / total * 1e9) - everyday[t] for t, n in uses.items()}
-        fields = [
-            self._terms(" ".join((*d.titles, *d.questions[1:], *d.keywords))) for d in documents
-        ]
-        n = len(documents)
-        # Weights come from the words a document is *about* (titles, alternates, keywords);
-        # a word only an answer uses weighs by how rare it is, like a word no card uses.
         df = Counter(term for field in fields for term, _ in set(field))
-        self._idf = {t: _idf(n, count) * _known_share(keyness[t]) for t, count in df.items()}
-        # A word no document uses is the strongest sign that the question is elsewhere.
-        self._unknown_idf = _idf(n, 0)
-        self._documents = n
-        # Every signal as an inverted index (term -> documents), so a question only
-        # touches the documents that share a word with it.
-        self._explains: dict[str, list[int]] = {}  # term -> documents whose text has it
+        return {t: _idf(len(fields), n) * _known_share(keyness[t]) for t, n in df.items()}
+
+    def _text_index(self, documents: list[_Document]) -> dict[str, list[int]]:
+        """term -> the documents whose text has it."""
+        explains: dict[str, list[int]] = {}
         for i, document in enumerate(documents):
             for term in {t for t, _ in self._terms(document.text)}:
-                self._explains.setdefault(term, []).append(i)
-        # BM25 on the question field: term -> (document, the term's BM25 factor there).
-        self._bm25: dict[str, list[tuple[int, float]]] = {}
-        average = sum(len(field) for field in fields) / n
-        for i, field in enumerate(fields):
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * len(field) / average)
-            for term, tf in Counter(t for t, _ in field).items():
-                factor = tf * (BM25_K1 + 1) / (tf + norm)
-                self._bm25.setdefault(term, []).append((i, factor))
-        # The alternates: term -> (document, alternate, weight), with each one's norm.
-        self._postings: dict[str, list[tuple[int, int, float]]] = {}
-        self._alternate_norms: list[list[float]] = []
+                explains.setdefault(term, []).append(i)
+        return explains
+
+    def _alternates_index(
+        self, documents: list[_Document]
+    ) -> tuple[dict[str, list[tuple[int, int, float]]], list[list[float]]]:
+        """The alternates: term -> (document, alternate, weight), and each one's norm."""
+        postings: dict[str, list[tuple[int, int, float]]] = {}
+        alternate_norms: list[list[float]] = []
         for i, document in enumerate(documents):
             norms = []
             for j, question in enumerate(document.questions):
                 said = self._terms(question)
                 vector = self._vector(said, self._weights(said))
                 for term, weight in vector.items():
-                    self._postings.setdefault(term, []).append((i, j, weight))
+                    postings.setdefault(term, []).append((i, j, weight))
                 norms.append(math.sqrt(sum(w * w for w in vector.values())) or 1.0)
-            self._alternate_norms.append(norms)
+            alternate_norms.append(norms)
+        return postings, alternate_norms
 
     def rank(self, question: str) -> Ranking:
         """Score every card for ``question``; matches are sorted best first.
@@ -415,3 +426,15 @@ def _unknown_share(zipf: float) -> float:
 def _idf(n: int, df: int) -> float:
     # Lucene's BM25 IDF: never negative, even for a word on most cards.
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def _bm25_index(fields: list[list[tuple[str, str]]]) -> dict[str, list[tuple[int, float]]]:
+    """BM25 on the question field: term -> (document, the term's BM25 factor there)."""
+    index: dict[str, list[tuple[int, float]]] = {}
+    average = sum(len(field) for field in fields) / len(fields)
+    for i, field in enumerate(fields):
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * len(field) / average)
+        for term, tf in Counter(t for t, _ in field).items():
+            factor = tf * (BM25_K1 + 1) / (tf + norm)
+            index.setdefault(term, []).append((i, factor))
+    return index

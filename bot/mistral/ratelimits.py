@@ -64,51 +64,67 @@ class RateLimitReading:
 
 def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitReading:
     """Collect every header whose name contains "ratelimit", whatever its family."""
-    tokens: dict[str, dict[str, int]] = {}
-    requests: dict[int, dict[str, int]] = {}
-    bare: dict[str, int] = {}
-    unrecognised: dict[str, str] = {}
-    query_cost = reset = None
+    found = _Found()
     for raw_name, raw_value in headers.items():
         name = raw_name.lower()
         if "ratelimit" not in name:
             continue
         value = _integer(raw_value)
-        if value is None:
-            unrecognised[name] = raw_value
-        elif window := _WINDOW.fullmatch(name):
+        if value is None or not found.add(name, value):
+            found.unrecognised[name] = raw_value
+    return found.reading()
+
+
+@dataclass
+class _Found:
+    """The figures read so far: token windows by slot, request windows by seconds."""
+
+    tokens: dict[str, dict[str, int]] = field(default_factory=dict)
+    requests: dict[int, dict[str, int]] = field(default_factory=dict)
+    bare: dict[str, int] = field(default_factory=dict)  # 2025's repeat of the minute window
+    unrecognised: dict[str, str] = field(default_factory=dict)
+    query_cost: int | None = None
+    reset: int | None = None
+
+    def add(self, name: str, value: int) -> bool:
+        """Note one header's figure; False when its name is none of the known families."""
+        if window := _WINDOW.fullmatch(name):
             kind, unit = window["kind"], window["unit"]
             count = int(window["count"] or 1)
             if window["what"] != "tokens" and unit in _UNIT_SECONDS:
-                requests.setdefault(count * _UNIT_SECONDS[unit], {})[kind] = value
+                self.requests.setdefault(count * _UNIT_SECONDS[unit], {})[kind] = value
             elif window["what"] == "tokens" and (slot := _token_slot(count, unit)):
-                tokens.setdefault(slot, {})[kind] = value
+                self.tokens.setdefault(slot, {})[kind] = value
             else:
-                unrecognised[name] = raw_value
+                return False
         elif by_size := _BY_SIZE.fullmatch(name):
-            tokens.setdefault(by_size["unit"], {})[by_size["kind"]] = value
+            self.tokens.setdefault(by_size["unit"], {})[by_size["kind"]] = value
         elif by_size_bare := _BY_SIZE_BARE.fullmatch(name):
-            bare[by_size_bare["kind"]] = value
+            self.bare[by_size_bare["kind"]] = value
         elif name in _QUERY_COST:
-            query_cost = value
+            self.query_cost = value
         elif name == _RESET:
-            reset = value
+            self.reset = value
         else:
-            unrecognised[name] = raw_value
-    for kind, value in bare.items():
-        tokens.setdefault("minute", {}).setdefault(kind, value)
-    return RateLimitReading(
-        tokens_per_minute=_quota(tokens.get("minute")),
-        tokens_per_5_minutes=_quota(tokens.get("5-minute")),
-        tokens_per_month=_quota(tokens.get("month")),
-        request_windows=tuple(
-            RequestWindow(limit=q.get("limit"), remaining=q.get("remaining"), window_seconds=s)
-            for s, q in sorted(requests.items())
-        ),
-        query_cost=query_cost,
-        reset_seconds=reset,
-        unrecognised=unrecognised,
-    )
+            return False
+        return True
+
+    def reading(self) -> RateLimitReading:
+        tokens = {slot: dict(quota) for slot, quota in self.tokens.items()}
+        for kind, value in self.bare.items():
+            tokens.setdefault("minute", {}).setdefault(kind, value)
+        return RateLimitReading(
+            tokens_per_minute=_quota(tokens.get("minute")),
+            tokens_per_5_minutes=_quota(tokens.get("5-minute")),
+            tokens_per_month=_quota(tokens.get("month")),
+            request_windows=tuple(
+                RequestWindow(limit=q.get("limit"), remaining=q.get("remaining"), window_seconds=s)
+                for s, q in sorted(self.requests.items())
+            ),
+            query_cost=self.query_cost,
+            reset_seconds=self.reset,
+            unrecognised=self.unrecognised,
+        )
 
 
 def _token_slot(count: int, unit: str) -> str | None:
