@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     # HTTP mode.
     port: int = 3000
 
-    # The checklist's language ("en" or "it") for everyone, whatever their Slack locale.
+    # The bot's language ("en" or "it") for everyone, whatever their Slack locale.
     # Answers still follow the language of each question.
     language: Language | None = None
 
