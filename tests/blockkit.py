@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cache
 from typing import Any, Literal
 
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
+
+from bot import strings
+from bot.guide.words import words
 
 Surface = Literal["message", "modal", "home"]
 
@@ -113,3 +118,38 @@ def _dropped_keys(given: object, serialized: object, path: str) -> Iterator[str]
     elif isinstance(given, list) and isinstance(serialized, list):
         for index, (item, item_serialized) in enumerate(zip(given, serialized, strict=False)):
             yield from _dropped_keys(item, item_serialized, f"{path}[{index}]")
+
+
+def visible_text(payload: object) -> str:
+    """The words a person sees in Block Kit, less what no language changes: links (their
+    labels are the names of Mistral's pages, in English), code, model ids, and what is
+    quoted verbatim (“a section of the English guide”, what someone asked)."""
+    return " ".join(_visible(payload))
+
+
+def _visible(payload: object) -> Iterator[str]:
+    if isinstance(payload, dict):
+        for name, value in payload.items():
+            if name == "text" and isinstance(value, str):
+                yield re.sub(r"<[^>]*>|`[^`]*`|“[^”]*”|\S+-\S+", " ", value)
+            elif name not in {"value", "action_id", "block_id", "callback_id", "url"}:
+                yield from _visible(value)
+    elif isinstance(payload, list):
+        for item in payload:
+            yield from _visible(item)
+
+
+def english_words(payload: object, *, content: str = "") -> list[str]:
+    """Words shown in ``payload`` that only the English catalog uses ("the", "your", "key"):
+    none should appear in a reply meant to be Italian. Words of the Italian ``content`` it
+    shows are the authors' (Mistral's English button names, say), not the catalog's."""
+    return sorted(set(words(visible_text(payload))) - set(words(content)) & _english_only())
+
+
+@cache
+def _english_only() -> frozenset[str]:
+    english, italian = (
+        set(words(json.dumps(strings.catalog()[language], ensure_ascii=False)))
+        for language in ("en", "it")
+    )
+    return frozenset(english - italian)

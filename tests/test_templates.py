@@ -38,7 +38,13 @@ from bot.mistral.ratelimits import parse_rate_limit_headers
 from bot.render.blocks import fallback_text, render, render_template
 from bot.render.plaintext import blocks_to_text
 from bot.strings import LANGUAGES, Phrase
-from tests.blockkit import assert_no_broadcast, assert_valid_blocks, assert_valid_view
+from tests.blockkit import (
+    assert_no_broadcast,
+    assert_valid_blocks,
+    assert_valid_view,
+    english_words,
+    visible_text,
+)
 
 HOSTILE = st.one_of(
     st.text(max_size=4000),
@@ -125,6 +131,27 @@ def test_every_reply_renders_valid_blocks_with_a_fallback_text(content: Content)
             assert_no_broadcast(blocks, allow=("<!subteam^S0HELP>",))
         assert fallback_text(reply)
         assert blocks_to_text(blocks)
+
+
+def test_every_reply_in_italian_says_nothing_in_english(content: Content) -> None:
+    """Every word around the content is said in the reply's language, buttons included."""
+    italian: list[Reply] = [
+        dataclasses.replace(reply, language="it")
+        for reply in [*_samples(content), *_check_replies(content)]
+        if not isinstance(reply, Answer | NoAnswer)  # they quote what was asked, in English
+    ]
+    italian += [
+        Answer("come?", card, 0.9, step_number=card.step, language="it") for card in content.cards
+    ]
+    italian.append(NoAnswer("pasta?", tuple(content.cards[:3]), "<@UHELP>", language="it"))
+    authored = " ".join(card.answer_it for card in content.cards)
+    for reply in italian:
+        blocks = render(reply)
+
+        shows_cards = isinstance(reply, Checklist | Answer | NoAnswer)
+        found = english_words(blocks, content=authored if shows_cards else "")
+        assert found == [], f"{type(reply).__name__}: {visible_text(blocks)}"
+        assert english_words(fallback_text(reply)) == []
 
 
 def test_every_card_answer_renders_as_a_valid_answer_and_checklist_focus(content: Content) -> None:

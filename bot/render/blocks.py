@@ -5,6 +5,10 @@ quotes and newlines stay valid, and any text a user typed goes through ``mrkdwn`
 first, which escapes ``&``, ``<`` and ``>`` as Slack asks: nobody can ping ``@channel``
 or forge a link through the bot. ``render`` parses the result, so a broken template
 fails here, not inside Slack.
+
+Words come from the catalog: ``t("key", ...)`` and ``phrase | said`` in the language being
+rendered (``lang``). Templates import the macros ``with context``, or the macros' words
+would all be English.
 """
 
 from __future__ import annotations
