@@ -98,7 +98,8 @@ def _run_console(_: argparse.Namespace, settings: Settings) -> int:
 
     built = services.build(settings)
     # The person at the terminal runs the bot, so they see what admins see.
-    person = Person("console", "you", language=settings.language, admin=True)
+    workspace = built.workspaces.defaults
+    person = Person("console", "you", settings.language, admin=True, workspace=workspace)
     console = Console(built.assistant, person, sys.stdout)
     with asyncio.Runner() as runner:
         try:

@@ -1,4 +1,5 @@
-"""Who is talking to the bot: a Slack user in a Slack team (or the console's user)."""
+"""Who is talking to the bot: a Slack user in a workspace (or the console's user), and how
+that workspace wants the bot to behave."""
 
 from __future__ import annotations
 
@@ -8,17 +9,32 @@ from bot.strings import Language
 
 
 @dataclass(frozen=True)
+class Workspace:
+    """One workspace's settings. The environment gives the defaults (HELP_CHANNELS,
+    ESCALATION_MENTION, ADMIN_USERS, LANGUAGE); a workspace admin may change them in App Home.
+    """
+
+    help_channels: frozenset[str] = frozenset()  # answered without a mention
+    escalation_mention: str = ""  # who is called when the guide is silent
+    admin_users: frozenset[str] = frozenset()  # see everyone's progress and the gaps
+    language: Language | None = None  # everyone's language, whatever their Slack locale
+
+
+@dataclass(frozen=True)
 class Person:
     """Who is talking to the bot: a Slack user in a Slack team (or the console's user).
 
-    ``language`` (their Slack locale, or LANGUAGE) and ``admin`` describe the person for
-    this request; they are not part of who the person is.
+    ``team`` is the workspace, or the organisation for an Enterprise Grid org-wide install:
+    everything kept about people is keyed by it and ``user``. ``language`` (their Slack
+    locale, or the workspace's language), ``admin`` and ``workspace`` describe the person
+    for this request; they are not part of who the person is.
     """
 
     team: str
     user: str
     language: Language | None = field(default=None, compare=False)
     admin: bool = field(default=False, compare=False)
+    workspace: Workspace = field(default_factory=Workspace, compare=False)
 
     @property
     def speaks(self) -> Language:

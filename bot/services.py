@@ -20,6 +20,7 @@ from bot.guide.content import Content
 from bot.guide.search import Index, load_index
 from bot.mistral.client import MistralClient, build_http_client
 from bot.owed import Owed
+from bot.person import Workspace
 from bot.settings import Settings
 from bot.state.deliveries import Deliveries
 from bot.state.feedback import FeedbackStore
@@ -27,6 +28,7 @@ from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
 from bot.state.store import connect
 from bot.state.throttle import Throttle
+from bot.state.workspaces import WorkspaceSettings
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ class Services:
     owed: Owed
     mistral_http: httpx.AsyncClient
     mistral: MistralClient
+    workspaces: WorkspaceSettings
 
     async def settle(self) -> None:
         """Finish the replies owed (SHUTDOWN_GRACE_SECONDS at most) and say how it went."""
@@ -88,16 +91,9 @@ def build(settings: Settings) -> Services:
     )
     feedback = FeedbackStore(client, retention_days=settings.gaps_retention_days)
     keys = KeyChecker(mistral, Throttle(client), links=limits_links)
-    assistant = Assistant(
-        content,
-        index,
-        ProgressStore(client),
-        feedback,
-        Privacy(client, feedback),
-        keys,
-        escalation=settings.escalation_mention,
-        language=settings.language,
-    )
+    workspaces = WorkspaceSettings(client, defaults=workspace_defaults(settings))
+    privacy = Privacy(client, feedback)
+    assistant = Assistant(content, index, ProgressStore(client), feedback, privacy, keys)
     return Services(
         settings=settings,
         content=content,
@@ -111,4 +107,15 @@ def build(settings: Settings) -> Services:
         owed=Owed(),
         mistral_http=mistral_http,
         mistral=mistral,
+        workspaces=workspaces,
+    )
+
+
+def workspace_defaults(settings: Settings) -> Workspace:
+    """Every workspace's settings until its admin changes them: the environment's."""
+    return Workspace(
+        help_channels=frozenset(settings.help_channels),
+        escalation_mention=settings.escalation_mention,
+        admin_users=frozenset(settings.admin_users),
+        language=settings.language,
     )

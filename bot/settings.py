@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.strings import Language
@@ -34,11 +34,19 @@ class Settings(BaseSettings):
         env_file=".env", env_ignore_empty=True, extra="forbid", hide_input_in_errors=True
     )
 
-    # Slack. Without a bot token the bot runs as a local console.
+    # Slack, one workspace: the bot token of your own app. Without it (and without the
+    # client credentials below) the bot runs as a local console.
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None  # set it to run in Socket Mode
     slack_api_url: str = "https://slack.com/api/"
+    # Slack, many workspaces: the app's client credentials turn on "Add to Slack"
+    # (GET /slack/install, /slack/oauth_redirect); each workspace's token is kept in Redis.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    # Where Slack sends people back after they approve the install (optional: Slack uses
+    # the app's only redirect URL when there is one).
+    slack_redirect_uri: str | None = None
 
     # Where questions are answered without a mention, and who is called when the guide is silent.
     help_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -111,7 +119,26 @@ class Settings(BaseSettings):
             raise ValueError("write it as Slack markup: <@U0123ABC> or <!subteam^S0123ABC>")
         return mention
 
+    @model_validator(mode="after")
+    def _one_way_to_authorize(self) -> Settings:
+        if self.slack_bot_token is not None and self.distributed:
+            raise ValueError(
+                "set SLACK_BOT_TOKEN (your own app, one workspace) or SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET (Add to Slack, many workspaces), not both"
+            )
+        if (self.slack_client_id is None) != (self.slack_client_secret is None):
+            raise ValueError("Add to Slack needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+        if self.distributed and self.redis_url is None:
+            # An embedded store would forget every install at the next restart.
+            raise ValueError("Add to Slack keeps each workspace's token in Redis: set REDIS_URL")
+        return self
+
+    @property
+    def distributed(self) -> bool:
+        """Installed with "Add to Slack" in any number of workspaces, each with its token."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
     @property
     def slack_enabled(self) -> bool:
-        """Slack mode needs at least the bot token; the console runs without it."""
-        return self.slack_bot_token is not None
+        """Slack mode needs a bot token or the client credentials; the console runs without."""
+        return self.slack_bot_token is not None or self.distributed

@@ -86,14 +86,18 @@ def slash_command(
     command: str = COMMAND,
     user: str = USER,
     team: str = TEAM,
+    enterprise: str | None = None,
+    org_wide: bool = False,
     channel: str = CHANNEL,
     response_url: str = UNREACHABLE_RESPONSE_URL,
     trigger_id: str | None = None,
     secret: str = SIGNING_SECRET,
     timestamp: str | None = None,
 ) -> SignedRequest:
-    """A slash command invocation, form-encoded like Slack's."""
+    """A slash command invocation, form-encoded like Slack's (``enterprise`` on Grid,
+    ``org_wide`` for an app installed for the whole organisation)."""
     fields = {
+        **({"enterprise_id": enterprise} if enterprise else {}),
         "token": VERIFICATION_TOKEN,
         "team_id": team,
         "team_domain": "test",
@@ -104,7 +108,7 @@ def slash_command(
         "command": command,
         "text": text,
         "api_app_id": API_APP_ID,
-        "is_enterprise_install": "false",
+        "is_enterprise_install": "true" if org_wide else "false",
         "response_url": response_url,
         "trigger_id": trigger_id or _trigger_id(),
     }
@@ -267,6 +271,9 @@ def event_callback(
     *,
     event_id: str | None = None,
     team: str = TEAM,
+    enterprise: str | None = None,
+    org_wide: bool = False,
+    bot_user: str = BOT_USER_ID,
     retry_num: int | None = None,
     retry_reason: str = "http_timeout",
     secret: str = SIGNING_SECRET,
@@ -279,6 +286,7 @@ def event_callback(
     envelope = {
         "token": VERIFICATION_TOKEN,
         "team_id": team,
+        **({"enterprise_id": enterprise} if enterprise else {}),
         "api_app_id": API_APP_ID,
         "event": event,
         "type": "event_callback",
@@ -286,11 +294,11 @@ def event_callback(
         "event_time": int(time.time()),
         "authorizations": [
             {
-                "enterprise_id": None,
-                "team_id": team,
-                "user_id": BOT_USER_ID,
+                "enterprise_id": enterprise,
+                "team_id": None if org_wide else team,
+                "user_id": bot_user,
                 "is_bot": True,
-                "is_enterprise_install": False,
+                "is_enterprise_install": org_wide,
             }
         ],
         "is_ext_shared_channel": False,

@@ -62,9 +62,6 @@ class Assistant:
         feedback: FeedbackStore,
         privacy: Privacy,
         keys: KeyChecker | None = None,
-        *,
-        escalation: str = "",
-        language: Language | None = None,
     ) -> None:
         self.content = content
         self.index = index
@@ -72,9 +69,6 @@ class Assistant:
         self.feedback = feedback
         self.keys = keys
         self.privacy = privacy
-        self.escalation = escalation
-        # The team's language (LANGUAGE), for what everyone reads: not the asker's locale.
-        self.language = language
 
     async def handle(self, person: Person, text: str) -> Reply:
         """Run the text of ``/mistral-setup`` (or a console line) and return the reply."""
@@ -198,8 +192,10 @@ class Assistant:
         reply = answer(
             self.index,
             question,
-            escalation=self.escalation,
-            language=language_of(question) or (person.speaks if private else self.language or "en"),
+            escalation=person.workspace.escalation_mention,
+            # What everyone reads is in the workspace's language, not the asker's locale.
+            language=language_of(question)
+            or (person.speaks if private else person.workspace.language or "en"),
         )
         question = reply.question if isinstance(reply, Answer | NoAnswer) else question
         if private and isinstance(reply, Answer) and reply.step_number is not None:

@@ -21,9 +21,11 @@ from bot import strings
 from bot.domain.replies import Notice
 from bot.render.blocks import fallback_text, render
 from bot.services import Services
-from bot.slack import actions, commands, events, views
+from bot.settings import Settings
+from bot.slack import actions, commands, events, oauth, views
 from bot.slack.admission import Admission
 from bot.slack.context import FIRST_DELIVERY, provide, services_of
+from bot.slack.installations import Installs
 from bot.slack.payloads import describe
 from bot.slack.people import known_person
 from bot.strings import Language, Phrase
@@ -57,10 +59,15 @@ async def web_api_session(app: AsyncApp) -> AsyncIterator[None]:
 
 
 def create_app(services: Services) -> AsyncApp:
-    """The Bolt app with every listener registered."""
+    """The Bolt app with every listener registered.
+
+    One workspace: its bot token (SLACK_BOT_TOKEN). Many ("Add to Slack"): each request's
+    token is found in the installation store, and the OAuth flow fills it.
+    """
     settings = services.settings
     secret = settings.slack_signing_secret
     token = settings.slack_bot_token
+    installs = Installs.over(services.redis) if settings.distributed else None
     app = AsyncApp(
         token=token.get_secret_value() if token else None,
         signing_secret=secret.get_secret_value() if secret else "",
@@ -70,18 +77,31 @@ def create_app(services: Services) -> AsyncApp:
         # build those for every event.
         attaching_conversation_kwargs_enabled=False,
         logger=logging.getLogger("slack_bolt"),
+        **(_many_workspaces(settings, installs) if installs else {}),
     )
     configure_client(app.client, services)
     # After Bolt's own middleware (the signature check among them), before any listener.
-    app.use(provide(services))
+    app.use(provide(services, installs))
     app.use(Admission(services.deliveries))
     # Bolt tries listeners in this order for every request: the busiest come first.
     commands.register(app)
     events.register(app)
     actions.register(app)
     views.register(app)
+    if installs:
+        oauth.register(app)
     app.error(_handle_error)
     return app
+
+
+def _many_workspaces(settings: Settings, installs: Installs) -> dict[str, Any]:
+    """AsyncApp's arguments for "Add to Slack": our stores, our OAuth pages, and an
+    authorize that reads the store without calling auth.test on every request."""
+    return {
+        "installation_store": installs.store,
+        "authorize": installs.authorize,
+        "oauth_flow": oauth.oauth_flow(settings, installs),
+    }
 
 
 async def _handle_error(

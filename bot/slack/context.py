@@ -16,11 +16,14 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.services import Services
+from bot.slack.installations import Installs
 from bot.slack.payloads import describe
 
 Listener = Callable[..., Awaitable[None]]
 
 SERVICES = "services"
+# The installation store and its authorize, when many workspaces install the app.
+INSTALLS = "installs"
 # Whether to handle this event: no other delivery of its id was claimed before.
 FIRST_DELIVERY = "first_delivery"
 
@@ -31,18 +34,29 @@ def services_of(context: dict[str, Any]) -> Services:
     return services
 
 
+def installs_of(context: dict[str, Any]) -> Installs:
+    """The installation store, as the middleware put it in the context ("Add to Slack")."""
+    installs: Installs = context[INSTALLS]
+    return installs
+
+
 def first_delivery(context: dict[str, Any]) -> bool:
     """Whether to handle this event: no other delivery of it was claimed before."""
     return bool(context.get(FIRST_DELIVERY, True))
 
 
-def provide(services: Services) -> Callable[..., Awaitable[BoltResponse | None]]:
-    """A middleware that hands ``services`` to every listener through the context."""
+def provide(
+    services: Services, installs: Installs | None = None
+) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """A middleware that hands ``services`` (and ``installs``) to every listener through
+    the context."""
 
     async def provide_services(
         req: AsyncBoltRequest, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse | None:
         req.context[SERVICES] = services
+        if installs is not None:
+            req.context[INSTALLS] = installs
         return await next()
 
     return provide_services

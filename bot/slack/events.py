@@ -22,9 +22,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.replies import Answer, Checklist, CommandPointer, NoAnswer, Reply
 from bot.guide.language import language_of
+from bot.services import Services
 from bot.slack import home, leaks, threads
 from bot.slack.context import first_delivery, owed, services_of
-from bot.slack.payloads import thread_of
+from bot.slack.payloads import person_of, thread_of
 from bot.slack.people import person_for
 from bot.slack.sending import post, post_privately
 
@@ -48,7 +49,7 @@ async def on_mention(
     services = services_of(context)
     if event.get("bot_id") or not first_delivery(context):
         return
-    if await leaks.warn_if_leaked(client, event, services):
+    if await leaks.warn_if_leaked(client, event, services, team=person_of(body).team):
         return  # answering in public would draw more eyes to the leaked key
     async with services.backlog.turn():
         person = await person_for(body, client, services)
@@ -64,8 +65,9 @@ async def on_message(
     services = services_of(context)
     if event.get("bot_id") or not first_delivery(context):
         return
+    team = person_of(body).team
     if event.get("subtype") == "message_changed":
-        await _on_edit(client, event, context)
+        await _on_edit(client, event, context, team)
         return
     if event.get("subtype") not in PERSON_SUBTYPES:
         return
@@ -74,11 +76,11 @@ async def on_message(
     bot_user = context.get("bot_user_id")
     if not im and bot_user and f"<@{bot_user}>" in text:
         return  # the app_mention event answers it, and warns about any key in it
-    if await leaks.warn_if_leaked(client, event, services):
+    if await leaks.warn_if_leaked(client, event, services, team=team):
         return  # the message is a leaked key, not a question
     if im:
         await _converse(body, event, client, context)
-    elif event.get("channel") in services.settings.help_channels and not event.get("thread_ts"):
+    elif not event.get("thread_ts") and await _in_help_channel(services, team, event):
         async with services.backlog.turn():
             person = await person_for(body, client, services)
             reply = await services.assistant.ask(person, text, private=False)
@@ -130,13 +132,21 @@ async def _converse(
         raise
 
 
-async def _on_edit(client: AsyncWebClient, event: dict[str, Any], context: dict[str, Any]) -> None:
+async def _in_help_channel(services: Services, team: str, event: dict[str, Any]) -> bool:
+    """Whether the message was posted in one of the workspace's help channels."""
+    return event.get("channel") in (await services.workspaces.get(team)).help_channels
+
+
+async def _on_edit(
+    client: AsyncWebClient, event: dict[str, Any], context: dict[str, Any], team: str
+) -> None:
     """A key added by editing a message is a leak too; edits are not new questions."""
     edited = event.get("message") or {}
     before = str((event.get("previous_message") or {}).get("text") or "")
     if not edited.get("bot_id"):
         edited = {**edited, "channel": event.get("channel")}
-        await leaks.warn_if_leaked(client, edited, services_of(context), already_seen=before)
+        services = services_of(context)
+        await leaks.warn_if_leaked(client, edited, services, team=team, already_seen=before)
 
 
 async def _answer_in_channel(client: AsyncWebClient, event: dict[str, Any], reply: Reply) -> None:

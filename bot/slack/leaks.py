@@ -23,14 +23,19 @@ async def warn_if_leaked(
     event: dict[str, Any],
     services: Services,
     *,
+    team: str,
     already_seen: str = "",
 ) -> bool:
-    """Warn the author privately when ``event`` holds a key; True when it did."""
+    """Warn the author privately when ``event`` holds a key; True when it did.
+
+    The warning speaks the language of the message, else the workspace's: it is sent at
+    once, without asking Slack for the author's locale.
+    """
     channel = str(event.get("channel") or "")
     warning = services.assistant.leak_warning(
         str(event.get("text") or ""),
         in_dm=channel.startswith("D"),
-        language=services.settings.language,
+        language=(await services.workspaces.get(team)).language,
         already_seen=already_seen,
     )
     if warning is None or not event.get("user"):

@@ -17,15 +17,48 @@ def person_of(body: dict[str, Any]) -> Person:
         or event.get("user")
         or "unknown"
     )
-    team = body.get("team")
+    return Person(workspace_of(body), str(user_id))
+
+
+def workspace_of(body: dict[str, Any]) -> str:
+    """Whose data a request touches: its workspace, or its organisation when the app is
+    installed org-wide on Enterprise Grid (user ids are global there, and one install
+    serves every workspace of the org)."""
+    team, user = body.get("team"), body.get("user")
+    enterprise = _enterprise_of(body)
+    if enterprise and _org_wide(body):
+        return enterprise
     team_id = (
         body.get("team_id")
         or (team.get("id") if isinstance(team, dict) else None)
         or (user.get("team_id") if isinstance(user, dict) else None)
-        or body.get("enterprise_id")
+        or enterprise
         or "unknown"
     )
-    return Person(str(team_id), str(user_id))
+    return str(team_id)
+
+
+def _authorization(body: dict[str, Any]) -> dict[str, Any]:
+    """The first of an event's ``authorizations``: which install the event is for."""
+    found = body.get("authorizations")
+    first = found[0] if isinstance(found, list) and found else None
+    return first if isinstance(first, dict) else {}
+
+
+def _enterprise_of(body: dict[str, Any]) -> str | None:
+    enterprise = body.get("enterprise")
+    found = (
+        body.get("enterprise_id")
+        or (enterprise.get("id") if isinstance(enterprise, dict) else None)
+        or _authorization(body).get("enterprise_id")
+    )
+    return str(found) if found else None
+
+
+def _org_wide(body: dict[str, Any]) -> bool:
+    # Slash commands send the flag as the string "true"; JSON payloads as a boolean.
+    flag = body.get("is_enterprise_install", _authorization(body).get("is_enterprise_install"))
+    return flag is True or flag == "true"
 
 
 def action_value(body: dict[str, Any]) -> str:

@@ -37,21 +37,21 @@ async def person_for(body: dict[str, Any], client: AsyncWebClient, services: Ser
     profile = await _cached(services, person)
     if profile is None:
         profile = await _profile(client, services, person)
-    return _described(person, profile, services)
+    return await _described(person, profile, services)
 
 
 async def known_person(body: dict[str, Any], services: Services) -> Person:
     """The person as far as is known without asking Slack: for answers owed within 3
     seconds (opening a dialog before its trigger expires), where users.info may be slow."""
     person = person_of(body)
-    return _described(person, await _cached(services, person) or {}, services)
+    return await _described(person, await _cached(services, person) or {}, services)
 
 
-def _described(person: Person, profile: dict[str, Any], services: Services) -> Person:
-    settings = services.settings
-    language = settings.language or from_locale(profile.get("locale"))
-    admin = person.user in settings.admin_users or bool(profile.get("admin"))
-    return dataclasses.replace(person, language=language, admin=admin)
+async def _described(person: Person, profile: dict[str, Any], services: Services) -> Person:
+    workspace = await services.workspaces.get(person.team)
+    language = workspace.language or from_locale(profile.get("locale"))
+    admin = person.user in workspace.admin_users or bool(profile.get("admin"))
+    return dataclasses.replace(person, language=language, admin=admin, workspace=workspace)
 
 
 async def _cached(services: Services, person: Person) -> dict[str, Any] | None:

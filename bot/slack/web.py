@@ -1,6 +1,8 @@
 """HTTP mode: the Bolt app behind Starlette (with its adapter's conversions), on uvicorn, on $PORT.
 
-POST /slack/events   slash commands, events and interactivity (signed requests only)
+POST /slack/events           slash commands, events and interactivity (signed requests only)
+GET  /slack/install          "Add to Slack" (with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)
+GET  /slack/oauth_redirect   where Slack sends the installer back (the same)
 GET  /healthz        200 with {"ok": true, "redis": "ok" | "unavailable" | "embedded",
                      "persistence": "aof" | "rdb" | "aof+rdb" | "none" | "unknown" |
                      "unreachable" | "embedded"}
@@ -24,14 +26,18 @@ from slack_bolt.adapter.starlette.async_handler import (
     to_starlette_response,
 )
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import services as composition
+from bot.errors import StoreUnavailable
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack import oauth
 from bot.slack.admission import INVALID_REQUEST
 from bot.slack.app import create_app, web_api_session
 from bot.slack.payloads import well_formed
@@ -51,13 +57,17 @@ MAX_BODY_BYTES = 512 * 1024
 def create_web_app(services: Services) -> Starlette:
     """The ASGI app; ``services`` are closed when it shuts down."""
     app = create_app(services)
-    return Starlette(
-        routes=[
-            Route(EVENTS_PATH, _events_endpoint(app, services), methods=["POST"]),
-            Route("/healthz", _health_endpoint(services), methods=["GET"]),
-        ],
-        lifespan=_lifespan(app, services),
-    )
+    routes = [
+        Route(EVENTS_PATH, _events_endpoint(app, services), methods=["POST"]),
+        Route("/healthz", _health_endpoint(services), methods=["GET"]),
+    ]
+    flow = app.oauth_flow
+    if flow is not None:
+        routes += [
+            Route(oauth.INSTALL_PATH, _oauth_endpoint(flow.handle_installation), methods=["GET"]),
+            Route(oauth.REDIRECT_PATH, _oauth_endpoint(flow.handle_callback), methods=["GET"]),
+        ]
+    return Starlette(routes=routes, lifespan=_lifespan(app, services))
 
 
 def _events_endpoint(app: AsyncApp, services: Services) -> Endpoint:
@@ -98,6 +108,21 @@ async def _dispatch(app: AsyncApp, request: Request) -> Response:
     # Bolt verifies the signature (a 401 when it is wrong or stale), then
     # bot.slack.admission refuses replays.
     return to_starlette_response(await app.async_dispatch(bolt_request))
+
+
+def _oauth_endpoint(step: Callable[[AsyncBoltRequest], Awaitable[BoltResponse]]) -> Endpoint:
+    """A page of the install flow, as Bolt's OAuth flow answers it."""
+
+    async def oauth_page(request: Request) -> Response:
+        bolt_request = to_async_bolt_request(request, b"")
+        try:
+            return to_starlette_response(await step(bolt_request))
+        except StoreUnavailable:
+            # The install's state could not be issued or checked: nothing was saved.
+            language = oauth.language_of(bolt_request.headers)
+            return to_starlette_response(oauth.failure_page("storage_error", language, 503))
+
+    return oauth_page
 
 
 def _health_endpoint(services: Services) -> Endpoint:

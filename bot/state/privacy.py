@@ -82,6 +82,21 @@ class Privacy:
         steps = sum(len(p.done) for p in kept.progress)
         return Forgotten(steps=steps, votes=len(kept.votes), questions=len(kept.questions))
 
+    async def forget_team(self, team: str) -> archive.Team:
+        """Delete everything kept about a workspace's people, its settings and caches (the
+        workspace uninstalled the app); return the records deleted."""
+        kept = await self.records(team)
+        patterns = [store.key(kind, team, "*") for kind in ("progress", "feedback", "profile")] + [
+            store.key("throttle", "*", team, "*")
+        ]
+        async with store.available():
+            names = [store.key(kind, team) for kind in ("people", "unhelpful", "unanswered")]
+            names.append(store.key("workspace", team))
+            for pattern in patterns:
+                names += [str(name) async for name in self._redis.scan_iter(match=pattern)]
+            await self._redis.delete(*names)
+        return kept
+
     async def export(self) -> archive.Archive:
         """Everything kept about everyone, team by team."""
         teams = [await self.records(team) for team in await self.teams()]

@@ -81,6 +81,34 @@ class UserRecord:
 
 
 @dataclass(frozen=True)
+class Install:
+    """A workspace (or, org-wide, an organisation) that can install the app with "Add to Slack"."""
+
+    team_id: str | None
+    team_name: str | None
+    enterprise_id: str | None = None
+    enterprise_name: str | None = None
+    org_wide: bool = False
+    installer: str = "UINSTALLER"
+
+    @property
+    def key(self) -> str:
+        return self.enterprise_id if self.org_wide and self.enterprise_id else str(self.team_id)
+
+    @property
+    def bot_token(self) -> str:
+        return f"xoxb-{self.key}-bot-token"
+
+    @property
+    def bot_user_id(self) -> str:
+        return f"UBOT{self.key}"
+
+    @property
+    def bot_id(self) -> str:
+        return f"BBOT{self.key}"
+
+
+@dataclass(frozen=True)
 class _Reply:
     status: int
     body: bytes
@@ -108,6 +136,9 @@ class FakeSlackApi:
         self._thread: threading.Thread | None = None
         # Where apps.connections.open sends a Socket Mode app (tests.fakes.socket_mode).
         self.socket_mode_url = ""
+        # "Add to Slack": the codes Slack would give an installer, once each, by code.
+        self._codes: dict[str, Install] = {}
+        self._installs: dict[str, Install] = {}  # by bot token
 
     # Lifecycle
 
@@ -167,6 +198,14 @@ class FakeSlackApi:
         """Describe a user for `users.info`; unknown users are regular members."""
         with self._lock:
             self._users[user_id] = UserRecord(is_admin, is_owner, locale, name)
+
+    def add_install(self, install: Install) -> str:
+        """A one-time OAuth ``code`` that oauth.v2.access exchanges for ``install``'s token."""
+        code = f"code-{install.key}-{self._next_serial()}"
+        with self._lock:
+            self._codes[code] = install
+            self._installs[install.bot_token] = install
+        return code
 
     def fail_next(
         self,
@@ -298,7 +337,7 @@ class FakeSlackApi:
             return _json_reply({"ok": False, "error": failure.error}, failure.status, headers)
         if token is None and not method.startswith(_TOKENLESS_PREFIXES):
             return _json_reply({"ok": False, "error": "not_authed"})
-        return _json_reply(self._answer(method, args))
+        return _json_reply(self._answer(method, args, token))
 
     def _response_url_reply(self, path: str, body: dict[str, Any]) -> _Reply:
         with self._lock:
@@ -323,10 +362,12 @@ class FakeSlackApi:
 
     # Answers, one per method that has a Slack-specific shape
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         match method:
             case "auth.test":
-                return dict(AUTH_TEST)
+                return self._auth_test(token)
+            case "oauth.v2.access":
+                return self._oauth_access(str(args.get("code", "")))
             case "chat.postMessage":
                 ts = self._next_ts()
                 channel = _channel_for(str(args.get("channel", "")))
@@ -354,6 +395,46 @@ class FakeSlackApi:
                 return {"ok": True, "url": self.socket_mode_url}
             case _:
                 return {"ok": True}
+
+    def _auth_test(self, token: str | None) -> dict[str, Any]:
+        install = self._installs.get(token or "")
+        if install is None:
+            return dict(AUTH_TEST)
+        return {
+            **AUTH_TEST,
+            "team": install.team_name,
+            "team_id": install.team_id,
+            "enterprise_id": install.enterprise_id,
+            "user_id": install.bot_user_id,
+            "bot_id": install.bot_id,
+            "bot_user_id": install.bot_user_id,
+            "is_enterprise_install": install.org_wide,
+        }
+
+    def _oauth_access(self, code: str) -> dict[str, Any]:
+        """Slack's answer to oauth.v2.access for a bot-only install; a code works once."""
+        with self._lock:
+            install = self._codes.pop(code, None)
+        if install is None:
+            return {"ok": False, "error": "invalid_code"}
+        team = {"id": install.team_id, "name": install.team_name} if install.team_id else None
+        enterprise = (
+            {"id": install.enterprise_id, "name": install.enterprise_name}
+            if install.enterprise_id
+            else None
+        )
+        return {
+            "ok": True,
+            "app_id": APP_ID,
+            "authed_user": {"id": install.installer},
+            "scope": "commands,chat:write,app_mentions:read",
+            "token_type": "bot",
+            "access_token": install.bot_token,
+            "bot_user_id": install.bot_user_id,
+            "team": None if install.org_wide else team,
+            "enterprise": enterprise,
+            "is_enterprise_install": install.org_wide,
+        }
 
     def _view(self, args: dict[str, Any]) -> dict[str, Any]:
         given = args.get("view")

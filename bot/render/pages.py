@@ -1,0 +1,59 @@
+"""The web pages of the install flow ("Add to Slack", and how it ended), from one template.
+
+HTML, so this environment escapes every value: a workspace's name or a URL cannot
+inject markup. The words come from the catalog, in the browser's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+
+import jinja2
+
+from bot import strings
+from bot.strings import Language
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The pages' template environment (built on first use, not at import)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("bot.render", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["t"] = _translate
+    return env
+
+
+@jinja2.pass_context
+def _translate(context: jinja2.runtime.Context, key: str, **values: object) -> str:
+    return strings.text(context.get("lang", "en"), key, **values)
+
+
+def page(
+    lang: Language,
+    title: str,
+    paragraphs: Sequence[str],
+    *,
+    values: Mapping[str, object] | None = None,
+    button: str | None = None,
+    button_url: str = "",
+) -> str:
+    """A page titled with the catalog string ``title``; each paragraph is a catalog key,
+    filled from ``values``; ``button`` labels a link to ``button_url``."""
+    return (
+        environment()
+        .get_template("page.html.j2")
+        .render(
+            lang=lang,
+            title=title,
+            paragraphs=paragraphs,
+            values=dict(values or {}),
+            button=button,
+            button_url=button_url,
+        )
+    )

@@ -1,0 +1,217 @@
+"""One deployment, many workspaces: "Add to Slack", a token per workspace, uninstalls.
+
+The web app runs on loopback with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET; the fake Slack
+API plays Slack's side of the OAuth exchange (oauth.v2.access), and records which token
+each call carried.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import re
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+
+from bot.slack.oauth import BOT_SCOPES
+from tests.conftest import RunningBot, bot_settings, running_bot
+from tests.fakes.slack_api import FakeSlackApi, Install
+from tests.slack_requests import TEAM, app_mention, event_callback, slash_command
+from tests.test_slack_keys import stored_text
+
+DEFAULT = Install(TEAM, "Test")
+ACME = Install("TACME", "Acme")
+GLOBEX = Install("TGLOBEX", "Globex")
+INITECH_ORG = Install(None, None, "EINITECH", "Initech", org_wide=True)
+
+
+@contextlib.asynccontextmanager
+async def shared_deployment(slack_api: FakeSlackApi, redis_url: str) -> AsyncIterator[RunningBot]:
+    settings = bot_settings(
+        slack_api,
+        redis_url,
+        slack_bot_token=None,
+        slack_client_id="1111.2222",
+        slack_client_secret="client-secret",
+    )
+    async with running_bot(settings, slack_api) as bot:
+        # The workspace the test requests default to (bot.drain() uses it) is installed too.
+        await install(bot.http, slack_api, DEFAULT)
+        yield bot
+
+
+@pytest.fixture
+async def shared(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> AsyncIterator[RunningBot]:
+    async with shared_deployment(slack_api, redis_url) as bot:
+        yield bot
+
+
+async def install(
+    http: httpx.AsyncClient, slack_api: FakeSlackApi, workspace: Install
+) -> httpx.Response:
+    """What a browser does: open Add to Slack, approve in Slack, come back with the code."""
+    state = await start_install(http)
+    code = slack_api.add_install(workspace)
+    return await http.get(
+        "/slack/oauth_redirect",
+        params={"code": code, "state": state},
+        headers={"Cookie": f"slack-app-oauth-state={state}"},
+    )
+
+
+async def start_install(http: httpx.AsyncClient) -> str:
+    """Open the Add to Slack page; the state its button carries to Slack."""
+    page = await http.get("/slack/install")
+    assert page.status_code == 200
+    authorize = urlsplit(html.unescape(re.search(r'href="([^"]+)"', page.text)[1]))  # type: ignore[index]
+    assert (authorize.netloc, authorize.path) == ("slack.com", "/oauth/v2/authorize")
+    query = parse_qs(authorize.query)
+    assert query["client_id"] == ["1111.2222"]
+    assert query["scope"] == [",".join(BOT_SCOPES)]
+    assert f"slack-app-oauth-state={query['state'][0]}" in page.headers["set-cookie"]
+    return query["state"][0]
+
+
+async def mention(bot: RunningBot, workspace: Install, text: str) -> None:
+    event = app_mention(f"<@{workspace.bot_user_id}> {text}")
+    await bot.send(
+        event_callback(event, team=str(workspace.team_id), bot_user=workspace.bot_user_id)
+    )
+
+
+async def test_two_workspaces_install_and_each_is_answered_with_its_own_token(
+    shared: RunningBot, slack_api: FakeSlackApi
+) -> None:
+    for workspace in (ACME, GLOBEX):
+        done = await install(shared.http, slack_api, workspace)
+        assert done.status_code == 200
+        assert f"now in {workspace.team_name}" in done.text
+
+    await mention(shared, ACME, "how do I add a card?")
+    await mention(shared, GLOBEX, "how do I add a card?")
+
+    posts = await slack_api.wait_for("chat.postMessage", 2)
+    assert sorted(post.token or "" for post in posts) == sorted((ACME.bot_token, GLOBEX.bot_token))
+    # Bolt's own authorize would call auth.test on every request: ours trusts the install.
+    assert len(slack_api.calls("auth.test")) == 3  # once per install, by the OAuth flow
+
+
+async def test_the_same_user_id_has_separate_progress_in_each_workspace(
+    shared: RunningBot, slack_api: FakeSlackApi
+) -> None:
+    for workspace in (ACME, GLOBEX):
+        await install(shared.http, slack_api, workspace)
+
+    url = slack_api.response_url
+    await shared.send(slash_command("done 1", team="TACME", user="U1", response_url=url("acme")))
+    await shared.send(slash_command("", team="TGLOBEX", user="U1", response_url=url("globex")))
+
+    replies = {post.path: post.body for post in await slack_api.wait_for_responses(2)}
+    assert "1 of 12 done" in str(replies["/response/acme"])
+    assert "0 of 12 done" in str(replies["/response/globex"])
+
+
+async def test_an_uninstalled_workspace_is_no_longer_served_and_its_data_is_deleted(
+    shared: RunningBot,
+    slack_api: FakeSlackApi,
+    redis_client: aioredis.Redis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for workspace in (ACME, GLOBEX):
+        await install(shared.http, slack_api, workspace)
+    await shared.send(slash_command("done 1", team="TACME", response_url=slack_api.response_url()))
+    await slack_api.wait_for_responses(1)
+    caplog.set_level(logging.INFO)
+
+    await shared.send(event_callback({"type": "app_uninstalled"}, team="TACME"))
+    await shared.drain()
+    await mention(shared, ACME, "how do I add a card?")
+    await mention(shared, GLOBEX, "how do I add a card?")
+    await shared.drain()
+
+    tokens = [call.token for call in slack_api.calls("chat.postMessage")]
+    assert tokens == [GLOBEX.bot_token]
+    assert not [name async for name in redis_client.scan_iter(match="*TACME*")]
+    assert "Workspace TACME uninstalled the app" in caplog.text
+    assert "progress of 1 people (1 steps)" in caplog.text
+
+
+async def test_an_org_wide_install_serves_every_workspace_of_the_organisation(
+    shared: RunningBot, slack_api: FakeSlackApi
+) -> None:
+    await install(shared.http, slack_api, INITECH_ORG)
+    url = slack_api.response_url
+
+    for team in ("T1", "T2"):
+        await shared.send(
+            slash_command(
+                "done 1", team=team, enterprise="EINITECH", org_wide=True, response_url=url(team)
+            )
+        )
+    replies = {post.path: post.body for post in await slack_api.wait_for_responses(2)}
+
+    # People are keyed by the organisation: user ids are global on Enterprise Grid.
+    assert "1 of 12 done" in str(replies["/response/T1"])
+    assert "Already done" in str(replies["/response/T2"])
+
+
+async def test_a_replayed_or_foreign_install_gets_a_page_that_says_what_to_do(
+    shared: RunningBot, slack_api: FakeSlackApi
+) -> None:
+    state = await start_install(shared.http)
+    code = slack_api.add_install(ACME)
+    cookie = {"Cookie": f"slack-app-oauth-state={state}"}
+    back = {"code": code, "state": state}
+
+    first = await shared.http.get("/slack/oauth_redirect", params=back, headers=cookie)
+    replayed = await shared.http.get("/slack/oauth_redirect", params=back, headers=cookie)
+    other_browser = await shared.http.get("/slack/oauth_redirect", params=back)
+    cancelled = await shared.http.get("/slack/oauth_redirect", params={"error": "access_denied"})
+
+    assert first.status_code == 200
+    assert (replayed.status_code, other_browser.status_code) == (401, 400)
+    assert "expired or was already used" in replayed.text
+    assert "not started from this site in this browser" in other_browser.text
+    assert "cancelled" in cancelled.text
+    for page in (replayed, other_browser, cancelled):
+        assert 'href="/slack/install"' in page.text  # start again
+
+
+async def test_install_pages_speak_the_browsers_language(shared: RunningBot) -> None:
+    page = await shared.http.get("/slack/install", headers={"Accept-Language": "it-IT,it;q=0.9"})
+
+    assert "Aggiungi a Slack" in page.text
+    assert '<html lang="it">' in page.text
+
+
+async def test_bot_tokens_are_kept_only_in_the_installation_store(
+    shared: RunningBot,
+    slack_api: FakeSlackApi,
+    redis_client: aioredis.Redis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    await install(shared.http, slack_api, ACME)
+    await mention(shared, ACME, "how do I add a card?")
+    await slack_api.wait_for("chat.postMessage")
+
+    exported = await shared.services.assistant.privacy.export()
+    holding = [
+        name
+        async for name in redis_client.scan_iter()
+        if ACME.bot_token in await stored_text(shared.services.redis, str(name))
+    ]
+
+    assert ACME.bot_token not in caplog.text
+    assert ACME.bot_token not in exported.model_dump_json()
+    assert sorted(holding) == [
+        "mistral-setup:v1:installation:-:TACME:bot",
+        "mistral-setup:v1:installation:-:TACME:installer",
+    ]
