@@ -7,6 +7,7 @@
     python -m bot ask "QUESTION"  print the answer; --jsonl reads questions from stdin
     python -m bot report          content gaps (from REDIS_URL), for the content's authors
     python -m bot export          everything kept about people (REDIS_URL), as JSON on stdout
+    python -m bot workspaces      the workspaces installed (Add to Slack) or with data, no tokens
     python -m bot import FILE     load such an export (checked whole first; - reads stdin)
     python -m bot content check   validate the content cards
 
@@ -20,6 +21,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+WORKSPACE_HELP = "only this workspace (T…), or organisation (E…) for an org-wide install"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     parser.set_defaults(run=_run_default)
@@ -71,9 +76,17 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--jsonl", action="store_true", help="one question a line on stdin")
     ask.set_defaults(run=_run_ask)
     report = sub.add_parser("report", help="content gaps from Redis, for the content's authors")
+    report.add_argument(
+        "--workspace", help="one workspace's id (T…, or E… for an org-wide install)"
+    )
     report.set_defaults(run=_run_report)
     export = sub.add_parser("export", help="everything kept about people, as JSON on stdout")
+    export.add_argument(
+        "--workspace", help="one workspace's id (T…, or E… for an org-wide install)"
+    )
     export.set_defaults(run=_run_export)
+    workspaces = sub.add_parser("workspaces", help="the workspaces installed or with data")
+    workspaces.set_defaults(run=_run_workspaces)
     load = sub.add_parser("import", help="load an export (checked whole before writing)")
     load.add_argument("file", help="the export's path, or - for stdin")
     load.set_defaults(run=_run_import)
@@ -148,23 +161,23 @@ def _run_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _run_report(_: argparse.Namespace, settings: Settings) -> int:
+def _run_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services import build
 
     if not settings.redis_url:
         print("Set REDIS_URL to the bot's Redis: the gaps are kept there.", file=sys.stderr)
         return 2
-    return asyncio.run(_report(build(settings)))
+    return asyncio.run(_report(build(settings), args.workspace))
 
 
-async def _report(services: Services) -> int:
+async def _report(services: Services, workspace: str | None) -> int:
     from bot.domain.gaps import gaps_report
     from bot.render.blocks import render
     from bot.render.plaintext import blocks_to_text
 
     try:
         feedback = services.assistant.feedback
-        teams = await feedback.teams()
+        teams = [team for team in await feedback.teams() if workspace in (None, team)]
         if not teams:
             print('No unanswered questions or "not helpful" votes on record.')
         for team in teams:
@@ -175,7 +188,7 @@ async def _report(services: Services) -> int:
     return 0
 
 
-def _run_export(_: argparse.Namespace, settings: Settings) -> int:
+def _run_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services import build
     from bot.state import archive
 
@@ -186,7 +199,7 @@ def _run_export(_: argparse.Namespace, settings: Settings) -> int:
 
     async def export() -> str:
         try:
-            return archive.dumps(await services.assistant.privacy.export())
+            return archive.dumps(await services.assistant.privacy.export(args.workspace))
         finally:
             await services.close()
 
@@ -221,6 +234,39 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
         )
 
     asyncio.run(restore())
+    return 0
+
+
+def _run_workspaces(_: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import build
+    from bot.slack.installations import RedisInstallationStore
+
+    if not settings.redis_url:
+        print("Set REDIS_URL to the bot's Redis: installs are kept there.", file=sys.stderr)
+        return 2
+    services = build(settings)
+
+    async def listing() -> list[str]:
+        try:
+            installed = await RedisInstallationStore(services.redis).installed()
+            teams = await services.assistant.privacy.teams()
+            people = {team: len(await services.assistant.progress.people(team)) for team in teams}
+        finally:
+            await services.close()
+        lines = []
+        for install in installed:
+            key = install.enterprise_id if install.org_wide else install.team_id
+            name = install.enterprise_name if install.org_wide else install.team_name
+            since = time.strftime("%Y-%m-%d", time.gmtime(install.installed_at))
+            kind = "organisation, org-wide" if install.org_wide else "workspace"
+            started = people.pop(str(key), 0)
+            lines.append(f"{key}\t{name or '-'}\t{kind}, installed {since}, {started} started")
+        # Data without an install record: SLACK_BOT_TOKEN's workspace, or kept from before.
+        lines += [f"{team}\t-\tno install record, {n} started" for team, n in people.items()]
+        return lines
+
+    lines = asyncio.run(listing())
+    print("\n".join(lines) if lines else "No workspace has installed the app or kept any data.")
     return 0
 
 

@@ -93,7 +93,9 @@ def build(settings: Settings) -> Services:
     keys = KeyChecker(mistral, Throttle(client), links=limits_links)
     workspaces = WorkspaceSettings(client, defaults=workspace_defaults(settings))
     privacy = Privacy(client, feedback)
-    assistant = Assistant(content, index, ProgressStore(client), feedback, privacy, keys)
+    assistant = Assistant(
+        content, index, ProgressStore(client), feedback, privacy, keys, workspaces
+    )
     return Services(
         settings=settings,
         content=content,

@@ -59,7 +59,7 @@ def catalog() -> dict[str, dict[str, Any]]:
     return tomllib.loads(raw)
 
 
-def text(language: Language, key: str, **values: object) -> str:
+def text(language: Language, key: str, /, **values: object) -> str:
     """The string ``key`` in ``language``, with ``{name}`` placeholders filled.
 
     Phrases among the values are said in ``language``, numbers written its way; a plural

@@ -165,3 +165,21 @@ async def test_export_without_redis_url_says_what_to_set(
 
     assert result.returncode == 2
     assert "REDIS_URL" in result.stderr
+
+
+@pytest.mark.redis
+async def test_export_of_one_workspace_holds_only_its_people(
+    redis_client: aioredis.Redis,
+    redis_url: str,
+    env_without_slack: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    await _keep_something_about_everyone(redis_client)
+    env = {**env_without_slack, "REDIS_URL": redis_url}
+
+    exported = run_bot(["export", "--workspace", "T999"], env, tmp_path)
+
+    assert exported.returncode == 0, exported.stderr
+    teams = json.loads(exported.stdout)["teams"]
+    assert [team["team"] for team in teams] == ["T999"]
+    assert [person["user"] for person in teams[0]["progress"]] == ["U111"]

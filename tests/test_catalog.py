@@ -19,7 +19,7 @@ from jinja2 import nodes
 from bot import errors, strings
 from bot.guide.content import Tool
 from bot.render.blocks import environment
-from bot.strings import Phrase
+from bot.strings import LANGUAGES, Phrase
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 TEMPLATES = BOT / "render" / "templates"
@@ -174,6 +174,8 @@ def test_every_catalog_string_is_used() -> None:
     # Keys made from a tool's name: "tool_" ~ tool in a template, f"tool_offer_{tool}".
     tools = typing.get_args(Tool)
     literals |= {f"{prefix}{tool}" for prefix in ("tool_", "tool_offer_") for tool in tools}
+    # A language's name: "language_" ~ (workspace.language or "auto") in a template.
+    literals |= {f"language_{code}" for code in ("auto", *LANGUAGES)}
 
     assert sorted(_catalog_keys() - literals) == []
 

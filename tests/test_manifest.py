@@ -8,6 +8,7 @@ import yaml
 
 from bot.domain.commands import Ask, parse
 from bot.guide.search import Index
+from bot.slack.oauth import BOT_SCOPES
 from tests.conftest import REPO
 
 MANIFEST = (REPO / "manifest.yml").read_text(encoding="utf-8")
@@ -99,3 +100,14 @@ def test_the_lock_files_pin_every_package_with_a_hash_and_no_lua() -> None:
         assert all("==" in pin for pin in pins), name
         assert lock.count("--hash=sha256:") >= len(pins), name
         assert "lupa==" not in lock  # the embedded store claims events without Lua
+
+
+def test_add_to_slack_asks_for_exactly_the_manifests_bot_scopes() -> None:
+    manifest = yaml.safe_load(MANIFEST)
+
+    assert sorted(BOT_SCOPES) == sorted(manifest["oauth_config"]["scopes"]["bot"])
+    assert manifest["settings"]["org_deploy_enabled"] is True
+    assert manifest["settings"]["token_rotation_enabled"] is False
+    assert {"app_uninstalled", "tokens_revoked"} <= set(
+        manifest["settings"]["event_subscriptions"]["bot_events"]
+    )

@@ -12,6 +12,7 @@ import html
 import logging
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -19,7 +20,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.slack.oauth import BOT_SCOPES
-from tests.conftest import RunningBot, bot_settings, running_bot
+from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi, Install
 from tests.slack_requests import TEAM, app_mention, event_callback, slash_command
 from tests.test_slack_keys import stored_text
@@ -215,3 +216,37 @@ async def test_bot_tokens_are_kept_only_in_the_installation_store(
         "mistral-setup:v1:installation:-:TACME:bot",
         "mistral-setup:v1:installation:-:TACME:installer",
     ]
+
+
+async def test_the_operator_lists_installed_workspaces_without_their_tokens(
+    shared: RunningBot,
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    env_without_slack: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    for workspace in (ACME, INITECH_ORG):
+        await install(shared.http, slack_api, workspace)
+    await shared.send(slash_command("done 1", team="TACME", response_url=slack_api.response_url()))
+    await slack_api.wait_for_responses(1)
+
+    listed = run_bot(["workspaces"], {**env_without_slack, "REDIS_URL": redis_url}, tmp_path)
+
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].startswith("EINITECH\tInitech\torganisation, org-wide, installed ")
+    assert lines[1].startswith("TACME\tAcme\tworkspace, installed ")
+    assert lines[1].endswith("1 started")
+    assert "xoxb-" not in listed.stdout + listed.stderr
+
+
+async def test_uninstalling_a_single_workspace_app_deletes_its_peoples_data(
+    bot: RunningBot, redis_client: aioredis.Redis
+) -> None:
+    await bot.send(slash_command("done 1", response_url=bot.slack.response_url()))
+    await bot.slack.wait_for_responses(1)
+
+    await bot.send(event_callback({"type": "app_uninstalled"}))
+    await bot.drain()
+
+    assert not [name async for name in redis_client.scan_iter(match="*progress*")]

@@ -35,6 +35,7 @@ from bot.guide.content import Content
 from bot.mistral.models import DeprecatedModel, ModelKind, ModelSummary
 from bot.mistral.probes import LimitStatus, ModelLimits
 from bot.mistral.ratelimits import parse_rate_limit_headers
+from bot.person import Workspace
 from bot.render.blocks import fallback_text, render, render_template
 from bot.render.plaintext import blocks_to_text
 from bot.strings import LANGUAGES, Phrase
@@ -44,6 +45,13 @@ from tests.blockkit import (
     assert_valid_view,
     english_words,
     visible_text,
+)
+
+SETTINGS = Workspace(
+    help_channels=frozenset({"C1", "C2"}),
+    escalation_mention="<!subteam^S1> <@U2>",
+    admin_users=frozenset({"U3"}),
+    language="it",
 )
 
 HOSTILE = st.one_of(
@@ -247,6 +255,28 @@ def test_dialogs_home_and_leak_warning_are_valid(content: Content) -> None:
             render_template("limits_dialog", models=models, defaults=defaults, lang=lang)
         )
         checklist_blocks = render(dataclasses.replace(_checklist(content, 3, 4), language=lang))
-        assert_valid_view(render_template("home", checklist_blocks=checklist_blocks, lang=lang))
+        for workspace in (None, Workspace(), SETTINGS):  # a member's Home, then admins'
+            home = render_template(
+                "home", checklist_blocks=checklist_blocks, workspace=workspace, lang=lang
+            )
+            assert_valid_view(home)
+        assert_valid_view(
+            render_template(
+                "settings_dialog",
+                workspace=SETTINGS,
+                escalation_users=["U2"],
+                escalation_group="S1",
+                lang=lang,
+            )
+        )
+        assert_valid_view(
+            render_template(
+                "settings_dialog",
+                workspace=Workspace(),
+                escalation_users=[],
+                escalation_group="",
+                lang=lang,
+            )
+        )
     warning = LeakWarning(("…AbCd",), content.card("delete-api-key").links, in_dm=True)
     assert_valid_blocks(render(warning))

@@ -35,10 +35,11 @@ from bot.guide.content import Card, Content, Tool
 from bot.guide.language import language_of
 from bot.guide.search import Index
 from bot.guide.words import words
-from bot.person import Person
+from bot.person import Person, Workspace
 from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
+from bot.state.workspaces import WorkspaceSettings
 from bot.strings import Language, Phrase
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class Assistant:
         feedback: FeedbackStore,
         privacy: Privacy,
         keys: KeyChecker | None = None,
+        workspaces: WorkspaceSettings | None = None,
     ) -> None:
         self.content = content
         self.index = index
@@ -69,6 +71,7 @@ class Assistant:
         self.feedback = feedback
         self.keys = keys
         self.privacy = privacy
+        self.workspaces = workspaces
 
     async def handle(self, person: Person, text: str) -> Reply:
         """Run the text of ``/mistral-setup`` (or a console line) and return the reply."""
@@ -181,6 +184,17 @@ class Assistant:
 
     def _notice(self, person: Person, key: str, topic: str) -> Phrase:
         return Phrase.of(key, title=self.content.card(topic).title_in(person.speaks))
+
+    async def change_workspace(self, person: Person, workspace: Workspace) -> Notice:
+        """Keep new settings for the person's workspace: admins only."""
+        if not person.admin or self.workspaces is None:
+            return Notice(Phrase.of("settings_admins_only"), "warning", person.speaks)
+        try:
+            await self.workspaces.save(person.team, workspace)
+        except StoreUnavailable as error:
+            return Notice(Phrase.of_error(error), "warning", person.speaks)
+        log.info("Settings of workspace %s changed by %s", person.team, person.user)
+        return Notice(Phrase.of("settings_saved"), language=workspace.language or person.speaks)
 
     async def ask(self, person: Person, question: str, *, private: bool) -> Reply:
         """Answer from the guide, or say plainly it is not covered and log the question.

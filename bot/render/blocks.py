@@ -43,6 +43,7 @@ class ActionId(StrEnum):
     SHOW_TOPIC = "show-topic"
     OPEN_KEY_DIALOG = "open-key-dialog"
     OPEN_LIMITS_DIALOG = "open-limits-dialog"
+    OPEN_SETTINGS_DIALOG = "open-settings-dialog"
 
 
 # The button that opens each of the bot's tools; its value is the tool's name.
@@ -57,6 +58,7 @@ class CallbackId(StrEnum):
 
     KEY_CHECK = "key-check"
     LIMITS = "limits-check"
+    WORKSPACE_SETTINGS = "workspace-settings"
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -89,6 +91,9 @@ def environment() -> jinja2.Environment:
     env.filters["truncate_text"] = _truncate
     env.filters["link"] = lambda link: f"<{link.url}|{link.label}>"
     env.filters["day"] = _day
+    # Ids Slack renders as names; in a private view they notify no one.
+    env.filters["channel"] = lambda channel: f"<#{channel}>"
+    env.filters["user"] = lambda user: f"<@{user}>"
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
     env.globals["ACTION"] = ActionId
     env.globals["TOOL_ACTIONS"] = TOOL_ACTIONS
@@ -100,7 +105,7 @@ def environment() -> jinja2.Environment:
 
 
 @jinja2.pass_context
-def _translate(context: jinja2.runtime.Context, key: str, **values: object) -> str:
+def _translate(context: jinja2.runtime.Context, key: str, /, **values: object) -> str:
     """``t("key", name=value)`` in a template: the string in the language being rendered."""
     return strings.text(context.get("lang", "en"), key, **values)
 

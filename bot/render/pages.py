@@ -30,7 +30,7 @@ def environment() -> jinja2.Environment:
 
 
 @jinja2.pass_context
-def _translate(context: jinja2.runtime.Context, key: str, **values: object) -> str:
+def _translate(context: jinja2.runtime.Context, key: str, /, **values: object) -> str:
     return strings.text(context.get("lang", "en"), key, **values)
 
 

@@ -22,7 +22,7 @@ from bot.domain.replies import Notice
 from bot.render.blocks import fallback_text, render
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack import actions, commands, events, oauth, views
+from bot.slack import actions, commands, events, oauth, uninstalls, views, workspace
 from bot.slack.admission import Admission
 from bot.slack.context import FIRST_DELIVERY, provide, services_of
 from bot.slack.installations import Installs
@@ -88,8 +88,8 @@ def create_app(services: Services) -> AsyncApp:
     events.register(app)
     actions.register(app)
     views.register(app)
-    if installs:
-        oauth.register(app)
+    workspace.register(app)
+    uninstalls.register(app)
     app.error(_handle_error)
     return app
 

@@ -34,9 +34,9 @@ def services_of(context: dict[str, Any]) -> Services:
     return services
 
 
-def installs_of(context: dict[str, Any]) -> Installs:
-    """The installation store, as the middleware put it in the context ("Add to Slack")."""
-    installs: Installs = context[INSTALLS]
+def installs_of(context: dict[str, Any]) -> Installs | None:
+    """The installation store ("Add to Slack"); None with SLACK_BOT_TOKEN's one workspace."""
+    installs: Installs | None = context.get(INSTALLS)
     return installs
 
 

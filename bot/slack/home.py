@@ -31,7 +31,10 @@ async def view_for(
             checklist = None
     blocks = render(checklist, surface="view") if checklist else []
     view: dict[str, Any] = render_template(
-        "home", checklist_blocks=top + blocks, lang=person.speaks
+        "home",
+        checklist_blocks=top + blocks,
+        workspace=person.workspace if person.admin else None,
+        lang=person.speaks,
     )
     return view
 

@@ -6,9 +6,7 @@ With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET the web process serves
     GET /slack/oauth_redirect   where Slack sends the installer back: the token is saved
 
 Bolt's OAuth flow does the protocol (state in a cookie and in Redis, oauth.v2.access);
-this module gives it our stores and our pages, in the browser's language. When a
-workspace uninstalls the app, its token is deleted and so is everything kept about its
-people, with a log line saying what went.
+this module gives it our stores and our pages, in the browser's language.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_callback_options import (
     AsyncCallbackOptions,
     AsyncFailureArgs,
@@ -31,9 +28,7 @@ from slack_bolt.response import BoltResponse
 from bot.guide.language import from_locale
 from bot.render.pages import page
 from bot.settings import Settings
-from bot.slack.context import installs_of, services_of
 from bot.slack.installations import Installs, RedisOAuthStateStore
-from bot.slack.payloads import workspace_of
 from bot.strings import Language
 
 log = logging.getLogger(__name__)
@@ -145,55 +140,3 @@ def language_of(headers: dict[str, Any]) -> Language:
     values = headers.get("accept-language") or [""]
     first = str(values[0] if isinstance(values, list | tuple) else values)
     return from_locale(first.split(",")[0].split(";")[0].strip()) or "en"
-
-
-def register(app: AsyncApp) -> None:
-    """A workspace leaving: uninstalled, its tokens revoked, or an org removing a workspace."""
-    app.event("app_uninstalled")(on_app_uninstalled)
-    app.event("tokens_revoked")(on_tokens_revoked)
-    app.event("team_access_revoked")(on_team_access_revoked)
-
-
-async def on_app_uninstalled(body: dict[str, Any], context: dict[str, Any]) -> None:
-    """The workspace (or organisation) uninstalled the app: forget its token, its
-    settings and everything kept about its people."""
-    services, installs = services_of(context), installs_of(context)
-    enterprise, team = _install_of(context)
-    await installs.forget(enterprise, team)
-    workspace = workspace_of(body)
-    await services.workspaces.forget(workspace)
-    deleted = await services.assistant.privacy.forget_team(workspace)
-    log.info(
-        "Workspace %s uninstalled the app: deleted its token, its settings, the progress of "
-        "%d people (%d steps), %d votes and %d logged questions",
-        workspace,
-        len(deleted.progress),
-        sum(len(person.done) for person in deleted.progress),
-        len(deleted.votes),
-        len(deleted.questions),
-    )
-
-
-async def on_tokens_revoked(event: dict[str, Any], context: dict[str, Any]) -> None:
-    """The bot's token was revoked: it is deleted, so the workspace is no longer served
-    (its people's data goes when the app is uninstalled)."""
-    if (event.get("tokens") or {}).get("bot"):
-        enterprise, team = _install_of(context)
-        await installs_of(context).forget(enterprise, team)
-        log.info("The bot token of team %s enterprise %s was revoked: deleted", team, enterprise)
-
-
-async def on_team_access_revoked(event: dict[str, Any], context: dict[str, Any]) -> None:
-    """An organisation took a workspace away from its org-wide install: that workspace's
-    own install (if any) goes; the org-wide one serves the others."""
-    enterprise = context.get("enterprise_id")
-    teams = [str(team) for team in event.get("team_ids") or []]
-    for team in teams:
-        await installs_of(context).forget(enterprise, team)
-    log.info("Enterprise %s revoked access for teams %s", enterprise, ", ".join(teams) or "-")
-
-
-def _install_of(context: dict[str, Any]) -> tuple[str | None, str | None]:
-    """The (enterprise, team) of the install a request is for; no team when org-wide."""
-    enterprise, team = context.get("enterprise_id"), context.get("team_id")
-    return enterprise, None if context.get("is_enterprise_install") else team

@@ -97,9 +97,9 @@ class Privacy:
             await self._redis.delete(*names)
         return kept
 
-    async def export(self) -> archive.Archive:
-        """Everything kept about everyone, team by team."""
-        teams = [await self.records(team) for team in await self.teams()]
+    async def export(self, team: str | None = None) -> archive.Archive:
+        """Everything kept about everyone, team by team (or about one team's people)."""
+        teams = [await self.records(each) for each in await self.teams() if team in (None, each)]
         return archive.Archive(exported_at=time.time(), teams=tuple(teams))
 
     async def restore(self, data: archive.Archive) -> Restored:
