@@ -7,16 +7,19 @@ each call carried.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import logging
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import redis
 import redis.asyncio as aioredis
 
 from bot.slack.oauth import BOT_SCOPES
@@ -24,6 +27,7 @@ from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi, Install
 from tests.slack_requests import TEAM, app_mention, event_callback, slash_command
 from tests.test_slack_keys import stored_text
+from tests.web_process import web_process
 
 DEFAULT = Install(TEAM, "Test")
 ACME = Install("TACME", "Acme")
@@ -250,3 +254,86 @@ async def test_uninstalling_a_single_workspace_app_deletes_its_peoples_data(
     await bot.drain()
 
     assert not [name async for name in redis_client.scan_iter(match="*progress*")]
+
+
+def test_a_shared_deployment_end_to_end_through_the_procfiles_web_processes(
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    tmp_path: Path,
+) -> None:
+    """Two workspaces install through one web process; the other serves them, each with its
+    own token and its own progress; an uninstall stops one and not the other."""
+    env = {
+        "SLACK_BOT_TOKEN": "",
+        "SLACK_CLIENT_ID": "1111.2222",
+        "SLACK_CLIENT_SECRET": "client-secret",
+        "LOG_LEVEL": "DEBUG",
+    }
+    log = tmp_path / "web.log"
+    with (
+        log.open("w") as stderr,
+        web_process(slack_api, redis_url, tmp_path, env, stderr) as installs_at,
+        web_process(slack_api, redis_url, tmp_path, env, stderr) as serves_at,
+    ):
+        for workspace in (ACME, GLOBEX):
+            with httpx.Client(base_url=installs_at) as browser:
+                page = browser.get("/slack/install")
+                state = parse_qs(urlsplit(html.unescape(_button(page.text))).query)["state"][0]
+                back = browser.get(
+                    "/slack/oauth_redirect",
+                    params={"code": slack_api.add_install(workspace), "state": state},
+                    headers={"Cookie": f"slack-app-oauth-state={state}"},
+                )
+                assert back.status_code == 200, back.text
+
+        def send(request: tuple[str, dict[str, str]]) -> None:
+            body, headers = request
+            assert httpx.post(f"{serves_at}/slack/events", content=body, headers=headers).is_success
+
+        for workspace in (ACME, GLOBEX):
+            bot_user = workspace.bot_user_id
+            event = app_mention(f"<@{bot_user}> how do I add a card?")
+            send(event_callback(event, team=str(workspace.team_id), bot_user=bot_user))
+        posts = asyncio.run(slack_api.wait_for("chat.postMessage", 2))
+        assert {post.token for post in posts} == {ACME.bot_token, GLOBEX.bot_token}
+
+        url = slack_api.response_url
+        send(slash_command("done 1", team="TACME", response_url=url("acme")))
+        asyncio.run(slack_api.wait_for_responses(1))
+        send(slash_command("", team="TGLOBEX", response_url=url("globex")))
+        replies = {post.path: post.body for post in asyncio.run(slack_api.wait_for_responses(2))}
+        assert "1 of 12 done" in str(replies["/response/acme"])
+        assert "0 of 12 done" in str(replies["/response/globex"])
+
+        send(event_callback({"type": "app_uninstalled"}, team="TACME"))
+        _wait_until_deleted(redis_url, "mistral-setup:v1:installation:-:TACME:bot")
+        slack_api.clear()
+        for workspace in (ACME, GLOBEX):
+            bot_user = workspace.bot_user_id
+            event = app_mention(f"<@{bot_user}> how do I add a card?")
+            send(event_callback(event, team=str(workspace.team_id), bot_user=bot_user))
+        asyncio.run(slack_api.wait_for("chat.postMessage"))
+        time.sleep(0.5)
+        assert [call.token for call in slack_api.calls()] == [GLOBEX.bot_token]
+
+    written = log.read_text()
+    assert "DEBUG" in written  # the processes really logged at DEBUG
+    assert "Traceback" not in written
+    assert ACME.bot_token not in written
+    assert GLOBEX.bot_token not in written
+
+
+def _button(page: str) -> str:
+    found = re.search(r'href="([^"]+)"', page)
+    assert found, page
+    return found[1]
+
+
+def _wait_until_deleted(redis_url: str, key: str) -> None:
+    """The uninstall is handled after its ack: wait until its effect is in Redis."""
+    with redis.Redis.from_url(redis_url) as client:
+        deadline = time.monotonic() + 5
+        while client.exists(key):
+            assert time.monotonic() < deadline, f"{key} was not deleted"
+            time.sleep(0.02)
