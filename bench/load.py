@@ -5,6 +5,8 @@
     python bench/load.py --concurrency 50 --requests 500 --mix 0.2
     python bench/load.py --profile /tmp/web.prof      also profile the bot (cProfile)
     python bench/load.py --bot-command "python -c '...'"   measure a variant of the bot
+    python bench/load.py --workspaces 100   one deployment serving 100 installed workspaces
+                                            ("Add to Slack") against the same bot serving one
 
 The bot runs as in production: the Procfile's ``web:`` command (``python -m bot web``) as
 a subprocess, with a real Redis (a dedicated database, flushed before and after) and the
@@ -32,6 +34,11 @@ both targets near 100 requests/s and measures itself. ``--client httpx`` shows t
 
 Goals: no errors at 200 concurrent requests, p99 ack well under Slack's 3 seconds,
 throughput at least 70% of the bare app's.
+
+With ``--workspaces N`` the baseline is the bot itself: the same load goes to the bot with
+SLACK_BOT_TOKEN (one workspace) and to the bot with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET
+and N workspaces installed in Redis, the requests spread over them, each signed as its
+workspace's and answered with its token. Goal: at least 80% of the one-workspace throughput.
 """
 
 from __future__ import annotations
@@ -70,10 +77,11 @@ sys.path.insert(0, str(REPO))
 
 from bot import strings  # noqa: E402
 from tests.fakes.mistral_api import FakeMistralAPI  # noqa: E402
-from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
+from tests.fakes.slack_api import FakeSlackApi, Install  # noqa: E402
 from tests.slack_requests import (  # noqa: E402
     BOT_USER_ID,
     SIGNING_SECRET,
+    TEAM,
     SignedRequest,
     app_mention,
     event_callback,
@@ -88,6 +96,7 @@ LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 SLACK_ACK_SECONDS = 3.0  # Slack shows the user an error when the ack takes longer
 GOAL_THROUGHPUT_RATIO = 0.70
+GOAL_WORKSPACES_RATIO = 0.80  # many workspaces against one, the same bot
 CLIENT_TIMEOUT = 10.0  # beyond Slack's 3 s, so a slow ack is measured rather than cut off
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -131,6 +140,7 @@ class Traffic:
     mix: float
     slack: FakeSlackApi
     questions: list[str]
+    workspaces: tuple[Install, ...] = ()  # installed ones to spread requests over, if any
 
     def is_mention(self, index: int) -> bool:
         # Exactly round(count * mix) mentions, spread evenly rather than in runs.
@@ -152,14 +162,18 @@ class Traffic:
         """Request ``index``, signed now: every body is unique, so no signature repeats."""
         user = f"U{1000 + index % USERS}"
         question = self.questions[index % len(self.questions)]
+        team, bot_user = TEAM, BOT_USER_ID
+        if self.workspaces:
+            workspace = self.workspaces[index % len(self.workspaces)]
+            team, bot_user = str(workspace.team_id), workspace.bot_user_id
         if self.is_mention(index):
-            event = app_mention(f"<@{BOT_USER_ID}> {question}", user=user, channel=self.channel)
-            return event_callback(event, event_id=f"Ev{self.tag}{index:08d}")
+            event = app_mention(f"<@{bot_user}> {question}", user=user, channel=self.channel)
+            event_id = f"Ev{self.tag}{index:08d}"
+            return event_callback(event, event_id=event_id, team=team, bot_user=bot_user)
         step = 1 + (index // 4) % STEPS
         text = ("", f"done {step}", question, "next")[index % 4]
-        return slash_command(
-            text, user=user, response_url=self.slack.response_url(f"{self.tag}-{index}")
-        )
+        url = self.slack.response_url(f"{self.tag}-{index}")
+        return slash_command(text, user=user, team=team, response_url=url)
 
     def replies(self) -> Replies:
         """What the fake Slack received for this phase so far."""
@@ -191,6 +205,7 @@ class Replies:
 
 
 Post = Callable[[bytes, dict[str, str]], Awaitable[int]]
+Phases = Callable[[str, int], "Traffic"]
 
 
 @contextlib.asynccontextmanager
@@ -347,7 +362,12 @@ def python_argv(command: str) -> list[str]:
 
 
 def server_env(
-    port: int, slack: FakeSlackApi, mistral: FakeMistralAPI, redis_url: str
+    port: int,
+    slack: FakeSlackApi,
+    mistral: FakeMistralAPI,
+    redis_url: str,
+    *,
+    distributed: bool = False,
 ) -> dict[str, str]:
     # No developer settings leak in: the bot reads SLACK_*, REDIS_* etc. and a .env
     # (the server runs in an empty folder, so there is none).
@@ -366,7 +386,37 @@ def server_env(
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(REPO),
     )
+    if distributed:  # "Add to Slack": each workspace's token is in Redis
+        del env["SLACK_BOT_TOKEN"]
+        env.update(SLACK_CLIENT_ID="1111.2222", SLACK_CLIENT_SECRET="bench-client-secret")
     return env
+
+
+async def install_workspaces(redis_url: str, workspaces: tuple[Install, ...]) -> None:
+    """Write each workspace's install into Redis as the OAuth flow would have."""
+    from redis import asyncio as aioredis
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.slack.installations import RedisInstallationStore
+
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        installations = RedisInstallationStore(client)
+        for workspace in workspaces:
+            await installations.async_save(
+                Installation(
+                    app_id="A111",
+                    team_id=workspace.team_id,
+                    team_name=workspace.team_name,
+                    bot_token=workspace.bot_token,
+                    bot_id=workspace.bot_id,
+                    bot_user_id=workspace.bot_user_id,
+                    bot_scopes="commands,chat:write,app_mentions:read",
+                    user_id="UINSTALLER",
+                )
+            )
+    finally:
+        await client.aclose()
 
 
 @dataclass
@@ -506,22 +556,21 @@ class Target:
 
     server: Server
     expect_replies: bool
+    phases: Callable[[str, int], Traffic]  # its requests, tagged so its replies are its own
     samples: list[Sample] = field(default_factory=list)
     replies: list[Replies] = field(default_factory=list)
     cpu: float | None = 0.0
     requests: int = 0
     never_idle: int = 0  # measurements after which the server did not go idle in time
 
-    async def warm_up(
-        self, phases: Callable[[str, int], Traffic], args: argparse.Namespace
-    ) -> None:
+    async def warm_up(self, args: argparse.Namespace) -> None:
         """Unmeasured requests, as after any deploy: one alone, then a burst."""
         if not args.warmup:
             return
         # One request alone first: Bolt's auth.test, lazy imports and the first
         # connections happen once, not 200 times at once.
-        warm = phases("warm", args.warmup)
-        await send_load(self.server.url, phases("warm", 1), 1, args.client)
+        warm = self.phases("warm", args.warmup)
+        await send_load(self.server.url, self.phases("warm", 1), 1, args.client)
         await send_load(self.server.url, warm, args.concurrency, args.client, start=1)
         if self.expect_replies:
             await wait_for_replies(warm, args.settle)
@@ -565,18 +614,15 @@ class Target:
         )
 
 
-async def measure_in_turns(
-    ours: Target, bare: Target, phases: Callable[[str, int], Traffic], args: argparse.Namespace
-) -> None:
+async def measure_in_turns(ours: Target, bare: Target, args: argparse.Namespace) -> None:
     """Warm both up, then ``args.rounds`` rounds of each, alternating which goes first."""
     for target in (ours, bare):
-        await target.warm_up(phases, args)
+        await target.warm_up(args)
     for number in range(args.rounds):
-        # Each round has its own tag, so its replies are told from the others'.
-        traffic = phases(f"round{number}", args.requests)
         order = (ours, bare) if number % 2 == 0 else (bare, ours)
         for target in order:
-            await target.measure(traffic, args)
+            # Each round has its own tag, so its replies are told from the others'.
+            await target.measure(target.phases(f"round{number}", args.requests), args)
 
 
 # Report
@@ -592,8 +638,14 @@ def _ratio(ours: float | None, bare: float | None) -> str:
     return f"{ours / bare:.2f}x"
 
 
-def report(ours: Result, bare: Result, args: argparse.Namespace, mentions: int) -> bool:
-    """Print the table, the ratios and the goals; True when every goal is met."""
+def report(
+    ours: Result, bare: Result, args: argparse.Namespace, mentions: int, goal_ratio: float
+) -> bool:
+    """Print the table, the ratios and the goals; True when every goal is met.
+
+    ``bare`` is the baseline: the bare Bolt app, or the bot serving one workspace.
+    """
+    versus = "ratio"  # ours / the baseline
     commands = args.requests - mentions
     rounds = f"{args.rounds} rounds" if args.rounds > 1 else "1 round"
     print(
@@ -619,7 +671,7 @@ def report(ours: Result, bare: Result, args: argparse.Namespace, mentions: int) 
         )
     o, b = ours.sample, bare.sample
     print(
-        f"{'bot / bare':<12}{_ratio(o.throughput, b.throughput):>9}"
+        f"{versus:<12}{_ratio(o.throughput, b.throughput):>9}"
         f"{_ratio(o.percentile(50), b.percentile(50)):>10}"
         f"{_ratio(o.percentile(95), b.percentile(95)):>10}"
         f"{_ratio(o.percentile(99), b.percentile(99)):>10}{'':>24}"
@@ -629,8 +681,8 @@ def report(ours: Result, bare: Result, args: argparse.Namespace, mentions: int) 
     total = args.requests * args.rounds
     print(
         "\nCPU ms/req is the server's; the load generator used "
-        f"{_ms(o.client_cpu / total)} ms/req against the bot (the fakes included) "
-        f"and {_ms(b.client_cpu / total)} ms/req against the bare app."
+        f"{_ms(o.client_cpu / total)} ms/req against {ours.name} (the fakes included) "
+        f"and {_ms(b.client_cpu / total)} ms/req against {bare.name}."
     )
     ratios = [
         mine.throughput / theirs.throughput if theirs.throughput else 0.0
@@ -638,8 +690,8 @@ def report(ours: Result, bare: Result, args: argparse.Namespace, mentions: int) 
     ]
     ratio = statistics.median(ratios)
     print(
-        f"\n{'round':<7}{'bot req/s':>11}{'bare req/s':>12}{'bot / bare':>12}"
-        f"{'bot CPU ms/ack':>16}{'bare CPU ms/ack':>17}"
+        f"\n{'round':<7}{'req/s':>11}{'base req/s':>12}{'ratio':>12}"
+        f"{'CPU ms/ack':>16}{'base CPU ms/ack':>17}"
     )
     for number, (mine, theirs, r) in enumerate(
         zip(ours.samples, bare.samples, ratios, strict=True), start=1
@@ -682,8 +734,8 @@ def report(ours: Result, bare: Result, args: argparse.Namespace, mentions: int) 
     goals = {
         "no errors": errors == 0,
         f"p99 ack < {SLACK_ACK_SECONDS:.0f} s ({_ms(p99)} ms)": p99 < SLACK_ACK_SECONDS,
-        f"throughput >= {GOAL_THROUGHPUT_RATIO:.0%} of bare (median {ratio:.0%})": (
-            ratio >= GOAL_THROUGHPUT_RATIO
+        f"throughput >= {goal_ratio:.0%} of {bare.name} (median {ratio:.0%})": (
+            ratio >= goal_ratio
         ),
         "every reply sent and sound": all_replied,
     }
@@ -742,6 +794,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--client", choices=sorted(CLIENTS), default="aiohttp")
     parser.add_argument("--profile", type=Path, help="run the bot under cProfile, stats here")
     parser.add_argument(
+        "--workspaces",
+        type=int,
+        default=0,
+        help="compare the bot serving this many installed workspaces with it serving one",
+    )
+    parser.add_argument(
         "--bot-command",
         help="a python command to run instead of the Procfile's web: line (to try a change)",
     )
@@ -754,6 +812,8 @@ def main() -> int:
         raise SystemExit("--concurrency must be 1..1000 and --requests 1..100000")
     if not 1 <= args.rounds <= 100:
         raise SystemExit("--rounds must be 1..100")
+    if not 0 <= args.workspaces <= 10_000:
+        raise SystemExit("--workspaces must be 0..10000")
     if not 0.0 <= args.mix <= 1.0 or args.warmup < 0:
         raise SystemExit("--mix must be between 0 and 1, --warmup at least 0")
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
@@ -766,12 +826,15 @@ def main() -> int:
         mistral = stack.enter_context(FakeMistralAPI())
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-load-")))
 
-        def phases(tag: str, count: int) -> Traffic:
-            return Traffic(tag, count, args.mix, slack, questions)
+        def phases(prefix: str, workspaces: tuple[Install, ...] = ()) -> Phases:
+            def traffic(tag: str, count: int) -> Traffic:
+                return Traffic(f"{prefix}{tag}", count, args.mix, slack, questions, workspaces)
 
-        def server(name: str, argv: list[str]) -> Server:
+            return traffic
+
+        def server(name: str, argv: list[str], *, distributed: bool = False) -> Server:
             port = free_port()
-            env = server_env(port, slack, mistral, args.redis_url)
+            env = server_env(port, slack, mistral, args.redis_url, distributed=distributed)
             running = Server(name, argv, env, port, workdir)
             stack.callback(running.stop)  # stopped on every way out, in reverse order
             return running
@@ -779,22 +842,38 @@ def main() -> int:
         bot_argv = python_argv(args.bot_command or procfile_web_command())
         if args.profile:
             bot_argv[1:1] = ["-m", "cProfile", "-o", str(args.profile.resolve())]
-        ours = server("bot", bot_argv)
+        if args.workspaces:
+            installed = tuple(
+                Install(f"TBENCH{n:04d}", f"Bench {n}") for n in range(args.workspaces)
+            )
+            asyncio.run(install_workspaces(args.redis_url, installed))
+            ours = server("many", bot_argv, distributed=True)
+            baseline = server("one", python_argv(procfile_web_command()))
+            mine, theirs = phases("many-", installed), phases("one-")
+            goal = GOAL_WORKSPACES_RATIO
+        else:
+            ours = server("bot", bot_argv)
+            baseline = server("bare Bolt", [sys.executable, str(BARE_APP)])
+            mine = theirs = phases("")
+            goal = GOAL_THROUGHPUT_RATIO
         if args.profile:
             ours.stop_signal = signal.SIGINT
         health = ours.start()
         if health.get("redis") != "ok":
             raise SystemExit(f"the bot cannot reach Redis at {args.redis_url}: {health}")
-        bare = server("bare Bolt", [sys.executable, str(BARE_APP)])
-        bare.start()
+        baseline.start()
         # Both run throughout, but only one is loaded at a time: an idle server costs nothing.
-        targets = Target(ours, expect_replies=True), Target(bare, expect_replies=False)
-        asyncio.run(measure_in_turns(*targets, phases, args))
-        ours_result, bare_result = (target.result() for target in targets)
+        targets = (
+            Target(ours, expect_replies=True, phases=mine),
+            Target(baseline, expect_replies=bool(args.workspaces), phases=theirs),
+        )
+        asyncio.run(measure_in_turns(*targets, args))
+        ours_result, base_result = (target.result() for target in targets)
         ours.stop()
-        bare.stop()
+        baseline.stop()
 
-        met = report(ours_result, bare_result, args, phases("load", args.requests).mentions)
+        mentions = mine("load", args.requests).mentions
+        met = report(ours_result, base_result, args, mentions, goal)
         dropped = listen_overflows()
         if overflows is not None and dropped is not None and dropped > overflows:
             print(
