@@ -1,14 +1,16 @@
 """``python -m bot``: the entry points.
 
-    python -m bot                 Slack when SLACK_BOT_TOKEN is set, else the local console
+    python -m bot                 Slack with SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and
+                                  SLACK_CLIENT_SECRET), else the local console
     python -m bot console         the local console
     python -m bot web             HTTP mode: POST /slack/events, GET /healthz on $PORT
+                                  (and GET /slack/install, /slack/oauth_redirect for Add to Slack)
     python -m bot socket          Socket Mode (needs SLACK_APP_TOKEN)
     python -m bot ask "QUESTION"  print the answer; --jsonl reads questions from stdin
     python -m bot report          content gaps (from REDIS_URL), for the content's authors
     python -m bot export          everything kept about people (REDIS_URL), as JSON on stdout
-    python -m bot workspaces      the workspaces installed (Add to Slack) or with data, no tokens
     python -m bot import FILE     load such an export (checked whole first; - reads stdin)
+    python -m bot workspaces      the workspaces installed (Add to Slack) or with data, no tokens
     python -m bot content check   validate the content cards
 
 Each command reads settings once and builds only what it needs. ``ask`` and ``content``

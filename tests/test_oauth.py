@@ -15,13 +15,16 @@ import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 import redis
 import redis.asyncio as aioredis
+from pydantic import ValidationError
 
+from bot.settings import Settings
 from bot.slack.oauth import BOT_SCOPES
 from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi, Install
@@ -337,3 +340,21 @@ def _wait_until_deleted(redis_url: str, key: str) -> None:
         while client.exists(key):
             assert time.monotonic() < deadline, f"{key} was not deleted"
             time.sleep(0.02)
+
+
+@pytest.mark.parametrize(
+    ("values", "says"),
+    [
+        (
+            {"slack_bot_token": "xoxb-1", "slack_client_id": "1.2", "slack_client_secret": "s"},
+            "not both",
+        ),
+        ({"slack_client_id": "1.2"}, "needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"),
+        ({"slack_client_id": "1.2", "slack_client_secret": "s", "redis_url": None}, "REDIS_URL"),
+    ],
+)
+def test_settings_refuse_an_ambiguous_way_to_authorize(values: dict[str, Any], says: str) -> None:
+    given = {"redis_url": "redis://127.0.0.1:6379/0", **values}
+
+    with pytest.raises(ValidationError, match=says):
+        Settings(_env_file=None, **given)
