@@ -28,9 +28,16 @@ from bot.settings import Settings
 from bot.slack.oauth import BOT_SCOPES
 from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi, Install
-from tests.slack_requests import TEAM, app_mention, event_callback, slash_command
+from tests.fakes.socket_mode import FakeSocketMode
+from tests.slack_requests import (
+    TEAM,
+    app_mention,
+    event_callback,
+    slash_command,
+    socket_mode_envelope,
+)
 from tests.test_slack_keys import stored_text
-from tests.web_process import web_process
+from tests.web_process import procfile_process, web_process
 
 DEFAULT = Install(TEAM, "Test")
 ACME = Install("TACME", "Acme")
@@ -280,15 +287,7 @@ def test_a_shared_deployment_end_to_end_through_the_procfiles_web_processes(
         web_process(slack_api, redis_url, tmp_path, env, stderr) as serves_at,
     ):
         for workspace in (ACME, GLOBEX):
-            with httpx.Client(base_url=installs_at) as browser:
-                page = browser.get("/slack/install")
-                state = parse_qs(urlsplit(html.unescape(_button(page.text))).query)["state"][0]
-                back = browser.get(
-                    "/slack/oauth_redirect",
-                    params={"code": slack_api.add_install(workspace), "state": state},
-                    headers={"Cookie": f"slack-app-oauth-state={state}"},
-                )
-                assert back.status_code == 200, back.text
+            _install_through(installs_at, slack_api, workspace)
 
         def send(request: tuple[str, dict[str, str]]) -> None:
             body, headers = request
@@ -327,6 +326,19 @@ def test_a_shared_deployment_end_to_end_through_the_procfiles_web_processes(
     assert GLOBEX.bot_token not in written
 
 
+def _install_through(url: str, slack_api: FakeSlackApi, workspace: Install) -> None:
+    """A browser installing ``workspace`` from the web process at ``url``."""
+    with httpx.Client(base_url=url) as browser:
+        page = browser.get("/slack/install")
+        state = parse_qs(urlsplit(html.unescape(_button(page.text))).query)["state"][0]
+        back = browser.get(
+            "/slack/oauth_redirect",
+            params={"code": slack_api.add_install(workspace), "state": state},
+            headers={"Cookie": f"slack-app-oauth-state={state}"},
+        )
+    assert back.status_code == 200, back.text
+
+
 def _button(page: str) -> str:
     found = re.search(r'href="([^"]+)"', page)
     assert found, page
@@ -358,3 +370,25 @@ def test_settings_refuse_an_ambiguous_way_to_authorize(values: dict[str, Any], s
 
     with pytest.raises(ValidationError, match=says):
         Settings(_env_file=None, **given)
+
+
+def test_the_socket_mode_worker_serves_what_the_web_process_installed(
+    slack_api: FakeSlackApi,
+    socket_mode: FakeSocketMode,
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    tmp_path: Path,
+) -> None:
+    env = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "s"}
+    with web_process(slack_api, redis_url, tmp_path, env) as web:
+        _install_through(web, slack_api, ACME)
+    worker_env = {**env, "SLACK_APP_TOKEN": "xapp-1-test"}
+
+    with procfile_process("worker", slack_api, redis_url, tmp_path, worker_env):
+        assert socket_mode.connected.wait(30)
+        event = app_mention(f"<@{ACME.bot_user_id}> how do I add a card?")
+        delivery = event_callback(event, team="TACME", bot_user=ACME.bot_user_id)
+        socket_mode.send(socket_mode_envelope("events_api", delivery.payload))
+        [post] = asyncio.run(slack_api.wait_for("chat.postMessage"))
+
+    assert post.token == ACME.bot_token
