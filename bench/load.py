@@ -645,7 +645,6 @@ def report(
 
     ``bare`` is the baseline: the bare Bolt app, or the bot serving one workspace.
     """
-    versus = "ratio"  # ours / the baseline
     commands = args.requests - mentions
     rounds = f"{args.rounds} rounds" if args.rounds > 1 else "1 round"
     print(
@@ -653,6 +652,33 @@ def report(
         f"{commands:,} slash commands), {args.concurrency} concurrent, {args.client} client, "
         f"after {args.warmup:,} warm-up requests; figures pooled over the rounds\n"
     )
+    _print_table(ours, bare, args)
+    ratio = _print_rounds(ours, bare)
+    for result in (ours, bare):
+        _print_troubles(result, args)
+    replied = ours.replies or []
+    _print_replies(replied, commands * args.rounds, mentions * args.rounds)
+
+    o, b = ours.sample, bare.sample
+    errors = sum(o.errors.values()) + sum(b.errors.values())
+    p99 = o.percentile(99)
+    all_replied = len(replied) == args.rounds and all(
+        (r.commands, r.mentions) == (commands, mentions) and not r.degraded for r in replied
+    )
+    goals = {
+        "no errors": errors == 0,
+        f"p99 ack < {SLACK_ACK_SECONDS:.0f} s ({_ms(p99)} ms)": p99 < SLACK_ACK_SECONDS,
+        f"throughput >= {goal_ratio:.0%} of {bare.name} (median {ratio:.0%})": (
+            ratio >= goal_ratio
+        ),
+        "every reply sent and sound": all_replied,
+    }
+    print("\ngoals: " + "; ".join(f"{name}: {'yes' if ok else 'NO'}" for name, ok in goals.items()))
+    return all(goals.values())
+
+
+def _print_table(ours: Result, bare: Result, args: argparse.Namespace) -> None:
+    """Both targets' figures pooled over the rounds, then ours as ratios to the baseline's."""
     header = (
         f"{'target':<12}{'req/s':>9}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}"
         f"{'max ms':>10}{'errors':>8}{'>3 s':>6}{'peak RSS MB':>13}{'CPU ms/req':>12}"
@@ -671,7 +697,7 @@ def report(
         )
     o, b = ours.sample, bare.sample
     print(
-        f"{versus:<12}{_ratio(o.throughput, b.throughput):>9}"
+        f"{'ratio':<12}{_ratio(o.throughput, b.throughput):>9}"
         f"{_ratio(o.percentile(50), b.percentile(50)):>10}"
         f"{_ratio(o.percentile(95), b.percentile(95)):>10}"
         f"{_ratio(o.percentile(99), b.percentile(99)):>10}{'':>24}"
@@ -684,6 +710,10 @@ def report(
         f"{_ms(o.client_cpu / total)} ms/req against {ours.name} (the fakes included) "
         f"and {_ms(b.client_cpu / total)} ms/req against {bare.name}."
     )
+
+
+def _print_rounds(ours: Result, bare: Result) -> float:
+    """Each round's throughputs and ratio; the median ratio, which the goal is judged on."""
     ratios = [
         mine.throughput / theirs.throughput if theirs.throughput else 0.0
         for mine, theirs in zip(ours.samples, bare.samples, strict=True)
@@ -701,46 +731,37 @@ def report(
             f"{_ms(mine.cpu_per_ack):>16}{_ms(theirs.cpu_per_ack):>17}"
         )
     print(f"{'median':<30}{ratio:>11.2f}x   (the throughput goal is judged on this)")
-    for result in (ours, bare):
-        if result.never_idle:
-            print(
-                f"\n{result.name} was still busy {args.settle:.0f} s after "
-                f"{result.never_idle} measurement(s): the next one overlapped its work"
-            )
-        if result.sample.errors:
-            print(f"\n{result.name} errors: {dict(result.sample.errors)}")
-        if result.log:
-            print(f"\n{result.name} logged, most frequent first:")
-            print("\n".join(result.log))
+    return ratio
 
-    replied = ours.replies or []
-    if replied:
-        got_commands = sum(r.commands for r in replied)
-        got_mentions = sum(r.mentions for r in replied)
-        degraded = sum(r.degraded for r in replied)
+
+def _print_troubles(result: Result, args: argparse.Namespace) -> None:
+    """Whatever went wrong with one target: overlapping work, errors, its log."""
+    if result.never_idle:
         print(
-            f"\nafter the acks: {got_commands:,}/{commands * args.rounds:,} command replies "
-            f"(response_url), {got_mentions:,}/{mentions * args.rounds:,} mention replies "
-            f"(chat.postMessage), the last of a round {max(r.lag for r in replied):.1f} s "
-            f"after its last ack at worst; {degraded:,} said Redis was unreachable or "
-            "something went wrong"
+            f"\n{result.name} was still busy {args.settle:.0f} s after "
+            f"{result.never_idle} measurement(s): the next one overlapped its work"
         )
+    if result.sample.errors:
+        print(f"\n{result.name} errors: {dict(result.sample.errors)}")
+    if result.log:
+        print(f"\n{result.name} logged, most frequent first:")
+        print("\n".join(result.log))
 
-    errors = sum(o.errors.values()) + sum(b.errors.values())
-    p99 = o.percentile(99)
-    all_replied = len(replied) == args.rounds and all(
-        (r.commands, r.mentions) == (commands, mentions) and not r.degraded for r in replied
+
+def _print_replies(replied: list[Replies], commands: int, mentions: int) -> None:
+    """How much of the work after the acks was done, and how late."""
+    if not replied:
+        return
+    got_commands = sum(r.commands for r in replied)
+    got_mentions = sum(r.mentions for r in replied)
+    degraded = sum(r.degraded for r in replied)
+    print(
+        f"\nafter the acks: {got_commands:,}/{commands:,} command replies "
+        f"(response_url), {got_mentions:,}/{mentions:,} mention replies "
+        f"(chat.postMessage), the last of a round {max(r.lag for r in replied):.1f} s "
+        f"after its last ack at worst; {degraded:,} said Redis was unreachable or "
+        "something went wrong"
     )
-    goals = {
-        "no errors": errors == 0,
-        f"p99 ack < {SLACK_ACK_SECONDS:.0f} s ({_ms(p99)} ms)": p99 < SLACK_ACK_SECONDS,
-        f"throughput >= {goal_ratio:.0%} of {bare.name} (median {ratio:.0%})": (
-            ratio >= goal_ratio
-        ),
-        "every reply sent and sound": all_replied,
-    }
-    print("\ngoals: " + "; ".join(f"{name}: {'yes' if ok else 'NO'}" for name, ok in goals.items()))
-    return all(goals.values())
 
 
 def print_profile(path: Path, rows: int = 30) -> None:
@@ -806,8 +827,62 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main() -> int:
-    args = _parser().parse_args()
+@dataclass
+class Bench:
+    """What one run shares: the fakes, Redis, a work folder, and what stops the servers."""
+
+    args: argparse.Namespace
+    stack: contextlib.ExitStack
+    slack: FakeSlackApi
+    mistral: FakeMistralAPI
+    workdir: Path
+    questions: list[str]
+
+    def phases(self, prefix: str, workspaces: tuple[Install, ...] = ()) -> Phases:
+        """A target's requests, tagged ``prefix`` so that its replies are told apart."""
+
+        def traffic(tag: str, count: int) -> Traffic:
+            mix, slack, questions = self.args.mix, self.slack, self.questions
+            return Traffic(f"{prefix}{tag}", count, mix, slack, questions, workspaces)
+
+        return traffic
+
+    def server(self, name: str, argv: list[str], *, distributed: bool = False) -> Server:
+        port, redis_url = free_port(), self.args.redis_url
+        env = server_env(port, self.slack, self.mistral, redis_url, distributed=distributed)
+        running = Server(name, argv, env, port, self.workdir)
+        self.stack.callback(running.stop)  # stopped on every way out, in reverse order
+        return running
+
+
+def contenders(bench: Bench) -> tuple[Target, Target, float]:
+    """The bot and its baseline (the bare app, or the bot serving one workspace), started,
+    and the throughput ratio the bot must keep."""
+    args = bench.args
+    bot_argv = python_argv(args.bot_command or procfile_web_command())
+    if args.profile:
+        bot_argv[1:1] = ["-m", "cProfile", "-o", str(args.profile.resolve())]
+    if args.workspaces:
+        installed = tuple(Install(f"TBENCH{n:04d}", f"Bench {n}") for n in range(args.workspaces))
+        asyncio.run(install_workspaces(args.redis_url, installed))
+        ours = Target(bench.server("many", bot_argv, distributed=True), True,
+                      bench.phases("many-", installed))  # fmt: skip
+        one = bench.server("one", python_argv(procfile_web_command()))
+        baseline, goal = Target(one, True, bench.phases("one-")), GOAL_WORKSPACES_RATIO
+    else:
+        ours = Target(bench.server("bot", bot_argv), True, bench.phases(""))
+        bare = bench.server("bare Bolt", [sys.executable, str(BARE_APP)])
+        baseline, goal = Target(bare, False, bench.phases("")), GOAL_THROUGHPUT_RATIO
+    if args.profile:
+        ours.server.stop_signal = signal.SIGINT
+    health = ours.server.start()
+    if health.get("redis") != "ok":
+        raise SystemExit(f"the bot cannot reach Redis at {args.redis_url}: {health}")
+    baseline.server.start()
+    return ours, baseline, goal
+
+
+def _check(args: argparse.Namespace) -> None:
     if not (1 <= args.concurrency <= 1000 and 1 <= args.requests <= 100_000):
         raise SystemExit("--concurrency must be 1..1000 and --requests 1..100000")
     if not 1 <= args.rounds <= 100:
@@ -816,64 +891,30 @@ def main() -> int:
         raise SystemExit("--workspaces must be 0..10000")
     if not 0.0 <= args.mix <= 1.0 or args.warmup < 0:
         raise SystemExit("--mix must be between 0 and 1, --warmup at least 0")
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
-    questions = _questions()
-    overflows = listen_overflows()
 
+
+def main() -> int:
+    args = _parser().parse_args()
+    _check(args)
+    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    overflows = listen_overflows()
     with contextlib.ExitStack() as stack:
         stack.enter_context(dedicated_redis(args.redis_url))
-        slack = stack.enter_context(FakeSlackApi())
-        mistral = stack.enter_context(FakeMistralAPI())
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-load-")))
-
-        def phases(prefix: str, workspaces: tuple[Install, ...] = ()) -> Phases:
-            def traffic(tag: str, count: int) -> Traffic:
-                return Traffic(f"{prefix}{tag}", count, args.mix, slack, questions, workspaces)
-
-            return traffic
-
-        def server(name: str, argv: list[str], *, distributed: bool = False) -> Server:
-            port = free_port()
-            env = server_env(port, slack, mistral, args.redis_url, distributed=distributed)
-            running = Server(name, argv, env, port, workdir)
-            stack.callback(running.stop)  # stopped on every way out, in reverse order
-            return running
-
-        bot_argv = python_argv(args.bot_command or procfile_web_command())
-        if args.profile:
-            bot_argv[1:1] = ["-m", "cProfile", "-o", str(args.profile.resolve())]
-        if args.workspaces:
-            installed = tuple(
-                Install(f"TBENCH{n:04d}", f"Bench {n}") for n in range(args.workspaces)
-            )
-            asyncio.run(install_workspaces(args.redis_url, installed))
-            ours = server("many", bot_argv, distributed=True)
-            baseline = server("one", python_argv(procfile_web_command()))
-            mine, theirs = phases("many-", installed), phases("one-")
-            goal = GOAL_WORKSPACES_RATIO
-        else:
-            ours = server("bot", bot_argv)
-            baseline = server("bare Bolt", [sys.executable, str(BARE_APP)])
-            mine = theirs = phases("")
-            goal = GOAL_THROUGHPUT_RATIO
-        if args.profile:
-            ours.stop_signal = signal.SIGINT
-        health = ours.start()
-        if health.get("redis") != "ok":
-            raise SystemExit(f"the bot cannot reach Redis at {args.redis_url}: {health}")
-        baseline.start()
-        # Both run throughout, but only one is loaded at a time: an idle server costs nothing.
-        targets = (
-            Target(ours, expect_replies=True, phases=mine),
-            Target(baseline, expect_replies=bool(args.workspaces), phases=theirs),
+        bench = Bench(
+            args,
+            stack,
+            slack=stack.enter_context(FakeSlackApi()),
+            mistral=stack.enter_context(FakeMistralAPI()),
+            workdir=Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-load-"))),
+            questions=_questions(),
         )
-        asyncio.run(measure_in_turns(*targets, args))
-        ours_result, base_result = (target.result() for target in targets)
-        ours.stop()
-        baseline.stop()
-
-        mentions = mine("load", args.requests).mentions
-        met = report(ours_result, base_result, args, mentions, goal)
+        ours, baseline, goal = contenders(bench)
+        # Both run throughout, but only one is loaded at a time: an idle server costs nothing.
+        asyncio.run(measure_in_turns(ours, baseline, args))
+        results = ours.result(), baseline.result()
+        ours.server.stop()
+        baseline.server.stop()
+        met = report(*results, args, ours.phases("load", args.requests).mentions, goal)
         dropped = listen_overflows()
         if overflows is not None and dropped is not None and dropped > overflows:
             print(

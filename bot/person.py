@@ -25,9 +25,11 @@ class Person:
     """Who is talking to the bot: a Slack user in a Slack team (or the console's user).
 
     ``team`` is the workspace, or the organisation for an Enterprise Grid org-wide install:
-    everything kept about people is keyed by it and ``user``. ``language`` (their Slack
-    locale, or the workspace's language), ``admin`` and ``workspace`` describe the person
-    for this request; they are not part of who the person is.
+    everything kept about people is keyed by it and ``user``. ``workspace_id`` is the
+    workspace the request came from, whose settings apply (one of the organisation's, for
+    an org-wide install). ``language`` (their Slack locale, or the workspace's language),
+    ``admin`` and ``workspace`` describe the person for this request; they are not part of
+    who the person is.
     """
 
     team: str
@@ -35,6 +37,15 @@ class Person:
     language: Language | None = field(default=None, compare=False)
     admin: bool = field(default=False, compare=False)
     workspace: Workspace = field(default_factory=Workspace, compare=False)
+    workspace_id: str = field(default="", compare=False)
+
+    @property
+    def settings_key(self) -> str:
+        """Whose settings apply: the workspace's, within its organisation when org-wide
+        (so a workspace admin changes their workspace's settings, not the whole org's)."""
+        if not self.workspace_id or self.workspace_id == self.team:
+            return self.team
+        return f"{self.team}:{self.workspace_id}"
 
     @property
     def speaks(self) -> Language:

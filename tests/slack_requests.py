@@ -211,12 +211,14 @@ def view_submission(
     *,
     user: str = USER,
     team: str = TEAM,
+    org: str | None = None,
     private_metadata: str = "",
     view_id: str | None = None,
     secret: str = SIGNING_SECRET,
     timestamp: str | None = None,
 ) -> SignedRequest:
-    """A modal submission; `values` maps block_id -> action_id -> state.
+    """A modal submission; `values` maps block_id -> action_id -> state. With `org`, the
+    app is installed org-wide there, and Slack names no team but the user's.
 
     A string state stands for a `plain_text_input` with that value; a dict is used
     as given (e.g. `{"type": "static_select", "selected_option": {...}}`).
@@ -236,9 +238,9 @@ def view_submission(
         for action_id, entry in actions.items()
     ]
     view_id = view_id or f"V{next(_serials):010d}"
-    payload = {
+    payload: dict[str, Any] = {
         "type": "view_submission",
-        "team": {"id": team, "domain": "test"},
+        "team": None if org else {"id": team, "domain": "test"},
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
         "api_app_id": API_APP_ID,
         "token": VERIFICATION_TOKEN,
@@ -260,8 +262,8 @@ def view_submission(
         },
         # No input opts into response_url_enabled, so Slack sends none (section 2.4).
         "response_urls": [],
-        "is_enterprise_install": False,
-        "enterprise": None,
+        "is_enterprise_install": org is not None,
+        "enterprise": {"id": org, "name": org} if org else None,
     }
     return _interactive(payload, secret, timestamp)
 

@@ -24,6 +24,7 @@ import redis
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 
+from bot.render.blocks import CallbackId
 from bot.settings import Settings
 from bot.slack.oauth import BOT_SCOPES
 from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
@@ -31,10 +32,13 @@ from tests.fakes.slack_api import FakeSlackApi, Install
 from tests.fakes.socket_mode import FakeSocketMode
 from tests.slack_requests import (
     TEAM,
+    SignedRequest,
     app_mention,
     event_callback,
+    im_message,
     slash_command,
     socket_mode_envelope,
+    view_submission,
 )
 from tests.test_slack_keys import stored_text
 from tests.web_process import procfile_process, web_process
@@ -392,3 +396,127 @@ def test_the_socket_mode_worker_serves_what_the_web_process_installed(
         [post] = asyncio.run(slack_api.wait_for("chat.postMessage"))
 
     assert post.token == ACME.bot_token
+
+
+async def test_the_bots_own_message_does_not_make_others_look_like_the_bot(
+    shared: RunningBot, slack_api: FakeSlackApi
+) -> None:
+    """The bot's echo of its own reply is often the first event a process sees."""
+    await install(shared.http, slack_api, ACME)
+    echo = im_message("Here is your checklist", user=ACME.bot_user_id)
+    await shared.send(event_callback(echo, team="TACME", bot_user=ACME.bot_user_id))
+
+    await mention(shared, ACME, "how do I add a card?")
+
+    [post] = await slack_api.wait_for("chat.postMessage")
+    assert post.token == ACME.bot_token
+
+
+async def test_a_revoked_bot_token_is_no_longer_used_but_the_data_stays(
+    shared: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
+) -> None:
+    for workspace in (ACME, GLOBEX):
+        await install(shared.http, slack_api, workspace)
+    await shared.send(slash_command("done 1", team="TACME", response_url=slack_api.response_url()))
+    await slack_api.wait_for_responses(1)
+
+    revoked = {"type": "tokens_revoked", "tokens": {"bot": [ACME.bot_user_id]}}
+    await shared.send(event_callback(revoked, team="TACME"))
+    await shared.drain()
+    await mention(shared, ACME, "how do I add a card?")
+    await mention(shared, GLOBEX, "how do I add a card?")
+    await shared.drain()
+
+    assert [call.token for call in slack_api.calls("chat.postMessage")] == [GLOBEX.bot_token]
+    assert await redis_client.exists("mistral-setup:v1:progress:TACME:U111")
+
+
+async def test_an_organisations_workspaces_keep_settings_of_their_own(
+    shared: RunningBot, slack_api: FakeSlackApi
+) -> None:
+    await install(shared.http, slack_api, INITECH_ORG)
+    slack_api.add_user("UADMIN", is_admin=True)  # an admin of workspace T1
+    italian = _language_choice("it")
+
+    await shared.send(
+        view_submission(
+            CallbackId.WORKSPACE_SETTINGS, italian, user="UADMIN", team="T1", org="EINITECH"
+        )
+    )
+    await slack_api.wait_for("views.publish")
+    url = slack_api.response_url
+    for team in ("T1", "T2"):
+        await shared.send(
+            slash_command(
+                "", team=team, enterprise="EINITECH", org_wide=True, response_url=url(team)
+            )
+        )
+    replies = {post.path: post.body for post in await slack_api.wait_for_responses(2)}
+
+    assert "Configurazione di Mistral AI Studio" in str(replies["/response/T1"])
+    assert "Mistral AI Studio setup" in str(replies["/response/T2"])
+
+
+async def test_uninstalling_an_org_wide_install_forgets_the_organisation(
+    shared: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
+) -> None:
+    await install(shared.http, slack_api, INITECH_ORG)
+    slack_api.add_user("UADMIN", is_admin=True)
+    submission = view_submission(
+        CallbackId.WORKSPACE_SETTINGS, _language_choice("it"), user="UADMIN", team="T1",
+        org="EINITECH",
+    )  # fmt: skip
+    await shared.send(submission)
+    await slack_api.wait_for("views.publish")
+    done = slash_command(
+        "done 1",
+        team="T1",
+        enterprise="EINITECH",
+        org_wide=True,
+        response_url=slack_api.response_url(),
+    )
+    await shared.send(done)
+    await slack_api.wait_for_responses(1)
+
+    uninstalled = event_callback(
+        {"type": "app_uninstalled"}, team="T1", enterprise="EINITECH", org_wide=True
+    )
+    await shared.send(uninstalled)
+    await shared.drain()
+
+    assert not [name async for name in redis_client.scan_iter(match="*EINITECH*")]
+
+
+async def test_a_workspace_taken_from_an_org_install_loses_its_settings_only(
+    shared: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
+) -> None:
+    await install(shared.http, slack_api, INITECH_ORG)
+    slack_api.add_user("UADMIN", is_admin=True)
+    for team in ("T1", "T2"):
+        submission = view_submission(
+            CallbackId.WORKSPACE_SETTINGS, _language_choice("it"), user="UADMIN", team=team,
+            org="EINITECH",
+        )  # fmt: skip
+        await shared.send(submission)
+    await slack_api.wait_for("views.publish", 2)
+
+    revoked = {"type": "team_access_revoked", "team_ids": ["T1"]}
+    await shared.send(event_callback(revoked, team="T1", enterprise="EINITECH", org_wide=True))
+    await shared.drain()
+
+    assert not await redis_client.exists("mistral-setup:v1:workspace:EINITECH:T1")
+    assert await redis_client.exists("mistral-setup:v1:workspace:EINITECH:T2")
+    assert await redis_client.exists("mistral-setup:v1:installation:EINITECH:-:bot")
+
+
+def _in_initech(text: str, team: str, response_url: str) -> SignedRequest:
+    """``/mistral-setup TEXT`` in one of Initech's workspaces, the app installed org-wide."""
+    return slash_command(
+        text, team=team, enterprise="EINITECH", org_wide=True, response_url=response_url
+    )
+
+
+def _language_choice(language: str) -> dict[str, dict[str, Any]]:
+    """A settings dialog where only the language was changed."""
+    chosen = {"type": "static_select", "selected_option": {"value": language}}
+    return {"language": {"language": chosen}}

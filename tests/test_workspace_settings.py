@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
+import redis.asyncio as aioredis
+
+from bot.person import Workspace
 from bot.render.blocks import ActionId, CallbackId
+from bot.state.workspaces import WorkspaceSettings
 from tests.blockkit import assert_valid_view
 from tests.conftest import RunningBot
 from tests.slack_requests import (
@@ -130,3 +135,16 @@ async def test_settings_belong_to_one_workspace(bot: RunningBot) -> None:
 
     [other] = await bot.slack.wait_for_responses(1)
     assert "Mistral AI Studio setup" in json.dumps(other.body, ensure_ascii=False)
+
+
+async def test_what_an_admin_did_not_change_still_follows_the_environment(
+    redis_client: aioredis.Redis,
+) -> None:
+    before = Workspace(help_channels=frozenset({"CHELP"}), escalation_mention="<@UHELPER>")
+    await WorkspaceSettings(redis_client, before).save("T1", replace(before, language="it"))
+
+    # A new deploy with another help channel in HELP_CHANNELS.
+    after = replace(before, help_channels=frozenset({"CNEW"}))
+    read = await WorkspaceSettings(redis_client, after).get("T1")
+
+    assert read == replace(after, language="it")

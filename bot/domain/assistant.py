@@ -190,7 +190,7 @@ class Assistant:
         if not person.admin or self.workspaces is None:
             return Notice(Phrase.of("settings_admins_only"), "warning", person.speaks)
         try:
-            await self.workspaces.save(person.team, workspace)
+            await self.workspaces.save(person.settings_key, workspace)
         except StoreUnavailable as error:
             return Notice(Phrase.of_error(error), "warning", person.speaks)
         log.info("Settings of workspace %s changed by %s", person.team, person.user)

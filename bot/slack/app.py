@@ -101,6 +101,9 @@ def _many_workspaces(settings: Settings, installs: Installs) -> dict[str, Any]:
         "installation_store": installs.store,
         "authorize": installs.authorize,
         "oauth_flow": oauth.oauth_flow(settings, installs),
+        # Said when no install is found: Bolt's own words tell everyone to reinstall, which
+        # is wrong while Redis is away. Nobody is known yet, so the default language.
+        "user_facing_authorize_error_message": strings.text("en", "install_not_found"),
     }
 
 

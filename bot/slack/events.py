@@ -49,7 +49,7 @@ async def on_mention(
     services = services_of(context)
     if event.get("bot_id") or not first_delivery(context):
         return
-    if await leaks.warn_if_leaked(client, event, services, team=person_of(body).team):
+    if await leaks.warn_if_leaked(client, event, services, settings=person_of(body).settings_key):
         return  # answering in public would draw more eyes to the leaked key
     async with services.backlog.turn():
         person = await person_for(body, client, services)
@@ -65,9 +65,9 @@ async def on_message(
     services = services_of(context)
     if event.get("bot_id") or not first_delivery(context):
         return
-    team = person_of(body).team
+    settings = person_of(body).settings_key
     if event.get("subtype") == "message_changed":
-        await _on_edit(client, event, context, team)
+        await _on_edit(client, event, context, settings)
         return
     if event.get("subtype") not in PERSON_SUBTYPES:
         return
@@ -76,11 +76,11 @@ async def on_message(
     bot_user = context.get("bot_user_id")
     if not im and bot_user and f"<@{bot_user}>" in text:
         return  # the app_mention event answers it, and warns about any key in it
-    if await leaks.warn_if_leaked(client, event, services, team=team):
+    if await leaks.warn_if_leaked(client, event, services, settings=settings):
         return  # the message is a leaked key, not a question
     if im:
         await _converse(body, event, client, context)
-    elif not event.get("thread_ts") and await _in_help_channel(services, team, event):
+    elif not event.get("thread_ts") and await _in_help_channel(services, settings, event):
         async with services.backlog.turn():
             person = await person_for(body, client, services)
             reply = await services.assistant.ask(person, text, private=False)
@@ -132,13 +132,13 @@ async def _converse(
         raise
 
 
-async def _in_help_channel(services: Services, team: str, event: dict[str, Any]) -> bool:
+async def _in_help_channel(services: Services, settings: str, event: dict[str, Any]) -> bool:
     """Whether the message was posted in one of the workspace's help channels."""
-    return event.get("channel") in (await services.workspaces.get(team)).help_channels
+    return event.get("channel") in (await services.workspaces.get(settings)).help_channels
 
 
 async def _on_edit(
-    client: AsyncWebClient, event: dict[str, Any], context: dict[str, Any], team: str
+    client: AsyncWebClient, event: dict[str, Any], context: dict[str, Any], settings: str
 ) -> None:
     """A key added by editing a message is a leak too; edits are not new questions."""
     edited = event.get("message") or {}
@@ -146,7 +146,7 @@ async def _on_edit(
     if not edited.get("bot_id"):
         edited = {**edited, "channel": event.get("channel")}
         services = services_of(context)
-        await leaks.warn_if_leaked(client, edited, services, team=team, already_seen=before)
+        await leaks.warn_if_leaked(client, edited, services, settings=settings, already_seen=before)
 
 
 async def _answer_in_channel(client: AsyncWebClient, event: dict[str, Any], reply: Reply) -> None:

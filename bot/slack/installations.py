@@ -2,8 +2,7 @@
 
 slack_sdk has no Redis store, so this is ours, laid out like its file store: one record
 for the workspace's bot and one for its latest install, under the workspace's id (the
-organisation's, for an Enterprise Grid org-wide install). The OAuth ``state`` of an
-install in progress lives here too, for ten minutes and one use.
+organisation's, for an Enterprise Grid org-wide install).
 
 A bot token is a secret: it is kept here and given to Slack's client, and nowhere else.
 The records' ``__repr__`` is never logged and ``Installed`` (what the CLI lists) holds none.
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,15 +23,12 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.error import BoltError
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
-from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from bot.errors import StoreUnavailable
 from bot.state import store
 
 log = logging.getLogger(__name__)
 
-# An install has this long between "Add to Slack" and coming back from Slack.
-STATE_SECONDS = 600
 # How long a process trusts the token it last read for a workspace. An uninstall deletes
 # it from Redis at once; other processes stop using it within this many seconds.
 AUTHORIZE_CACHE_SECONDS = 10.0
@@ -143,28 +138,6 @@ class RedisInstallationStore(AsyncInstallationStore):
             await pipe.execute()
 
 
-class RedisOAuthStateStore(AsyncOAuthStateStore):
-    """The ``state`` of each install in progress: issued once, consumed once, then gone."""
-
-    def __init__(self, client: redis.Redis) -> None:
-        self._redis = client
-
-    @property
-    def logger(self) -> logging.Logger:
-        return log
-
-    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
-        state = secrets.token_urlsafe(24)
-        async with store.available():
-            await self._redis.set(store.key("oauth-state", state), "1", ex=STATE_SECONDS)
-        return state
-
-    async def async_consume(self, state: str) -> bool:
-        # GETDEL: of two requests replaying one state, only the first finds it.
-        async with store.available():
-            return await self._redis.getdel(store.key("oauth-state", state[:100])) is not None
-
-
 class InstallationAuthorize(AsyncAuthorize):
     """Finds each request's workspace token in the installation store.
 
@@ -178,7 +151,9 @@ class InstallationAuthorize(AsyncAuthorize):
     ) -> None:
         self.installations = installations
         self.seconds = seconds
-        self._cache: dict[str, tuple[float, AuthorizeResult]] = {}
+        # The install's bot, not a whole AuthorizeResult: that one holds the user of the
+        # request that made it, and Bolt drops events "from the bot" by that user id.
+        self._cache: dict[str, tuple[float, Bot]] = {}
 
     async def __call__(
         self,
@@ -189,24 +164,10 @@ class InstallationAuthorize(AsyncAuthorize):
         user_id: str | None,
         **_: Any,
     ) -> AuthorizeResult | None:
-        name = _name(enterprise_id, team_id, context.is_enterprise_install)
-        cached = self._cache.get(name)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-        try:
-            bot = await self.installations.async_find_bot(
-                enterprise_id=enterprise_id,
-                team_id=team_id,
-                is_enterprise_install=context.is_enterprise_install,
-            )
-        except StoreUnavailable:
-            # Keep serving a workspace we know while Redis is away; a new one must wait.
-            log.warning("Redis did not answer: workspace %s served from memory", name)
-            return cached[1] if cached else None
+        bot = await self._bot(enterprise_id, team_id, context.is_enterprise_install)
         if bot is None:
-            self._cache.pop(name, None)
             return None
-        result = AuthorizeResult(
+        return AuthorizeResult(
             enterprise_id=bot.enterprise_id,
             team_id=bot.team_id,
             bot_id=bot.bot_id,
@@ -215,8 +176,27 @@ class InstallationAuthorize(AsyncAuthorize):
             bot_scopes=bot.bot_scopes,
             user_id=user_id,
         )
-        self._cache[name] = (time.monotonic() + self.seconds, result)
-        return result
+
+    async def _bot(
+        self, enterprise_id: str | None, team_id: str | None, org_wide: bool | None
+    ) -> Bot | None:
+        name = _name(enterprise_id, team_id, org_wide)
+        cached = self._cache.get(name)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            bot = await self.installations.async_find_bot(
+                enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=org_wide
+            )
+        except StoreUnavailable:
+            # Keep serving a workspace we know while Redis is away; a new one must wait.
+            log.warning("Redis did not answer: workspace %s served from memory", name)
+            return cached[1] if cached else None
+        if bot is None:
+            self._cache.pop(name, None)
+        else:
+            self._cache[name] = (time.monotonic() + self.seconds, bot)
+        return bot
 
     def forget(self, enterprise_id: str | None, team_id: str | None) -> None:
         """Stop using a workspace's token at once (it was uninstalled)."""

@@ -23,10 +23,12 @@ async def warn_if_leaked(
     event: dict[str, Any],
     services: Services,
     *,
-    team: str,
+    settings: str,
     already_seen: str = "",
 ) -> bool:
     """Warn the author privately when ``event`` holds a key; True when it did.
+
+    ``settings`` names the workspace whose settings apply (``Person.settings_key``).
 
     The warning speaks the language of the message, else the workspace's: it is sent at
     once, without asking Slack for the author's locale.
@@ -35,7 +37,7 @@ async def warn_if_leaked(
     warning = services.assistant.leak_warning(
         str(event.get("text") or ""),
         in_dm=channel.startswith("D"),
-        language=(await services.workspaces.get(team)).language,
+        language=(await services.workspaces.get(settings)).language,
         already_seen=already_seen,
     )
     if warning is None or not event.get("user"):

@@ -12,9 +12,11 @@ this module gives it our stores and our pages, in the browser's language.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
+import redis.asyncio as redis
 from slack_bolt.oauth.async_callback_options import (
     AsyncCallbackOptions,
     AsyncFailureArgs,
@@ -24,14 +26,19 @@ from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from bot.guide.language import from_locale
 from bot.render.pages import page
 from bot.settings import Settings
-from bot.slack.installations import Installs, RedisOAuthStateStore
+from bot.slack.installations import Installs
+from bot.state import store
 from bot.strings import Language
 
 log = logging.getLogger(__name__)
+
+# An install has this long between "Add to Slack" and coming back from Slack.
+STATE_SECONDS = 600
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -83,6 +90,29 @@ def oauth_flow(settings: Settings, installs: Installs) -> AsyncOAuthFlow:
             logger=log,
         )
     )
+
+
+class RedisOAuthStateStore(AsyncOAuthStateStore):
+    """The ``state`` of each install in progress, in Redis so that any web process may see
+    the installer back: issued once, consumed once, then gone."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._redis = client
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
+        state = secrets.token_urlsafe(24)
+        async with store.available():
+            await self._redis.set(store.key("oauth-state", state), "1", ex=STATE_SECONDS)
+        return state
+
+    async def async_consume(self, state: str) -> bool:
+        # GETDEL: of two requests replaying one state, only the first finds it.
+        async with store.available():
+            return await self._redis.getdel(store.key("oauth-state", state[:100])) is not None
 
 
 class _Flow(AsyncOAuthFlow):

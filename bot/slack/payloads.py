@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_bolt.request.internals import (
+    extract_enterprise_id,
+    extract_is_enterprise_install,
+    extract_team_id,
+)
+
 from bot.person import Person
 
 
@@ -17,48 +23,28 @@ def person_of(body: dict[str, Any]) -> Person:
         or event.get("user")
         or "unknown"
     )
-    return Person(workspace_of(body), str(user_id))
+    return Person(workspace_of(body), str(user_id), workspace_id=_team_of(body))
 
 
 def workspace_of(body: dict[str, Any]) -> str:
     """Whose data a request touches: its workspace, or its organisation when the app is
     installed org-wide on Enterprise Grid (user ids are global there, and one install
-    serves every workspace of the org)."""
-    team, user = body.get("team"), body.get("user")
-    enterprise = _enterprise_of(body)
-    if enterprise and _org_wide(body):
-        return enterprise
-    team_id = (
-        body.get("team_id")
-        or (team.get("id") if isinstance(team, dict) else None)
-        or (user.get("team_id") if isinstance(user, dict) else None)
-        or enterprise
-        or "unknown"
-    )
-    return str(team_id)
+    serves every workspace of the org).
+
+    Read as Bolt reads it to find the install (``authorizations`` first, then the view's
+    installing team), so that in a channel shared with another organisation the data is
+    this install's, like the token.
+    """
+    enterprise = extract_enterprise_id(body)
+    if enterprise and extract_is_enterprise_install(body):
+        return str(enterprise)
+    return _team_of(body) or str(enterprise or "unknown")
 
 
-def _authorization(body: dict[str, Any]) -> dict[str, Any]:
-    """The first of an event's ``authorizations``: which install the event is for."""
-    found = body.get("authorizations")
-    first = found[0] if isinstance(found, list) and found else None
-    return first if isinstance(first, dict) else {}
-
-
-def _enterprise_of(body: dict[str, Any]) -> str | None:
-    enterprise = body.get("enterprise")
-    found = (
-        body.get("enterprise_id")
-        or (enterprise.get("id") if isinstance(enterprise, dict) else None)
-        or _authorization(body).get("enterprise_id")
-    )
-    return str(found) if found else None
-
-
-def _org_wide(body: dict[str, Any]) -> bool:
-    # Slash commands send the flag as the string "true"; JSON payloads as a boolean.
-    flag = body.get("is_enterprise_install", _authorization(body).get("is_enterprise_install"))
-    return flag is True or flag == "true"
+def _team_of(body: dict[str, Any]) -> str:
+    """The workspace a request came from (one of the organisation's, when org-wide)."""
+    # An org-wide install's authorization names no team: the event's envelope does.
+    return str(extract_team_id(body) or body.get("team_id") or "")
 
 
 def action_value(body: dict[str, Any]) -> str:

@@ -48,7 +48,7 @@ async def known_person(body: dict[str, Any], services: Services) -> Person:
 
 
 async def _described(person: Person, profile: dict[str, Any], services: Services) -> Person:
-    workspace = await services.workspaces.get(person.team)
+    workspace = await services.workspaces.get(person.settings_key)
     language = workspace.language or from_locale(profile.get("locale"))
     admin = person.user in workspace.admin_users or bool(profile.get("admin"))
     return dataclasses.replace(person, language=language, admin=admin, workspace=workspace)

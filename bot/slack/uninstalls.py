@@ -59,14 +59,16 @@ async def on_tokens_revoked(
 async def on_team_access_revoked(
     body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]
 ) -> None:
-    """An organisation took a workspace away from its org-wide install: that workspace's
-    own install (if any) goes; the org-wide one serves the others."""
+    """An organisation took workspaces away from its org-wide install: their settings go
+    (what its people did stays the organisation's), and any install of their own."""
+    services, installs = services_of(context), installs_of(context)
     enterprise = context.get("enterprise_id")
     teams = [str(team) for team in event.get("team_ids") or []]
-    installs = installs_of(context)
     for team in teams:
         if installs is not None:
             await installs.forget(enterprise, team)
+        if enterprise:
+            await services.workspaces.forget(f"{enterprise}:{team}")
     log.info("Enterprise %s revoked access for teams %s", enterprise, ", ".join(teams) or "-")
 
 

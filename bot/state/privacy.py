@@ -83,7 +83,7 @@ class Privacy:
         return Forgotten(steps=steps, votes=len(kept.votes), questions=len(kept.questions))
 
     async def forget_team(self, team: str) -> archive.Team:
-        """Delete everything kept about a workspace's people, its settings and caches (the
+        """Delete everything kept about a workspace's people and the caches about them (the
         workspace uninstalled the app); return the records deleted."""
         kept = await self.records(team)
         patterns = [store.key(kind, team, "*") for kind in ("progress", "feedback", "profile")] + [
@@ -91,7 +91,6 @@ class Privacy:
         ]
         async with store.available():
             names = [store.key(kind, team) for kind in ("people", "unhelpful", "unanswered")]
-            names.append(store.key("workspace", team))
             for pattern in patterns:
                 names += [str(name) async for name in self._redis.scan_iter(match=pattern)]
             await self._redis.delete(*names)

@@ -1,14 +1,17 @@
 """Each workspace's settings in Redis, over the defaults the environment gives.
 
-Every request reads its workspace's settings (is this a help channel? who is admin?), so
-they are kept in memory for a short while: a change made in one process reaches the
-others within ``CACHE_SECONDS``.
+Only what an admin changed is kept, field by field: the environment's value stands for
+every other field, and still follows the environment when it changes. Every request
+reads its workspace's settings (is this a help channel? who is admin?), so they are kept
+in memory for a short while: a change made in one process reaches the others within
+``CACHE_SECONDS``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from typing import Literal, TypeVar
 
 import redis.asyncio as redis
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -22,16 +25,19 @@ log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 30.0
 
+T = TypeVar("T")
+
 
 class _Stored(BaseModel):
-    """The record in Redis: ids as Slack writes them, checked again when read back."""
+    """The record in Redis: the fields an admin changed (absent: the default stands)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    help_channels: list[str] = Field(default_factory=list, max_length=100)
-    escalation_mention: str = Field(default="", max_length=2000)
-    admin_users: list[str] = Field(default_factory=list, max_length=100)
-    language: Language | None = None
+    help_channels: list[str] | None = Field(default=None, max_length=100)
+    escalation_mention: str | None = Field(default=None, max_length=2000)
+    admin_users: list[str] | None = Field(default=None, max_length=100)
+    # "auto" stands for a choice of no language: each person's own.
+    language: Language | Literal["auto"] | None = None
 
 
 class WorkspaceSettings:
@@ -58,22 +64,26 @@ class WorkspaceSettings:
         return workspace
 
     async def save(self, team: str, workspace: Workspace) -> None:
-        """Keep ``workspace`` as the team's settings (StoreUnavailable if Redis is down)."""
+        """Keep ``workspace`` as the team's settings (StoreUnavailable if Redis is down):
+        the fields that differ from the defaults."""
+        defaults = self.defaults
         record = _Stored(
-            help_channels=sorted(workspace.help_channels),
-            escalation_mention=workspace.escalation_mention,
-            admin_users=sorted(workspace.admin_users),
-            language=workspace.language,
+            help_channels=_changed(sorted(workspace.help_channels), sorted(defaults.help_channels)),
+            escalation_mention=_changed(workspace.escalation_mention, defaults.escalation_mention),
+            admin_users=_changed(sorted(workspace.admin_users), sorted(defaults.admin_users)),
+            language=_changed(workspace.language or "auto", defaults.language or "auto"),
         )
         async with store.available():
-            await self._redis.set(_key(team), record.model_dump_json())
+            await self._redis.set(_key(team), record.model_dump_json(exclude_none=True))
         self._cache[team] = (time.monotonic() + CACHE_SECONDS, workspace)
 
-    async def forget(self, team: str) -> bool:
-        """Delete the team's settings; whether there were any."""
-        self._cache.pop(team, None)
+    async def forget(self, team: str) -> None:
+        """Delete the settings of a workspace, or of every workspace of an organisation."""
+        for cached in [key for key in self._cache if key == team or key.startswith(f"{team}:")]:
+            del self._cache[cached]
         async with store.available():
-            return bool(await self._redis.delete(_key(team)))
+            names = [_key(team)] + [name async for name in self._redis.scan_iter(_key(f"{team}:*"))]
+            await self._redis.delete(*names)
 
     def _read(self, team: str, raw: bytes | str | None) -> Workspace:
         if raw is None:
@@ -83,13 +93,25 @@ class WorkspaceSettings:
         except ValidationError:
             log.warning("Settings of workspace %s are unreadable: the defaults are used", team)
             return self.defaults
+        default = self.defaults
+        channels, mention, admins = (
+            record.help_channels,
+            record.escalation_mention,
+            record.admin_users,
+        )
+        language = default.language if record.language is None else record.language
         return Workspace(
-            help_channels=frozenset(record.help_channels),
-            escalation_mention=record.escalation_mention,
-            admin_users=frozenset(record.admin_users),
-            language=record.language,
+            help_channels=default.help_channels if channels is None else frozenset(channels),
+            escalation_mention=default.escalation_mention if mention is None else mention,
+            admin_users=default.admin_users if admins is None else frozenset(admins),
+            language=None if language == "auto" else language,
         )
 
 
 def _key(team: str) -> str:
     return store.key("workspace", team)
+
+
+def _changed(value: T, default: T) -> T | None:
+    """``value`` when it is not the default (then nothing is kept)."""
+    return None if value == default else value
