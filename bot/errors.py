@@ -156,13 +156,12 @@ class AmbiguousStep(BotError):
 
     text_key = "ambiguous_step"
 
-    def __init__(self, ref: str, candidates: list[tuple[int, str, str]]) -> None:
-        """``candidates``: (step number, English title, Italian title) of each fitting step."""
+    def __init__(self, ref: str, choices: object) -> None:
+        """``choices``: the fitting steps, said in the reader's language (a strings.Sayable)."""
         self.ref = ref
-        self.choices_en = " or ".join(f"{number} ({title})" for number, title, _ in candidates)
-        self.choices_it = " o ".join(f"{number} ({title})" for number, _, title in candidates)
-        super().__init__(f"{ref!r} fits steps {self.choices_en}")
+        self.choices = choices
+        super().__init__(f"{ref!r} fits several steps")
 
     @property
     def values(self) -> dict[str, object]:
-        return {"ref": self.ref, "choices_en": self.choices_en, "choices_it": self.choices_it}
+        return {"ref": self.ref, "choices": self.choices}

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
-from typing import Any, Literal
+from string import Formatter
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from bot.errors import BotError, ContentError, ContentProblem
 
@@ -29,11 +30,20 @@ PLURAL_FORMS = ("one", "other")
 _THOUSANDS = {"en": ",", "it": "."}
 
 
+@runtime_checkable
+class Sayable(Protocol):
+    """Anything that can be said in a language: a Phrase, or a value that varies with it
+    (a step's title, say) handed to one."""
+
+    def said(self, language: Language) -> str: ...
+
+
 @dataclass(frozen=True)
 class Phrase:
     """A catalog string not yet in a language: its key and the values that fill it.
 
-    Values may be Phrases too ("{model}: {status}"); they are said in the same language.
+    Values may be Phrases too ("{model}: {status}"), or anything Sayable; they are said in
+    the same language.
     """
 
     key: str
@@ -90,7 +100,7 @@ def said(value: Phrase | str, language: Language) -> str:
 
 
 def _said(value: object, language: Language) -> object:
-    if isinstance(value, Phrase):
+    if isinstance(value, Sayable):
         return value.said(language)
     if isinstance(value, bool):
         return value
@@ -100,20 +110,31 @@ def _said(value: object, language: Language) -> object:
 
 
 def missing() -> list[tuple[str, str]]:
-    """(language, key) for every key some language lacks, or has in another shape."""
+    """(language, key) for every key some language lacks, or has in another shape: a
+    plural table in one and not the other, or other ``{placeholders}``."""
     every = set().union(*(catalog()[language] for language in LANGUAGES))
     gaps = []
-    for language in LANGUAGES:
-        for key in sorted(every):
-            entry = catalog()[language].get(key)
-            shape = {type(catalog()[other].get(key)) for other in LANGUAGES} - {type(None)}
-            if (
-                entry is None
-                or len(shape) > 1
-                or (isinstance(entry, dict) and set(entry) != set(PLURAL_FORMS))
-            ):
-                gaps.append((language, key))
-    return sorted(set(gaps))
+    for key in sorted(every):
+        entries = {language: catalog()[language].get(key) for language in LANGUAGES}
+        shapes = {_shape(entry) for entry in entries.values()}
+        gaps += [(language, key) for language, entry in entries.items() if len(shapes) > 1]
+    return sorted(gaps)
+
+
+def _shape(entry: object) -> tuple[object, ...]:
+    """What must be the same in every language: the kind of entry, its plural forms, the
+    names it fills in (an English ``{ref}`` is not an Italian ``{rif}``)."""
+    if isinstance(entry, dict):
+        forms = tuple(sorted(entry))
+        names = frozenset().union(*(_names(str(text)) for text in entry.values()))
+        return ("plural", forms, names)
+    if isinstance(entry, str):
+        return ("text", _names(entry))
+    return (type(entry).__name__,)
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(name for _, name, _, _ in Formatter().parse(text) if name)
 
 
 def problems() -> list[ContentProblem]:

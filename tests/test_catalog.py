@@ -17,9 +17,11 @@ import pytest
 from jinja2 import nodes
 
 from bot import errors, strings
+from bot.domain import commands
+from bot.domain.commands import SLASH_COMMAND
 from bot.guide.content import Tool
 from bot.render.blocks import environment
-from bot.strings import LANGUAGES, Phrase
+from bot.strings import LANGUAGES, Language, Phrase
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 TEMPLATES = BOT / "render" / "templates"
@@ -28,7 +30,8 @@ TEMPLATES = BOT / "render" / "templates"
 # purpose, because an operator reads them, in English, in a terminal or a log: the
 # command line (__main__), settings and content validation errors, the export format,
 # Redis's startup warning, the console's own help line, HTTP answers to Slack's servers
-# (slack/web.py), and exception texts (logs only, by bot/errors.py's contract).
+# (slack/web.py, slack/admission.py), and exception texts (logs only, by bot/errors.py's
+# contract).
 PEOPLE_FACING = (
     "domain",
     "render",
@@ -38,10 +41,11 @@ PEOPLE_FACING = (
     "person.py",
     "apikeys.py",
 )
-OPERATOR_FACING = {"slack/web.py"}
+OPERATOR_FACING = {"slack/web.py", "slack/admission.py"}
 
-# A literal with this many words, words being most of it, is a sentence.
-SENTENCE_WORDS = 3
+# A literal with this many words, words being most of it, is a sentence (or a button's
+# label, which is two words as often as not).
+SENTENCE_WORDS = 2
 _WORD = re.compile(r"[(“\"'`*_]?[A-Za-zÀ-ÿ\u2019']+[.,:;!?…)”\"'`*_]*")
 
 
@@ -128,6 +132,8 @@ def _sentences(tree: ast.AST) -> Iterator[tuple[int, str]]:
 
 
 def _is_sentence(text: str) -> bool:
+    if SLASH_COMMAND in text or not isinstance(commands.parse(text), commands.Ask):
+        return False  # a command ("reset yes", "/mistral-setup step N") is code, not words
     words = text.split()
     plain = sum(bool(_WORD.fullmatch(word)) for word in words)
     return plain >= SENTENCE_WORDS and plain * 2 > len(words)
@@ -200,9 +206,22 @@ def test_no_sentence_a_person_reads_is_written_in_a_template() -> None:
             if isinstance(const.value, str) and const.value not in keys:
                 found += [f"{name}: {const.value}"] if _is_sentence(const.value) else []
         for data in template.find_all(nodes.TemplateData):
-            quoted = re.findall(r'"((?:[^"\\]|\\.)*)"', data.data)
-            found += [f"{name}: {text}" for text in quoted if _is_sentence(text)]
+            if name.endswith(".html.j2"):  # a page: its text between the tags
+                text = re.sub(r"(?s)<style>.*?</style>|<[^>]*>", "\n", data.data)
+                shown = [line.strip() for line in text.splitlines()]
+            else:  # Block Kit: JSON strings
+                shown = re.findall(r'"((?:[^"\\]|\\.)*)"', data.data)
+            found += [f"{name}: {text}" for text in shown if _is_sentence(text)]
     assert found == []
+
+
+def test_italian_says_in_italian_what_english_says() -> None:
+    """An entry pasted into [it] unchanged is English an Italian reader would see."""
+    english, italian = strings.catalog()["en"], strings.catalog()["it"]
+    same = {key for key in english if english[key] == italian.get(key)}
+
+    # Names of languages, and lines of symbols and values only.
+    assert same <= {"language_en", "language_it", "team_stuck_line", "gaps_times", "step_choice"}
 
 
 @pytest.mark.parametrize(
@@ -231,3 +250,18 @@ def test_a_phrase_inside_a_phrase_is_said_in_the_same_language() -> None:
 
     assert "(1 step), 2 votes and 0 logged questions" in forgotten.said("en")
     assert "(1 passaggio)" in forgotten.said("it")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_what_slack_cuts_at_24_characters_fits_in_every_language(language: Language) -> None:
+    """A modal's title and buttons: Slack refuses longer ones, and truncating reads badly."""
+    keys = {
+        name
+        for name in _catalog_keys()
+        if name.endswith(("_title", "_submit", "_cancel", "_close", "_save"))
+        and not name.startswith(("page_", "home_", "help_", "team_", "gaps_", "leak_"))
+        and name != "setup_title"  # the checklist's header, up to 150
+    }
+
+    assert {name for name in keys if len(strings.text(language, name)) > 24} == set()
+    assert "modal_title" in keys

@@ -6,7 +6,10 @@ import json
 
 import pytest
 
+from bot import strings
+from bot.guide.content import Content
 from bot.guide.language import from_locale, language_of
+from bot.strings import LANGUAGES
 from tests.blockkit import english_words, visible_text
 from tests.conftest import RunningBot, bot_settings, running_bot
 from tests.fakes.mistral_api import UNAUTHORIZED, FakeMistralAPI, Scenario, rate_limited
@@ -125,3 +128,22 @@ async def test_with_language_it_every_reply_is_in_italian(
 
     assert english_words(said) == []
     assert visible_text(said).strip()  # something was said
+
+
+def test_the_bots_own_words_are_read_in_their_language(content: Content) -> None:
+    """A title or prompt clicked or typed back must not flip the reply's language."""
+    said = [(card.title, "en") for card in content.cards] + [
+        (card.title_it, "it") for card in content.cards
+    ]
+    said += [(card.prompt, "en") for card in content.steps if card.prompt]
+    said += [(card.prompt_it, "it") for card in content.steps if card.prompt_it]
+    for language in LANGUAGES:
+        said += [
+            (strings.text(language, key), language)
+            for key in ("prompt_key", "prompt_limits", "prompt_checklist")
+        ]
+
+    misread = [
+        (text, language_of(text)) for text, want in said if language_of(text) not in (want, None)
+    ]
+    assert misread == []

@@ -137,7 +137,8 @@ def test_tokens_per_minute_are_told_as_aisuru_messages_at_ten_thousand_tokens_ea
     )
     assert _said(description, "it") == (
         "mistral-small-latest: circa 200 messaggi di AIsuru al minuto al massimo.",
-        "Token al minuto: 2.000.000 (1.999.000 rimasti), circa 200 messaggi di AIsuru al minuto.",
+        "Token al minuto: 2.000.000 (ne restano 1.999.000), "
+        "circa 200 messaggi di AIsuru al minuto.",
     )
 
 

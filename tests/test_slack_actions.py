@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.guide.content import Content
 from bot.render.blocks import ActionId
 from tests.blockkit import assert_valid_view
 from tests.conftest import RunningBot
@@ -95,3 +96,17 @@ async def test_an_expired_trigger_gets_a_kind_message(bot: RunningBot) -> None:
 
     [reply] = await bot.slack.wait_for_responses(1)
     assert "try again" in _text(reply.body["blocks"])
+
+
+async def test_a_topic_button_shows_that_topic_in_the_clickers_language(
+    bot: RunningBot, content: Content
+) -> None:
+    bot.slack.add_user("U111", locale="it-IT")
+    private = {"type": "message", "message_ts": "1.1", "channel_id": "C111", "is_ephemeral": True}
+    for card in content.cards:
+        action, url = f"{ActionId.SHOW_TOPIC}:{card.topic}", bot.slack.response_url(card.topic)
+        await bot.send(block_action(action, card.topic, container=private, response_url=url))
+
+    posts = await bot.slack.wait_for_responses(len(content.cards))
+    shown = {post.path: post.body["text"] for post in posts}  # the answer's title
+    assert shown == {f"/response/{card.topic}": card.title_it for card in content.cards}

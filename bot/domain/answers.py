@@ -28,12 +28,17 @@ def answer(
         if not ranking.matches:
             return Help(language=language)
         return _no_answer(ranking, question, escalation, language)
-    card = ranking.best.card
-    content = index.content
+    return card_answer(index.content, ranking.best.card, question, ranking.best.score, language)
+
+
+def card_answer(
+    content: Content, card: Card, question: str, score: float, language: Language
+) -> Answer:
+    """``card`` as the answer to ``question``, with its related cards and checklist step."""
     return Answer(
         question=question,
         card=card,
-        score=ranking.best.score,
+        score=score,
         related=tuple(content.card(topic) for topic in card.related if content.has(topic)),
         step_number=step_number(content, card),
         language=language,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from dataclasses import dataclass
 
 from bot import strings
 from bot.apikeys import find_leaked_keys, mask_secrets
 from bot.domain import commands
-from bot.domain.answers import answer
+from bot.domain.answers import answer, card_answer
 from bot.domain.gaps import gaps_report
 from bot.domain.keychecks import KeyChecker
 from bot.domain.replies import (
@@ -196,6 +197,12 @@ class Assistant:
         log.info("Settings of workspace %s changed by %s", person.team, person.user)
         return Notice(Phrase.of("settings_saved"), language=workspace.language or person.speaks)
 
+    async def show_topic(self, person: Person, topic: str) -> Reply:
+        """One card, as a private answer: a related topic or a "did you mean" was clicked."""
+        card = self.content.card(topic)
+        reply = card_answer(self.content, card, card.title_in(person.speaks), 1.0, person.speaks)
+        return await self._with_tick(person, reply)
+
     async def ask(self, person: Person, question: str, *, private: bool) -> Reply:
         """Answer from the guide, or say plainly it is not covered and log the question.
 
@@ -212,18 +219,24 @@ class Assistant:
             or (person.speaks if private else person.workspace.language or "en"),
         )
         question = reply.question if isinstance(reply, Answer | NoAnswer) else question
-        if private and isinstance(reply, Answer) and reply.step_number is not None:
-            try:
-                done = await self.progress.done(person)
-            except StoreUnavailable:
-                done = frozenset()  # answering matters more than the tick state
-            return dataclasses.replace(reply, step_done=reply.card.topic in done)
+        if private and isinstance(reply, Answer):
+            return await self._with_tick(person, reply)
         if isinstance(reply, NoAnswer):
             try:
                 await self.feedback.unanswered(person, reply.question)
             except StoreUnavailable:
                 log.info("Unanswered question not logged: the store is unavailable")
         return reply
+
+    async def _with_tick(self, person: Person, reply: Answer) -> Answer:
+        """A private answer that is a checklist step says whether the person has done it."""
+        if reply.step_number is None:
+            return reply
+        try:
+            done = await self.progress.done(person)
+        except StoreUnavailable:
+            done = frozenset()  # answering matters more than the tick state
+        return dataclasses.replace(reply, step_done=reply.card.topic in done)
 
     async def suggested_prompts(self, person: Person) -> tuple[Prompt, ...]:
         """What to offer when a person opens the conversation: their next step's question,
@@ -284,9 +297,23 @@ class Assistant:
             raise UnknownStep(mask_secrets(ref), len(steps))
         close = [m.card for m in ranked[:2] if ranked[0].score - m.score < STEP_NAME_MARGIN]
         if len(close) > 1:
-            candidates = [(card.step or 0, card.title, card.title_it) for card in close]
-            raise AmbiguousStep(mask_secrets(ref), candidates)
+            raise AmbiguousStep(mask_secrets(ref), StepChoices(tuple(close)))
         return ranked[0].card
+
+
+@dataclass(frozen=True)
+class StepChoices:
+    """Steps a name could mean, said as "2 (Billing details) or 3 (Payment method)"."""
+
+    cards: tuple[Card, ...]
+
+    def said(self, language: Language) -> str:
+        either = strings.text(language, "step_choice_separator")
+        return either.join(
+            strings.text(language, "step_choice", number=card.step or 0,
+                         title=card.title_in(language))
+            for card in self.cards
+        )  # fmt: skip
 
 
 def _titles(card: Card) -> tuple[str, ...]:

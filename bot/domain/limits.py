@@ -125,4 +125,4 @@ def _messages(count: float, per: str | Phrase) -> Phrase:
 
 
 def _left(quota: Quota) -> Phrase | str:
-    return "" if quota.remaining is None else Phrase.of("limit_left", remaining=quota.remaining)
+    return "" if quota.remaining is None else Phrase.of("limit_left", count=quota.remaining)

@@ -36,7 +36,13 @@ class Link(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     label: str = Field(min_length=1, max_length=75)
+    # The label in Italian, when the page's name is not the same (most console pages keep
+    # their English names, as Mistral's console shows them).
+    label_it: str | None = Field(default=None, min_length=1, max_length=75)
     url: str
+
+    def label_in(self, language: str) -> str:
+        return self.label_it if language == "it" and self.label_it else self.label
 
     @field_validator("url")
     @classmethod

@@ -6,6 +6,8 @@ from bot.guide.words import words
 from bot.strings import Language
 
 # Words that give a language away: function words and the setup vocabulary people type.
+# Not "i" (an Italian article too) nor "key" or "limit", which Italians write in Italian
+# ("i miei rate limit", "la API key").
 _ITALIAN_TEXT = """
     il lo la gli le un una di da del della dei delle nel nella con su per che chi come cosa
     dove quando quale perche non mi ti si ci sono ho hai ha posso puoi devo deve fare e
@@ -17,11 +19,12 @@ _ITALIAN_TEXT = """
     organizzazione membri ruoli utente utenti azienda creare aggiungere impostare trovo
     serve servono vorrei voglio bisogno registrazione configurare configurazione modello
     modelli area lavoro collega colleghi invitare eliminare cancellare
+    tuo tua tuoi tue mie miei riassumi controlla mostra verifica segna risponde
 """
 _ENGLISH_TEXT = """
     the an of to on for with is are do does did how what where when which who why can
-    could should would my our your we i you it this that there have has get set up add make
-    hi hello thanks please key keys limit limits card payment invoice plan organization
+    could should would my our your we you it this that there have has get set up add make
+    hi hello thanks please card payment invoice plan organization
     members roles user users company create delete remove find need want
 """
 _ITALIAN = frozenset(_ITALIAN_TEXT.split())

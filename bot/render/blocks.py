@@ -23,7 +23,7 @@ import jinja2
 
 from bot import strings
 from bot.domain.replies import Reply
-from bot.guide.content import Tool
+from bot.guide.content import Link, Tool
 from bot.strings import Language
 
 # Slack truncates longer fallback texts; ours stay far below it anyway.
@@ -89,7 +89,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["mrkdwn"] = escape_mrkdwn
     env.filters["truncate_text"] = _truncate
-    env.filters["link"] = lambda link: f"<{link.url}|{link.label}>"
+    env.filters["link"] = _link
     env.filters["day"] = _day
     # Ids Slack renders as names; in a private view they notify no one.
     env.filters["channel"] = lambda channel: f"<#{channel}>"
@@ -108,6 +108,12 @@ def environment() -> jinja2.Environment:
 def _translate(context: jinja2.runtime.Context, key: str, /, **values: object) -> str:
     """``t("key", name=value)`` in a template: the string in the language being rendered."""
     return strings.text(context.get("lang", "en"), key, **values)
+
+
+@jinja2.pass_context
+def _link(context: jinja2.runtime.Context, link: Link) -> str:
+    """A content link as Slack mrkdwn, labelled in the language being rendered."""
+    return f"<{link.url}|{link.label_in(context.get('lang', 'en'))}>"
 
 
 @jinja2.pass_context

@@ -67,9 +67,8 @@ async def on_show_topic(
         return
     async with services.backlog.turn():
         person = await person_for(body, client, services)
-        question = content.card(topic).title_in(person.speaks)
         # The answer goes only to the clicker: it may show their progress.
-        reply = await services.assistant.ask(person, question, private=True)
+        reply = await services.assistant.show_topic(person, topic)
         await deliver(reply, body, person, respond, client, services, replace=False)
 
 

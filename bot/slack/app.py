@@ -102,8 +102,10 @@ def _many_workspaces(settings: Settings, installs: Installs) -> dict[str, Any]:
         "authorize": installs.authorize,
         "oauth_flow": oauth.oauth_flow(settings, installs),
         # Said when no install is found: Bolt's own words tell everyone to reinstall, which
-        # is wrong while Redis is away. Nobody is known yet, so the default language.
-        "user_facing_authorize_error_message": strings.text("en", "install_not_found"),
+        # is wrong while Redis is away. Nobody is known yet: the deployment's language.
+        "user_facing_authorize_error_message": strings.text(
+            settings.language or "en", "install_not_found"
+        ),
     }
 
 
@@ -139,7 +141,7 @@ async def _apologize(
         await respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)
     elif isinstance(view, dict) and view.get("type") == "modal" and view.get("id"):
         # A modal left on "checking…" would wait forever.
-        modal = views.modal(strings.text(language, "setup_title"), sorry, language)
+        modal = views.modal(strings.text(language, "modal_title"), sorry, language)
         await client.views_update(view_id=view["id"], view=modal)
     elif isinstance(event, dict) and event.get("channel") and event.get("user"):
         await client.chat_postEphemeral(

@@ -43,7 +43,7 @@ async def deliver(
         await home.publish(client, services, person, reply)
         return  # Home is republished: nothing else to keep in step
     if container.get("type") == "view":
-        title = (view.get("title") or {}).get("text") or strings.text(person.speaks, "setup_title")
+        title = (view.get("title") or {}).get("text") or strings.text(person.speaks, "modal_title")
         modal = views.modal(str(title), reply, person.speaks)
         await client.views_update(view_id=view.get("id"), view=modal)
     elif body.get("response_url") and (body.get("command") or container.get("is_ephemeral")):
