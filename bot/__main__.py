@@ -24,9 +24,9 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
@@ -36,6 +36,8 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.services import Services
+
+T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -164,53 +166,38 @@ def _run_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_report(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.services import build
-
-    if not settings.redis_url:
-        print("Set REDIS_URL to the bot's Redis: the gaps are kept there.", file=sys.stderr)
+    if not _has_redis(settings, "the gaps are kept there"):
         return 2
-    return asyncio.run(_report(build(settings), args.workspace))
-
-
-async def _report(services: Services, workspace: str | None) -> int:
     from bot.domain.gaps import gaps_report
     from bot.render.blocks import render
     from bot.render.plaintext import blocks_to_text
 
-    try:
+    async def report(services: Services) -> None:
         feedback = services.assistant.feedback
-        teams = [team for team in await feedback.teams() if workspace in (None, team)]
+        teams = [team for team in await feedback.teams() if args.workspace in (None, team)]
         if not teams:
             print('No unanswered questions or "not helpful" votes on record.')
         for team in teams:
-            report = await gaps_report(feedback, services.content, team, "en", shown=None)
-            print(f"Team {team}\n\n{blocks_to_text(render(report))}\n")
-    finally:
-        await services.close()
+            gaps = await gaps_report(feedback, services.content, team, "en", shown=None)
+            print(f"Team {team}\n\n{blocks_to_text(render(gaps))}\n")
+
+    _with_services(settings, report)
     return 0
 
 
 def _run_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.services import build
+    if not _has_redis(settings, "the data is kept there"):
+        return 2
     from bot.state import archive
 
-    if not settings.redis_url:
-        print("Set REDIS_URL to the bot's Redis: the data is kept there.", file=sys.stderr)
-        return 2
-    services = build(settings)
+    async def export(services: Services) -> str:
+        return archive.dumps(await services.assistant.privacy.export(args.workspace))
 
-    async def export() -> str:
-        try:
-            return archive.dumps(await services.assistant.privacy.export(args.workspace))
-        finally:
-            await services.close()
-
-    print(asyncio.run(export()))
+    print(_with_services(settings, export))
     return 0
 
 
 def _run_import(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.services import build
     from bot.state import archive
 
     if not settings.redis_url:
@@ -223,38 +210,27 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
         reason = error.strerror if isinstance(error, OSError) else str(error)
         print(f"import failed, nothing was changed: {args.file}: {reason}", file=sys.stderr)
         return 2
-    services = build(settings)
 
-    async def restore() -> None:
-        try:
-            done = await services.assistant.privacy.restore(data)
-        finally:
-            await services.close()
+    async def restore(services: Services) -> None:
+        done = await services.assistant.privacy.restore(data)
         print(
             f"imported {done.teams} team(s): progress of {done.people} people, "
             f"{done.votes} vote(s), {done.questions} logged question(s)"
         )
 
-    asyncio.run(restore())
+    _with_services(settings, restore)
     return 0
 
 
 def _run_workspaces(_: argparse.Namespace, settings: Settings) -> int:
-    from bot.services import build
+    if not _has_redis(settings, "installs are kept there"):
+        return 2
     from bot.slack.installations import RedisInstallationStore
 
-    if not settings.redis_url:
-        print("Set REDIS_URL to the bot's Redis: installs are kept there.", file=sys.stderr)
-        return 2
-    services = build(settings)
-
-    async def listing() -> list[str]:
-        try:
-            installed = await RedisInstallationStore(services.redis).installed()
-            teams = await services.assistant.privacy.teams()
-            people = {team: len(await services.assistant.progress.people(team)) for team in teams}
-        finally:
-            await services.close()
+    async def listing(services: Services) -> list[str]:
+        installed = await RedisInstallationStore(services.redis).installed()
+        teams = await services.assistant.privacy.teams()
+        people = {team: len(await services.assistant.progress.people(team)) for team in teams}
         lines = []
         for install in installed:
             key = install.enterprise_id if install.org_wide else install.team_id
@@ -267,9 +243,31 @@ def _run_workspaces(_: argparse.Namespace, settings: Settings) -> int:
         lines += [f"{team}\t-\tno install record, {n} started" for team, n in people.items()]
         return lines
 
-    lines = asyncio.run(listing())
+    lines = _with_services(settings, listing)
     print("\n".join(lines) if lines else "No workspace has installed the app or kept any data.")
     return 0
+
+
+def _has_redis(settings: Settings, why: str) -> bool:
+    """The commands on the bot's data need its Redis, not an empty embedded store."""
+    if not settings.redis_url:
+        print(f"Set REDIS_URL to the bot's Redis: {why}.", file=sys.stderr)
+    return bool(settings.redis_url)
+
+
+def _with_services(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
+    """Build the services, run ``work`` with them, and close them whatever happens."""
+    from bot.services import build
+
+    services = build(settings)
+
+    async def run() -> T:
+        try:
+            return await work(services)
+        finally:
+            await services.close()
+
+    return asyncio.run(run())
 
 
 def _run_content_check(_: argparse.Namespace, settings: Settings) -> int:
