@@ -169,11 +169,7 @@ async def test_an_org_wide_install_serves_every_workspace_of_the_organisation(
     url = slack_api.response_url
 
     for team in ("T1", "T2"):
-        await shared.send(
-            slash_command(
-                "done 1", team=team, enterprise="EINITECH", org_wide=True, response_url=url(team)
-            )
-        )
+        await shared.send(_in_initech("done 1", team, url(team)))
     replies = {post.path: post.body for post in await slack_api.wait_for_responses(2)}
 
     # People are keyed by the organisation: user ids are global on Enterprise Grid.
@@ -436,21 +432,12 @@ async def test_an_organisations_workspaces_keep_settings_of_their_own(
 ) -> None:
     await install(shared.http, slack_api, INITECH_ORG)
     slack_api.add_user("UADMIN", is_admin=True)  # an admin of workspace T1
-    italian = _language_choice("it")
 
-    await shared.send(
-        view_submission(
-            CallbackId.WORKSPACE_SETTINGS, italian, user="UADMIN", team="T1", org="EINITECH"
-        )
-    )
+    await shared.send(_italian_in_initech("T1"))
     await slack_api.wait_for("views.publish")
     url = slack_api.response_url
     for team in ("T1", "T2"):
-        await shared.send(
-            slash_command(
-                "", team=team, enterprise="EINITECH", org_wide=True, response_url=url(team)
-            )
-        )
+        await shared.send(_in_initech("", team, url(team)))
     replies = {post.path: post.body for post in await slack_api.wait_for_responses(2)}
 
     assert "Configurazione di Mistral AI Studio" in str(replies["/response/T1"])
@@ -462,20 +449,9 @@ async def test_uninstalling_an_org_wide_install_forgets_the_organisation(
 ) -> None:
     await install(shared.http, slack_api, INITECH_ORG)
     slack_api.add_user("UADMIN", is_admin=True)
-    submission = view_submission(
-        CallbackId.WORKSPACE_SETTINGS, _language_choice("it"), user="UADMIN", team="T1",
-        org="EINITECH",
-    )  # fmt: skip
-    await shared.send(submission)
+    await shared.send(_italian_in_initech("T1"))
     await slack_api.wait_for("views.publish")
-    done = slash_command(
-        "done 1",
-        team="T1",
-        enterprise="EINITECH",
-        org_wide=True,
-        response_url=slack_api.response_url(),
-    )
-    await shared.send(done)
+    await shared.send(_in_initech("done 1", "T1", slack_api.response_url()))
     await slack_api.wait_for_responses(1)
 
     uninstalled = event_callback(
@@ -493,11 +469,7 @@ async def test_a_workspace_taken_from_an_org_install_loses_its_settings_only(
     await install(shared.http, slack_api, INITECH_ORG)
     slack_api.add_user("UADMIN", is_admin=True)
     for team in ("T1", "T2"):
-        submission = view_submission(
-            CallbackId.WORKSPACE_SETTINGS, _language_choice("it"), user="UADMIN", team=team,
-            org="EINITECH",
-        )  # fmt: skip
-        await shared.send(submission)
+        await shared.send(_italian_in_initech(team))
     await slack_api.wait_for("views.publish", 2)
 
     revoked = {"type": "team_access_revoked", "team_ids": ["T1"]}
@@ -516,7 +488,10 @@ def _in_initech(text: str, team: str, response_url: str) -> SignedRequest:
     )
 
 
-def _language_choice(language: str) -> dict[str, dict[str, Any]]:
-    """A settings dialog where only the language was changed."""
-    chosen = {"type": "static_select", "selected_option": {"value": language}}
-    return {"language": {"language": chosen}}
+def _italian_in_initech(team: str) -> SignedRequest:
+    """UADMIN saves the settings dialog of one of Initech's workspaces, Italian chosen."""
+    chosen = {"type": "static_select", "selected_option": {"value": "it"}}
+    values: dict[str, dict[str, Any]] = {"language": {"language": chosen}}
+    return view_submission(
+        CallbackId.WORKSPACE_SETTINGS, values, user="UADMIN", team=team, org="EINITECH"
+    )
