@@ -173,7 +173,7 @@ def _run_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.plaintext import blocks_to_text
 
     async def report(services: Services) -> None:
-        feedback = services.assistant.feedback
+        feedback = services.feedback
         teams = [team for team in await feedback.teams() if args.workspace in (None, team)]
         if not teams:
             print('No unanswered questions or "not helpful" votes on record.')
@@ -191,7 +191,7 @@ def _run_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.state import archive
 
     async def export(services: Services) -> str:
-        return archive.dumps(await services.assistant.privacy.export(args.workspace))
+        return archive.dumps(await services.privacy.export(args.workspace))
 
     print(_with_services(settings, export))
     return 0
@@ -212,7 +212,7 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     async def restore(services: Services) -> None:
-        done = await services.assistant.privacy.restore(data)
+        done = await services.privacy.restore(data)
         print(
             f"imported {done.teams} team(s): progress of {done.people} people, "
             f"{done.votes} vote(s), {done.questions} logged question(s)"
@@ -229,8 +229,8 @@ def _run_workspaces(_: argparse.Namespace, settings: Settings) -> int:
 
     async def listing(services: Services) -> list[str]:
         installed = await RedisInstallationStore(services.redis).installed()
-        teams = await services.assistant.privacy.teams()
-        people = {team: len(await services.assistant.progress.people(team)) for team in teams}
+        teams = await services.privacy.teams()
+        people = {team: len(await services.progress.people(team)) for team in teams}
         lines = []
         for install in installed:
             key = install.enterprise_id if install.org_wide else install.team_id

@@ -35,7 +35,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Services:
-    """Everything a surface needs, built from settings."""
+    """Everything the process is made of, built from settings.
+
+    People's requests reach every capability through ``assistant``; the stores are here
+    for the operator's commands (report, export, import) and for tests to look inside.
+    """
 
     settings: Settings
     content: Content
@@ -44,12 +48,15 @@ class Services:
     embedded_store: bool
     assistant: Assistant
     keys: KeyChecker
+    progress: ProgressStore
+    feedback: FeedbackStore
+    privacy: Privacy
+    workspaces: WorkspaceSettings
     deliveries: Deliveries
     backlog: Backlog
     owed: Owed
     mistral_http: httpx.AsyncClient
     mistral: MistralClient
-    workspaces: WorkspaceSettings
 
     async def settle(self) -> None:
         """Finish the replies owed (SHUTDOWN_GRACE_SECONDS at most) and say how it went."""
@@ -93,9 +100,8 @@ def build(settings: Settings) -> Services:
     keys = KeyChecker(mistral, Throttle(client), links=limits_links)
     workspaces = WorkspaceSettings(client, defaults=workspace_defaults(settings))
     privacy = Privacy(client, feedback)
-    assistant = Assistant(
-        content, index, ProgressStore(client), feedback, privacy, keys, workspaces
-    )
+    progress = ProgressStore(client)
+    assistant = Assistant(content, index, progress, feedback, privacy, keys, workspaces)
     return Services(
         settings=settings,
         content=content,
@@ -104,12 +110,15 @@ def build(settings: Settings) -> Services:
         embedded_store=embedded,
         assistant=assistant,
         keys=keys,
+        progress=progress,
+        feedback=feedback,
+        privacy=privacy,
+        workspaces=workspaces,
         deliveries=Deliveries(client, scripted=not embedded),
         backlog=Backlog(),
         owed=Owed(),
         mistral_http=mistral_http,
         mistral=mistral,
-        workspaces=workspaces,
     )
 
 

@@ -26,8 +26,6 @@ from bot.services import Services, build
 from bot.settings import CONTENT_DIR, Settings
 from bot.slack.web import create_web_app
 from bot.state.feedback import FeedbackStore
-from bot.state.privacy import Privacy
-from bot.state.progress import ProgressStore
 from tests.fakes.mistral_api import FakeMistralAPI
 from tests.slack_requests import SIGNING_SECRET, app_home_opened, event_callback
 
@@ -87,15 +85,26 @@ async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
 
 @pytest.fixture
 def settings(redis_url: str) -> Settings:
-    return Settings(_env_file=None, redis_url=redis_url)
+    # Nothing listens on port 9: a key check that reaches Mistral fails at once.
+    return Settings(_env_file=None, redis_url=redis_url, mistral_api_url="http://127.0.0.1:9")
 
 
 @pytest.fixture
-def assistant(content: Content, index: Index, redis_client: aioredis.Redis) -> Assistant:
-    feedback = FeedbackStore(redis_client)
-    return Assistant(
-        content, index, ProgressStore(redis_client), feedback, Privacy(redis_client, feedback)
-    )
+async def services(settings: Settings, redis_client: aioredis.Redis) -> AsyncIterator[Services]:
+    """The bot as the composition root builds it, over the test's Redis."""
+    built = build(settings)
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+def assistant(services: Services) -> Assistant:
+    return services.assistant
+
+
+@pytest.fixture
+def feedback(services: Services) -> FeedbackStore:
+    return services.feedback
 
 
 @pytest.fixture

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from bot.domain.assistant import Assistant
 from bot.domain.replies import Answer, Checklist, ConfirmReset, Help, NoAnswer, Notice
-from bot.guide.content import Content
-from bot.guide.search import Index
 from bot.person import Person
+from bot.services import build
+from bot.settings import Settings
 from bot.state.feedback import FeedbackStore
-from bot.state.privacy import Privacy
-from bot.state.progress import ProgressStore
-from bot.state.store import connect
 from bot.strings import Phrase
 
 
@@ -103,12 +102,12 @@ async def test_a_covered_question_gets_its_card_and_step(
 
 
 async def test_an_uncovered_question_is_logged_for_the_content_authors(
-    assistant: Assistant, person: Person
+    assistant: Assistant, feedback: FeedbackStore, person: Person
 ) -> None:
     reply = await assistant.handle(person, "how do I make pasta carbonara")
 
     assert isinstance(reply, NoAnswer)
-    logged = await assistant.feedback.recent_unanswered(person.team)
+    logged = await feedback.recent_unanswered(person.team)
     assert [entry.question for entry in logged] == ["how do I make pasta carbonara"]
 
 
@@ -131,10 +130,14 @@ async def test_a_mistyped_command_gets_help_with_a_did_you_mean(
 
 
 @pytest.fixture
-def assistant_without_redis(content: Content, index: Index) -> Assistant:
-    client, _ = connect("redis://127.0.0.1:1/0")  # nothing listens on port 1
-    feedback = FeedbackStore(client)
-    return Assistant(content, index, ProgressStore(client), feedback, Privacy(client, feedback))
+async def assistant_without_redis() -> AsyncIterator[Assistant]:
+    # Nothing listens on port 1 (Redis) or 9 (Mistral).
+    settings = Settings(
+        _env_file=None, redis_url="redis://127.0.0.1:1/0", mistral_api_url="http://127.0.0.1:9"
+    )
+    services = build(settings)
+    yield services.assistant
+    await services.close()
 
 
 async def test_with_redis_down_questions_are_still_answered(
@@ -160,14 +163,14 @@ KEY = "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4Z"
 
 @pytest.mark.parametrize("text", [f"is {KEY} a good key?", f"done {KEY}", f"step {KEY} please"])
 async def test_a_key_typed_into_a_question_or_command_is_never_echoed_or_stored(
-    assistant: Assistant, person: Person, redis_client: object, text: str
+    assistant: Assistant, feedback: FeedbackStore, person: Person, text: str
 ) -> None:
     reply = await assistant.handle(person, text)
 
     shown = str(reply)
     assert KEY not in shown
     assert "…Xy4Z" in shown
-    logged = await assistant.feedback.recent_unanswered(person.team)
+    logged = await feedback.recent_unanswered(person.team)
     assert KEY not in str(logged)
 
 

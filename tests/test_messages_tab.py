@@ -45,8 +45,8 @@ def _feedback_values(blocks: list[dict[str, Any]]) -> list[str]:
 async def test_opening_the_messages_tab_offers_prompts_for_what_comes_next(
     bot: RunningBot,
 ) -> None:
-    await bot.services.assistant.progress.mark_done(PERSON, "register")
-    await bot.services.assistant.progress.mark_done(PERSON, "billing-details")
+    await bot.services.progress.mark_done(PERSON, "register")
+    await bot.services.progress.mark_done(PERSON, "billing-details")
 
     await bot.send(event_callback(app_home_opened(tab="messages")))
 
@@ -102,7 +102,7 @@ async def test_done_in_a_thread_records_the_step_and_replies_there(bot: RunningB
     assert status.args["thread_ts"] == "31.1"  # the thread's, not the reply's own ts
     assert post.args["thread_ts"] == "31.1"
     assert "1 of 12 done" in json.dumps(post.args["blocks"])
-    assert await bot.services.assistant.progress.done(PERSON) == frozenset({"register"})
+    assert await bot.services.progress.done(PERSON) == frozenset({"register"})
     [home] = await bot.slack.wait_for("views.publish")  # App Home stays in step
     assert "1 of 12 done" in json.dumps(home.args["view"])
 
@@ -189,7 +189,7 @@ async def test_a_native_feedback_click_is_stored_per_topic(bot: RunningBot) -> N
     await bot.slack.wait_for("chat.postEphemeral", count=2)
     await bot.drain()
     assert len(bot.slack.calls("chat.postEphemeral")) == 2  # the odd values are ignored
-    assert await bot.services.assistant.feedback.tally("T111", "spending-limit") == (1, 1)
+    assert await bot.services.feedback.tally("T111", "spending-limit") == (1, 1)
 
 
 @pytest.mark.parametrize("refusal", ["not_allowed_token_type", "feature_not_enabled"])

@@ -217,7 +217,7 @@ async def test_bot_tokens_are_kept_only_in_the_installation_store(
     await mention(shared, ACME, "how do I add a card?")
     await slack_api.wait_for("chat.postMessage")
 
-    exported = await shared.services.assistant.privacy.export()
+    exported = await shared.services.privacy.export()
     holding = [
         name
         async for name in redis_client.scan_iter()

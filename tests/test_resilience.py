@@ -14,9 +14,10 @@ import httpx
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.person import Person
 from bot.render.blocks import ActionId, CallbackId
 from bot.services import build
-from bot.slack.people import person_for
+from bot.slack.people import People
 from tests.conftest import RunningBot, bot_settings, running_bot
 from tests.fakes.mistral_api import FakeMistralAPI, Scenario
 from tests.fakes.slack_api import FakeSlackApi
@@ -129,9 +130,9 @@ async def test_an_unreachable_slack_api_never_breaks_who_is_asking(
 ) -> None:
     services = build(bot_settings(slack_api, redis_url))
     unreachable = AsyncWebClient(token="xoxb-test-token", base_url="http://127.0.0.1:9/")
-    body = {"team_id": "T111", "user_id": "U111"}
+    people = People(services.assistant, services.redis)
 
-    person = await person_for(body, unreachable, services)
+    person = await people.person(Person("T111", "U111"), unreachable)
 
     assert (person.team, person.user, person.admin, person.language) == (
         "T111",

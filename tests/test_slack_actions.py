@@ -53,7 +53,7 @@ async def test_feedback_is_stored_per_topic_and_thanked_privately(bot: RunningBo
     await bot.send(block_action(ActionId.FEEDBACK_UP, "spending-limit", user="U222"))
 
     await bot.slack.wait_for("chat.postEphemeral", count=2)
-    assert await bot.services.assistant.feedback.tally("T111", "spending-limit") == (1, 1)
+    assert await bot.services.feedback.tally("T111", "spending-limit") == (1, 1)
 
 
 async def test_mark_done_under_a_public_answer_replies_only_to_the_clicker(bot: RunningBot) -> None:

@@ -114,7 +114,7 @@ async def test_an_uncovered_question_says_so_offers_topics_and_a_human(bot: Runn
     assert "doesn't cover" in _text(blocks)
     assert "<@UHELPER>" in str(blocks)
     assert_no_broadcast(blocks, allow=("UHELPER",))
-    unanswered = await bot.services.assistant.feedback.recent_unanswered("T111")
+    unanswered = await bot.services.feedback.recent_unanswered("T111")
     assert unanswered[0].question.endswith("Google Gemini billing")
 
 
@@ -174,7 +174,7 @@ async def test_a_command_typed_in_the_help_channel_gets_a_private_pointer_only(
     assert "/mistral-setup done 2" in _text(pointer.args["blocks"])
     assert f"{ActionId.COMMAND}:done 2" in _action_ids(pointer.args["blocks"])
     assert bot.slack.calls("chat.postMessage") == []
-    assert await bot.services.assistant.progress.done(person_of_event()) == frozenset()
+    assert await bot.services.progress.done(person_of_event()) == frozenset()
 
 
 async def test_a_command_after_a_mention_is_pointed_at_privately_too(bot: RunningBot) -> None:
@@ -213,7 +213,7 @@ def person_of_event() -> Person:
 async def test_two_people_asking_the_same_question_in_public_get_identical_answers(
     bot: RunningBot,
 ) -> None:
-    await bot.services.assistant.progress.mark_done(person_of_event(), "payment-method")
+    await bot.services.progress.mark_done(person_of_event(), "payment-method")
     question = "how do I add a payment card?"
 
     await bot.send(event_callback(message_event(question, channel="CHELP", ts="50.1")))

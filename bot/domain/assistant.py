@@ -15,14 +15,16 @@ from bot.apikeys import find_leaked_keys, mask_secrets
 from bot.domain import commands
 from bot.domain.answers import answer, card_answer
 from bot.domain.gaps import gaps_report
-from bot.domain.keychecks import KeyChecker
+from bot.domain.keychecks import KeyChecker, LimitsProgress
 from bot.domain.replies import (
     Answer,
     Checklist,
     ConfirmForget,
     ConfirmReset,
     Help,
+    KeyReport,
     LeakWarning,
+    LimitsReport,
     NoAnswer,
     Notice,
     Prompt,
@@ -37,6 +39,7 @@ from bot.guide.language import language_of
 from bot.guide.search import Index
 from bot.guide.words import words
 from bot.person import Person, Workspace
+from bot.state import archive
 from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
@@ -56,6 +59,8 @@ ADMINS_ONLY = Phrase.of("admins_only")
 class Assistant:
     """Runs commands and answers questions for one person at a time."""
 
+    # Every collaborator is required and private: a surface reaches each capability
+    # through a method here, and only here (the composition root holds the stores).
     def __init__(
         self,
         content: Content,
@@ -63,16 +68,16 @@ class Assistant:
         progress: ProgressStore,
         feedback: FeedbackStore,
         privacy: Privacy,
-        keys: KeyChecker | None = None,
-        workspaces: WorkspaceSettings | None = None,
+        keys: KeyChecker,
+        workspaces: WorkspaceSettings,
     ) -> None:
-        self.content = content
-        self.index = index
-        self.progress = progress
-        self.feedback = feedback
-        self.keys = keys
-        self.privacy = privacy
-        self.workspaces = workspaces
+        self._content = content
+        self._index = index
+        self._progress = progress
+        self._feedback = feedback
+        self._keys = keys
+        self._privacy = privacy
+        self._workspaces = workspaces
 
     async def handle(self, person: Person, text: str) -> Reply:
         """Run the text of ``/mistral-setup`` (or a console line) and return the reply."""
@@ -115,11 +120,26 @@ class Assistant:
     ) -> Reply:
         """A key check or a limits summary; without a key, the offer of the private dialog."""
         tool: Tool = "key" if isinstance(command, commands.CheckKey) else "limits"
-        if command.key is None or self.keys is None:
+        if command.key is None:
             return ToolOffer(tool, person.speaks)
         if tool == "key":
-            return await self.keys.check(person, command.key)
-        return await self.keys.limits(person, command.key, ())
+            return await self.check_key(person, command.key)
+        return await self.read_limits(person, command.key)
+
+    async def check_key(self, person: Person, key: str) -> KeyReport:
+        """Whether ``key`` works and which models it reaches (``key KEY``, the key dialog)."""
+        return await self._keys.check(person, key)
+
+    async def read_limits(
+        self,
+        person: Person,
+        key: str,
+        models: tuple[str, ...] = (),
+        progress: LimitsProgress | None = None,
+    ) -> LimitsReport:
+        """The key's rate limits per model (``limits KEY``, the limits dialog, which picks
+        ``models`` and shows each step's ``progress``)."""
+        return await self._keys.limits(person, key, models, progress)
 
     async def _admin_view(
         self, person: Person, command: commands.ShowTeam | commands.ShowGaps
@@ -129,9 +149,9 @@ class Assistant:
             return Notice(ADMINS_ONLY, language=person.speaks)
         if isinstance(command, commands.ShowTeam):
             return await team_progress(
-                self.progress, self.content, person.team, command.page, person.speaks
+                self._progress, self._content, person.team, command.page, person.speaks
             )
-        return await gaps_report(self.feedback, self.content, person.team, person.speaks)
+        return await gaps_report(self._feedback, self._content, person.team, person.speaks)
 
     async def checklist(
         self,
@@ -142,38 +162,38 @@ class Assistant:
         changed: bool = False,
     ) -> Checklist:
         """The person's checklist, opened at ``focus`` or at the next step to do."""
-        done = await self.progress.done(person)
+        done = await self._progress.done(person)
         steps = tuple(
             StepState(number=i, card=card, done=card.topic in done)
-            for i, card in enumerate(self.content.steps, start=1)
+            for i, card in enumerate(self._content.steps, start=1)
         )
         focused = next((s for s in steps if s.card.topic == focus), None)
         checklist = Checklist(steps, focused, notice, person.speaks, changed)
         return checklist if focused else dataclasses.replace(checklist, focus=checklist.next_step)
 
     async def mark_done(self, person: Person, topic: str) -> Checklist:
-        changed = await self.progress.mark_done(person, topic)
+        changed = await self._progress.mark_done(person, topic)
         notice = self._notice(person, "marked" if changed else "already_done", topic)
         return await self.checklist(person, notice=notice, changed=changed)
 
     async def undo(self, person: Person, topic: str) -> Checklist:
-        changed = await self.progress.undo(person, topic)
+        changed = await self._progress.undo(person, topic)
         notice = self._notice(person, "undone" if changed else "was_not_done", topic)
         return await self.checklist(person, focus=topic, notice=notice, changed=changed)
 
     async def reset(self, person: Person, *, confirmed: bool) -> Reply:
         """Forget every tick, once the person has said yes."""
         if not confirmed:
-            done = await self.progress.done(person)
+            done = await self._progress.done(person)
             return ConfirmReset(done_count=len(done), language=person.speaks)
-        await self.progress.reset(person)
+        await self._progress.reset(person)
         return await self.checklist(person, notice=Phrase.of("reset_done"), changed=True)
 
     async def forget(self, person: Person, *, confirmed: bool) -> Reply:
         """Delete everything kept about the person, once they have said yes."""
         if not confirmed:
             return ConfirmForget(language=person.speaks)
-        gone = await self.privacy.forget(person)
+        gone = await self._privacy.forget(person)
         notice = Phrase.of(
             "forgotten",
             steps=Phrase.of("steps_count", count=gone.steps),
@@ -184,23 +204,51 @@ class Assistant:
         return await self.checklist(person, notice=notice, changed=True)
 
     def _notice(self, person: Person, key: str, topic: str) -> Phrase:
-        return Phrase.of(key, title=self.content.card(topic).title_in(person.speaks))
+        return Phrase.of(key, title=self._content.card(topic).title_in(person.speaks))
 
     async def change_workspace(self, person: Person, workspace: Workspace) -> Notice:
         """Keep new settings for the person's workspace: admins only."""
-        if not person.admin or self.workspaces is None:
+        if not person.admin:
             return Notice(Phrase.of("settings_admins_only"), "warning", person.speaks)
         try:
-            await self.workspaces.save(person.settings_key, workspace)
+            await self._workspaces.save(person.settings_key, workspace)
         except StoreUnavailable as error:
             return Notice(Phrase.of_error(error), "warning", person.speaks)
         log.info("Settings of workspace %s changed by %s", person.team, person.user)
         return Notice(Phrase.of("settings_saved"), language=workspace.language or person.speaks)
 
-    async def show_topic(self, person: Person, topic: str) -> Reply:
-        """One card, as a private answer: a related topic or a "did you mean" was clicked."""
-        card = self.content.card(topic)
-        reply = card_answer(self.content, card, card.title_in(person.speaks), 1.0, person.speaks)
+    async def workspace(self, settings_key: str) -> Workspace:
+        """A workspace's settings (``Person.settings_key``): the defaults where none are kept."""
+        return await self._workspaces.get(settings_key)
+
+    async def forget_workspace(self, team: str) -> archive.Team:
+        """The workspace (or organisation) uninstalled the app: delete its settings and
+        everything kept about its people; return the records deleted."""
+        await self._workspaces.forget(team)
+        return await self._privacy.forget_team(team)
+
+    async def forget_settings(self, settings_key: str) -> None:
+        """An organisation took a workspace away from its org-wide install: its settings go,
+        what its people did stays the organisation's."""
+        await self._workspaces.forget(settings_key)
+
+    async def vote(self, person: Person, topic: str, *, helpful: bool) -> Notice | None:
+        """Keep a 👍 or 👎 on a topic's answer and thank the voter; None for no such topic."""
+        if not self._content.has(topic):
+            return None
+        try:
+            await self._feedback.vote(person, topic, helpful=helpful)
+        except StoreUnavailable as error:
+            return Notice(Phrase.of_error(error), "warning", person.speaks)
+        return Notice(Phrase.of("thanks"), language=person.speaks)
+
+    async def show_topic(self, person: Person, topic: str) -> Answer | None:
+        """One card, as a private answer: a related topic or a "did you mean" was clicked
+        (None for a topic that does not exist, as a forged button's may not)."""
+        if not self._content.has(topic):
+            return None
+        card = self._content.card(topic)
+        reply = card_answer(self._content, card, card.title_in(person.speaks), 1.0, person.speaks)
         return await self._with_tick(person, reply)
 
     async def ask(self, person: Person, question: str, *, private: bool) -> Reply:
@@ -211,7 +259,7 @@ class Assistant:
         so it says nothing about who has done which step.
         """
         reply = answer(
-            self.index,
+            self._index,
             question,
             escalation=person.workspace.escalation_mention,
             # What everyone reads is in the workspace's language, not the asker's locale.
@@ -223,7 +271,7 @@ class Assistant:
             return await self._with_tick(person, reply)
         if isinstance(reply, NoAnswer):
             try:
-                await self.feedback.unanswered(person, reply.question)
+                await self._feedback.unanswered(person, reply.question)
             except StoreUnavailable:
                 log.info("Unanswered question not logged: the store is unavailable")
         return reply
@@ -233,7 +281,7 @@ class Assistant:
         if reply.step_number is None:
             return reply
         try:
-            done = await self.progress.done(person)
+            done = await self._progress.done(person)
         except StoreUnavailable:
             done = frozenset()  # answering matters more than the tick state
         return dataclasses.replace(reply, step_done=reply.card.topic in done)
@@ -268,12 +316,12 @@ class Assistant:
         hints = tuple(f.hint for f in find_leaked_keys(text) if f.hint not in seen)
         if not hints:
             return None
-        links = self.content.card("delete-api-key").links
+        links = self._content.card("delete-api-key").links
         return LeakWarning(hints, links, in_dm, language_of(text) or language or "en")
 
     def resolve_step(self, ref: str) -> Card:
         """A step from its number, topic id or (fuzzy) title."""
-        steps = self.content.steps
+        steps = self._content.steps
         ref = ref.strip().strip("#").strip()
         number = commands.as_number(ref)
         if number is not None:
@@ -292,7 +340,7 @@ class Assistant:
         if named and len(in_title) == 1:
             return in_title[0]
         # Otherwise the words are matched like a question, among the steps only.
-        ranked = [m for m in self.index.rank(ref).matches if m.card.step is not None]
+        ranked = [m for m in self._index.rank(ref).matches if m.card.step is not None]
         if not ranked or ranked[0].score < STEP_NAME_SCORE:
             raise UnknownStep(mask_secrets(ref), len(steps))
         close = [m.card for m in ranked[:2] if ranked[0].score - m.score < STEP_NAME_MARGIN]

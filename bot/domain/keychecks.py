@@ -54,7 +54,7 @@ NOT_A_KEY = Phrase.of("mistral_not_a_key")
 log = logging.getLogger(__name__)
 
 
-Progress = Callable[[LimitsReport], Awaitable[None]]
+LimitsProgress = Callable[[LimitsReport], Awaitable[None]]
 
 
 class KeyChecker:
@@ -87,7 +87,11 @@ class KeyChecker:
         return KeyReport(hint, Outcome.VALID, models=summarize_models(cards), language=language)
 
     async def limits(
-        self, person: Person, key: str, wanted: Sequence[str], progress: Progress | None = None
+        self,
+        person: Person,
+        key: str,
+        wanted: Sequence[str],
+        progress: LimitsProgress | None = None,
     ) -> LimitsReport:
         """Rate limits per model: all at once for an Admin key, else one probe per model."""
         key = key.strip()

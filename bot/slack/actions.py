@@ -9,19 +9,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.domain import commands
-from bot.domain.replies import Notice, Reply
-from bot.errors import StoreUnavailable
 from bot.render.blocks import TOOL_ACTIONS, ActionId
 from bot.slack import dialogs
-from bot.slack.context import owed, services_of
+from bot.slack.context import exchange_of, owed
 from bot.slack.payloads import action_value
-from bot.slack.people import known_person, person_for
-from bot.slack.routing import deliver
-from bot.strings import Phrase
+
+# Which tool each tool button opens.
+OPENS = {action: tool for tool, action in TOOL_ACTIONS.items()}
 
 
 def register(app: AsyncApp) -> None:
@@ -35,105 +33,47 @@ def register(app: AsyncApp) -> None:
     app.action(re.compile(f"^({'|'.join(TOOL_ACTIONS.values())})$"))(owed(on_open_dialog))
 
 
-async def on_command_button(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    context: dict[str, Any],
-) -> None:
+async def on_command_button(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """A button or menu option that runs a command of the command language."""
     await ack()
-    services = services_of(context)
-    async with services.backlog.turn():
-        person = await person_for(body, client, services)
-        reply = await services.assistant.run(person, commands.parse(action_value(body)))
-        await deliver(reply, body, person, respond, client, services)
+    exchange = exchange_of(context)
+    command = commands.parse(action_value(body))
+    await exchange.answer(lambda person: exchange.assistant.run(person, command))
 
 
-async def on_show_topic(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    context: dict[str, Any],
-) -> None:
-    """A related topic or a "did you mean": its answer, for the clicker only."""
+async def on_show_topic(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """A related topic or a "did you mean": its answer, for the clicker only (it may show
+    their progress)."""
     await ack()
-    services = services_of(context)
-    content = services.assistant.content
-    topic = action_value(body)
-    if not content.has(topic):
-        return
-    async with services.backlog.turn():
-        person = await person_for(body, client, services)
-        # The answer goes only to the clicker: it may show their progress.
-        reply = await services.assistant.show_topic(person, topic)
-        await deliver(reply, body, person, respond, client, services, replace=False)
+    exchange, topic = exchange_of(context), action_value(body)
+    await exchange.answer(lambda person: exchange.assistant.show_topic(person, topic),
+                          replace=False)  # fmt: skip
 
 
-async def on_feedback(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    context: dict[str, Any],
-) -> None:
+async def on_feedback(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Slack's own feedback buttons: the value says which ("up:TOPIC" or "down:TOPIC")."""
     await ack()
     vote, _, topic = action_value(body).partition(":")
     if vote in ("up", "down"):
-        await _vote(body, respond, client, context, topic, helpful=vote == "up")
+        await _vote(context, topic, helpful=vote == "up")
 
 
-async def on_vote_button(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    context: dict[str, Any],
-) -> None:
+async def on_vote_button(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Our own 👍/👎, where Slack's feedback buttons do not go (App Home, modals)."""
     await ack()
     helpful = body["actions"][0]["action_id"] == ActionId.FEEDBACK_UP
-    await _vote(body, respond, client, context, action_value(body), helpful=helpful)
+    await _vote(context, action_value(body), helpful=helpful)
 
 
-async def on_open_dialog(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    context: dict[str, Any],
-) -> None:
+async def on_open_dialog(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Open the private key or limits dialog for the clicker."""
     await ack()
-    services = services_of(context)
-    opening = {action: tool for tool, action in TOOL_ACTIONS.items()}
-    wanted = commands.tool_command(opening[body["actions"][0]["action_id"]])
-    if not await dialogs.open_for(wanted, client, body, services):
-        person = await known_person(body, services)
-        reply = dialogs.failed(person)
-        await deliver(reply, body, person, respond, client, services, replace=False)
+    tool = OPENS[body["actions"][0]["action_id"]]
+    await dialogs.open_for(commands.tool_command(tool), exchange_of(context), replace=False)
 
 
-async def _vote(
-    body: dict[str, Any],
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-    context: dict[str, Any],
-    topic: str,
-    *,
-    helpful: bool,
-) -> None:
-    """Store a vote for ``topic`` and thank the voter privately."""
-    services = services_of(context)
-    if not services.assistant.content.has(topic):
-        return
-    person = await person_for(body, client, services)
-    reply: Reply = Notice(Phrase.of("thanks"), language=person.speaks)
-    try:
-        await services.assistant.feedback.vote(person, topic, helpful=helpful)
-    except StoreUnavailable as error:
-        reply = Notice(Phrase.of_error(error), "warning", person.speaks)
-    await deliver(reply, body, person, respond, client, services, replace=False)
+async def _vote(context: AsyncBoltContext, topic: str, *, helpful: bool) -> None:
+    """Keep a vote for ``topic`` and thank the voter privately."""
+    exchange = exchange_of(context)
+    await exchange.answer(lambda person: exchange.assistant.vote(person, topic, helpful=helpful),
+                          replace=False)  # fmt: skip

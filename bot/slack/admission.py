@@ -20,7 +20,7 @@ from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.slack.context import FIRST_DELIVERY
+from bot.slack.exchange import FIRST_DELIVERY
 from bot.state.deliveries import Deliveries
 
 log = logging.getLogger(__name__)

@@ -22,12 +22,12 @@ from bot.domain.replies import Notice
 from bot.render.blocks import fallback_text, render
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack import actions, commands, events, oauth, uninstalls, views, workspace
+from bot.slack import actions, commands, events, modals, oauth, uninstalls, views, workspace
 from bot.slack.admission import Admission
-from bot.slack.context import FIRST_DELIVERY, provide, services_of
+from bot.slack.context import Provide, exchange_of
+from bot.slack.exchange import FIRST_DELIVERY
 from bot.slack.installations import Installs
 from bot.slack.payloads import describe
-from bot.slack.people import known_person
 from bot.strings import Language, Phrase
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def create_app(services: Services) -> AsyncApp:
     )
     configure_client(app.client, services)
     # After Bolt's own middleware (the signature check among them), before any listener.
-    app.use(provide(services, installs))
+    app.use(Provide(services, installs))
     app.use(Admission(services.deliveries))
     # Bolt tries listeners in this order for every request: the busiest come first.
     commands.register(app)
@@ -117,13 +117,13 @@ async def _handle_error(
     client: AsyncWebClient,
 ) -> None:
     """Unexpected failures: log the traceback, never the body (it may hold a key); tell the user."""
-    log.error("Unhandled error in a listener for %s", describe(body), exc_info=error)
+    log.error("Unhandled error in a listener for %s", describe(context, body), exc_info=error)
     if FIRST_DELIVERY not in context:
         # The request failed before bot.slack.admission, maybe before its signature was
         # checked: its response_url and channel may be anyone's.
         return
     try:
-        person = await known_person(body, services_of(context))
+        person = await exchange_of(context).known_person()
         await _apologize(body, person.speaks, respond, client)
     except Exception:  # noqa: BLE001  (the user's channel may be gone; the log says enough)
         log.warning("Could not tell the user about the error")
@@ -141,7 +141,7 @@ async def _apologize(
         await respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)
     elif isinstance(view, dict) and view.get("type") == "modal" and view.get("id"):
         # A modal left on "checking…" would wait forever.
-        modal = views.modal(strings.text(language, "modal_title"), sorry, language)
+        modal = modals.modal(strings.text(language, "modal_title"), sorry, language)
         await client.views_update(view_id=view["id"], view=modal)
     elif isinstance(event, dict) and event.get("channel") and event.get("user"):
         await client.chat_postEphemeral(

@@ -6,16 +6,16 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.assistant import Assistant
 from bot.domain.replies import Checklist, Notice, Reply
 from bot.errors import StoreUnavailable
 from bot.person import Person
 from bot.render.blocks import render, render_template
-from bot.services import Services
 from bot.strings import Phrase
 
 
 async def view_for(
-    services: Services, person: Person, reply: Reply | None = None
+    assistant: Assistant, person: Person, reply: Reply | None = None
 ) -> dict[str, Any]:
     """The Home view: ``reply`` (what a button just did) on top, then the checklist."""
     top: list[dict[str, Any]] = []
@@ -25,7 +25,7 @@ async def view_for(
         if reply is not None:
             top = render(reply, surface="view")
         try:
-            checklist = await services.assistant.checklist(person)
+            checklist = await assistant.checklist(person)
         except StoreUnavailable as error:
             top = render(Notice(Phrase.of_error(error), "warning", person.speaks), surface="view")
             checklist = None
@@ -40,7 +40,7 @@ async def view_for(
 
 
 async def publish(
-    client: AsyncWebClient, services: Services, person: Person, reply: Reply | None = None
+    client: AsyncWebClient, assistant: Assistant, person: Person, reply: Reply | None = None
 ) -> None:
-    view = await view_for(services, person, reply)
+    view = await view_for(assistant, person, reply)
     await client.views_publish(user_id=person.user, view=view)

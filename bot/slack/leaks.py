@@ -10,34 +10,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot.services import Services
+from bot.slack.exchange import Exchange
 from bot.slack.sending import post_privately
 
 log = logging.getLogger(__name__)
 
 
 async def warn_if_leaked(
-    client: AsyncWebClient,
-    event: dict[str, Any],
-    services: Services,
-    *,
-    settings: str,
-    already_seen: str = "",
+    exchange: Exchange, event: dict[str, Any], *, already_seen: str = ""
 ) -> bool:
     """Warn the author privately when ``event`` holds a key; True when it did.
-
-    ``settings`` names the workspace whose settings apply (``Person.settings_key``).
 
     The warning speaks the language of the message, else the workspace's: it is sent at
     once, without asking Slack for the author's locale.
     """
     channel = str(event.get("channel") or "")
-    warning = services.assistant.leak_warning(
+    warning = exchange.assistant.leak_warning(
         str(event.get("text") or ""),
         in_dm=channel.startswith("D"),
-        language=(await services.workspaces.get(settings)).language,
+        language=(await exchange.workspace()).language,
         already_seen=already_seen,
     )
     if warning is None or not event.get("user"):
@@ -45,5 +36,7 @@ async def warn_if_leaked(
     log.info("Possible Mistral key pasted in %s; author warned (%s)", channel, warning.hints)
     # In a DM (the Messages tab) every message is its own thread: the warning goes there.
     thread = event.get("thread_ts") or (event.get("ts") if channel.startswith("D") else None)
-    await post_privately(client, warning, channel=channel, user=event["user"], thread_ts=thread)
+    await post_privately(
+        exchange.client, warning, channel=channel, user=event["user"], thread_ts=thread
+    )
     return True

@@ -4,47 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.request.internals import (
-    extract_enterprise_id,
-    extract_is_enterprise_install,
-    extract_team_id,
-)
+from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.person import Person
 
 
-def person_of(body: dict[str, Any]) -> Person:
-    """The person behind a command, action, view submission or event body."""
-    user = body.get("user")
-    event = body.get("event") or {}
-    user_id = (
-        body.get("user_id")
-        or (user.get("id") if isinstance(user, dict) else user)
-        or event.get("user")
-        or "unknown"
-    )
-    return Person(workspace_of(body), str(user_id), workspace_id=_team_of(body))
+def person_of(context: AsyncBoltContext, body: dict[str, Any]) -> Person:
+    """The person behind a command, action, view submission or event: who and where, as
+    Bolt read them from the payload to find the install."""
+    return Person(workspace_of(context, body), context.user_id or "unknown",
+                  workspace_id=_team_of(context, body))  # fmt: skip
 
 
-def workspace_of(body: dict[str, Any]) -> str:
+def workspace_of(context: AsyncBoltContext, body: dict[str, Any]) -> str:
     """Whose data a request touches: its workspace, or its organisation when the app is
     installed org-wide on Enterprise Grid (user ids are global there, and one install
     serves every workspace of the org).
 
-    Read as Bolt reads it to find the install (``authorizations`` first, then the view's
+    Bolt reads it to find the install (``authorizations`` first, then the view's
     installing team), so that in a channel shared with another organisation the data is
     this install's, like the token.
     """
-    enterprise = extract_enterprise_id(body)
-    if enterprise and extract_is_enterprise_install(body):
-        return str(enterprise)
-    return _team_of(body) or str(enterprise or "unknown")
+    enterprise = context.enterprise_id
+    if enterprise and context.is_enterprise_install:
+        return enterprise
+    return _team_of(context, body) or enterprise or "unknown"
 
 
-def _team_of(body: dict[str, Any]) -> str:
+def _team_of(context: AsyncBoltContext, body: dict[str, Any]) -> str:
     """The workspace a request came from (one of the organisation's, when org-wide)."""
     # An org-wide install's authorization names no team: the event's envelope does.
-    return str(extract_team_id(body) or body.get("team_id") or "")
+    return str(context.team_id or body.get("team_id") or "")
 
 
 def action_value(body: dict[str, Any]) -> str:
@@ -86,7 +76,7 @@ def well_formed(body: object) -> bool:
     return all(isinstance(action, dict) for action in body.get("actions", []))
 
 
-def describe(body: dict[str, Any]) -> str:
+def describe(context: AsyncBoltContext, body: dict[str, Any]) -> str:
     """What a request was, for the log: its kind and who and where, never its text or values
     (enough to follow up with the person when their reply could not be sent)."""
     given = body.get("event")
@@ -97,8 +87,8 @@ def describe(body: dict[str, Any]) -> str:
         str(body.get("type") or body.get("command") or "request"),
         str(event.get("type", "")),
         str(actions[0].get("action_id", "")) if actions and isinstance(actions[0], dict) else "",
-        f"team {person_of(body).team}",
-        f"user {person_of(body).user}",
+        f"team {workspace_of(context, body)}",
+        f"user {context.user_id or 'unknown'}",
         "channel "
         + str(
             body.get("channel_id")

@@ -1,9 +1,10 @@
 """Who is asking, as the domain needs it: their language (Slack locale) and whether they are admin.
 
-Slack's ``users.info`` tells both; its answer is cached in Redis for an hour so a busy
-channel does not call it for every message. Without the ``users:read`` scope, or when
-Slack or Redis is unavailable, the person is simply not known to be admin and speaks the
-default language.
+Slack's ``users.info`` tells both. Its answer is kept in Redis for an hour, so a busy
+channel does not call Slack for every message and every process shares it, and in the
+process for a few minutes, so a request does not wait on Redis for it either. Without the
+``users:read`` scope, or when Slack or Redis is unavailable, the person is simply not
+known to be admin and speaks the default language.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import time
 from typing import Any
 
 import aiohttp
+import redis.asyncio as redis
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.assistant import Assistant
 from bot.errors import StoreUnavailable
 from bot.guide.language import from_locale
 from bot.person import Person
-from bot.services import Services
-from bot.slack.payloads import person_of
 from bot.state import store
 
 log = logging.getLogger(__name__)
@@ -29,60 +31,86 @@ log = logging.getLogger(__name__)
 PROFILE_SECONDS = 3600
 # When Slack could not say, ask again a minute later rather than on every request.
 UNKNOWN_SECONDS = 60
+# How long this process trusts what it read, and for how many people at most.
+MEMORY_SECONDS = 300.0
+MEMORY_PEOPLE = 10_000
+
+Profile = dict[str, Any]  # {"locale": str | None, "admin": bool}, or {} when Slack did not say
 
 
-async def person_for(body: dict[str, Any], client: AsyncWebClient, services: Services) -> Person:
-    """The person behind a request, with their language and admin rights."""
-    person = person_of(body)
-    profile = await _cached(services, person)
-    if profile is None:
-        profile = await _profile(client, services, person)
-    return await _described(person, profile, services)
+class People:
+    """Describes the person behind each request, with what Slack said about them."""
+
+    def __init__(self, assistant: Assistant, client: redis.Redis) -> None:
+        self._assistant = assistant
+        self._redis = client
+        # (team, user) -> (until, profile), oldest first: bounded, the oldest go first.
+        self._memory: dict[tuple[str, str], tuple[float, Profile]] = {}
+
+    async def person(self, who: Person, client: AsyncWebClient) -> Person:
+        """``who`` with their language, admin rights and workspace settings."""
+        profile = await self._cached(who)
+        if profile is None:
+            profile = await self._asked(client, who)
+        return await self._described(who, profile)
+
+    async def known(self, who: Person) -> Person:
+        """``who`` as far as is known without asking Slack."""
+        return await self._described(who, await self._cached(who) or {})
+
+    async def _described(self, who: Person, profile: Profile) -> Person:
+        workspace = await self._assistant.workspace(who.settings_key)
+        language = workspace.language or from_locale(profile.get("locale"))
+        admin = who.user in workspace.admin_users or bool(profile.get("admin"))
+        return dataclasses.replace(who, language=language, admin=admin, workspace=workspace)
+
+    async def _cached(self, who: Person) -> Profile | None:
+        remembered = self._memory.get((who.team, who.user))
+        if remembered is not None and remembered[0] > time.monotonic():
+            return remembered[1]
+        try:
+            async with store.available(), self._redis.pipeline(transaction=False) as pipe:
+                pipe.get(_key(who))
+                pipe.ttl(_key(who))
+                cached, seconds = await pipe.execute()
+        except StoreUnavailable:
+            return None
+        if not cached:
+            return None
+        profile: Profile = json.loads(cached)
+        self._remember(who, profile, float(seconds))
+        return profile
+
+    async def _asked(self, client: AsyncWebClient, who: Person) -> Profile:
+        """Ask Slack, and remember the answer (or that there was none) for a while."""
+        seconds = PROFILE_SECONDS
+        try:
+            response = await client.users_info(user=who.user, include_locale=True)
+            user = response.get("user") or {}
+            profile = {
+                "locale": user.get("locale"),
+                "admin": bool(user.get("is_admin") or user.get("is_owner")),
+            }
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+            # No users:read scope, or Slack unreachable: the person is simply not known to be
+            # admin and gets the default language.
+            log.info("users.info unavailable (%s): defaults used", type(error).__name__)
+            profile, seconds = {}, UNKNOWN_SECONDS
+        self._remember(who, profile, seconds)
+        try:
+            async with store.available():
+                await self._redis.set(_key(who), json.dumps(profile), ex=seconds)
+        except StoreUnavailable:
+            pass  # the next process to meet them asks Slack again
+        return profile
+
+    def _remember(self, who: Person, profile: Profile, seconds: float) -> None:
+        name = (who.team, who.user)
+        self._memory.pop(name, None)
+        if len(self._memory) >= MEMORY_PEOPLE:
+            del self._memory[next(iter(self._memory))]
+        self._memory[name] = (time.monotonic() + min(seconds, MEMORY_SECONDS), profile)
 
 
-async def known_person(body: dict[str, Any], services: Services) -> Person:
-    """The person as far as is known without asking Slack: for answers owed within 3
-    seconds (opening a dialog before its trigger expires), where users.info may be slow."""
-    person = person_of(body)
-    return await _described(person, await _cached(services, person) or {}, services)
-
-
-async def _described(person: Person, profile: dict[str, Any], services: Services) -> Person:
-    workspace = await services.workspaces.get(person.settings_key)
-    language = workspace.language or from_locale(profile.get("locale"))
-    admin = person.user in workspace.admin_users or bool(profile.get("admin"))
-    return dataclasses.replace(person, language=language, admin=admin, workspace=workspace)
-
-
-async def _cached(services: Services, person: Person) -> dict[str, Any] | None:
-    try:
-        async with store.available():
-            cached = await services.redis.get(store.key("profile", person.team, person.user))
-    except StoreUnavailable:
-        return None
-    profile: dict[str, Any] | None = json.loads(cached) if cached else None
-    return profile
-
-
-async def _profile(client: AsyncWebClient, services: Services, person: Person) -> dict[str, Any]:
-    """Ask Slack, and remember the answer (or that there was none) for a while."""
-    name = store.key("profile", person.team, person.user)
-    seconds = PROFILE_SECONDS
-    try:
-        response = await client.users_info(user=person.user, include_locale=True)
-        user = response.get("user") or {}
-        profile = {
-            "locale": user.get("locale"),
-            "admin": bool(user.get("is_admin") or user.get("is_owner")),
-        }
-    except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
-        # No users:read scope, or Slack unreachable: the person is simply not known to be
-        # admin and gets the default language.
-        log.info("users.info unavailable (%s): defaults used", type(error).__name__)
-        profile, seconds = {}, UNKNOWN_SECONDS
-    try:
-        async with store.available():
-            await services.redis.set(name, json.dumps(profile), ex=seconds)
-    except StoreUnavailable:
-        pass  # the next request asks Slack again
-    return profile
+def _key(who: Person) -> str:
+    return store.key("profile", who.team, who.user)

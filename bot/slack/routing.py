@@ -1,5 +1,8 @@
 """Where a reply goes, decided in one place from where the request came from.
 
+- an event (a mention, a help-channel post, a DM): in the message's thread, for everyone
+  there; a command typed without the slash in a channel gets a pointer only its author
+  sees, and nothing in public;
 - a slash command: privately, through its response_url (replacing the "checking" note
   when asked to);
 - a button in an ephemeral message (the slash command's reply): that message, in place;
@@ -15,45 +18,64 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import strings
-from bot.domain.replies import Checklist, Reply
+from bot.domain.assistant import Assistant
+from bot.domain.replies import Checklist, CommandPointer, Reply
 from bot.person import Person
-from bot.services import Services
-from bot.slack import home, views
-from bot.slack.sending import post_privately, respond_privately, update
+from bot.slack import home, modals
+from bot.slack.payloads import thread_of
+from bot.slack.sending import post, post_privately, respond_privately, update
 
 
 async def deliver(
     reply: Reply,
     body: dict[str, Any],
     person: Person,
-    respond: AsyncRespond,
     client: AsyncWebClient,
-    services: Services,
+    response_url: AsyncWebhookClient | None,
+    assistant: Assistant,
     *,
     replace: bool = True,
 ) -> None:
     """Send ``reply`` where the request that produced it expects it."""
     container = body.get("container") or {}
     view = body.get("view") or {}
+    event = body.get("event")
     if container.get("type") == "view" and view.get("type") == "home":
-        await home.publish(client, services, person, reply)
+        await home.publish(client, assistant, person, reply)
         return  # Home is republished: nothing else to keep in step
-    if container.get("type") == "view":
+    if isinstance(event, dict):
+        await _in_thread(reply, event, client)
+    elif container.get("type") == "view":
         title = (view.get("title") or {}).get("text") or strings.text(person.speaks, "modal_title")
-        modal = views.modal(str(title), reply, person.speaks)
+        modal = modals.modal(str(title), reply, person.speaks)
         await client.views_update(view_id=view.get("id"), view=modal)
-    elif body.get("response_url") and (body.get("command") or container.get("is_ephemeral")):
+    elif response_url and (body.get("command") or container.get("is_ephemeral")):
         await respond_privately(
-            respond, reply, replace=replace, show_question=bool(body.get("command"))
+            response_url, reply, replace=replace, show_question=bool(body.get("command"))
         )
     else:
         await _in_channel(reply, body, person, client, replace=replace)
     if isinstance(reply, Checklist) and reply.changed:
-        await home.publish(client, services, person, reply)
+        await home.publish(client, assistant, person, reply)
+
+
+async def _in_thread(reply: Reply, event: dict[str, Any], client: AsyncWebClient) -> None:
+    """An answer to a message goes in its thread, for everyone; a command typed without
+    the slash in a channel gets a pointer only its author sees."""
+    if isinstance(reply, CommandPointer) and event.get("channel_type") != "im":
+        await post_privately(
+            client,
+            reply,
+            channel=event["channel"],
+            user=event["user"],
+            thread_ts=event.get("thread_ts") or None,
+        )
+        return
+    await post(client, reply, channel=event["channel"], thread_ts=thread_of(event))
 
 
 async def _in_channel(

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.domain.replies import Reply
 from bot.render.blocks import fallback_text, render
@@ -40,12 +40,12 @@ async def update(client: AsyncWebClient, reply: Reply, **where: Any) -> None:
 
 
 async def respond_privately(
-    respond: AsyncRespond, reply: Reply, *, replace: bool, show_question: bool = False
+    response_url: AsyncWebhookClient, reply: Reply, *, replace: bool, show_question: bool = False
 ) -> None:
     """Through a ``response_url`` (a slash command, an ephemeral message's button), which
     answers with a status rather than raising."""
     for surface in ("message", "view"):
-        response = await respond(
+        response = await response_url.send(
             blocks=render(reply, surface=surface, show_question=show_question),
             text=fallback_text(reply),
             response_type="ephemeral",

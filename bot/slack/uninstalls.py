@@ -12,8 +12,10 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.slack.context import installs_of, owed, services_of
+from bot.person import Person
+from bot.slack.context import exchange_of, installs_of, owed
 from bot.slack.payloads import workspace_of
 
 log = logging.getLogger(__name__)
@@ -26,14 +28,12 @@ def register(app: AsyncApp) -> None:
     app.event("team_access_revoked")(owed(on_team_access_revoked))
 
 
-async def on_app_uninstalled(body: dict[str, Any], context: dict[str, Any]) -> None:
+async def on_app_uninstalled(body: dict[str, Any], context: AsyncBoltContext) -> None:
     """The workspace (or organisation) uninstalled the app: forget its token, its
     settings and everything kept about its people."""
-    services = services_of(context)
     await _forget_install(context)
-    workspace = workspace_of(body)
-    await services.workspaces.forget(workspace)
-    deleted = await services.assistant.privacy.forget_team(workspace)
+    workspace = workspace_of(context, body)
+    deleted = await exchange_of(context).assistant.forget_workspace(workspace)
     log.info(
         "Workspace %s uninstalled the app: deleted its token, its settings, the progress of "
         "%d people (%d steps), %d votes and %d logged questions",
@@ -45,9 +45,7 @@ async def on_app_uninstalled(body: dict[str, Any], context: dict[str, Any]) -> N
     )
 
 
-async def on_tokens_revoked(
-    body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]
-) -> None:
+async def on_tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
     """The bot's token was revoked: it is deleted, so the workspace is no longer served
     (its people's data goes when the app is uninstalled)."""
     if (event.get("tokens") or {}).get("bot"):
@@ -56,29 +54,28 @@ async def on_tokens_revoked(
         log.info("The bot token of team %s enterprise %s was revoked", team, enterprise)
 
 
-async def on_team_access_revoked(
-    body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]
-) -> None:
+async def on_team_access_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
     """An organisation took workspaces away from its org-wide install: their settings go
     (what its people did stays the organisation's), and any install of their own."""
-    services, installs = services_of(context), installs_of(context)
-    enterprise = context.get("enterprise_id")
+    assistant, installs = exchange_of(context).assistant, installs_of(context)
+    enterprise = context.enterprise_id
     teams = [str(team) for team in event.get("team_ids") or []]
     for team in teams:
         if installs is not None:
             await installs.forget(enterprise, team)
         if enterprise:
-            await services.workspaces.forget(f"{enterprise}:{team}")
+            # Whose settings these were: the workspace's, within its organisation.
+            await assistant.forget_settings(Person(enterprise, "", workspace_id=team).settings_key)
     log.info("Enterprise %s revoked access for teams %s", enterprise, ", ".join(teams) or "-")
 
 
-def _install_of(context: dict[str, Any]) -> tuple[str | None, str | None]:
+def _install_of(context: AsyncBoltContext) -> tuple[str | None, str | None]:
     """The (enterprise, team) of the install a request is for; no team when org-wide."""
-    enterprise, team = context.get("enterprise_id"), context.get("team_id")
-    return enterprise, None if context.get("is_enterprise_install") else team
+    enterprise, team = context.enterprise_id, context.team_id
+    return enterprise, None if context.is_enterprise_install else team
 
 
-async def _forget_install(context: dict[str, Any]) -> None:
+async def _forget_install(context: AsyncBoltContext) -> None:
     """Delete the request's install, when installs are kept ("Add to Slack")."""
     installs = installs_of(context)
     if installs is not None:

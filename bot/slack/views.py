@@ -10,22 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import strings
 from bot.apikeys import looks_like_key
-from bot.domain import commands
 from bot.domain.keychecks import NOT_A_KEY
 from bot.domain.replies import Notice, Reply
-from bot.render.blocks import CallbackId, render, render_template
-from bot.slack.context import owed, services_of
-from bot.slack.people import person_for
-from bot.strings import LANGUAGES, Language, Phrase
-
-# What each dialog says while Mistral is asked, and the title of its result.
-CHECKING = {CallbackId.KEY_CHECK: Phrase.of("key_checking"),
-            CallbackId.LIMITS: Phrase.of("limits_reading")}  # fmt: skip
-TITLES = {CallbackId.KEY_CHECK: "key_result_title", CallbackId.LIMITS: "limits_result_title"}
+from bot.render.blocks import CallbackId
+from bot.slack import modals
+from bot.slack.context import exchange_of, owed
+from bot.strings import LANGUAGES, Language
 
 
 def register(app: AsyncApp) -> None:
@@ -35,21 +29,21 @@ def register(app: AsyncApp) -> None:
 
 
 async def on_key_submission(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
     """The key dialog: refuse a non-key inline, else check it and show the result."""
-    services = services_of(context)
+    exchange = exchange_of(context)
     key = await _accept_key(ack, body, CallbackId.KEY_CHECK)
     if key:  # waits on Mistral, not on our CPU: no backlog turn needed
-        person = await person_for(body, client, services)
-        await _show(client, body, CallbackId.KEY_CHECK, await services.keys.check(person, key))
+        report = await exchange.assistant.check_key(await exchange.person(), key)
+        await _show(client, body, CallbackId.KEY_CHECK, report)
 
 
 async def on_limits_submission(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
     """The limits dialog: probe the chosen models, showing progress in the modal."""
-    services = services_of(context)
+    exchange = exchange_of(context)
     key = await _accept_key(ack, body, CallbackId.LIMITS)
     if not key:
         return
@@ -59,8 +53,9 @@ async def on_limits_submission(
 
     # A limits check waits on Mistral for seconds: holding a backlog turn would stall
     # everyone else's answers behind it.
-    person = await person_for(body, client, services)
-    report = await services.keys.limits(person, key, _selected(body, "models"), progress)
+    person = await exchange.person()
+    models = _selected(body, "models")
+    report = await exchange.assistant.read_limits(person, key, models, progress)
     await _show(client, body, CallbackId.LIMITS, report)
 
 
@@ -74,28 +69,9 @@ async def _accept_key(ack: AsyncAck, body: dict[str, Any], dialog: CallbackId) -
     if not looks_like_key(key):
         await ack(response_action="errors", errors={"key": NOT_A_KEY.said(language)})
         return None
-    note = Notice(CHECKING[dialog], language=language)
-    await ack(response_action="update", view=_result(dialog, note, language))
+    note = Notice(modals.CHECKING[dialog], language=language)
+    await ack(response_action="update", view=modals.result(dialog, note, language))
     return key
-
-
-def checking_note(command: commands.CheckKey | commands.ShowLimits, language: Language) -> Notice:
-    """What to say while Mistral is asked about a key."""
-    dialog = CallbackId.LIMITS if isinstance(command, commands.ShowLimits) else CallbackId.KEY_CHECK
-    return Notice(CHECKING[dialog], language=language)
-
-
-def modal(title: str, reply: Reply, language: Language) -> dict[str, Any]:
-    """A read-only modal showing ``reply``."""
-    view: dict[str, Any] = render_template(
-        "modal", title=title, blocks=render(reply, surface="view"), lang=language
-    )
-    return view
-
-
-def _result(dialog: CallbackId, reply: Reply, language: Language) -> dict[str, Any]:
-    """The modal a dialog becomes once submitted, titled for it."""
-    return modal(strings.text(language, TITLES[dialog]), reply, language)
 
 
 async def _show(
@@ -103,7 +79,7 @@ async def _show(
 ) -> None:
     view = body.get("view") or {}
     language = getattr(reply, "language", _language(body))
-    await client.views_update(view_id=view.get("id"), view=_result(dialog, reply, language))
+    await client.views_update(view_id=view.get("id"), view=modals.result(dialog, reply, language))
 
 
 def _language(body: dict[str, Any]) -> Language:

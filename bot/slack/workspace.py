@@ -12,15 +12,14 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import strings
 from bot.person import Workspace
 from bot.render.blocks import ActionId, CallbackId, render_template
 from bot.slack import home
-from bot.slack.context import owed, services_of
-from bot.slack.people import person_for
+from bot.slack.context import exchange_of, owed
 from bot.strings import LANGUAGES, Language
 
 log = logging.getLogger(__name__)
@@ -36,16 +35,14 @@ def register(app: AsyncApp) -> None:
     app.view(CallbackId.WORKSPACE_SETTINGS)(owed(on_settings_submission))
 
 
-async def on_open_settings(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
-) -> None:
+async def on_open_settings(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Open the dialog with the workspace's current settings (admins only)."""
     await ack()
-    services = services_of(context)
-    person = await person_for(body, client, services)
+    exchange = exchange_of(context)
+    client, person = exchange.client, await exchange.person()
     if not person.admin:
         # The button is shown to admins only; anyone else's click changes nothing.
-        await home.publish(client, services, person)
+        await home.publish(client, exchange.assistant, person)
         return
     workspace = person.workspace
     mentioned = workspace.escalation_mention
@@ -63,7 +60,7 @@ async def on_open_settings(
 
 
 async def on_settings_submission(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     """Check the typed user group, close the dialog, save, and show Home with the result."""
     values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
@@ -74,12 +71,12 @@ async def on_settings_submission(
         await ack(response_action="errors", errors={"escalation_group": problem})
         return
     await ack()
-    services = services_of(context)
-    person = await person_for(body, client, services)
+    exchange = exchange_of(context)
     workspace = _submitted(values, group)
-    reply = await services.assistant.change_workspace(person, workspace)
+    reply = await exchange.assistant.change_workspace(await exchange.person(), workspace)
     # Home shows the settings as saved (and the admin's language, if that changed).
-    await home.publish(client, services, await person_for(body, client, services), reply)
+    person = await exchange.person(again=True)
+    await home.publish(exchange.client, exchange.assistant, person, reply)
 
 
 def _submitted(values: dict[str, Any], group: str) -> Workspace:
