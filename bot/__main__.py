@@ -65,9 +65,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-WORKSPACE_HELP = "only this workspace (T…), or organisation (E…) for an org-wide install"
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     parser.set_defaults(run=_run_default)

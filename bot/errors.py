@@ -157,7 +157,8 @@ class AmbiguousStep(BotError):
     text_key = "ambiguous_step"
 
     def __init__(self, ref: str, choices: object) -> None:
-        """``choices``: the fitting steps, said in the reader's language (a strings.Sayable)."""
+        """``choices``: the fitting steps, said in the reader's language. Typed ``object``
+        because errors sit below the catalog: ``strings.Sayable`` says it at render."""
         self.ref = ref
         self.choices = choices
         super().__init__(f"{ref!r} fits several steps")

@@ -67,7 +67,7 @@ class Owed:
         return tuple(self._running.values())
 
     def remaining(self) -> float:
-        """Seconds left before the deadline (the whole grace when no shutdown started)."""
+        """Seconds left before the shutdown's deadline; 0 before a shutdown starts."""
         return max(0.0, self._deadline - time.monotonic()) if self._deadline is not None else 0.0
 
     async def settle(self, grace: float) -> Settled:

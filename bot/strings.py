@@ -23,13 +23,12 @@ from bot.errors import BotError, ContentError, ContentProblem
 Language = Literal["en", "it"]
 LANGUAGES: tuple[Language, ...] = ("en", "it")
 
-# Plural forms a string may have, as a TOML table; English and Italian need two.
-PLURAL_FORMS = ("one", "other")
-
 # How each language groups thousands.
 _THOUSANDS = {"en": ",", "it": "."}
 
 
+# A Protocol rather than a base class: what the domain hands a Phrase to say (the steps a
+# name could mean) stays free of the catalog's imports.
 @runtime_checkable
 class Sayable(Protocol):
     """Anything that can be said in a language: a Phrase, or a value that varies with it

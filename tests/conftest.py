@@ -155,16 +155,18 @@ class RunningBot:
         return await self.http.post("/slack/events", content=body.encode(), headers=headers)
 
     async def drain(self) -> None:
-        """Wait until the work of every request sent so far has had its turn.
+        """Wait until the work of every request sent so far is done.
 
-        Work after an ack takes turns in arrival order, so once a later request's work is
-        done (an App Home publish, which no other test request causes), the earlier
-        requests' work has started; a short pause lets any of it finish.
+        Work after an ack takes turns in arrival order, so once a later request's work has
+        had its turn (an App Home publish, which no other test request causes), the earlier
+        requests' work has started; it is done when nothing is owed any more (``bot.owed``).
         """
         before = len(self.slack.calls("views.publish"))
         await self.send(event_callback(app_home_opened(user="UDRAIN")))
         await self.slack.wait_for("views.publish", count=before + 1)
-        await asyncio.sleep(0.05)
+        async with asyncio.timeout(10):
+            while len(self.services.owed):  # noqa: ASYNC110  (owed work signals nothing)
+                await asyncio.sleep(0.001)
 
 
 def bot_settings(slack_api: FakeSlackApi, redis_url: str, **overrides: Any) -> Settings:

@@ -37,7 +37,7 @@ async def test_a_mention_is_answered_in_a_thread_under_it(bot: RunningBot) -> No
     [post] = await bot.slack.wait_for("chat.postMessage")
     assert post.args["thread_ts"] == "100.1"
     assert_valid_blocks(post.args["blocks"])
-    assert "Spending limit" in _text(post.args["blocks"]) or "spending" in post.args["text"].lower()
+    assert "*Set a monthly spending limit*" in _text(post.args["blocks"])
 
 
 async def test_a_retried_event_is_answered_once(bot: RunningBot) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from bot import strings
 from bot.domain.limits import ASSUMPTIONS, LimitsDescription
@@ -199,6 +199,9 @@ class ConfirmReset:
         return strings.text(self.language, "summary_reset")
 
 
+NoticeKind = Literal["info", "warning"]
+
+
 @dataclass(frozen=True)
 class Notice:
     """A short message: something is unavailable, or a command did not apply."""
@@ -206,7 +209,7 @@ class Notice:
     template: ClassVar[str] = "notice"
 
     text: Phrase
-    kind: str = "info"  # "info" or "warning"
+    kind: NoticeKind = "info"
     language: Language = "en"
 
     @property
