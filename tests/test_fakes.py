@@ -369,3 +369,21 @@ def test_escaped_text_never_notifies(text: str) -> None:
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
     assert_no_broadcast([section(escaped)])
+
+
+async def test_the_fake_slack_takes_a_file_as_files_upload_v2_sends_it(
+    slack_api: FakeSlackApi,
+) -> None:
+    client = AsyncWebClient(token="xoxb-test-token", base_url=slack_api.url)
+
+    await client.files_upload_v2(
+        content=b"\x89PNG chart", filename="team.png", title="Team", channel="D111"
+    )
+
+    [upload] = slack_api.uploads
+    assert (upload.content, upload.filename, upload.channel) == (
+        b"\x89PNG chart",
+        "team.png",
+        "D111",
+    )
+    assert upload.token == "xoxb-test-token"

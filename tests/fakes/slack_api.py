@@ -38,6 +38,8 @@ _JSON_ARGUMENTS = frozenset({"blocks", "view", "attachments", "metadata"})
 # Slack authenticates these with client credentials rather than a bearer token.
 _TOKENLESS_PREFIXES = ("oauth.", "openid.")
 _RESPONSE_PREFIX = "/response/"
+# Where files.getUploadURLExternal tells a client to POST a file's bytes.
+_UPLOAD_PREFIX = "/upload/"
 # serve_forever() checks for shutdown once per interval; short keeps per-test teardown fast.
 _POLL_INTERVAL = 0.02
 
@@ -78,6 +80,19 @@ class UserRecord:
     is_owner: bool = False
     locale: str = "en-US"
     name: str | None = None
+    tz: str = "Europe/Rome"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file uploaded as files_upload_v2 does: its bytes, then where it was shared."""
+
+    file_id: str
+    filename: str
+    content: bytes
+    channel: str | None
+    title: str | None
+    token: str | None
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,9 @@ class FakeSlackApi:
         # "Add to Slack": the codes Slack would give an installer, once each, by code.
         self._codes: dict[str, Install] = {}
         self._installs: dict[str, Install] = {}  # by bot token
+        # Files by id: announced (files.getUploadURLExternal), then their bytes, then shared.
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._uploads: list[Upload] = []
 
     # Lifecycle
 
@@ -194,10 +212,11 @@ class FakeSlackApi:
         is_owner: bool = False,
         locale: str = "en-US",
         name: str | None = None,
+        tz: str = "Europe/Rome",
     ) -> None:
-        """Describe a user for `users.info`; unknown users are regular members."""
+        """Describe a user for `users.info`; unknown users are regular members in Rome."""
         with self._lock:
-            self._users[user_id] = UserRecord(is_admin, is_owner, locale, name)
+            self._users[user_id] = UserRecord(is_admin, is_owner, locale, name, tz)
 
     def add_install(self, install: Install) -> str:
         """A one-time OAuth ``code`` that oauth.v2.access exchanges for ``install``'s token."""
@@ -254,6 +273,12 @@ class FakeSlackApi:
         if not matching:
             raise AssertionError(f"no {method} call; recorded: {self._methods()}")
         return matching[-1]
+
+    @property
+    def uploads(self) -> list[Upload]:
+        """Files whose upload was completed (files.completeUploadExternal), in order."""
+        with self._lock:
+            return list(self._uploads)
 
     @property
     def responses(self) -> list[ResponseUrlPost]:
@@ -346,6 +371,41 @@ class FakeSlackApi:
         # Slack answers response_url posts with a bare "ok", not JSON.
         return _Reply(200, b"ok", "text/html")
 
+    def _upload_reply(self, path: str, content: bytes) -> _Reply:
+        file_id = path.removeprefix(_UPLOAD_PREFIX)
+        with self._lock:
+            pending = self._pending.get(file_id)
+            if pending is not None:
+                pending["content"] = content
+        return _Reply(200 if pending is not None else 404, b"OK - " + str(len(content)).encode())
+
+    def _announce_upload(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        file_id = f"F{self._next_serial():08d}"
+        with self._lock:
+            self._pending[file_id] = {"filename": str(args.get("filename", "")), "token": token}
+        return {"ok": True, "upload_url": f"{self.url}upload/{file_id}", "file_id": file_id}
+
+    def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        given = json.loads(files) if isinstance(files, str) else files or []
+        done = []
+        with self._lock:
+            for each in given:
+                pending = self._pending.pop(str(each.get("id")), None)
+                if pending is None or "content" not in pending:
+                    return {"ok": False, "error": "file_not_found"}
+                upload = Upload(
+                    file_id=str(each["id"]),
+                    filename=pending["filename"],
+                    content=pending["content"],
+                    channel=args.get("channel_id"),
+                    title=each.get("title"),
+                    token=pending["token"],
+                )
+                self._uploads.append(upload)
+                done.append({"id": upload.file_id, "name": upload.filename, "title": upload.title})
+        return {"ok": True, "files": done}
+
     def _wake(self) -> None:
         with self._lock:
             wakers = list(self._wakers)
@@ -391,6 +451,10 @@ class FakeSlackApi:
                 return {"ok": True, "channel": {"id": channel}}
             case "users.info":
                 return {"ok": True, "user": self._user(str(args.get("user", "")), args)}
+            case "files.getUploadURLExternal":
+                return self._announce_upload(args, token)
+            case "files.completeUploadExternal":
+                return self._complete_upload(args)
             case "apps.connections.open":
                 return {"ok": True, "url": self.socket_mode_url}
             case _:
@@ -467,7 +531,7 @@ class FakeSlackApi:
             "is_bot": False,
             "is_admin": record.is_admin,
             "is_owner": record.is_owner,
-            "tz": "Europe/Rome",
+            "tz": record.tz,
             "profile": {"real_name": name},
         }
         # Slack adds the locale only when asked, so a bot that forgets to ask sees none here too.
@@ -551,6 +615,8 @@ class _Handler(BaseHTTPRequestHandler):
         content_type = self.headers.get("Content-Type", "")
         if url.path.startswith(_RESPONSE_PREFIX):
             reply = self.fake._response_url_reply(url.path, json.loads(body or b"{}"))
+        elif url.path.startswith(_UPLOAD_PREFIX):
+            reply = self.fake._upload_reply(url.path, body)
         else:
             # Accept both base URLs people configure: ".../" and ".../api/".
             method = url.path.removeprefix("/").removeprefix("api/")
