@@ -377,7 +377,8 @@ class FakeSlackApi:
             pending = self._pending.get(file_id)
             if pending is not None:
                 pending["content"] = content
-        return _Reply(200 if pending is not None else 404, b"OK - " + str(len(content)).encode())
+        status = 200 if pending is not None else 404
+        return _Reply(status, b"OK - " + str(len(content)).encode(), "text/plain")
 
     def _announce_upload(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         file_id = f"F{self._next_serial():08d}"
