@@ -22,7 +22,7 @@ from bot.guide.language import from_locale
 from bot.person import Person
 from bot.services import Services
 from bot.slack.payloads import person_of
-from bot.state import store
+from bot.state import schema, store
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ async def _described(person: Person, profile: dict[str, Any], services: Services
 async def _cached(services: Services, person: Person) -> dict[str, Any] | None:
     try:
         async with store.available():
-            cached = await services.redis.get(store.key("profile", person.team, person.user))
+            cached = await services.redis.get(schema.PROFILE.key(person.team, person.user))
     except StoreUnavailable:
         return None
     profile: dict[str, Any] | None = json.loads(cached) if cached else None
@@ -66,7 +66,7 @@ async def _cached(services: Services, person: Person) -> dict[str, Any] | None:
 
 async def _profile(client: AsyncWebClient, services: Services, person: Person) -> dict[str, Any]:
     """Ask Slack, and remember the answer (or that there was none) for a while."""
-    name = store.key("profile", person.team, person.user)
+    name = schema.PROFILE.key(person.team, person.user)
     seconds = PROFILE_SECONDS
     try:
         response = await client.users_info(user=person.user, include_locale=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.person import settings_key
 from bot.slack.context import installs_of, owed, services_of
 from bot.slack.payloads import workspace_of
 
@@ -68,7 +69,7 @@ async def on_team_access_revoked(
         if installs is not None:
             await installs.forget(enterprise, team)
         if enterprise:
-            await services.workspaces.forget(f"{enterprise}:{team}")
+            await services.workspaces.forget(settings_key(enterprise, team))
     log.info("Enterprise %s revoked access for teams %s", enterprise, ", ".join(teams) or "-")
 
 
