@@ -103,7 +103,8 @@ def _asker(member: str) -> str:
 
 _GAPS_TTL = "GAPS_RETENTION_DAYS after the last entry (older entries are dropped)"
 
-# Kept about people: exported, forgotten, deleted when their workspace uninstalls.
+# Kept about people: forgotten, deleted when their workspace uninstalls, exported (but
+# the profile, a cache).
 PROGRESS = Kind("progress", ("team", "user"), "person", "set", personal=True)  # topic ids
 PEOPLE = Kind("people", ("team",), "team", "zset", personal=True, whose=_itself)  # last change
 FEEDBACK = Kind("feedback", ("team", "topic"), "team", "hash", personal=True, whose=_itself)
@@ -137,8 +138,8 @@ WORKSPACE = Kind("workspace", ("settings",), "team", "string", personal=False)
 INSTALLATION = Kind("installation", ("install", "record"), "install", "string", personal=False)
 INSTALLATIONS = Kind("installations", (), "process", "zset", personal=False)  # installs by when
 # The process's: once-only claims and installs in progress.
-OAUTH_STATE = Kind("oauth-state", ("state",), "process", "string", personal=False, ttl="10 min")
-SIGNATURE = Kind("signature", ("signature",), "process", "string", personal=False, ttl="10 min")
+OAUTH_STATE = Kind("oauth-state", ("state",), "process", "string", personal=False, ttl="10 minutes")
+SIGNATURE = Kind("signature", ("signature",), "process", "string", personal=False, ttl="10 minutes")
 EVENT = Kind("event", ("event",), "process", "string", personal=False, ttl="10 minutes")
 
 KINDS = (
