@@ -43,11 +43,17 @@ class Person:
     def settings_key(self) -> str:
         """Whose settings apply: the workspace's, within its organisation when org-wide
         (so a workspace admin changes their workspace's settings, not the whole org's)."""
-        if not self.workspace_id or self.workspace_id == self.team:
-            return self.team
-        return f"{self.team}:{self.workspace_id}"
+        return settings_key(self.team, self.workspace_id)
 
     @property
     def speaks(self) -> Language:
         """The language to use with them when what they typed does not say (English by default)."""
         return self.language or "en"
+
+
+def settings_key(team: str, workspace_id: str) -> str:
+    """Whose settings apply to a request from ``workspace_id`` in ``team``: the team's own,
+    or ``team:workspace_id`` for one workspace of an organisation's org-wide install."""
+    if not workspace_id or workspace_id == team:
+        return team
+    return f"{team}:{workspace_id}"

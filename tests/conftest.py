@@ -27,6 +27,7 @@ from bot.settings import CONTENT_DIR, Settings
 from bot.slack.web import create_web_app
 from bot.state.feedback import FeedbackStore
 from tests.fakes.mistral_api import FakeMistralAPI
+from tests.keyspace import assert_declared
 from tests.slack_requests import SIGNING_SECRET, app_home_opened, event_callback
 
 if TYPE_CHECKING:
@@ -76,11 +77,15 @@ def redis_url() -> str:
 
 @pytest.fixture
 async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    """The test database, empty; at the end, every key left in it must be a declared kind."""
     client = aioredis.Redis.from_url(redis_url, decode_responses=True)
     await client.flushdb()
-    yield client
-    await client.flushdb()
-    await client.aclose()
+    try:
+        yield client
+        await assert_declared(client)
+    finally:
+        await client.flushdb()
+        await client.aclose()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
 from tests.conftest import run_bot
+from tests.keyspace import assert_declared
 
 ANNA = Person("T111", "U111")
 BRUNO = Person("T111", "U222")
@@ -67,6 +68,7 @@ async def test_export_flushall_import_brings_everyone_back(
 
     exported = run_bot(["export"], env, tmp_path)
     (tmp_path / "export.json").write_text(exported.stdout, encoding="utf-8")
+    await assert_declared(redis_client)
     await redis_client.flushdb()
     first = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)
     again = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)

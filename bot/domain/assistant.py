@@ -160,9 +160,12 @@ class Assistant:
         focus: str | None = None,
         notice: Phrase | None = None,
         changed: bool = False,
+        done: frozenset[str] | None = None,
     ) -> Checklist:
-        """The person's checklist, opened at ``focus`` or at the next step to do."""
-        done = await self._progress.done(person)
+        """The person's checklist, opened at ``focus`` or at the next step to do; ``done``
+        when the steps done are known already (read with the change just made)."""
+        if done is None:
+            done = await self._progress.done(person)
         steps = tuple(
             StepState(number=i, card=card, done=card.topic in done)
             for i, card in enumerate(self._content.steps, start=1)
@@ -172,14 +175,16 @@ class Assistant:
         return checklist if focused else dataclasses.replace(checklist, focus=checklist.next_step)
 
     async def mark_done(self, person: Person, topic: str) -> Checklist:
-        changed = await self._progress.mark_done(person, topic)
-        notice = self._notice(person, "marked" if changed else "already_done", topic)
-        return await self.checklist(person, notice=notice, changed=changed)
+        change = await self._progress.mark_done(person, topic)
+        notice = self._notice(person, "marked" if change.changed else "already_done", topic)
+        return await self.checklist(person, notice=notice, changed=change.changed, done=change.done)
 
     async def undo(self, person: Person, topic: str) -> Checklist:
-        changed = await self._progress.undo(person, topic)
-        notice = self._notice(person, "undone" if changed else "was_not_done", topic)
-        return await self.checklist(person, focus=topic, notice=notice, changed=changed)
+        change = await self._progress.undo(person, topic)
+        notice = self._notice(person, "undone" if change.changed else "was_not_done", topic)
+        return await self.checklist(
+            person, focus=topic, notice=notice, changed=change.changed, done=change.done
+        )
 
     async def reset(self, person: Person, *, confirmed: bool) -> Reply:
         """Forget every tick, once the person has said yes."""

@@ -25,7 +25,7 @@ from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
 from bot.errors import StoreUnavailable
-from bot.state import store
+from bot.state import schema, store
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,9 @@ class RedisInstallationStore(AsyncInstallationStore):
         )
         try:
             async with store.available(), self.redis.pipeline(transaction=True) as pipe:
-                pipe.set(store.key("installation", name, "installer"), _record(installation))
-                pipe.set(store.key("installation", name, "bot"), _record(installation.to_bot()))
-                pipe.zadd(store.key("installations"), {name: installation.installed_at})
+                pipe.set(schema.INSTALLATION.key(name, "installer"), _record(installation))
+                pipe.set(schema.INSTALLATION.key(name, "bot"), _record(installation.to_bot()))
+                pipe.zadd(schema.INSTALLATIONS.key(), {name: installation.installed_at})
                 await pipe.execute()
         except StoreUnavailable as error:
             # Bolt shows its "storage error" page for a BoltError, and nothing is half-saved.
@@ -76,7 +76,7 @@ class RedisInstallationStore(AsyncInstallationStore):
     async def async_save_bot(self, bot: Bot) -> None:
         name = _name(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
         async with store.available():
-            await self.redis.set(store.key("installation", name, "bot"), _record(bot))
+            await self.redis.set(schema.INSTALLATION.key(name, "bot"), _record(bot))
 
     async def async_find_bot(
         self,
@@ -116,13 +116,13 @@ class RedisInstallationStore(AsyncInstallationStore):
     async def installed(self) -> list[Installed]:
         """Every installed workspace and organisation, most recent first."""
         async with store.available():
-            names = await self.redis.zrevrange(store.key("installations"), 0, -1)
+            names = await self.redis.zrevrange(schema.INSTALLATIONS.key(), 0, -1)
             records = [await self._get(str(name), "installer") for name in names]
         return [_installed(record) for record in records if record is not None]
 
     async def _get(self, name: str, what: str) -> dict[str, Any] | None:
         async with store.available():
-            raw = await self.redis.get(store.key("installation", name, what))
+            raw = await self.redis.get(schema.INSTALLATION.key(name, what))
         if raw is None:
             return None
         record: dict[str, Any] = json.loads(raw)
@@ -132,9 +132,9 @@ class RedisInstallationStore(AsyncInstallationStore):
         # Bolt passes no team for an org-wide install, as its file store expects.
         name = _name(enterprise_id, team_id, team_id is None)
         async with store.available(), self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(*(store.key("installation", name, part) for part in what))
+            pipe.delete(*(schema.INSTALLATION.key(name, part) for part in what))
             if "bot" in what:
-                pipe.zrem(store.key("installations"), name)
+                pipe.zrem(schema.INSTALLATIONS.key(), name)
             await pipe.execute()
 
 

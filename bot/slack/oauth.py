@@ -32,7 +32,7 @@ from bot.guide.language import from_locale
 from bot.render.pages import page
 from bot.settings import Settings
 from bot.slack.installations import Installs
-from bot.state import store
+from bot.state import schema, store
 from bot.strings import Language
 
 log = logging.getLogger(__name__)
@@ -106,13 +106,13 @@ class RedisOAuthStateStore(AsyncOAuthStateStore):
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
         state = secrets.token_urlsafe(24)
         async with store.available():
-            await self._redis.set(store.key("oauth-state", state), "1", ex=STATE_SECONDS)
+            await self._redis.set(schema.OAUTH_STATE.key(state), "1", ex=STATE_SECONDS)
         return state
 
     async def async_consume(self, state: str) -> bool:
         # GETDEL: of two requests replaying one state, only the first finds it.
         async with store.available():
-            return await self._redis.getdel(store.key("oauth-state", state[:100])) is not None
+            return await self._redis.getdel(schema.OAUTH_STATE.key(state[:100])) is not None
 
 
 class _Flow(AsyncOAuthFlow):

@@ -24,7 +24,7 @@ from bot.domain.assistant import Assistant
 from bot.errors import StoreUnavailable
 from bot.guide.language import from_locale
 from bot.person import Person
-from bot.state import store
+from bot.state import schema, store
 
 log = logging.getLogger(__name__)
 
@@ -113,4 +113,4 @@ class People:
 
 
 def _key(who: Person) -> str:
-    return store.key("profile", who.team, who.user)
+    return schema.PROFILE.key(who.team, who.user)

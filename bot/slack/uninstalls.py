@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.person import Person
+from bot.person import settings_key
 from bot.slack.context import exchange_of, installs_of, owed
 from bot.slack.payloads import workspace_of
 
@@ -64,8 +64,7 @@ async def on_team_access_revoked(event: dict[str, Any], context: AsyncBoltContex
         if installs is not None:
             await installs.forget(enterprise, team)
         if enterprise:
-            # Whose settings these were: the workspace's, within its organisation.
-            await assistant.forget_settings(Person(enterprise, "", workspace_id=team).settings_key)
+            await assistant.forget_settings(settings_key(enterprise, team))
     log.info("Enterprise %s revoked access for teams %s", enterprise, ", ".join(teams) or "-")
 
 

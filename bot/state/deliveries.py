@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import redis.asyncio as redis
 
 from bot.errors import StoreUnavailable
-from bot.state import store
+from bot.state import schema, store
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,9 @@ class Deliveries:
         """
         claims = []
         if signature:
-            claims.append((store.key("signature", signature), SIGNATURE_SECONDS))
+            claims.append((schema.SIGNATURE.key(signature), SIGNATURE_SECONDS))
         if event_id:
-            claims.append((store.key("event", event_id), CLAIM_SECONDS))
+            claims.append((schema.EVENT.key(event_id), CLAIM_SECONDS))
         if not claims:
             return Delivery(fresh=True, first=True)
         try:

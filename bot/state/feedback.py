@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import redis.asyncio as redis
 
 from bot.person import Person
-from bot.state import store
+from bot.state import schema, store
+from bot.state.schema import question_entry
 
 DAY = 86400
 
@@ -36,11 +37,6 @@ class Unhelpful:
     user: str
     topic: str
     at: float
-
-
-def question_entry(entry_id: str, user: str, question: str) -> str:
-    """How a logged question is stored (a member of a sorted set): the same every time."""
-    return json.dumps({"id": entry_id, "user": user, "question": question})
 
 
 class FeedbackStore:
@@ -66,8 +62,8 @@ class FeedbackStore:
         at: float | None,
     ) -> None:
         """The commands that keep a vote (an import passes when it was cast, if known)."""
-        unhelpful = store.key("unhelpful", team)
-        pipe.hset(store.key("feedback", team, topic), user, "up" if helpful else "down")
+        unhelpful = schema.UNHELPFUL.key(team)
+        pipe.hset(schema.FEEDBACK.key(team, topic), user, "up" if helpful else "down")
         if helpful:
             pipe.zrem(unhelpful, f"{topic}|{user}")
         elif at is not None:
@@ -76,14 +72,14 @@ class FeedbackStore:
 
     def write_question(self, pipe: redis.client.Pipeline, team: str, entry: str, at: float) -> None:
         """The commands that log a question (``question_entry``) asked at ``at``."""
-        name = store.key("unanswered", team)
+        name = schema.UNANSWERED.key(team)
         pipe.zadd(name, {entry: at})
         self._expire(pipe, name)
 
     async def tally(self, team: str, topic: str) -> tuple[int, int]:
         """(helpful, not helpful) votes on a topic."""
         async with store.available():
-            votes = await self._redis.hvals(store.key("feedback", team, topic))
+            votes = await self._redis.hvals(schema.FEEDBACK.key(team, topic))
         return votes.count("up"), votes.count("down")
 
     async def unanswered(self, person: Person, question: str) -> None:
@@ -97,7 +93,7 @@ class FeedbackStore:
     async def recent_unanswered(self, team: str) -> list[Asked]:
         """Uncovered questions within the retention period, newest first."""
         asked = []
-        for member, at in await self._scored(store.key("unanswered", team)):
+        for member, at in await self._scored(schema.UNANSWERED.key(team)):
             entry = json.loads(member)
             asked.append(Asked(str(entry["user"]), str(entry["question"]), at))
         return asked
@@ -105,7 +101,7 @@ class FeedbackStore:
     async def recent_unhelpful(self, team: str) -> list[Unhelpful]:
         """ "Not helpful" votes within the retention period, newest first."""
         votes = []
-        for member, at in await self._scored(store.key("unhelpful", team)):
+        for member, at in await self._scored(schema.UNHELPFUL.key(team)):
             topic, _, user = member.partition("|")
             votes.append(Unhelpful(user, topic, at))
         return votes
@@ -119,7 +115,7 @@ class FeedbackStore:
 
     async def teams(self) -> list[str]:
         """Every team with unanswered questions or "not helpful" votes on record."""
-        return await store.teams(self._redis, ("unanswered", "unhelpful"))
+        return await schema.teams(self._redis, (schema.UNANSWERED, schema.UNHELPFUL))
 
     def cutoff(self) -> float:
         """When the retention period starts: entries older than this are gone."""

@@ -8,11 +8,27 @@ ids, not step numbers, are stored, so reordering the checklist keeps everyone's 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as redis
 
 from bot.person import Person
-from bot.state import store
+from bot.state import schema, store
+
+
+@dataclass(frozen=True)
+class Change:
+    """A step marked or undone: whether that changed anything, and the steps done after it.
+
+    True when it changed something, as the bool these calls return in a condition.
+    """
+
+    changed: bool
+    done: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return self.changed
 
 
 class ProgressStore:
@@ -27,21 +43,17 @@ class ProgressStore:
             members = await self._redis.smembers(_done_key(person))
         return frozenset(str(member) for member in members)
 
-    async def mark_done(self, person: Person, topic: str) -> bool:
-        """Mark a step done; False when it already was."""
+    async def mark_done(self, person: Person, topic: str) -> Change:
+        """Mark a step done; falsy when it already was."""
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
             pipe.sadd(_done_key(person), topic)
-            self._touch(pipe, person)
-            added, *_ = await pipe.execute()
-        return bool(added)
+            return self._change(await self._touched(pipe, person))
 
-    async def undo(self, person: Person, topic: str) -> bool:
-        """Mark a step not done; False when it was not done."""
+    async def undo(self, person: Person, topic: str) -> Change:
+        """Mark a step not done; falsy when it was not done."""
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
             pipe.srem(_done_key(person), topic)
-            self._touch(pipe, person)
-            removed, *_ = await pipe.execute()
-        return bool(removed)
+            return self._change(await self._touched(pipe, person))
 
     async def reset(self, person: Person) -> None:
         """Forget every step this person marked."""
@@ -51,7 +63,7 @@ class ProgressStore:
     async def people(self, team: str) -> list[tuple[str, float]]:
         """Everyone in the team who has ticked a step, with when they last changed it."""
         async with store.available():
-            raw = await self._redis.zrevrange(store.key("people", team), 0, -1, withscores=True)
+            raw = await self._redis.zrevrange(schema.PEOPLE.key(team), 0, -1, withscores=True)
         return [(str(pair[0]), float(pair[1])) for pair in raw]
 
     async def done_by(self, team: str, users: list[str]) -> dict[str, frozenset[str]]:
@@ -62,10 +74,19 @@ class ProgressStore:
             results = await pipe.execute()
         return {user: frozenset(map(str, done)) for user, done in zip(users, results, strict=True)}
 
-    def _touch(self, pipe: redis.client.Pipeline, person: Person) -> None:
+    async def _touched(self, pipe: redis.client.Pipeline, person: Person) -> list[Any]:
         # Remember who has started and when, for the team view: a sorted set by last change.
-        pipe.zadd(store.key("people", person.team), {person.user: time.time()})
+        # The steps done are read in the same transaction, so the checklist shown after a
+        # change needs no second round trip and shows exactly this change's result.
+        pipe.zadd(schema.PEOPLE.key(person.team), {person.user: time.time()})
+        pipe.smembers(_done_key(person))
+        return list(await pipe.execute())
+
+    @staticmethod
+    def _change(results: list[Any]) -> Change:
+        changed, _, done = results
+        return Change(bool(changed), frozenset(map(str, done)))
 
 
 def _done_key(person: Person) -> str:
-    return store.key("progress", person.team, person.user)
+    return schema.PROGRESS.key(person.team, person.user)

@@ -1,8 +1,7 @@
-"""Redis in one place: the connection, every key name, and turning outages into StoreUnavailable.
+"""Redis in one place: the connection, its persistence, and turning outages into StoreUnavailable.
 
-Keys are namespaced and versioned (``mistral-setup:v1:…``) so a future change of shape
-can live beside the old one. All state the bot keeps is here, so any number of web
-processes can share one Redis.
+All state the bot keeps is in Redis, so any number of web processes can share one; every
+kind of key it writes is declared in bot.state.schema.
 """
 
 from __future__ import annotations
@@ -22,8 +21,6 @@ from bot.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-PREFIX = "mistral-setup:v1"
-
 # Slack gives a request 3 seconds; a Redis that does not answer in one is treated as down
 # so the bot can still say so in time.
 SOCKET_TIMEOUT = 1.0
@@ -36,11 +33,6 @@ MAX_CONNECTIONS = 1000
 # One immediate retry: it replaces a pooled connection that died when Redis restarted.
 # redis-py's default (ten retries with backoff) would wait seconds on a Redis that is down.
 RETRY = Retry(NoBackoff(), retries=1)
-
-
-def key(*parts: str) -> str:
-    """The one function that names Redis keys: ``key("progress", team, user)``."""
-    return ":".join((PREFIX, *parts))
 
 
 def connect(url: str | None) -> tuple[redis.Redis, bool]:
@@ -69,22 +61,6 @@ async def available() -> AsyncIterator[None]:
     except (RedisError, OSError) as exc:
         log.warning("Redis unavailable: %s", type(exc).__name__)
         raise StoreUnavailable from exc
-
-
-async def scored(client: redis.Redis, name: str) -> list[tuple[str, float]]:
-    """A whole sorted set as (member, score) pairs, lowest score first."""
-    raw = await client.zrange(name, 0, -1, withscores=True)
-    # withscores: each item is a (member, score) pair.
-    return [(str(pair[0]), float(pair[1])) for pair in raw]
-
-
-async def teams(client: redis.Redis, kinds: tuple[str, ...]) -> list[str]:
-    """Every team that has a key of one of ``kinds`` (``kind:TEAM`` or ``kind:TEAM:…``)."""
-    found: set[str] = set()
-    for kind in kinds:
-        async for name in client.scan_iter(match=key(kind, "*")):
-            found.add(str(name).removeprefix(key(kind, "")).split(":")[0])
-    return sorted(found)
 
 
 async def ping(client: redis.Redis) -> bool:

@@ -6,7 +6,7 @@ import redis.asyncio as redis
 
 from bot.errors import Throttled
 from bot.person import Person
-from bot.state import store
+from bot.state import schema, store
 from bot.strings import Phrase
 
 # A person setting up Mistral checks a key or two; five in five minutes is generous for
@@ -27,7 +27,7 @@ class Throttle:
 
     async def spend(self, person: Person, what: str = "key-check") -> None:
         """Count one attempt; raise Throttled past the limit (StoreUnavailable if Redis is down)."""
-        name = store.key("throttle", what, person.team, person.user)
+        name = schema.THROTTLE.key(what, person.team, person.user)
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
             # The window starts at the first attempt and is not extended by later ones.
             pipe.set(name, 0, ex=self.window, nx=True)

@@ -17,8 +17,8 @@ import redis.asyncio as redis
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.errors import StoreUnavailable
-from bot.person import Workspace
-from bot.state import store
+from bot.person import Workspace, settings_key
+from bot.state import schema, store
 from bot.strings import Language
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,9 @@ class WorkspaceSettings:
         for cached in [key for key in self._cache if key == team or key.startswith(f"{team}:")]:
             del self._cache[cached]
         async with store.available():
-            names = [_key(team)] + [name async for name in self._redis.scan_iter(_key(f"{team}:*"))]
-            await self._redis.delete(*names)
+            # An organisation's workspaces each have theirs: ``settings_key(org, workspace)``.
+            theirs = await schema.scan(self._redis, _key(settings_key(team, "*")))
+            await self._redis.delete(_key(team), *theirs)
 
     def _read(self, team: str, raw: bytes | str | None) -> Workspace:
         if raw is None:
@@ -108,8 +109,8 @@ class WorkspaceSettings:
         )
 
 
-def _key(team: str) -> str:
-    return store.key("workspace", team)
+def _key(settings: str) -> str:
+    return schema.WORKSPACE.key(settings)
 
 
 def _changed(value: T, default: T) -> T | None:

@@ -1,0 +1,354 @@
+"""Every kind of key the bot keeps in Redis, declared once, and how the export holds them.
+
+A kind says how its keys are named (``mistral-setup:v1:<name>:<part>:…``, namespaced and
+versioned so a future change of shape can live beside the old one), who owns them, how long
+they live, their Redis type, and whether they are personal data. Stores name keys only
+through these kinds, and forgetting a person, an uninstall, the export and the import all
+follow the declarations: a new personal kind declared here is deleted by ``forget`` and by
+an uninstall with no other edit, and ``__post_init__`` refuses one that does not say where
+the person is in it. A personal kind that is not a cache is exported by one of ``CODECS``,
+declared at the end of this module (tests/test_schema.py checks that none is left out).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal, Protocol, TypeVar
+
+import redis.asyncio as redis
+
+from bot.apikeys import mask_secrets
+from bot.state import archive
+
+PREFIX = "mistral-setup:v1"
+
+# Who a key belongs to: one person (team, user), a workspace or organisation, one install
+# of the app ("Add to Slack"), or the process (the deployment as a whole).
+Owner = Literal["person", "team", "install", "process"]
+RedisType = Literal["string", "set", "zset", "hash"]
+
+# What a part of a key name may hold; one segment (no ":") unless said here.
+_SEGMENT = r"[^:]+"
+_SHAPES = {
+    "install": rf"{_SEGMENT}:{_SEGMENT}",  # enterprise:team, "-" for a missing one
+    "settings": rf"{_SEGMENT}(?::{_SEGMENT})?",  # Person.settings_key: team or team:workspace
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of key: its name and parts, owner, type, lifetime, and whether it is personal.
+
+    A personal kind says where the person is: ``user`` among its parts (the key is theirs),
+    or ``whose``, who a member (set, sorted set) or field (hash) of a team's key is about.
+    """
+
+    name: str
+    parts: tuple[str, ...]
+    owner: Owner
+    type: RedisType
+    personal: bool
+    ttl: str | None = None  # how long a key lives, in words; None: until deleted
+    whose: Callable[[str], str] | None = None
+    cache: bool = False  # a short-lived copy of what Slack says: forgotten, never exported
+
+    def __post_init__(self) -> None:
+        # Personal data is kept per team, and forgetting needs to find the person in it.
+        if self.personal and "team" not in self.parts:
+            raise ValueError(f"personal kind {self.name!r} must have a team part")
+        if self.personal and "user" not in self.parts and self.whose is None:
+            raise ValueError(f"personal kind {self.name!r} must say whose its entries are")
+        if self.whose is not None and self.type == "string":
+            raise ValueError(f"kind {self.name!r}: a string has no entries to tell apart")
+
+    def key(self, *values: str) -> str:
+        """The key's name: ``PROGRESS.key(team, user)``."""
+        if len(values) != len(self.parts):
+            raise ValueError(f"{self.name} keys have parts {self.parts}, not {values}")
+        return ":".join((PREFIX, self.name, *values))
+
+    def glob(self, **known: str) -> str:
+        """A SCAN pattern for this kind's keys; a part not given matches anything."""
+        return self.key(*(known.get(part, "*") for part in self.parts))
+
+    def parts_of(self, name: str) -> dict[str, str] | None:
+        """The parts of ``name`` when it is a key of this kind, else None."""
+        found = self._pattern.fullmatch(name)
+        return None if found is None else dict(zip(self.parts, found.groups(), strict=True))
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        parts = "".join(f":({_SHAPES.get(part, _SEGMENT)})" for part in self.parts)
+        return re.compile(re.escape(f"{PREFIX}:{self.name}") + parts)
+
+
+def _itself(entry: str) -> str:
+    return entry
+
+
+def _voter(member: str) -> str:
+    return member.partition("|")[2]
+
+
+def _asker(member: str) -> str:
+    try:
+        return str(json.loads(member).get("user", ""))
+    except (ValueError, AttributeError):
+        return ""  # not a logged question: nobody's
+
+
+_GAPS_TTL = "GAPS_RETENTION_DAYS after the last entry (older entries are dropped)"
+
+# Kept about people: forgotten, deleted when their workspace uninstalls, exported (but
+# the profile, a cache).
+PROGRESS = Kind("progress", ("team", "user"), "person", "set", personal=True)  # topic ids
+PEOPLE = Kind("people", ("team",), "team", "zset", personal=True, whose=_itself)  # last change
+FEEDBACK = Kind("feedback", ("team", "topic"), "team", "hash", personal=True, whose=_itself)
+UNHELPFUL = Kind(  # "topic|user", scored by when
+    "unhelpful", ("team",), "team", "zset", personal=True, ttl=_GAPS_TTL, whose=_voter
+)
+UNANSWERED = Kind(  # question_entry JSON, scored by when
+    "unanswered", ("team",), "team", "zset", personal=True, ttl=_GAPS_TTL, whose=_asker
+)
+PROFILE = Kind(  # users.info's locale and admin flag
+    "profile",
+    ("team", "user"),
+    "person",
+    "string",
+    personal=True,
+    cache=True,
+    ttl="an hour (a minute when Slack did not say)",
+)
+# Not personal: a count that holds nothing beyond its few minutes, so forget leaves it.
+THROTTLE = Kind(
+    "throttle",
+    ("what", "team", "user"),
+    "person",
+    "string",
+    personal=False,
+    ttl="the throttle's window (5 minutes for key checks)",
+)
+# The workspace's: what its admins changed (it may name admins), and its install (the
+# installer's id and the bot token); each deleted by its own store when the app goes.
+WORKSPACE = Kind("workspace", ("settings",), "team", "string", personal=False)
+INSTALLATION = Kind("installation", ("install", "record"), "install", "string", personal=False)
+INSTALLATIONS = Kind("installations", (), "process", "zset", personal=False)  # installs by when
+# The process's: once-only claims and installs in progress.
+OAUTH_STATE = Kind("oauth-state", ("state",), "process", "string", personal=False, ttl="10 minutes")
+SIGNATURE = Kind("signature", ("signature",), "process", "string", personal=False, ttl="10 minutes")
+EVENT = Kind("event", ("event",), "process", "string", personal=False, ttl="10 minutes")
+
+KINDS = (
+    PROGRESS,
+    PEOPLE,
+    FEEDBACK,
+    UNHELPFUL,
+    UNANSWERED,
+    PROFILE,
+    THROTTLE,
+    WORKSPACE,
+    INSTALLATION,
+    INSTALLATIONS,
+    OAUTH_STATE,
+    SIGNATURE,
+    EVENT,
+)
+
+
+def kind_of(name: str, kinds: Sequence[Kind] = KINDS) -> Kind | None:
+    """The declared kind of the key ``name``, or None when no kind declares it."""
+    return next((kind for kind in kinds if kind.parts_of(name) is not None), None)
+
+
+def question_entry(entry_id: str, user: str, question: str) -> str:
+    """How a logged question is stored (a member of UNANSWERED): the same every time."""
+    return json.dumps({"id": entry_id, "user": user, "question": question})
+
+
+async def teams(client: redis.Redis, kinds: Sequence[Kind]) -> list[str]:
+    """Every team that has a key of one of ``kinds`` (each has a ``team`` part)."""
+    found: set[str] = set()
+    for kind in kinds:
+        async for name in client.scan_iter(match=kind.glob()):
+            parts = kind.parts_of(str(name))
+            if parts is not None:
+                found.add(parts["team"])
+    return sorted(found)
+
+
+async def scan(client: redis.Redis, pattern: str) -> list[str]:
+    """The keys matching a SCAN ``pattern``; a pattern without ``*`` is one key's name."""
+    if "*" not in pattern:
+        return [pattern]
+    return [str(name) async for name in client.scan_iter(match=pattern)]
+
+
+# The export: how each of its sections is read from the kinds it holds and written back.
+
+R = TypeVar("R")  # a record of the export: archive.Progress, Vote or Question
+
+
+class Feedback(Protocol):
+    """What the export needs of the feedback store (bot.state.feedback.FeedbackStore):
+    votes and questions are written its way and kept as long, and older ones count as gone."""
+
+    def cutoff(self) -> float: ...
+
+    def write_vote(
+        self,
+        pipe: redis.client.Pipeline,
+        team: str,
+        user: str,
+        topic: str,
+        helpful: bool,
+        at: float | None,
+    ) -> None: ...
+
+    def write_question(
+        self, pipe: redis.client.Pipeline, team: str, entry: str, at: float
+    ) -> None: ...
+
+
+class Codec(Protocol[R]):
+    """One section of the export (a field of ``archive.Team``), over the kinds it holds."""
+
+    section: str
+    kinds: tuple[Kind, ...]
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[R]:
+        """What the team's people (or only ``user``) have in these kinds."""
+        ...
+
+    def write(
+        self, pipe: redis.client.Pipeline, feedback: Feedback, team: str, records: Sequence[R]
+    ) -> None:
+        """The commands that keep ``records`` (importing them twice is the same as once)."""
+        ...
+
+
+async def _recent(client: redis.Redis, name: str, cutoff: float) -> list[tuple[str, float]]:
+    """A sorted set's entries from ``cutoff`` on, oldest first: older ones count as gone."""
+    raw = await client.zrangebyscore(name, cutoff, "+inf", withscores=True)
+    # withscores: each item is a (member, score) pair.
+    return [(str(pair[0]), float(pair[1])) for pair in raw]
+
+
+async def _together(client: redis.Redis, read: Callable[[Any, str], Any], names: list[str]) -> Any:
+    """One read of each of ``names``, in one round trip."""
+    async with client.pipeline(transaction=False) as pipe:
+        for name in names:
+            read(pipe, name)
+        return await pipe.execute()
+
+
+class _ProgressCodec:
+    section = "progress"
+    kinds: tuple[Kind, ...] = (PROGRESS, PEOPLE)
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Progress]:
+        raw = await client.zrange(PEOPLE.key(team), 0, -1, withscores=True)
+        changed = {str(pair[0]): float(pair[1]) for pair in raw}
+        users = {user} if user else set(changed)
+        for name in await scan(client, PROGRESS.glob(team=team, user=user or "*")):
+            users.add((PROGRESS.parts_of(name) or {"user": ""})["user"])
+        users.discard("")
+        people = sorted(users)
+        keys = [PROGRESS.key(team, someone) for someone in people]
+        done_sets = await _together(client, lambda pipe, name: pipe.smembers(name), keys)
+        return [
+            archive.Progress(
+                user=someone,
+                done=tuple(sorted(map(str, done))),
+                changed_at=changed.get(someone, 0.0),
+            )
+            for someone, done in zip(people, done_sets, strict=True)
+            if done or someone in changed
+        ]
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Progress],
+    ) -> None:
+        for progress in records:
+            if progress.done:
+                pipe.sadd(PROGRESS.key(team, progress.user), *progress.done)
+            pipe.zadd(PEOPLE.key(team), {progress.user: progress.changed_at})
+
+
+class _VotesCodec:
+    section = "votes"
+    kinds: tuple[Kind, ...] = (FEEDBACK, UNHELPFUL)
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Vote]:
+        downs = dict(await _recent(client, UNHELPFUL.key(team), feedback.cutoff()))
+        names = await scan(client, FEEDBACK.glob(team=team))
+        tallies = await _together(client, lambda pipe, name: pipe.hgetall(name), names)
+        found = []
+        for name, votes in zip(names, tallies, strict=True):
+            topic = (FEEDBACK.parts_of(name) or {"topic": ""})["topic"]
+            for voter, vote in ((str(k), str(v)) for k, v in votes.items()):
+                if user is None or voter == user:
+                    helpful = vote == "up"
+                    at = None if helpful else downs.get(f"{topic}|{voter}")
+                    found.append(archive.Vote(user=voter, topic=topic, helpful=helpful, at=at))
+        return sorted(found, key=lambda v: (v.topic, v.user))
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Vote],
+    ) -> None:
+        for vote in records:
+            feedback.write_vote(pipe, team, vote.user, vote.topic, vote.helpful, vote.at)
+
+
+class _QuestionsCodec:
+    section = "questions"
+    kinds: tuple[Kind, ...] = (UNANSWERED,)
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Question]:
+        found = []
+        for member, at in await _recent(client, UNANSWERED.key(team), feedback.cutoff()):
+            entry = json.loads(member)
+            if user is None or entry.get("user") == user:
+                found.append(
+                    archive.Question(
+                        id=str(entry["id"]),
+                        user=str(entry["user"]),
+                        question=str(entry["question"]),
+                        at=at,
+                    )
+                )
+        return found
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Question],
+    ) -> None:
+        for question in records:
+            # Keys typed into a question are never kept, whatever the file says.
+            entry = question_entry(question.id, question.user, mask_secrets(question.question))
+            feedback.write_question(pipe, team, entry, question.at)
+
+
+CODECS: tuple[Codec[Any], ...] = (_ProgressCodec(), _VotesCodec(), _QuestionsCodec())

@@ -1,0 +1,125 @@
+"""The declared schema of Redis keys: every key written is declared, and forget follows it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.person import Person
+from bot.render.blocks import ActionId
+from bot.state import schema
+from bot.state.feedback import FeedbackStore
+from bot.state.privacy import Privacy
+from tests.conftest import RunningBot
+from tests.fakes.mistral_api import FakeMistralAPI
+from tests.keyspace import undeclared
+from tests.slack_requests import block_action, slash_command
+
+USER = "UFORGETME"  # distinctive: no other id contains it
+
+
+def test_key_names_are_those_existing_data_was_written_under() -> None:
+    assert schema.PROGRESS.key("T1", "U1") == "mistral-setup:v1:progress:T1:U1"
+    assert schema.INSTALLATION.key("E1:-", "bot") == "mistral-setup:v1:installation:E1:-:bot"
+    assert schema.WORKSPACE.key("E1:T2") == "mistral-setup:v1:workspace:E1:T2"
+    assert schema.kind_of("mistral-setup:v1:throttle:key-check:T1:U1") is schema.THROTTLE
+    assert schema.kind_of("mistral-setup:v1:workspace:E1:T2") is schema.WORKSPACE
+    assert schema.kind_of("mistral-setup:v1:progress:T1") is None  # a part missing
+
+
+def test_every_personal_kind_is_exported_unless_it_is_a_cache() -> None:
+    exported = [kind for codec in schema.CODECS for kind in codec.kinds]
+    personal = [kind for kind in schema.KINDS if kind.personal and not kind.cache]
+
+    assert sorted(k.name for k in exported) == sorted(k.name for k in personal)
+
+
+def test_a_personal_kind_that_does_not_say_where_the_person_is_is_refused() -> None:
+    with pytest.raises(ValueError, match="whose"):
+        schema.Kind("nicknames", ("team",), "team", "hash", personal=True)
+
+
+@pytest.mark.redis
+async def test_a_key_the_schema_does_not_declare_is_reported(
+    redis_client: aioredis.Redis,
+) -> None:
+    await redis_client.set("mistral-setup:v1:nickname:T1:U1", "Al")
+    await redis_client.set(schema.PROGRESS.key("T1", "U1"), "not a set")
+    await redis_client.sadd(schema.PROGRESS.key("T1", "U2"), "register")
+
+    faults = await undeclared(redis_client)
+
+    assert faults == [
+        "mistral-setup:v1:nickname:T1:U1: no kind in bot/state/schema.py declares it",
+        "mistral-setup:v1:progress:T1:U1: a string, but progress keys are a set",
+    ]
+    await redis_client.delete("mistral-setup:v1:nickname:T1:U1", schema.PROGRESS.key("T1", "U1"))
+
+
+@pytest.mark.redis
+async def test_a_newly_declared_personal_kind_is_forgotten_with_no_other_edit(
+    redis_client: aioredis.Redis,
+) -> None:
+    nicknames = schema.Kind("nickname", ("team", "user"), "person", "string", personal=True)
+    mentions = schema.Kind("mentions", ("team",), "team", "zset", personal=True, whose=str)
+    await redis_client.set(nicknames.key("T1", "U1"), "Al")
+    await redis_client.zadd(mentions.key("T1"), {"U1": 1.0, "U2": 2.0})
+    privacy = Privacy(
+        redis_client, FeedbackStore(redis_client), (*schema.KINDS, nicknames, mentions)
+    )
+
+    await privacy.forget(Person("T1", "U1"))
+
+    assert not await redis_client.exists(nicknames.key("T1", "U1"))
+    assert await redis_client.zrange(mentions.key("T1"), 0, -1) == ["U2"]
+    await privacy.forget_team("T1")
+    assert await redis_client.keys("*") == []
+
+
+async def test_forget_leaves_nothing_about_the_person_but_what_is_not_personal(
+    bot: RunningBot, mistral_api: FakeMistralAPI, redis_client: aioredis.Redis
+) -> None:
+    await _command(bot, "done 1")  # progress, and the users.info profile cache
+    await _command(bot, "how do I bake bread")  # logged for the content's authors
+    await bot.send(block_action(ActionId.FEEDBACK_DOWN, "register", user=USER))
+    await bot.slack.wait_for("chat.postEphemeral")
+    await _command(bot, f"key {mistral_api.add_key()}", replies=2)  # a throttle
+    personal = {kind.name for kind in schema.KINDS if kind.personal}
+    assert await _kinds_holding(redis_client, USER) == {*personal, "throttle"}
+
+    await _command(bot, "forget yes")
+    await bot.drain()
+
+    assert await _kinds_holding(redis_client, USER) == {"throttle"}  # not personal: kept
+
+
+async def _command(bot: RunningBot, text: str, replies: int = 1) -> None:
+    before = len(bot.slack.responses)
+    await bot.send(slash_command(text, user=USER, response_url=bot.slack.response_url()))
+    await bot.slack.wait_for_responses(before + replies)
+
+
+async def _kinds_holding(client: aioredis.Redis, text: str) -> set[str]:
+    """The kinds of the keys whose name or value holds ``text`` (every key, every value)."""
+    found = set()
+    async for name in client.scan_iter():
+        if text in name or text in json.dumps(await _value(client, name)):
+            kind = schema.kind_of(name)
+            assert kind is not None, name
+            found.add(kind.name)
+    return found
+
+
+async def _value(client: aioredis.Redis, name: str) -> object:
+    kind = await client.type(name)
+    if kind == "string":
+        return await client.get(name)
+    if kind == "set":
+        return sorted(await client.smembers(name))
+    if kind == "zset":
+        return await client.zrange(name, 0, -1)
+    if kind == "hash":
+        return await client.hgetall(name)
+    return kind  # gone meanwhile ("none"), or a type the bot never writes
