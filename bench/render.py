@@ -6,13 +6,17 @@
 The mix is bench/load.py's traffic: for every question of tests/data/dev-questions.tsv,
 one mention answered in public, then one slash command in turn: the checklist, ``done N``
 (the checklist, and App Home republished with it), the question (answered privately,
-quoting it back) and ``next``. Each round measures three ways, their order turning:
+quoting it back) and ``next``. Each round measures four ways, their order turning, each
+a step on from the one before:
 
-- before: templates checked for changes on every render (jinja2's ``auto_reload``), no cache
-- no-stat: templates loaded once, no cache
-- after: templates loaded once, and replies that read the same for everyone cached
+- before: templates checked for changes on every render (jinja2's ``auto_reload``),
+  jinja2's own ``tojson``, no cache: the code as it was
+- loaded: templates loaded once
+- tojson: the bot's ``tojson``, without the escapes for HTML
+- after: replies that read the same for everyone cached too: the code as it is
 
-The machine is shared, so the verdict is the median of the rounds' ratios to "before".
+The machine is shared, so the figures are this process's CPU time, the ways take turns
+pass by pass, and the verdict is the median of the rounds' ratios to "before".
 Then the cost of the JSON round trip on the uncached path: the template's text, its
 ``json.loads``, and the ``json.dumps`` slack_sdk does to send the blocks.
 """
@@ -28,6 +32,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import jinja2
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -105,46 +111,63 @@ def run(cases: list[Case], render: Render) -> None:
             render(case.reply, surface=case.surface, show_question=case.show_question)
 
 
-def per_render(cases: list[Case], render: Render, repeat: int) -> float:
-    """Microseconds per render, over ``repeat`` passes of ``cases``."""
-    started = time.perf_counter()
-    for _ in range(repeat):
-        run(cases, render)
-    return (time.perf_counter() - started) / (repeat * len(cases)) * 1e6
+MODES = ("before", "loaded", "tojson", "after")
+BOTS_TOJSON = blocks.environment().filters["tojson"]
 
 
-def measure(mode: str, cases: list[Case], repeat: int) -> float:
-    """One way of rendering: ``before``, ``no-stat`` or ``after`` (see the module's doc)."""
-    blocks.environment().auto_reload = mode == "before"
-    blocks.shared_json.cache_clear()  # each round pays its own misses
-    return per_render(cases, blocks.render if mode == "after" else blocks.render_uncached, repeat)
+def use(mode: str) -> Render:
+    """Set rendering up as ``mode`` (see the module's doc); the render function it uses."""
+    environment = blocks.environment()
+    environment.auto_reload = mode == "before"
+    mine = mode in ("tojson", "after")
+    # Both take the evaluation context first, as the compiled templates call them.
+    environment.filters["tojson"] = BOTS_TOJSON if mine else jinja2.filters.do_tojson
+    environment.policies["json.dumps_kwargs"] = {"ensure_ascii": False}  # as it was
+    return blocks.render if mode == "after" else blocks.render_uncached
 
 
-MODES = ("before", "no-stat", "after")
+def cpu_per_render(cases: list[Case], render: Render) -> float:
+    """Microseconds of this process's CPU per render, over one pass of ``cases``."""
+    started = time.process_time()
+    run(cases, render)
+    return (time.process_time() - started) / len(cases) * 1e6
 
 
-def rounds(cases: list[Case], count: int, repeat: int) -> dict[str, list[float]]:
-    """Each mode's µs per render in every round; the order turns so none always goes first."""
-    timings: dict[str, list[float]] = {mode: [] for mode in MODES}
-    for number in range(count):
-        turn = number % len(MODES)
-        for mode in MODES[turn:] + MODES[:turn]:
-            timings[mode].append(measure(mode, cases, repeat))
-    blocks.environment().auto_reload = False
+def rounds(
+    cases: list[Case], count: int, repeat: int, modes: tuple[str, ...] = MODES
+) -> dict[str, list[float]]:
+    """Each mode's µs per render in every round, of ``repeat`` passes each.
+
+    The modes take turns pass by pass, so a neighbour's burst of work falls on all of
+    them; each round starts with an empty cache, so "after" pays its misses.
+    """
+    timings: dict[str, list[float]] = {mode: [] for mode in modes}
+    try:
+        for number in range(count):
+            blocks.shared_json.cache_clear()
+            spent = dict.fromkeys(modes, 0.0)
+            for n in range(repeat):
+                turn = (number + n) % len(modes)
+                for mode in modes[turn:] + modes[:turn]:
+                    spent[mode] += cpu_per_render(cases, use(mode))
+            for mode in modes:
+                timings[mode].append(spent[mode] / repeat)
+    finally:
+        use("after")
     return timings
 
 
 def by_kind(cases: list[Case], repeat: int) -> list[str]:
-    """Before and after for each kind of render, one measurement each (a rough split)."""
+    """Before and after for each kind of render (medians of three rounds)."""
     lines = []
     for kind in dict.fromkeys(case.kind for case in cases):
         mine = [case for case in cases if case.kind == kind]
-        before, after = (measure(mode, mine, repeat) for mode in ("before", "after"))
+        timings = rounds(mine, 3, repeat, ("before", "after"))
+        before, after = (statistics.median(timings[mode]) for mode in ("before", "after"))
         lines.append(
             f"  {kind:<17} {len(mine):>3} of {len(cases)}   "
             f"before {before:6.1f} µs   after {after:6.1f} µs   ratio {after / before:.2f}"
         )
-    blocks.environment().auto_reload = False
     return lines
 
 
@@ -152,17 +175,18 @@ def json_round_trip(cases: list[Case], repeat: int) -> str:
     """The uncached path's parts: template to text, text to objects, objects to text again."""
     texts = [blocks.reply_json(c.reply, c.surface, show_question=c.show_question) for c in cases]
     parsed = [json.loads(text) for text in texts]
-    whole = measure("no-stat", cases, repeat)
-    started = time.perf_counter()
+    whole = statistics.median(cpu_per_render(cases, use("tojson")) for _ in range(repeat))
+    use("after")
+    started = time.process_time()
     for _ in range(repeat):
         for text in texts:
             json.loads(text)
-    loads = (time.perf_counter() - started) / (repeat * len(texts)) * 1e6
-    started = time.perf_counter()
+    loads = (time.process_time() - started) / (repeat * len(texts)) * 1e6
+    started = time.process_time()
     for _ in range(repeat):
         for value in parsed:
             json.dumps(value)
-    dumps = (time.perf_counter() - started) / (repeat * len(parsed)) * 1e6
+    dumps = (time.process_time() - started) / (repeat * len(parsed)) * 1e6
     return (
         f"uncached render {whole:.1f} µs, of which json.loads {loads:.1f} µs "
         f"({loads / whole:.0%}); slack_sdk's json.dumps to send: {dumps:.1f} µs"

@@ -106,7 +106,7 @@ def environment() -> jinja2.Environment:
     # Ids Slack renders as names; in a private view they notify no one.
     env.filters["channel"] = lambda channel: f"<#{channel}>"
     env.filters["user"] = lambda user: f"<@{user}>"
-    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
+    env.filters["tojson"] = _tojson
     env.globals["ACTION"] = ActionId
     env.globals["TOOL_ACTIONS"] = TOOL_ACTIONS
     env.globals["t"] = _translate
@@ -114,6 +114,18 @@ def environment() -> jinja2.Environment:
     env.globals["phrase"] = strings.Phrase.of
     env.globals["CALLBACK"] = CallbackId
     return env
+
+
+# One encoder for every value: json.dumps builds a new one per call when given options.
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+@jinja2.pass_eval_context
+def _tojson(_: jinja2.nodes.EvalContext, value: object) -> str:
+    """``value | tojson``, for JSON that is parsed, never put in a web page: jinja2's own
+    filter also writes <, >, & and ' as \\u escapes for HTML (a quarter of a checklist's
+    render), which parse back to the same characters."""
+    return _JSON.encode(value)
 
 
 @jinja2.pass_context
