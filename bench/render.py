@@ -24,6 +24,7 @@ Then the cost of the JSON round trip on the uncached path: the template's text, 
 from __future__ import annotations
 
 import argparse
+import csv
 import dataclasses
 import json
 import statistics
@@ -38,7 +39,6 @@ import jinja2
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.qa import read_questions  # noqa: E402
 from bot.domain.answers import answer  # noqa: E402
 from bot.domain.replies import Answer, Checklist, Reply, StepState  # noqa: E402
 from bot.guide.content import Content, load_content  # noqa: E402
@@ -78,13 +78,25 @@ def checklist(content: Content, done: int, *, language: Language, notice: str = 
     )
 
 
+def questions() -> list[tuple[Language, str]]:
+    """The language and text of each question (rows as bench/qa.py reads them)."""
+    with QUESTIONS.open(encoding="utf-8") as handle:
+        rows = [row for row in csv.reader(handle, delimiter="\t") if row and row[0][:1] != "#"]
+    return [
+        (
+            "it" if row[1] == "it" else "en",
+            (row[2] if len(row) == 3 else row[3]).replace("\\n", "\n"),
+        )
+        for row in rows
+    ]
+
+
 def mix(content: Content) -> list[Case]:
     """bench/load.py's traffic, as the renders it causes."""
     index = Index(content)
     cases = []
-    for number, question in enumerate(read_questions(QUESTIONS)):
-        lang: Language = "it" if question.lang == "it" else "en"
-        reply = answer(index, question.text, language=lang)
+    for number, (lang, question) in enumerate(questions()):
+        reply = answer(index, question, language=lang)
         done = number % len(content.steps) + 1
         cases.append(Case(f"public {reply.template}", reply))
         if number % 4 == 1:
