@@ -14,6 +14,12 @@ from bot.apikeys import mask_secrets
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
+# Slack's SDK builds a debug line (headers, whole bodies) on every request and API call
+# unless the logger's own level, not the level it inherits, is above DEBUG: these are the
+# loggers of the bot's busy paths (Bolt and its API clients get "slack_bolt" from
+# bot.slack.app; response_url replies use the webhook client's own).
+SLACK_LOGGERS = ("slack_bolt", "slack_sdk.webhook.async_client")
+
 
 def redact(text: str) -> str:
     """``text`` with Slack tokens and key-shaped strings masked."""
@@ -41,5 +47,8 @@ def configure(level: str) -> None:
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RedactSecrets())
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    # The level they would inherit anyway, set on each; before Bolt copies it to its own.
+    for name in SLACK_LOGGERS:
+        logging.getLogger(name).setLevel(level.upper())
     # One line per request would drown everything else (and slow a busy process).
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

@@ -9,25 +9,34 @@ fails here, not inside Slack.
 Words come from the catalog: ``t("key", ...)`` and ``phrase | said`` in the language being
 rendered (``lang``). Templates import the macros ``with context``, or the macros' words
 would all be English.
+
+Rendering a template costs about 100 µs; a reply that reads the same for everyone who could
+be sent it (an answer without the asker's question, help, a tool offer) is rendered once
+per language and surface and kept, as JSON text, in a bounded cache.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 import jinja2
 
 from bot import strings
-from bot.domain.replies import Reply
+from bot.domain.replies import Answer, ConfirmForget, Help, Reply, ToolOffer
 from bot.guide.content import Link, Tool
 from bot.strings import Language
 
 # Slack truncates longer fallback texts; ours stay far below it anyway.
 FALLBACK_TEXT_LIMIT = 3000
+
+# Renders kept for replies that read the same for everyone: 21 cards, in two languages, on
+# two surfaces, ticked or not, fill 168; a few hundred JSON texts of 1-3 kB, under 1 MB.
+SHARED_RENDERS = 512
 
 
 class ActionId(StrEnum):
@@ -82,6 +91,9 @@ def environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("bot.render", "templates"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # noqa: S701  (these templates emit JSON, not HTML)
+        # Templates ship with the package and change only with a deploy: without this,
+        # every render stats each template file (and the macros it imports) for changes.
+        auto_reload=False,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
@@ -94,7 +106,7 @@ def environment() -> jinja2.Environment:
     # Ids Slack renders as names; in a private view they notify no one.
     env.filters["channel"] = lambda channel: f"<#{channel}>"
     env.filters["user"] = lambda user: f"<@{user}>"
-    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
+    env.filters["tojson"] = _tojson
     env.globals["ACTION"] = ActionId
     env.globals["TOOL_ACTIONS"] = TOOL_ACTIONS
     env.globals["t"] = _translate
@@ -102,6 +114,18 @@ def environment() -> jinja2.Environment:
     env.globals["phrase"] = strings.Phrase.of
     env.globals["CALLBACK"] = CallbackId
     return env
+
+
+# One encoder for every value: json.dumps builds a new one per call when given options.
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+@jinja2.pass_eval_context
+def _tojson(_: jinja2.nodes.EvalContext, value: object) -> str:
+    """``value | tojson``, for JSON that is parsed, never put in a web page: jinja2's own
+    filter also writes <, >, & and ' as \\u escapes for HTML (a quarter of a checklist's
+    render), which parse back to the same characters."""
+    return _JSON.encode(value)
 
 
 @jinja2.pass_context
@@ -124,8 +148,12 @@ def _said(context: jinja2.runtime.Context, value: strings.Phrase | str) -> str:
 
 def render_template(name: str, *, lang: Language = "en", **context: Any) -> Any:
     """Render ``templates/<name>.json.j2`` in ``lang`` and parse it."""
-    text = environment().get_template(f"{name}.json.j2").render(lang=lang, **context)
-    return json.loads(text)
+    return json.loads(_template_text(name, lang=lang, **context))
+
+
+def _template_text(name: str, *, lang: Language, **context: Any) -> str:
+    """``templates/<name>.json.j2`` in ``lang``, as JSON text."""
+    return environment().get_template(f"{name}.json.j2").render(lang=lang, **context)
 
 
 # Where blocks are shown: a message (channel, thread, DM) or a view (App Home, modal).
@@ -133,12 +161,58 @@ Surface = Literal["message", "view"]
 
 
 def render(reply: Reply, *, surface: Surface = "message", **context: Any) -> list[dict[str, Any]]:
-    """The Block Kit blocks of a reply, in the reply's language, for ``surface``."""
-    lang: Language = getattr(reply, "language", "en")
-    blocks: list[dict[str, Any]] = render_template(
-        reply.template, reply=reply, lang=lang, surface=surface, **context
-    )
+    """The Block Kit blocks of a reply, in the reply's language, for ``surface``.
+
+    The blocks are new objects on every call, cached or not: a caller may change them.
+    """
+    shared = _shared_form(reply, context)
+    if shared is None:
+        text = reply_json(reply, surface, **context)
+    else:
+        text = shared_json(shared, surface, bool(context.get("show_question")))
+    blocks: list[dict[str, Any]] = json.loads(text)
     return blocks
+
+
+def render_uncached(
+    reply: Reply, *, surface: Surface = "message", **context: Any
+) -> list[dict[str, Any]]:
+    """``render`` from the template every time: what the cache must give back."""
+    blocks: list[dict[str, Any]] = json.loads(reply_json(reply, surface, **context))
+    return blocks
+
+
+def reply_json(reply: Reply, surface: Surface, **context: Any) -> str:
+    """A reply's blocks as its template writes them: JSON text."""
+    lang: Language = getattr(reply, "language", "en")
+    return _template_text(reply.template, reply=reply, lang=lang, surface=surface, **context)
+
+
+def _shared_form(reply: Reply, context: dict[str, Any]) -> Reply | None:
+    """The reply as its template reads it, when its blocks can be shared, else None.
+
+    Shared: what shows nobody's words, progress, key or data, so two people may be sent
+    the same blocks (what is left of the person, a private answer's tick and whether help
+    lists the admin commands, are flags of the reply and so of the cache's key). An
+    answer's score is never shown, and its question only when quoted back, which is the
+    asker's words and not cached: answers from one card share a render however worded.
+    """
+    if context.keys() - {"show_question"}:
+        return None  # an input the cache's key does not know
+    if isinstance(reply, Answer) and not context.get("show_question"):
+        return dataclasses.replace(reply, question="", score=0.0)
+    if isinstance(reply, Help) and reply.problem is None and not reply.suggestion:
+        return reply
+    if isinstance(reply, ToolOffer | ConfirmForget):
+        return reply
+    return None
+
+
+@lru_cache(maxsize=SHARED_RENDERS)
+def shared_json(reply: Reply, surface: Surface, show_question: bool) -> str:
+    """A shared reply's JSON text, kept: a string, so no caller can change what the next
+    one gets."""
+    return reply_json(reply, surface, show_question=show_question)
 
 
 def fallback_text(reply: Reply) -> str:

@@ -22,6 +22,8 @@ def environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("bot.render", "templates"),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
+        # The template ships with the package: no stat of its file on every page.
+        auto_reload=False,
         trim_blocks=True,
         lstrip_blocks=True,
     )
