@@ -152,7 +152,7 @@ def test_every_reply_in_italian_says_nothing_in_english(content: Content) -> Non
         Answer("come?", card, 0.9, step_number=card.step, language="it") for card in content.cards
     ]
     italian.append(NoAnswer("pasta?", tuple(content.cards[:3]), "<@UHELP>", language="it"))
-    authored = " ".join(card.answer_it for card in content.cards)
+    authored = " ".join(card.answer_in("it") for card in content.cards)
     for reply in italian:
         blocks = render(reply)
 

@@ -41,7 +41,7 @@ from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
 from bot.state.workspaces import WorkspaceSettings
-from bot.strings import Language, Phrase
+from bot.strings import LANGUAGES, Language, Phrase
 
 log = logging.getLogger(__name__)
 
@@ -317,4 +317,5 @@ class StepChoices:
 
 
 def _titles(card: Card) -> tuple[str, ...]:
-    return (card.title, card.title_it)
+    """A step's title in every language: any of them names it."""
+    return tuple(card.title_in(language) for language in LANGUAGES)
