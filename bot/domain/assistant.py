@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
+from typing import assert_never
 
 from bot import strings
 from bot.apikeys import find_leaked_keys, mask_secrets
@@ -80,6 +81,8 @@ class Assistant:
 
     async def run(self, person: Person, command: commands.Command) -> Reply:
         """Run a parsed command; an expected failure becomes a notice the person can read."""
+        if commands.admins_only(command) and not person.admin:
+            return Notice(ADMINS_ONLY, language=person.speaks)
         try:
             return await self._run(person, command)
         except BotError as error:
@@ -109,6 +112,8 @@ class Assistant:
                 return Help(admin=person.admin, language=person.speaks)
             case commands.Unknown(problem=problem, suggestion=suggestion):
                 return Help(problem, suggestion or "", admin=person.admin, language=person.speaks)
+            case _:
+                assert_never(command)
 
     async def _check(
         self, person: Person, command: commands.CheckKey | commands.ShowLimits
@@ -124,9 +129,7 @@ class Assistant:
     async def _admin_view(
         self, person: Person, command: commands.ShowTeam | commands.ShowGaps
     ) -> Reply:
-        """The team's progress or the content gaps: for admins only."""
-        if not person.admin:
-            return Notice(ADMINS_ONLY, language=person.speaks)
+        """The team's progress or the content gaps (``run`` lets only admins here)."""
         if isinstance(command, commands.ShowTeam):
             return await team_progress(
                 self.progress, self.content, person.team, command.page, person.speaks

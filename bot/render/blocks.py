@@ -117,8 +117,9 @@ def _link(context: jinja2.runtime.Context, link: Link) -> str:
 
 
 @jinja2.pass_context
-def _said(context: jinja2.runtime.Context, value: strings.Phrase | str) -> str:
-    """``phrase | said``: a Phrase from the domain, in the language being rendered."""
+def _said(context: jinja2.runtime.Context, value: strings.Sayable | str) -> str:
+    """``phrase | said``: a Phrase (or anything Sayable) from the domain, in the language
+    being rendered."""
     return strings.said(value, context.get("lang", "en"))
 
 
