@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from bot import strings
-from bot.domain.commands import HelpLine, help_lines
+from bot.domain.commands import HelpLine, MarkDone, help_lines
 from bot.domain.limits import ASSUMPTIONS, LimitsDescription
 from bot.guide.content import Card, Link, Tool
 from bot.mistral.models import ModelSummary
@@ -241,6 +241,8 @@ class KeyReport:
     """What a key check found, in words."""
 
     template: ClassVar[str] = "key_report"
+    # The checklist step a working key completes: the report offers to mark it done.
+    completes: ClassVar[MarkDone] = MarkDone("create-api-key")
 
     hint: str
     outcome: Outcome

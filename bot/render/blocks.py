@@ -14,6 +14,7 @@ would all be English.
 from __future__ import annotations
 
 import json
+import typing
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
@@ -22,6 +23,7 @@ from typing import Any, Literal
 import jinja2
 
 from bot import strings
+from bot.domain import commands
 from bot.domain.replies import Reply
 from bot.guide.content import Link, Tool
 from bot.strings import Language
@@ -101,6 +103,9 @@ def environment() -> jinja2.Environment:
     env.filters["said"] = _said
     env.globals["phrase"] = strings.Phrase.of
     env.globals["CALLBACK"] = CallbackId
+    # Buttons run commands built here and typed by the domain: COMMAND.MarkDone(topic).
+    env.globals["COMMAND"] = {kind.__name__: kind for kind in typing.get_args(commands.Command)}
+    env.filters["command_text"] = commands.command_text
     return env
 
 
