@@ -93,9 +93,9 @@ def lines(language: Language, key: str) -> list[str]:
     return [str(line) for line in entry]
 
 
-def said(value: Phrase | str, language: Language) -> str:
-    """A Phrase in ``language``; text that is already in one stays as it is."""
-    return value.said(language) if isinstance(value, Phrase) else value
+def said(value: Sayable | str, language: Language) -> str:
+    """A Phrase (or anything Sayable) in ``language``; text that is already in one stays."""
+    return value if isinstance(value, str) else value.said(language)
 
 
 def _said(value: object, language: Language) -> object:

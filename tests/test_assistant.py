@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.domain.assistant import Assistant
+from bot.domain.commands import Subcommand
 from bot.domain.replies import Answer, Checklist, ConfirmReset, Help, NoAnswer, Notice
 from bot.person import Person
 from bot.services import build
@@ -195,3 +197,14 @@ async def test_a_step_name_that_fits_two_steps_asks_for_the_number(
     assert isinstance(reply, Notice)
     assert "could be step" in reply.summary
     assert (await assistant.checklist(person)).done_count == 0
+
+
+@pytest.mark.parametrize("subcommand", [s for s in Subcommand if s.admins_only])
+async def test_a_subcommand_declared_for_admins_is_refused_to_everyone_else(
+    assistant: Assistant, person: Person, subcommand: Subcommand
+) -> None:
+    refused = await assistant.handle(person, subcommand.verb)
+    allowed = await assistant.handle(dataclasses.replace(person, admin=True), subcommand.verb)
+
+    assert refused == Notice(Phrase.of("admins_only"), language=refused.language)
+    assert not isinstance(allowed, Notice)

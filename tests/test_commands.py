@@ -6,6 +6,7 @@ import pytest
 
 from bot import strings
 from bot.domain import commands
+from bot.domain.answers import not_a_question
 from bot.domain.commands import (
     Ask,
     CheckKey,
@@ -20,6 +21,7 @@ from bot.domain.commands import (
     Unknown,
     parse,
 )
+from bot.domain.replies import CommandPointer
 from bot.strings import LANGUAGES, Language
 
 
@@ -90,3 +92,69 @@ def test_every_suggested_prompt_that_is_a_command_parses_as_that_command(
 
         assert commands.parse(clicked) == commands.parse(command), clicked
         assert commands.parse(clicked.upper() + "?") == commands.parse(command), clicked
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ShowChecklist(),
+        ShowHelp(),
+        NextStep(),
+        ShowStep("create-api-key"),
+        MarkDone("create-api-key"),
+        Undo("3"),
+        Reset(),
+        Reset(confirmed=True),
+        commands.Forget(confirmed=True),
+        commands.ShowTeam(1),
+        commands.ShowTeam(3),
+        commands.ShowGaps(),
+        CheckKey(),
+        ShowLimits(),
+    ],
+)
+def test_a_buttons_command_text_runs_that_command(command: commands.Command) -> None:
+    assert parse(commands.command_text(command)) == command
+
+
+def test_a_key_is_never_part_of_a_commands_text() -> None:
+    key = "abcdEFGH1234abcdEFGH1234abcdEF12"
+
+    assert key not in commands.command_text(CheckKey(key))
+    assert key not in commands.command_text(ShowLimits(key))
+
+
+@pytest.mark.parametrize("typed", ["reset yes", "forget yes", "`reset si`"])
+def test_a_confirmation_typed_where_others_read_it_gets_a_button_that_asks_again(
+    typed: str,
+) -> None:
+    pointer = not_a_question(typed)
+
+    assert isinstance(pointer, CommandPointer)
+    assert parse(pointer.command) in (Reset(), commands.Forget())
+
+
+@pytest.mark.parametrize("subcommand", list(commands.Subcommand))
+def test_what_help_shows_of_a_subcommand_runs_it(subcommand: commands.Subcommand) -> None:
+    for language in LANGUAGES:
+        typed = subcommand.usage(beside=True).said(language)
+
+        command = parse(typed)
+
+        assert not isinstance(command, Unknown), typed
+        if subcommand is commands.Subcommand.ASK:
+            assert isinstance(command, Ask), typed
+        else:
+            assert commands.command_text(command).split()[0] == subcommand.verb, typed
+
+
+def test_help_lists_every_subcommand_with_a_help_line_once_in_every_language() -> None:
+    listed = [usage for line in commands.help_lines() for usage in line.usages]
+    declared = [s for s in commands.Subcommand if s.help is not None]
+
+    assert len(listed) == len(declared)
+    for line in commands.help_lines():
+        for language in LANGUAGES:
+            assert strings.text(language, line.key)
+    for language in LANGUAGES:
+        assert strings.text(language, "help_ask_example")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from bot.errors import ContentError
 from bot.guide.content import SECTION_TEXT_LIMIT, Content, load_content, read_topic_ids
 from bot.settings import CONTENT_DIR
+from bot.strings import LANGUAGES, Language
 from tests.conftest import run_bot
 
 SHARED_TOPICS = Path(__file__).resolve().parents[2] / "shared" / "qa" / "topics.tsv"
@@ -53,7 +56,7 @@ def test_checklist_steps_are_numbered_in_order_with_optional_ones_marked(content
 
 def test_every_card_fits_one_slack_section_and_has_italian_alternates(content: Content) -> None:
     for card in content.cards:
-        assert len(card.answer) <= SECTION_TEXT_LIMIT
+        assert all(len(answer) <= SECTION_TEXT_LIMIT for answer in card.answer.values())
         assert len(card.questions) >= 12, card.topic
 
 
@@ -62,7 +65,7 @@ def test_every_card_fits_one_slack_section_and_has_italian_alternates(content: C
     [
         ("register.toml", 'topic = "register"', 'topic = "sign-up"', "topic"),
         ("register.toml", "https://console.mistral.ai/", "htps//console", "answer"),
-        ("register.toml", 'title = "', 'titel = "', "title"),
+        ("register.toml", "title = {", "titel = {", "title"),
         (
             "delete-api-key.toml",
             "questions = [",
@@ -86,7 +89,9 @@ def test_a_broken_card_fails_naming_the_file_and_the_field(
 
 
 def test_an_answer_too_long_for_a_slack_section_is_refused(content_copy: Path) -> None:
-    _edit(content_copy / "cards" / "register.toml", 'answer = """', 'answer = """' + "x" * 3001)
+    _edit(
+        content_copy / "cards" / "register.toml", 'answer.en = """', 'answer.en = """' + "x" * 3001
+    )
 
     with pytest.raises(ContentError, match=r"register\.toml: answer: .*3000"):
         load_content(content_copy)
@@ -131,7 +136,7 @@ def test_content_check_command_passes_on_the_shipped_content(
 def test_content_check_lists_every_problem_in_every_card_at_once(
     content_copy: Path, env_without_slack: dict[str, str], tmp_path: Path
 ) -> None:
-    _edit(content_copy / "cards" / "register.toml", 'title = "', 'titel = "')
+    _edit(content_copy / "cards" / "register.toml", "title = {", "titel = {")
     _edit(content_copy / "cards" / "register.toml", "https://console.mistral.ai/", "htps//x")
     _edit(content_copy / "cards" / "workspaces.toml", "related = [", 'related = ["nope", ')
     env = {**env_without_slack, "CONTENT_DIR": str(content_copy)}
@@ -145,3 +150,53 @@ def test_content_check_lists_every_problem_in_every_card_at_once(
     assert any("register.toml: titel: is not a field a card has" in line for line in lines)
     assert any("register.toml: answer: malformed link" in line for line in lines)
     assert any("workspaces.toml: related: unknown topic id 'nope'" in line for line in lines)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_card_needs_its_title_answer_and_prompt_in_every_language(
+    content_copy: Path, language: Language
+) -> None:
+    path = content_copy / "cards" / "register.toml"
+    card = load_content(content_copy).card("register")
+    assert card.prompt is not None
+    for field, texts in (("title", card.title), ("prompt", card.prompt)):
+        others = {other: text for other, text in texts.items() if other != language}
+        _edit(path, f"{field} = {_inline(texts)}", f"{field} = {_inline(others)}")
+    _edit(path, f'answer.{language} = """', f'answer_in_{language} = """')
+
+    with pytest.raises(ContentError) as caught:
+        load_content(content_copy)
+
+    for field in ("title", "answer", "prompt"):
+        assert f"register.toml: {field}, {language}: is required" in str(caught.value)
+
+
+def test_a_link_label_in_english_only_is_read_in_every_language(content: Content) -> None:
+    link = content.card("create-api-key").links[0]
+
+    assert set(link.label) == {"en"}
+    assert {link.label_in(language) for language in LANGUAGES} == {link.label["en"]}
+
+
+def test_a_text_in_a_language_the_bot_does_not_speak_is_named(content_copy: Path) -> None:
+    _edit(content_copy / "cards" / "register.toml", "title = {", 'title = { xx = "Registro",')
+
+    with pytest.raises(ContentError, match=r"register\.toml: title, xx: is not a language"):
+        load_content(content_copy)
+
+
+def test_a_card_with_its_words_in_every_language_can_be_hashed(content: Content) -> None:
+    """Replies hold cards, and a reply may be a cache key."""
+    assert len({content.card("register"), content.card("register"), content.cards[1]}) == 2
+
+
+def _inline(texts: Mapping[Language, str]) -> str:
+    """Texts as a card's TOML file writes them: { en = "…", it = "…" }."""
+    return (
+        "{ "
+        + ", ".join(
+            f"{language} = {json.dumps(text, ensure_ascii=False)}"
+            for language, text in texts.items()
+        )
+        + " }"
+    )

@@ -133,11 +133,11 @@ async def test_with_language_it_every_reply_is_in_italian(
 
 def test_the_bots_own_words_are_read_in_their_language(content: Content) -> None:
     """A title or prompt clicked or typed back must not flip the reply's language."""
-    said = [(card.title, "en") for card in content.cards] + [
-        (card.title_it, "it") for card in content.cards
+    said = [(card.title_in("en"), "en") for card in content.cards] + [
+        (card.title_in("it"), "it") for card in content.cards
     ]
-    said += [(card.prompt, "en") for card in content.steps if card.prompt]
-    said += [(card.prompt_it, "it") for card in content.steps if card.prompt_it]
+    said += [(card.prompt["en"], "en") for card in content.steps if card.prompt]
+    said += [(card.prompt["it"], "it") for card in content.steps if card.prompt]
     for language in LANGUAGES:
         said += [
             (strings.text(language, key), language)

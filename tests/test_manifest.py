@@ -6,7 +6,7 @@ import json
 
 import yaml
 
-from bot.domain.commands import Ask, parse
+from bot.domain.commands import Ask, Subcommand, parse
 from bot.guide.search import Index
 from bot.slack.oauth import BOT_SCOPES
 from tests.conftest import REPO
@@ -111,3 +111,17 @@ def test_add_to_slack_asks_for_exactly_the_manifests_bot_scopes() -> None:
     assert {"app_uninstalled", "tokens_revoked"} <= set(
         manifest["settings"]["event_subscriptions"]["bot_events"]
     )
+
+
+def test_the_slash_commands_usage_hint_shows_subcommands_as_help_does() -> None:
+    """Slack shows the hint as people type: each subcommand in it is one the parser declares,
+    written as help writes it, for everyone (not an admin's), then "a question"."""
+    (command,) = yaml.safe_load(MANIFEST)["features"]["slash_commands"]
+    *hinted, question = command["usage_hint"].removeprefix("[").removesuffix("]").split(" | ")
+    declared = {s.usage(beside=True).said("en"): s for s in Subcommand if not s.implied}
+
+    assert question == "a question"
+    assert len(set(hinted)) == len(hinted)
+    for usage in hinted:
+        assert usage in declared, f"{usage!r} is no subcommand of bot/domain/commands.py"
+        assert not declared[usage].admins_only, usage

@@ -109,4 +109,4 @@ async def test_a_topic_button_shows_that_topic_in_the_clickers_language(
 
     posts = await bot.slack.wait_for_responses(len(content.cards))
     shown = {post.path: post.body["text"] for post in posts}  # the answer's title
-    assert shown == {f"/response/{card.topic}": card.title_it for card in content.cards}
+    assert shown == {f"/response/{card.topic}": card.title_in("it") for card in content.cards}

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from datetime import UTC, datetime
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jinja2 import nodes
 
+from bot.domain import commands
 from bot.domain.keychecks import COMMON_CHAT_MODELS
 from bot.domain.limits import describe_limits
 from bot.domain.replies import (
@@ -31,12 +35,13 @@ from bot.domain.replies import (
     TeamProgress,
     ToolOffer,
 )
-from bot.guide.content import Content
+from bot.guide.content import Content, Tool
 from bot.mistral.models import DeprecatedModel, ModelKind, ModelSummary
 from bot.mistral.probes import LimitStatus, ModelLimits
 from bot.mistral.ratelimits import parse_rate_limit_headers
 from bot.person import Workspace
-from bot.render.blocks import fallback_text, render, render_template
+from bot.render import blocks
+from bot.render.blocks import environment, fallback_text, render, render_template
 from bot.render.plaintext import blocks_to_text
 from bot.strings import LANGUAGES, Phrase
 from tests.blockkit import (
@@ -152,7 +157,7 @@ def test_every_reply_in_italian_says_nothing_in_english(content: Content) -> Non
         Answer("come?", card, 0.9, step_number=card.step, language="it") for card in content.cards
     ]
     italian.append(NoAnswer("pasta?", tuple(content.cards[:3]), "<@UHELP>", language="it"))
-    authored = " ".join(card.answer_it for card in content.cards)
+    authored = " ".join(card.answer_in("it") for card in content.cards)
     for reply in italian:
         blocks = render(reply)
 
@@ -280,3 +285,27 @@ def test_dialogs_home_and_leak_warning_are_valid(content: Content) -> None:
         )
     warning = LeakWarning(("…AbCd",), content.card("delete-api-key").links, in_dm=True)
     assert_valid_blocks(render(warning))
+
+
+def test_no_template_spells_a_command_its_buttons_run() -> None:
+    """A button's command is built as a Command and written by the domain's command_text, so
+    a renamed verb cannot leave a button running the old one."""
+    env = environment()
+    verbs = {*commands.VERBS, *commands.ALIASES}
+    tools = set(typing.get_args(Tool))  # a dialog's name, the value of its button
+    spelt = []
+    for path in sorted((Path(blocks.__file__).parent / "templates").glob("*.j2")):
+        tree = env.parse(path.read_text(encoding="utf-8"))
+        keys = {  # catalog keys, as in t("undo")
+            call.args[0].value
+            for call in tree.find_all(nodes.Call)
+            if isinstance(call.node, nodes.Name) and call.node.name in {"t", "phrase"}
+            if call.args and isinstance(call.args[0], nodes.Const)
+        }
+        for const in tree.find_all(nodes.Const):
+            said = const.value if isinstance(const.value, str) else ""
+            first = said.split(" ", 1)[0].casefold()
+            if first in verbs and said not in keys | tools:
+                spelt.append(f"{path.name}: {said!r}")
+
+    assert spelt == []

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from bot.apikeys import mask_secrets
-from bot.domain.commands import bare_command, command_text, only_command_words, tool_of
+from bot.domain.commands import (
+    asking_first,
+    bare_command,
+    command_text,
+    only_command_words,
+    tool_of,
+)
 from bot.domain.replies import Answer, CommandPointer, Help, NoAnswer
 from bot.guide.content import Card, Content
 from bot.guide.search import Index, Ranking
@@ -56,7 +62,7 @@ def not_a_question(question: str, language: Language = "en") -> CommandPointer |
     said = readable(mask_secrets(question))
     command = bare_command(said)
     if command is not None:
-        return CommandPointer(command_text(command), tool_of(command), language)
+        return CommandPointer(command_text(asking_first(command)), tool_of(command), language)
     greeting = is_greeting(said)
     if greeting or only_command_words(said):
         return Help(greeting=greeting, language=language)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
+from typing import assert_never
 
 from bot import strings
 from bot.apikeys import find_leaked_keys, mask_secrets
@@ -44,7 +45,7 @@ from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
 from bot.state.workspaces import WorkspaceSettings
-from bot.strings import Language, Phrase
+from bot.strings import LANGUAGES, Language, Phrase
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,8 @@ class Assistant:
 
     async def run(self, person: Person, command: commands.Command) -> Reply:
         """Run a parsed command; an expected failure becomes a notice the person can read."""
+        if commands.admins_only(command) and not person.admin:
+            return Notice(ADMINS_ONLY, language=person.speaks)
         try:
             return await self._run(person, command)
         except BotError as error:
@@ -114,6 +117,8 @@ class Assistant:
                 return Help(admin=person.admin, language=person.speaks)
             case commands.Unknown(problem=problem, suggestion=suggestion):
                 return Help(problem, suggestion or "", admin=person.admin, language=person.speaks)
+            case _:
+                assert_never(command)
 
     async def _check(
         self, person: Person, command: commands.CheckKey | commands.ShowLimits
@@ -144,9 +149,7 @@ class Assistant:
     async def _admin_view(
         self, person: Person, command: commands.ShowTeam | commands.ShowGaps
     ) -> Reply:
-        """The team's progress or the content gaps: for admins only."""
-        if not person.admin:
-            return Notice(ADMINS_ONLY, language=person.speaks)
+        """The team's progress or the content gaps (``run`` lets only admins here)."""
         if isinstance(command, commands.ShowTeam):
             return await team_progress(
                 self._progress, self._content, person.team, command.page, person.speaks
@@ -370,4 +373,5 @@ class StepChoices:
 
 
 def _titles(card: Card) -> tuple[str, ...]:
-    return (card.title, card.title_it)
+    """A step's title in every language: any of them names it."""
+    return tuple(card.title_in(language) for language in LANGUAGES)

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import ClassVar, Literal
 
 from bot import strings
+from bot.domain.commands import HelpLine, MarkDone, help_lines
 from bot.domain.limits import ASSUMPTIONS, LimitsDescription
 from bot.guide.content import Card, Link, Tool
 from bot.mistral.models import ModelSummary
@@ -114,6 +115,16 @@ class Help:
     greeting: bool = False
     admin: bool = False
     language: Language = "en"
+
+    @property
+    def lines(self) -> tuple[HelpLine, ...]:
+        """The subcommands everyone may run, as ``Subcommand`` declares them."""
+        return tuple(line for line in help_lines() if not line.admins_only)
+
+    @property
+    def admin_lines(self) -> tuple[HelpLine, ...]:
+        """The subcommands only admins may run, shown to admins."""
+        return tuple(line for line in help_lines() if line.admins_only and self.admin)
 
     @property
     def summary(self) -> str:
@@ -233,6 +244,8 @@ class KeyReport:
     """What a key check found, in words."""
 
     template: ClassVar[str] = "key_report"
+    # The checklist step a working key completes: the report offers to mark it done.
+    completes: ClassVar[MarkDone] = MarkDone("create-api-key")
 
     hint: str
     outcome: Outcome

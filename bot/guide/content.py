@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.errors import ContentError, ContentProblem
+from bot.guide.texts import Texts, Written
 from bot.strings import Language
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -35,14 +36,13 @@ class Link(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    label: str = Field(min_length=1, max_length=75)
-    # The label in Italian, when the page's name is not the same (most console pages keep
-    # their English names, as Mistral's console shows them).
-    label_it: str | None = Field(default=None, min_length=1, max_length=75)
+    # In English, and in another language only where the page's name is not the same (most
+    # console pages keep their English names, as Mistral's console shows them).
+    label: Annotated[Texts, Written(every_language=False, max_length=75)]
     url: str
 
-    def label_in(self, language: str) -> str:
-        return self.label_it if language == "it" and self.label_it else self.label
+    def label_in(self, language: Language) -> str:
+        return self.label.said(language)
 
     @field_validator("url")
     @classmethod
@@ -57,11 +57,9 @@ class Card(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     topic: str = Field(min_length=1)
-    title: str = Field(min_length=1, max_length=150)
-    title_it: str = Field(min_length=1, max_length=150)
+    title: Annotated[Texts, Written(max_length=150)]
     section: str = Field(min_length=1, description="where in the guide the answer comes from")
-    answer: str = Field(min_length=1)
-    answer_it: str = Field(min_length=1)
+    answer: Annotated[Texts, Written()]
     questions: tuple[str, ...] = Field(min_length=3)
     keywords: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
@@ -71,22 +69,16 @@ class Card(BaseModel):
     # The bot's own tool that helps with this topic, offered as a button beside the answer.
     tool: Tool | None = None
     # A step's question as a suggested prompt in Slack's Messages tab ("How do I add …?").
-    prompt: str | None = Field(default=None, min_length=1, max_length=150)
-    prompt_it: str | None = Field(default=None, min_length=1, max_length=150)
+    prompt: Annotated[Texts, Written(max_length=150)] | None = None
 
-    @field_validator("answer", "answer_it")
+    @field_validator("answer")
     @classmethod
-    def _answer_fits_and_links_are_sound(cls, answer: str) -> str:
-        if len(answer) > SECTION_TEXT_LIMIT:
-            raise ValueError(
-                f"{len(answer)} characters; one Slack section holds {SECTION_TEXT_LIMIT}"
-            )
-        for match in SLACK_LINK.finditer(answer):
-            url = match.group("url")
-            if not url.startswith(("@", "#", "!")):
-                _check_url(url)
-        if answer.count("<") != answer.count(">"):
-            raise ValueError("unbalanced < or >: write links as <https://…|label>")
+    def _answers_fit_and_links_are_sound(cls, answer: Texts) -> Texts:
+        for language, text in answer.items():
+            try:
+                _check_answer(text)
+            except ValueError as error:
+                raise ValueError(f"{error} (in {language})") from None
         return answer
 
     @field_validator("questions", "keywords")
@@ -98,15 +90,26 @@ class Card(BaseModel):
         return entries
 
     def title_in(self, language: Language) -> str:
-        return self.title_it if language == "it" else self.title
+        return self.title.said(language)
 
     def answer_in(self, language: Language) -> str:
-        return self.answer_it if language == "it" else self.answer
+        return self.answer.said(language)
 
     def prompt_in(self, language: Language) -> str:
         """The suggested prompt for this step; its title when it has none."""
-        prompt = self.prompt_it if language == "it" else self.prompt
-        return prompt or self.title_in(language)
+        return (self.prompt or self.title).said(language)
+
+
+def _check_answer(answer: str) -> None:
+    """An answer fits one Slack section, and its links are whole https:// addresses."""
+    if len(answer) > SECTION_TEXT_LIMIT:
+        raise ValueError(f"{len(answer)} characters; one Slack section holds {SECTION_TEXT_LIMIT}")
+    for match in SLACK_LINK.finditer(answer):
+        url = match.group("url")
+        if not url.startswith(("@", "#", "!")):
+            _check_url(url)
+    if answer.count("<") != answer.count(">"):
+        raise ValueError("unbalanced < or >: write links as <https://…|label>")
 
 
 def _check_url(url: str) -> None:
@@ -261,8 +264,8 @@ def _check_references(name: str, card: Card, known: set[str]) -> list[ContentPro
         for topic in card.related
         if topic not in known
     ]
-    if card.step is not None and not (card.prompt and card.prompt_it):
-        problems.append(ContentProblem(name, "prompt", "a step needs prompt and prompt_it"))
+    if card.step is not None and card.prompt is None:
+        problems.append(ContentProblem(name, "prompt", "a step needs a prompt, in every language"))
     return problems
 
 

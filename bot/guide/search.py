@@ -39,6 +39,7 @@ from rapidfuzz.distance import OSA
 
 from bot.guide.content import Card, Content, Subject, load_content
 from bot.guide.posts import read
+from bot.guide.texts import ENGLISH
 from bot.guide.words import RARE_ZIPF, STOPWORDS, everyday_words, stem, words
 
 # Below this blended score, or this coverage, the bot says the guide does not cover the
@@ -174,12 +175,14 @@ class _Document:
 
 
 def _card_document(card: Card) -> _Document:
-    # The guide's own heading names the topic the way the guide's readers learned it.
+    # The guide's own heading names the topic the way the guide's readers learned it. The
+    # title and answer are read in English; other languages' ways of asking are questions.
+    title, answer = card.title[ENGLISH], card.answer[ENGLISH]
     return _Document(
-        titles=(card.title, card.title, card.section),
-        questions=(card.title, *card.questions),
+        titles=(title, title, card.section),
+        questions=(title, *card.questions),
         keywords=(*card.keywords, *card.keywords),
-        text=" ".join((card.title, card.section, *card.questions, *card.keywords, card.answer)),
+        text=" ".join((title, card.section, *card.questions, *card.keywords, answer)),
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import typing
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache, lru_cache
@@ -27,6 +28,7 @@ from typing import Any, Literal
 import jinja2
 
 from bot import strings
+from bot.domain import commands
 from bot.domain.replies import Answer, ConfirmForget, Help, Reply, ToolOffer
 from bot.guide.content import Link, Tool
 from bot.strings import Language
@@ -113,6 +115,9 @@ def environment() -> jinja2.Environment:
     env.filters["said"] = _said
     env.globals["phrase"] = strings.Phrase.of
     env.globals["CALLBACK"] = CallbackId
+    # Buttons run commands built here and typed by the domain: COMMAND.MarkDone(topic).
+    env.globals["COMMAND"] = {kind.__name__: kind for kind in typing.get_args(commands.Command)}
+    env.filters["command_text"] = commands.command_text
     return env
 
 
@@ -141,8 +146,9 @@ def _link(context: jinja2.runtime.Context, link: Link) -> str:
 
 
 @jinja2.pass_context
-def _said(context: jinja2.runtime.Context, value: strings.Phrase | str) -> str:
-    """``phrase | said``: a Phrase from the domain, in the language being rendered."""
+def _said(context: jinja2.runtime.Context, value: strings.Sayable | str) -> str:
+    """``phrase | said``: a Phrase (or anything Sayable) from the domain, in the language
+    being rendered."""
     return strings.said(value, context.get("lang", "en"))
 
 
