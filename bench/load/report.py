@@ -7,14 +7,17 @@ import argparse
 import math
 import pstats
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 
+import bot
 from bench.load.client import SLACK_ACK_SECONDS, Sample
 from bench.load.server import listen_overflows
 from bench.load.target import Result
 from bench.load.traffic import Replies, Traffic
 
 PROFILE_ROWS = 15
+BOT = Path(bot.__file__).parent  # where the bot's own functions are
 
 
 def _ms(seconds: float | None) -> str:
@@ -160,8 +163,56 @@ def print_overflows(before: int | None) -> None:
 
 
 def print_profile(path: Path, rows: int = PROFILE_ROWS) -> None:
-    """The bot's profile: the functions that took longest with their callees, then alone."""
-    stats = pstats.Stats(str(path)).strip_dirs()
-    for order, meaning in (("cumulative", "with callees"), ("tottime", "own time")):
-        print(f"\nprofile of the bot's process: {path}, top {rows} by {meaning}")
-        stats.sort_stats(order).print_stats(rows)
+    """The bot's profile: the functions that took longest alone, then the bot's own
+    functions that took longest with their callees (asyncio's frames, which hold
+    everything, say nothing). cProfile times by the wall clock: on a busy machine a call
+    that lost its core looks slow, and waiting in epoll is idle time, not work. A
+    coroutine's calls count each time it resumed, not once per request."""
+    profile = pstats.Stats(str(path)).get_stats_profile()
+    entries = [Entry.of(function, row) for function, row in profile.func_profiles.items()]
+    print(f"\nprofile of the bot's process: {path}, {profile.total_tt:,.1f} s in all")
+    _print_entries(f"top {rows} by own time", sorted(entries, key=lambda e: -e.own)[:rows])
+    # Called once: the process's entry points, which hold everything too.
+    ours = [e for e in entries if e.in_bot and e.calls > 1]
+    ours = sorted(ours, key=lambda e: -e.cumulative)[:rows]
+    _print_entries(f"the bot's top {rows} by cumulative time", ours)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One function's line in a profile."""
+
+    function: str
+    file: str
+    line: int
+    calls: int
+    own: float
+    cumulative: float
+
+    @classmethod
+    def of(cls, function: str, row: pstats.FunctionProfile) -> Entry:
+        calls = int(row.ncalls.split("/")[0])  # "total/primitive" for recursive functions
+        return cls(function, row.file_name, row.line_number, calls, row.tottime, row.cumtime)
+
+    @property
+    def in_bot(self) -> bool:
+        return Path(self.file).is_relative_to(BOT)
+
+    @property
+    def name(self) -> str:
+        if self.file == "~":  # a builtin
+            return self.function
+        parts = Path(self.file).parts
+        # From the package down: slack_bolt/app/async_app.py, bot/slack/events.py.
+        for root in ("site-packages", "python3.11"):
+            if root in parts:
+                parts = parts[parts.index(root) + 1 :]
+        if self.in_bot:
+            parts = Path(self.file).relative_to(BOT.parent).parts
+        return f"{'/'.join(parts)}:{self.line}({self.function})"
+
+
+def _print_entries(title: str, entries: list[Entry]) -> None:
+    print(f"\n{title}\n{'own s':>8}{'cum s':>8}{'calls':>10}  function")
+    for entry in entries:
+        print(f"{entry.own:>8.2f}{entry.cumulative:>8.2f}{entry.calls:>10,}  {entry.name}")

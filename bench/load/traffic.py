@@ -178,12 +178,12 @@ class Traffic:
         """Poll the fake Slack until every reply arrived or ``timeout`` passed."""
         expected = self.expected()
         started = time.perf_counter()
-        # Polling: the fake's own wait_for counts other phases' calls too; a lag in
-        # seconds needs no finer grain than 50 ms.
+        # Polling: the fake's own wait_for counts other phases' calls too. Each poll reads
+        # every call of the run, and a lag in seconds needs no finer grain than 0.2 s.
         while not (got := self.replies()).covers(expected):
             if time.perf_counter() - started > timeout:
                 break
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.2)
         lag = time.perf_counter() - started
         return Replies(got.commands, got.messages, got.homes, got.degraded, lag)
 
