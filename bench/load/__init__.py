@@ -24,7 +24,8 @@ The load is a mix of what people do, repeated every 20 requests, each a signed r
     3  /mistral-setup done N  a step ticked off; Home is republished when it changed
     2  /mistral-setup next    what to do next
     3  /mistral-setup <question>   a question to the guide
-    2  app_mention            "@bot <question>" in a help channel, answered in its thread...
+    2  app_mention            "@bot <question>" in a channel (a help channel, say: the bot
+                              answers a mention anywhere), answered in its thread...
     2  message (channels)     ...and the same post again, as Slack also delivers it to the
                               bot as message.channels; the bot sees the mention and drops it
     3  message (im)           a question in a DM (the Messages tab), answered in its thread
