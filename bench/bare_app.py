@@ -1,4 +1,4 @@
-"""The baseline for ``bench/load.py``: a Bolt app that only acks, on the bot's server stack.
+"""The baseline for ``python -m bench.load``: a Bolt app that only acks, on the bot's stack.
 
     PORT=3000 SLACK_SIGNING_SECRET=... SLACK_BOT_TOKEN=xoxb-... python bench/bare_app.py
 
@@ -39,9 +39,19 @@ def create_bare_app() -> Starlette:
     async def ack_command(ack: AsyncAck) -> None:
         await ack()
 
+    # Events are acked by Bolt before the listener runs; there is nothing else to do. Each
+    # event the load sends has a listener, as in the bot: Bolt answers 404 to the others.
     @app.event("app_mention")
     async def ignore_mention() -> None:
-        """Events are acked by Bolt before the listener runs; there is nothing else to do."""
+        pass
+
+    @app.event("message")
+    async def ignore_message() -> None:
+        pass
+
+    @app.event("app_home_opened")
+    async def ignore_home() -> None:
+        pass
 
     handler = AsyncSlackRequestHandler(app)
 

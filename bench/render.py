@@ -3,8 +3,9 @@
     python bench/render.py                 5 rounds of the mix, 20 times over
     python bench/render.py --rounds 9 --repeat 40
 
-The mix is bench/load.py's traffic: for every question of tests/data/dev-questions.tsv,
-one mention answered in public, then one slash command in turn: the checklist, ``done N``
+The mix is the load bench's old traffic, as renders: for every question of
+tests/data/dev-questions.tsv, one mention answered in public, then one slash command in
+turn: the checklist, ``done N``
 (the checklist, and App Home republished with it), the question (answered privately,
 quoting it back) and ``next``. Each round measures four ways, their order turning, each
 a step on from the one before:
@@ -92,7 +93,7 @@ def questions() -> list[tuple[Language, str]]:
 
 
 def mix(content: Content) -> list[Case]:
-    """bench/load.py's traffic, as the renders it causes."""
+    """the traffic of python -m bench.load (bench/load/traffic.py), as the renders it causes."""
     index = Index(content)
     cases = []
     for number, (lang, question) in enumerate(questions()):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import shutil
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,6 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.blockkit import assert_no_broadcast, assert_valid_blocks, assert_valid_view
+from tests.fakes.certificate import Certificate
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_requests import (
     SIGNING_SECRET,
@@ -173,6 +178,56 @@ async def test_clear_forgets_calls_and_failures(slack_api: FakeSlackApi) -> None
     await client.auth_test()
 
     assert [call.method for call in slack_api.calls()] == ["auth.test"]
+
+
+def test_calls_share_one_kept_alive_connection(slack_api: FakeSlackApi) -> None:
+    host, port = slack_api.url.removeprefix("http://").strip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    sockets = []
+    for text in ("one", "two"):
+        body = json.dumps({"text": text})
+        connection.request("POST", "/response/keep", body, {"Content-Type": "application/json"})
+        connection.getresponse().read()
+        sockets.append(connection.sock)  # None once a server closed the connection
+    connection.close()
+
+    assert sockets[0] is not None
+    assert sockets[0] is sockets[1]
+    assert [post.body["text"] for post in slack_api.responses] == ["one", "two"]
+
+
+def test_stopping_the_fake_ends_its_kept_alive_connections() -> None:
+    with FakeSlackApi() as fake:
+        host, port = fake.url.removeprefix("http://").strip("/").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=5)
+        connection.request("GET", "/api/auth.test", headers={"Authorization": "Bearer x"})
+        connection.getresponse().read()
+        kept = connection.sock
+    try:
+        assert kept is not None
+        assert kept.recv(1) == b""  # the end of the stream, not a wait for more
+    finally:
+        connection.close()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+async def test_with_tls_the_fake_speaks_https_to_a_client_trusting_its_certificate(
+    tmp_path: Path,
+) -> None:
+    certificate = Certificate.make(tmp_path)
+
+    with FakeSlackApi(tls=certificate.server_context()) as fake:
+        client = AsyncWebClient(base_url=fake.url, token="xoxb-test")
+        trusting = AsyncWebClient(
+            base_url=fake.url, token="xoxb-test", ssl=certificate.client_context()
+        )
+        with pytest.raises(aiohttp.ClientConnectorCertificateError):
+            await client.auth_test()
+        response = await trusting.auth_test()
+        url = fake.url
+
+    assert url.startswith("https://127.0.0.1:")
+    assert response["ok"]
 
 
 # Through Bolt: HTTP mode, respond() and Socket Mode

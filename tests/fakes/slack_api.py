@@ -1,10 +1,13 @@
-"""A fake Slack Web API on loopback HTTP that records calls and answers like Slack."""
+"""A fake Slack Web API on loopback HTTP (or HTTPS) that records calls and answers like Slack."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import socket
+import ssl
+import sys
 import threading
 import time
 from collections import defaultdict, deque
@@ -137,9 +140,14 @@ class FakeSlackApi:
     Point `AsyncWebClient(base_url=fake.url)` at it, and give payloads a
     `response_url` from `fake.response_url()`. The fake answers every method; the
     ones the bot uses answer with the fields Slack returns, the rest with `{"ok": true}`.
+
+    Connections are kept alive (HTTP/1.1), as Slack's are, so a client that pools them
+    pays for a connection once, not per call. With `tls` (a server-side SSLContext) it
+    speaks HTTPS, as Slack does; the client must then trust that context's certificate.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self._tls = tls
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._responses: list[ResponseUrlPost] = []
@@ -147,7 +155,7 @@ class FakeSlackApi:
         self._users: dict[str, UserRecord] = {}
         self._wakers: list[Callable[[], None]] = []
         self._serial = 0
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         # Where apps.connections.open sends a Socket Mode app (tests.fakes.socket_mode).
         self.socket_mode_url = ""
@@ -163,7 +171,13 @@ class FakeSlackApi:
     def start(self) -> Self:
         """Bind an ephemeral port on loopback and serve in a daemon thread."""
         handler = partial(_Handler, fake=self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
+        if self._tls is not None:
+            # Each handshake happens in its connection's thread (_Handler.setup), not in
+            # the one thread that accepts every connection.
+            self._server.socket = self._tls.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": _POLL_INTERVAL},
@@ -178,6 +192,8 @@ class FakeSlackApi:
         if self._server is None:
             return
         self._server.shutdown()
+        # A kept-alive connection must not be served by a fake that was stopped.
+        self._server.close_connections()
         self._server.server_close()
         if self._thread is not None:
             self._thread.join()
@@ -196,7 +212,8 @@ class FakeSlackApi:
         if self._server is None:
             raise RuntimeError("FakeSlackApi is not running; call start() first")
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/"
+        scheme = "http" if self._tls is None else "https"
+        return f"{scheme}://{host!s}:{port}/"
 
     def response_url(self, name: str = "1") -> str:
         """A `response_url` on this fake; posts to it land in `responses`."""
@@ -589,16 +606,55 @@ def _arguments(query: str, body: bytes, content_type: str) -> dict[str, Any]:
     return args
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """Route one request to the fake."""
+class _Server(ThreadingHTTPServer):
+    """Serves each connection in a thread and knows the open ones, to close them on stop."""
 
-    # One request per connection: no idle keep-alive threads outlive a test.
-    protocol_version = "HTTP/1.0"
+    def __init__(self, address: tuple[str, int], handler: Callable[..., _Handler]) -> None:
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End every open connection: its thread, waiting for a next request, sees EOF."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                # The plain socket's shutdown: an SSLSocket's would drop its TLS state
+                # under the thread still reading from it.
+                socket.socket.shutdown(connection, socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that closes its connection, or gives up on a handshake, is no fault.
+        if not isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Route the requests of one connection to the fake."""
+
+    # Keep-alive, as Slack's servers: every reply has a Content-Length.
+    protocol_version = "HTTP/1.1"
 
     def __init__(self, *args: Any, fake: FakeSlackApi, **kwargs: Any) -> None:
         # BaseHTTPRequestHandler serves inside __init__, so the fake must be set first.
         self.fake = fake
         super().__init__(*args, **kwargs)
+
+    def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()
+        super().setup()
 
     def do_GET(self) -> None:
         self._serve()
@@ -611,8 +667,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self._body()
         content_type = self.headers.get("Content-Type", "")
         if url.path.startswith(_RESPONSE_PREFIX):
             reply = self.fake._response_url_reply(url.path, json.loads(body or b"{}"))
@@ -630,6 +685,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _body(self) -> bytes:
+        """The request's body, all of it: on a kept-alive connection, bytes left unread
+        would be taken for the next request."""
+        if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
+        chunks = []
+        while size := int(self.rfile.readline().split(b";")[0], 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()  # the CRLF after each chunk
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass  # trailers
+        return b"".join(chunks)
 
     def _token(self, args: dict[str, Any]) -> str | None:
         authorization = self.headers.get("Authorization", "")
