@@ -104,10 +104,15 @@ def _said(value: object, language: Language) -> object:
     if isinstance(value, str | bool):
         return value
     if isinstance(value, int):
-        return f"{value:,}".replace(",", _THOUSANDS[language])
+        return number(value, language)
     if isinstance(value, Phrase | Sayable):
         return value.said(language)
     return value
+
+
+def number(value: int, language: Language) -> str:
+    """A whole number written the way ``language`` writes it ("2,000,000", "2.000.000")."""
+    return f"{value:,}".replace(",", _THOUSANDS[language])
 
 
 def missing() -> list[tuple[str, str]]:
