@@ -18,6 +18,8 @@ class Workspace:
     escalation_mention: str = ""  # who is called when the guide is silent
     admin_users: frozenset[str] = frozenset()  # see everyone's progress and the gaps
     language: Language | None = None  # everyone's language, whatever their Slack locale
+    nudges: bool = False  # remind people who stall (NUDGES)
+    digest: bool = False  # a weekly digest for the admins (DIGEST)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from bot import strings
 from bot.backlog import Backlog
 from bot.domain.assistant import Assistant
 from bot.domain.keychecks import KeyChecker
+from bot.domain.reminders import Reminders
 from bot.guide.content import Content
 from bot.guide.search import Index, load_index
 from bot.mistral.client import MistralClient, build_http_client
@@ -26,6 +27,7 @@ from bot.state.deliveries import Deliveries
 from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
+from bot.state.reminders import ReminderStore
 from bot.state.store import connect
 from bot.state.throttle import Throttle
 from bot.state.workspaces import WorkspaceSettings
@@ -52,6 +54,8 @@ class Services:
     feedback: FeedbackStore
     privacy: Privacy
     workspaces: WorkspaceSettings
+    reminders: ReminderStore
+    nudging: Reminders
     deliveries: Deliveries
     backlog: Backlog
     owed: Owed
@@ -100,8 +104,10 @@ def build(settings: Settings) -> Services:
     keys = KeyChecker(mistral, Throttle(client), links=limits_links)
     workspaces = WorkspaceSettings(client, defaults=workspace_defaults(settings))
     privacy = Privacy(client, feedback)
-    progress = ProgressStore(client)
-    assistant = Assistant(content, index, progress, feedback, privacy, keys, workspaces)
+    progress = ProgressStore(client, remind_after=settings.nudge_after_hours * 3600)
+    reminders = ReminderStore(client)
+    nudging = Reminders(content, progress, reminders, most=settings.nudge_max)
+    assistant = Assistant(content, index, progress, feedback, privacy, keys, workspaces, nudging)
     return Services(
         settings=settings,
         content=content,
@@ -114,6 +120,8 @@ def build(settings: Settings) -> Services:
         feedback=feedback,
         privacy=privacy,
         workspaces=workspaces,
+        reminders=reminders,
+        nudging=nudging,
         deliveries=Deliveries(client, scripted=not embedded),
         backlog=Backlog(),
         owed=Owed(),
@@ -129,4 +137,6 @@ def workspace_defaults(settings: Settings) -> Workspace:
         escalation_mention=settings.escalation_mention,
         admin_users=frozenset(settings.admin_users),
         language=settings.language,
+        nudges=settings.nudges,
+        digest=settings.digest,
     )

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot import schedule
 from bot.strings import Language
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
@@ -74,6 +75,21 @@ class Settings(BaseSettings):
     # kill a process about 30 seconds after SIGTERM; this leaves time to close cleanly.
     shutdown_grace_seconds: float = Field(default=25.0, ge=0, le=600)
 
+    # Reminders ("nudges"): every workspace's default; its admins can turn them on or off.
+    # One DM to a person who did a step and then nothing for NUDGE_AFTER_HOURS, inside
+    # NUDGE_HOURS on NUDGE_DAYS in their own time zone, at most NUDGE_MAX in all.
+    nudges: bool = False
+    nudge_after_hours: float = Field(default=72.0, gt=0)
+    nudge_hours: str = "9-17"
+    nudge_days: str = "mon-fri"
+    nudge_max: int = Field(default=2, ge=0, le=20)
+    # How often every process looks for reminders and digests that are due.
+    sweep_seconds: float = Field(default=300.0, gt=0)
+    # The weekly digest for each workspace's admins, on DIGEST_DAY at DIGEST_HOUR their time.
+    digest: bool = False
+    digest_day: str = "mon"
+    digest_hour: int = Field(default=9, ge=0, le=23)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     content_dir: Path = CONTENT_DIR
 
@@ -111,6 +127,24 @@ class Settings(BaseSettings):
             if not _USER_ID.fullmatch(user):
                 raise ValueError(f"{user!r} is not a user ID (U…/W…): copy it from the profile")
         return users
+
+    @model_validator(mode="after")
+    def _times(self) -> Settings:
+        self.nudge_window  # noqa: B018  (refuses NUDGE_HOURS or NUDGE_DAYS it cannot read)
+        if len(schedule.weekdays(self.digest_day)) != 1:
+            raise ValueError(f"DIGEST_DAY {self.digest_day!r}: name one day, e.g. mon")
+        return self
+
+    @property
+    def nudge_window(self) -> schedule.Window:
+        """When reminders may go out, in each person's own time zone."""
+        return schedule.Window.parse(self.nudge_hours, self.nudge_days)
+
+    @property
+    def digest_time(self) -> schedule.Weekly:
+        """When the weekly digest goes out, in each admin's own time zone."""
+        [day] = schedule.weekdays(self.digest_day)
+        return schedule.Weekly(day, self.digest_hour)
 
     @field_validator("escalation_mention")
     @classmethod

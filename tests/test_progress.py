@@ -55,7 +55,13 @@ async def test_keys_are_namespaced_and_versioned(
     await progress.mark_done(ALICE, "register")
 
     keys = sorted(await redis_client.keys("*"))
-    assert keys == ["mistral-setup:v1:people:T1", "mistral-setup:v1:progress:T1:UALICE"]
+    assert keys == [
+        "mistral-setup:v1:nudge-due:T1",  # when Alice's reminder is due
+        "mistral-setup:v1:nudge-teams",
+        "mistral-setup:v1:people:T1",
+        "mistral-setup:v1:progress:T1:UALICE",
+        "mistral-setup:v1:started:T1",  # when she started
+    ]
 
 
 async def test_concurrent_updates_from_many_connections_lose_nothing(redis_url: str) -> None:

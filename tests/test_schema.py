@@ -81,13 +81,19 @@ async def test_a_newly_declared_personal_kind_is_forgotten_with_no_other_edit(
 async def test_forget_leaves_nothing_about_the_person_but_what_is_not_personal(
     bot: RunningBot, mistral_api: FakeMistralAPI, redis_client: aioredis.Redis
 ) -> None:
-    await _command(bot, "done 1")  # progress, and the users.info profile cache
+    bot.slack.add_user(USER, is_admin=True)  # kept as one of the workspace's admins
+    await _command(bot, "done 1")  # progress, its reminder, and the users.info profile cache
     await _command(bot, "how do I bake bread")  # logged for the content's authors
     await bot.send(block_action(ActionId.FEEDBACK_DOWN, "register", user=USER))
     await bot.slack.wait_for("chat.postEphemeral")
     await _command(bot, f"key {mistral_api.add_key()}", replies=2)  # a throttle
+    await _command(bot, "reminders off")
+    while_going = await _kinds_holding(redis_client, USER)
+    for step in range(2, len(bot.services.content.steps) + 1):
+        await _command(bot, f"done {step}")  # finished: no reminder is due any more
     personal = {kind.name for kind in schema.KINDS if kind.personal}
-    assert await _kinds_holding(redis_client, USER) == {*personal, "throttle"}
+    kept = while_going | await _kinds_holding(redis_client, USER)
+    assert kept == {*personal, "throttle"}
 
     await _command(bot, "forget yes")
     await bot.drain()

@@ -17,6 +17,7 @@ from bot.domain import commands
 from bot.domain.answers import answer, card_answer
 from bot.domain.gaps import gaps_report
 from bot.domain.keychecks import KeyChecker, LimitsProgress
+from bot.domain.reminders import Reminders
 from bot.domain.replies import (
     Answer,
     Checklist,
@@ -71,6 +72,7 @@ class Assistant:
         privacy: Privacy,
         keys: KeyChecker,
         workspaces: WorkspaceSettings,
+        reminders: Reminders,
     ) -> None:
         self._content = content
         self._index = index
@@ -79,6 +81,7 @@ class Assistant:
         self._keys = keys
         self._privacy = privacy
         self._workspaces = workspaces
+        self._reminders = reminders
 
     async def handle(self, person: Person, text: str) -> Reply:
         """Run the text of ``/mistral-setup`` (or a console line) and return the reply."""
@@ -107,6 +110,8 @@ class Assistant:
                 return await self.reset(person, confirmed=confirmed)
             case commands.Forget(confirmed=confirmed):
                 return await self.forget(person, confirmed=confirmed)
+            case commands.SetReminders(on=on):
+                return await self._reminders.switch(person, on)
             case commands.Ask(question):
                 return await self.ask(person, question, private=True)
             case commands.CheckKey() | commands.ShowLimits():
@@ -180,14 +185,22 @@ class Assistant:
     async def mark_done(self, person: Person, topic: str) -> Checklist:
         change = await self._progress.mark_done(person, topic)
         notice = self._notice(person, "marked" if change.changed else "already_done", topic)
-        return await self.checklist(person, notice=notice, changed=change.changed, done=change.done)
+        checklist = await self.checklist(
+            person, notice=notice, changed=change.changed, done=change.done
+        )
+        if change.changed and checklist.required_left == 0:
+            await self._progress.finished(person, finished=True)
+        return checklist
 
     async def undo(self, person: Person, topic: str) -> Checklist:
         change = await self._progress.undo(person, topic)
         notice = self._notice(person, "undone" if change.changed else "was_not_done", topic)
-        return await self.checklist(
+        checklist = await self.checklist(
             person, focus=topic, notice=notice, changed=change.changed, done=change.done
         )
+        if change.changed and checklist.required_left:
+            await self._progress.finished(person, finished=False)
+        return checklist
 
     async def reset(self, person: Person, *, confirmed: bool) -> Reply:
         """Forget every tick, once the person has said yes."""

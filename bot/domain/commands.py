@@ -32,6 +32,8 @@ SLASH_COMMAND = "/mistral-setup"
 TYPO_SIMILARITY = 75.0
 
 RESET_CONFIRMATIONS = ("yes", "confirm", "si", "sì")
+# "reminders off", "reminders on", in both languages.
+SWITCHES = {"on": True, "off": False, "si": True, "sì": True, "no": False}
 
 # Step and page numbers are small; a longer one is simply beyond them.
 MAX_DIGITS = 9
@@ -49,6 +51,7 @@ class Argument(Enum):
     STEP = auto()  # a step's number or name, required: "done 3", "done api key"
     KEY = auto()  # an optional API key: "key", "key KEY"
     QUESTION = auto()  # any text, required: "ask how do I add a card"
+    SWITCH = auto()  # an optional "on" or "off": "reminders off"
 
     def takes(self, rest: str) -> bool:
         """Whether ``rest``, the text after the verb, is this argument."""
@@ -60,6 +63,8 @@ class Argument(Enum):
                 return confirms or Argument.NOTHING.takes(rest)
             case Argument.NOTHING | Argument.NUMBER:
                 return not rest or as_number(rest) is not None
+            case Argument.SWITCH:
+                return rest.casefold() in SWITCHES or not rest
             case _:
                 assert_never(self)
 
@@ -68,6 +73,8 @@ class Argument(Enum):
         """The argument as help shows it, when help shows one."""
         if self is Argument.STEP:
             return "3"
+        if self is Argument.SWITCH:
+            return "off"
         return Phrase.of("help_ask_example") if self is Argument.QUESTION else None
 
 
@@ -95,6 +102,7 @@ class Subcommand(Enum):
     LIMITS = ("limits", Argument.KEY, "help_limits", False, False)
     RESET = ("reset", Argument.CONFIRMATION, "help_reset", False, False)
     FORGET = ("forget", Argument.CONFIRMATION, "help_forget", False, False)
+    REMINDERS = ("reminders", Argument.SWITCH, "help_reminders", False, False)
     ASK = ("ask", Argument.QUESTION, "help_ask", False, True)
     HELP = ("help", Argument.NOTHING, None, False, False)
     TEAM = ("team", Argument.NUMBER, "help_team", True, False)
@@ -139,6 +147,8 @@ ALIASES = {
     "limit": Subcommand.LIMITS,
     "apikey": Subcommand.KEY,
     "validate": Subcommand.KEY,
+    "reminder": Subcommand.REMINDERS,
+    "promemoria": Subcommand.REMINDERS,
 }
 
 # The suggested prompts of Slack's Messages tab that are commands, which a person sends by
@@ -248,6 +258,14 @@ class Forget:
 
 
 @dataclass(frozen=True)
+class SetReminders:
+    """``reminders off`` stops the bot's reminders, ``reminders on`` lets them come again;
+    ``reminders`` alone says which it is."""
+
+    on: bool | None = None
+
+
+@dataclass(frozen=True)
 class ShowTeam:
     page: int = 1
 
@@ -282,6 +300,7 @@ Command = (
     | CheckKey
     | ShowLimits
     | Forget
+    | SetReminders
     | ShowTeam
     | ShowGaps
     | Ask
@@ -332,6 +351,8 @@ def _command(subcommand: Subcommand, rest: str) -> Command:
             return Reset(confirmed=confirmed)
         case Subcommand.FORGET:
             return Forget(confirmed=confirmed)
+        case Subcommand.REMINDERS:
+            return SetReminders(SWITCHES.get(rest.casefold()))
         case Subcommand.ASK:
             return Ask(rest)
         case Subcommand.HELP:
@@ -457,6 +478,8 @@ def _typed(command: Command) -> tuple[Subcommand | None, str]:
             return Subcommand.RESET, RESET_CONFIRMATIONS[0] if confirmed else ""
         case Forget(confirmed=confirmed):
             return Subcommand.FORGET, RESET_CONFIRMATIONS[0] if confirmed else ""
+        case SetReminders(on=on):
+            return Subcommand.REMINDERS, "" if on is None else ("on" if on else "off")
         case ShowHelp():
             return Subcommand.HELP, ""
         case ShowTeam(page):

@@ -68,6 +68,24 @@ class Checklist:
 
 
 @dataclass(frozen=True)
+class Nudge:
+    """A reminder to someone who stalled: how far they are, and their next step."""
+
+    template: ClassVar[str] = "nudge"
+
+    step: StepState
+    done_count: int
+    total: int
+    idle_days: int
+    language: Language = "en"
+
+    @property
+    def summary(self) -> str:
+        title = self.step.card.title_in(self.language)
+        return strings.text(self.language, "summary_nudge", number=self.step.number, title=title)
+
+
+@dataclass(frozen=True)
 class Answer:
     """A question the guide covers, with the card that answers it."""
 
@@ -370,4 +388,5 @@ Reply = (
     | TeamProgress
     | GapsReport
     | ConfirmForget
+    | Nudge
 )

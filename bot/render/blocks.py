@@ -118,6 +118,7 @@ def environment() -> jinja2.Environment:
     # Buttons run commands built here and typed by the domain: COMMAND.MarkDone(topic).
     env.globals["COMMAND"] = {kind.__name__: kind for kind in typing.get_args(commands.Command)}
     env.filters["command_text"] = commands.command_text
+    env.filters["first_paragraph"] = _first_paragraph
     return env
 
 
@@ -219,6 +220,11 @@ def shared_json(reply: Reply, surface: Surface, show_question: bool) -> str:
     """A shared reply's JSON text, kept: a string, so no caller can change what the next
     one gets."""
     return reply_json(reply, surface, show_question=show_question)
+
+
+def _first_paragraph(text: str) -> str:
+    """A card's answer up to its first blank line: what a step involves, in brief."""
+    return text.strip().split("\n\n", 1)[0]
 
 
 def fallback_text(reply: Reply) -> str:

@@ -34,8 +34,11 @@ UNKNOWN_SECONDS = 60
 # How long this process trusts what it read, and for how many people at most.
 MEMORY_SECONDS = 300.0
 MEMORY_PEOPLE = 10_000
+# A Slack admin who has not used the bot for this long no longer gets its digest.
+ADMINS_SECONDS = 30 * 86400
 
-Profile = dict[str, Any]  # {"locale": str | None, "admin": bool}, or {} when Slack did not say
+# {"locale": str | None, "admin": bool, "tz": str | None}, or {} when Slack did not say
+Profile = dict[str, Any]
 
 
 class People:
@@ -90,6 +93,7 @@ class People:
             profile = {
                 "locale": user.get("locale"),
                 "admin": bool(user.get("is_admin") or user.get("is_owner")),
+                "tz": user.get("tz"),
             }
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
             # No users:read scope, or Slack unreachable: the person is simply not known to be
@@ -98,11 +102,24 @@ class People:
             profile, seconds = {}, UNKNOWN_SECONDS
         self._remember(who, profile, seconds)
         try:
-            async with store.available():
-                await self._redis.set(_key(who), json.dumps(profile), ex=seconds)
+            async with store.available(), self._redis.pipeline(transaction=False) as pipe:
+                pipe.set(_key(who), json.dumps(profile), ex=seconds)
+                if "admin" in profile:
+                    self._admins(pipe, who, admin=bool(profile["admin"]))
+                await pipe.execute()
         except StoreUnavailable:
             pass  # the next process to meet them asks Slack again
         return profile
+
+    @staticmethod
+    def _admins(pipe: redis.client.Pipeline, who: Person, *, admin: bool) -> None:
+        """Keep who are Slack admins of the workspace, for its digest."""
+        admins = schema.ADMINS.key(who.team)
+        if admin:
+            pipe.sadd(admins, who.user)
+            pipe.expire(admins, ADMINS_SECONDS)
+        else:
+            pipe.srem(admins, who.user)
 
     def _remember(self, who: Person, profile: Profile, seconds: float) -> None:
         name = (who.team, who.user)

@@ -85,6 +85,10 @@ def _submitted(values: dict[str, Any], group: str) -> Workspace:
         f"<@{user}>" for user in _field(values, "escalation_users").get("selected_users") or []
     ]
     choice = (_field(values, "language").get("selected_option") or {}).get("value")
+    unasked = {
+        str(option.get("value"))
+        for option in _field(values, "unasked").get("selected_options") or []
+    }
     return Workspace(
         help_channels=frozenset(
             _field(values, "help_channels").get("selected_conversations") or []
@@ -92,6 +96,8 @@ def _submitted(values: dict[str, Any], group: str) -> Workspace:
         escalation_mention=" ".join(mentions),
         admin_users=frozenset(_field(values, "admin_users").get("selected_users") or []),
         language=_language(str(choice or "")),
+        nudges="nudges" in unasked,
+        digest="digest" in unasked,
     )
 
 

@@ -14,7 +14,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 FORMAT = "mistral-setup-export"
-VERSION = 1
+# Version 2 added when people started and finished, and their reminders; a version 1 file
+# still imports (it holds neither).
+VERSION: Literal[2] = 2
+READABLE = (1, 2)
 
 
 # Slack ids (and the console's "you"): letters, digits, dots, dashes, underscores. A ":" or
@@ -30,11 +33,26 @@ class _Record(BaseModel):
 
 
 class Progress(_Record):
-    """The steps one person has ticked, and when they last changed any."""
+    """The steps one person has ticked, when they last changed any, when they did their
+    first, and when they had done every required one (if they have)."""
 
     user: Id
     done: tuple[TopicId, ...]
     changed_at: Time
+    started_at: Time | None = None
+    finished_at: Time | None = None
+
+
+class Reminder(_Record):
+    """One person's reminders: how many were sent, for which step last, whether they
+    stopped them, when the next is due, and their workspace within an org-wide install."""
+
+    user: Id
+    sent: int = Field(default=0, ge=0, le=1000)
+    step: TopicId | None = None
+    stopped: bool = False
+    due_at: Time | None = None
+    workspace: Id | None = None
 
 
 class Vote(_Record):
@@ -62,13 +80,14 @@ class Team(_Record):
     progress: tuple[Progress, ...] = ()
     votes: tuple[Vote, ...] = ()
     questions: tuple[Question, ...] = ()
+    reminders: tuple[Reminder, ...] = ()
 
 
 class Archive(_Record):
     """The whole file."""
 
     format: Literal["mistral-setup-export"] = "mistral-setup-export"
-    version: Literal[1] = 1
+    version: Literal[1, 2] = VERSION
     exported_at: Time
     teams: tuple[Team, ...]
 
@@ -91,9 +110,10 @@ def loads(text: str) -> Archive:
         raise ArchiveError(f"not JSON (line {error.lineno}): is it an export?") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ArchiveError(f'not a Mistral setup export: it has no "format": "{FORMAT}"')
-    if data.get("version") != VERSION:
+    if data.get("version") not in READABLE:
         raise ArchiveError(
-            f"export version {data.get('version')!r}: this bot reads version {VERSION}"
+            f"export version {data.get('version')!r}: this bot reads versions "
+            + " and ".join(map(str, READABLE))
         )
     try:
         return Archive.model_validate(data)

@@ -32,10 +32,15 @@ class Change:
 
 
 class ProgressStore:
-    """Read and change people's checklist progress."""
+    """Read and change people's checklist progress.
 
-    def __init__(self, client: redis.Redis) -> None:
+    Every change also schedules the person's reminder ``remind_after`` seconds on: it goes
+    out only if nothing changes before then (``bot.state.reminders`` reads what is due).
+    """
+
+    def __init__(self, client: redis.Redis, *, remind_after: float = 72 * 3600) -> None:
         self._redis = client
+        self._remind_after = remind_after
 
     async def done(self, person: Person) -> frozenset[str]:
         """The topic ids this person has marked done."""
@@ -47,6 +52,8 @@ class ProgressStore:
         """Mark a step done; falsy when it already was."""
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
             pipe.sadd(_done_key(person), topic)
+            # When they did their first step: a later one does not move it.
+            pipe.zadd(schema.STARTED.key(person.team), {person.user: time.time()}, nx=True)
             return self._change(await self._touched(pipe, person))
 
     async def undo(self, person: Person, topic: str) -> Change:
@@ -56,9 +63,26 @@ class ProgressStore:
             return self._change(await self._touched(pipe, person))
 
     async def reset(self, person: Person) -> None:
-        """Forget every step this person marked."""
-        async with store.available():
-            await self._redis.delete(_done_key(person))
+        """Forget every step this person marked, when they started and finished, and the
+        reminder that was due: they start again from nothing."""
+        team, user = person.team, person.user
+        async with store.available(), self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(_done_key(person))
+            for kind in (schema.STARTED, schema.FINISHED, schema.NUDGE_DUE):
+                pipe.zrem(kind.key(team), user)
+            await pipe.execute()
+
+    async def finished(self, person: Person, *, finished: bool) -> None:
+        """Keep when the person did their last required step (``finished``), or that they
+        are no longer finished; a finished person is reminded of nothing."""
+        team, user = person.team, person.user
+        async with store.available(), self._redis.pipeline(transaction=True) as pipe:
+            if finished:
+                pipe.zadd(schema.FINISHED.key(team), {user: time.time()}, nx=True)
+                pipe.zrem(schema.NUDGE_DUE.key(team), user)
+            else:
+                pipe.zrem(schema.FINISHED.key(team), user)
+            await pipe.execute()
 
     async def people(self, team: str) -> list[tuple[str, float]]:
         """Everyone in the team who has ticked a step, with when they last changed it."""
@@ -78,14 +102,20 @@ class ProgressStore:
         # Remember who has started and when, for the team view: a sorted set by last change.
         # The steps done are read in the same transaction, so the checklist shown after a
         # change needs no second round trip and shows exactly this change's result.
-        pipe.zadd(schema.PEOPLE.key(person.team), {person.user: time.time()})
+        now, team, user = time.time(), person.team, person.user
+        due = now + self._remind_after
+        pipe.zadd(schema.PEOPLE.key(team), {user: now})
+        pipe.zadd(schema.NUDGE_DUE.key(team), {user: due})
+        pipe.sadd(schema.NUDGE_TEAMS.key(), team)
+        if person.workspace_id and person.workspace_id != team:
+            # Whose settings apply when the reminder goes (an org-wide install's workspace).
+            pipe.hset(schema.NUDGE.key(team, user), "workspace", person.workspace_id)
         pipe.smembers(_done_key(person))
         return list(await pipe.execute())
 
     @staticmethod
     def _change(results: list[Any]) -> Change:
-        changed, _, done = results
-        return Change(bool(changed), frozenset(map(str, done)))
+        return Change(bool(results[0]), frozenset(map(str, results[-1])))
 
 
 def _done_key(person: Person) -> str:

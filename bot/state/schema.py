@@ -114,6 +114,24 @@ UNHELPFUL = Kind(  # "topic|user", scored by when
 UNANSWERED = Kind(  # question_entry JSON, scored by when
     "unanswered", ("team",), "team", "zset", personal=True, ttl=_GAPS_TTL, whose=_asker
 )
+STARTED = Kind("started", ("team",), "team", "zset", personal=True, whose=_itself)  # first step
+FINISHED = Kind(  # when every required step was done
+    "finished", ("team",), "team", "zset", personal=True, whose=_itself
+)
+# Reminders: each person's (how many were sent, for which step, whether they stopped them,
+# their workspace within an org-wide install), and when their next one is due.
+NUDGE = Kind("nudge", ("team", "user"), "person", "hash", personal=True)
+NUDGE_DUE = Kind("nudge-due", ("team",), "team", "zset", personal=True, whose=_itself)
+ADMINS = Kind(  # Slack admins who have used the bot: the digest goes to them
+    "admins",
+    ("team",),
+    "team",
+    "set",
+    personal=True,
+    cache=True,
+    ttl="30 days after an admin last used the bot",
+    whose=_itself,
+)
 PROFILE = Kind(  # users.info's locale and admin flag
     "profile",
     ("team", "user"),
@@ -132,6 +150,18 @@ THROTTLE = Kind(
     personal=False,
     ttl="the throttle's window (5 minutes for key checks)",
 )
+# Claims of work the bot does unasked: held while it is done, so any number of processes
+# do it once; a reminder's for minutes (a process that died mid-send leaves it to the next
+# sweep), a digest's for its week once sent.
+NUDGE_CLAIM = Kind(
+    "nudge-claim", ("team", "user"), "person", "string", personal=False, ttl="2 minutes"
+)
+DIGEST_CLAIM = Kind(
+    "digest-sent", ("team", "user", "week"), "person", "string", personal=False,
+    ttl="2 minutes while sending, 8 days once sent",
+)  # fmt: skip
+# Which teams have reminders scheduled: a sweep reads only what is due in each.
+NUDGE_TEAMS = Kind("nudge-teams", (), "process", "set", personal=False)
 # The workspace's: what its admins changed (it may name admins), and its install (the
 # installer's id and the bot token); each deleted by its own store when the app goes.
 WORKSPACE = Kind("workspace", ("settings",), "team", "string", personal=False)
@@ -145,6 +175,14 @@ EVENT = Kind("event", ("event",), "process", "string", personal=False, ttl="10 m
 KINDS = (
     PROGRESS,
     PEOPLE,
+    STARTED,
+    FINISHED,
+    NUDGE,
+    NUDGE_DUE,
+    NUDGE_CLAIM,
+    NUDGE_TEAMS,
+    DIGEST_CLAIM,
+    ADMINS,
     FEEDBACK,
     UNHELPFUL,
     UNANSWERED,
@@ -249,13 +287,14 @@ async def _together(client: redis.Redis, read: Callable[[Any, str], Any], names:
 
 class _ProgressCodec:
     section = "progress"
-    kinds: tuple[Kind, ...] = (PROGRESS, PEOPLE)
+    kinds: tuple[Kind, ...] = (PROGRESS, PEOPLE, STARTED, FINISHED)
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
     ) -> list[archive.Progress]:
-        raw = await client.zrange(PEOPLE.key(team), 0, -1, withscores=True)
-        changed = {str(pair[0]): float(pair[1]) for pair in raw}
+        changed = await _scores(client, PEOPLE.key(team))
+        started = await _scores(client, STARTED.key(team))
+        finished = await _scores(client, FINISHED.key(team))
         users = {user} if user else set(changed)
         for name in await scan(client, PROGRESS.glob(team=team, user=user or "*")):
             users.add((PROGRESS.parts_of(name) or {"user": ""})["user"])
@@ -268,6 +307,8 @@ class _ProgressCodec:
                 user=someone,
                 done=tuple(sorted(map(str, done))),
                 changed_at=changed.get(someone, 0.0),
+                started_at=started.get(someone),
+                finished_at=finished.get(someone),
             )
             for someone, done in zip(people, done_sets, strict=True)
             if done or someone in changed
@@ -284,6 +325,70 @@ class _ProgressCodec:
             if progress.done:
                 pipe.sadd(PROGRESS.key(team, progress.user), *progress.done)
             pipe.zadd(PEOPLE.key(team), {progress.user: progress.changed_at})
+            # A version 1 file does not say when people started: their first change will.
+            if progress.started_at is not None:
+                pipe.zadd(STARTED.key(team), {progress.user: progress.started_at})
+            if progress.finished_at is not None:
+                pipe.zadd(FINISHED.key(team), {progress.user: progress.finished_at})
+
+
+class _RemindersCodec:
+    section = "reminders"
+    kinds: tuple[Kind, ...] = (NUDGE, NUDGE_DUE)
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Reminder]:
+        due = await _scores(client, NUDGE_DUE.key(team))
+        names = await scan(client, NUDGE.glob(team=team, user=user or "*"))
+        states = await _together(client, lambda pipe, name: pipe.hgetall(name), names)
+        found = {}
+        for name, state in zip(names, states, strict=True):
+            someone = (NUDGE.parts_of(name) or {"user": ""})["user"]
+            found[someone] = _reminder(someone, state, due.get(someone))
+        for someone, at in due.items():
+            if someone not in found and user in (None, someone):
+                found[someone] = archive.Reminder(user=someone, due_at=at)
+        return [found[someone] for someone in sorted(found) if someone]
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Reminder],
+    ) -> None:
+        for reminder in records:
+            name = NUDGE.key(team, reminder.user)
+            # Only what differs from a person never reminded, as the bot writes it.
+            state = {"sent": reminder.sent, "stopped": int(reminder.stopped)}
+            for field, value in state.items():
+                if value:
+                    pipe.hset(name, field, value)
+            for field, text in (("step", reminder.step), ("workspace", reminder.workspace)):
+                if text:
+                    pipe.hset(name, field, text)
+            if reminder.due_at is not None:
+                pipe.zadd(NUDGE_DUE.key(team), {reminder.user: reminder.due_at})
+                pipe.sadd(NUDGE_TEAMS.key(), team)
+
+
+def _reminder(user: str, state: dict[Any, Any], due: float | None) -> archive.Reminder:
+    """A person's reminder state as kept in their NUDGE hash."""
+    return archive.Reminder(
+        user=user,
+        sent=int(state.get("sent") or 0),
+        step=state.get("step") or None,
+        stopped=state.get("stopped") == "1",
+        due_at=due,
+        workspace=state.get("workspace") or None,
+    )
+
+
+async def _scores(client: redis.Redis, name: str) -> dict[str, float]:
+    """A sorted set as {member: score}."""
+    raw = await client.zrange(name, 0, -1, withscores=True)
+    return {str(pair[0]): float(pair[1]) for pair in raw}
 
 
 class _VotesCodec:
@@ -351,4 +456,9 @@ class _QuestionsCodec:
             feedback.write_question(pipe, team, entry, question.at)
 
 
-CODECS: tuple[Codec[Any], ...] = (_ProgressCodec(), _VotesCodec(), _QuestionsCodec())
+CODECS: tuple[Codec[Any], ...] = (
+    _ProgressCodec(),
+    _VotesCodec(),
+    _QuestionsCodec(),
+    _RemindersCodec(),
+)

@@ -38,6 +38,8 @@ class _Stored(BaseModel):
     admin_users: list[str] | None = Field(default=None, max_length=100)
     # "auto" stands for a choice of no language: each person's own.
     language: Language | Literal["auto"] | None = None
+    nudges: bool | None = None
+    digest: bool | None = None
 
 
 class WorkspaceSettings:
@@ -72,6 +74,8 @@ class WorkspaceSettings:
             escalation_mention=_changed(workspace.escalation_mention, defaults.escalation_mention),
             admin_users=_changed(sorted(workspace.admin_users), sorted(defaults.admin_users)),
             language=_changed(workspace.language or "auto", defaults.language or "auto"),
+            nudges=_changed(workspace.nudges, defaults.nudges),
+            digest=_changed(workspace.digest, defaults.digest),
         )
         async with store.available():
             await self._redis.set(_key(team), record.model_dump_json(exclude_none=True))
@@ -106,6 +110,8 @@ class WorkspaceSettings:
             escalation_mention=default.escalation_mention if mention is None else mention,
             admin_users=default.admin_users if admins is None else frozenset(admins),
             language=None if language == "auto" else language,
+            nudges=default.nudges if record.nudges is None else record.nudges,
+            digest=default.digest if record.digest is None else record.digest,
         )
 
 
