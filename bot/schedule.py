@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +42,20 @@ class Window:
         """Whether ``moment`` falls inside the window where ``zone`` is."""
         local = moment.astimezone(zone)
         return local.weekday() in self.days and self.start <= local.hour < self.end
+
+    def next_opening(self, moment: datetime, zone: tzinfo) -> datetime:
+        """The first whole hour after ``moment`` that is inside the window in ``zone``
+        (``moment`` itself when it is inside)."""
+        if self.contains(moment, zone):
+            return moment
+        hour = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        # Counted in UTC hours, so a clock change (a skipped or repeated local hour) is
+        # simply one more hour looked at; a week and a day covers every window.
+        for hours in range(1, 8 * 24 + 1):
+            candidate = hour + timedelta(hours=hours)
+            if self.contains(candidate, zone):
+                return candidate
+        raise ValueError("a window with no hours")
 
 
 @dataclass(frozen=True)

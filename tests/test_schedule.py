@@ -62,3 +62,12 @@ def test_the_digest_is_due_from_its_hour_on_its_day_in_the_admins_zone() -> None
     assert monday_nine.week_due(MONDAY_0830_UTC, new_york) is None  # 03:30 there
     sunday = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
     assert monday_nine.week_due(sunday, rome) is None
+
+
+def test_a_reminder_outside_working_hours_waits_for_the_next_opening_there() -> None:
+    friday_evening_rome = datetime(2026, 12, 11, 17, 30, tzinfo=UTC)  # 18:30 in Rome
+
+    opening = WORKING_HOURS.next_opening(friday_evening_rome, zone("Europe/Rome"))
+
+    assert opening == datetime(2026, 12, 14, 8, 0, tzinfo=UTC)  # Monday 09:00 in Rome
+    assert WORKING_HOURS.next_opening(MONDAY_0830_UTC, zone("Europe/Rome")) == MONDAY_0830_UTC

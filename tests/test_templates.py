@@ -29,6 +29,7 @@ from bot.domain.replies import (
     Member,
     NoAnswer,
     Notice,
+    Nudge,
     Outcome,
     Reply,
     StepState,
@@ -128,6 +129,8 @@ def _samples(content: Content) -> list[Reply]:
         CommandPointer("key", tool="key", language="it"),
         LeakWarning(("…AbCd", "…9xYz"), content.card("delete-api-key").links),
         Answer("429?", content.card("rate-limited"), 0.9, language="it"),
+        Nudge(StepState(2, content.steps[1], done=False), 1, 12, idle_days=3),
+        Nudge(StepState(8, content.steps[7], done=False), 7, 12, idle_days=1),
     ]
 
 
@@ -161,7 +164,7 @@ def test_every_reply_in_italian_says_nothing_in_english(content: Content) -> Non
     for reply in italian:
         blocks = render(reply)
 
-        shows_cards = isinstance(reply, Checklist | Answer | NoAnswer)
+        shows_cards = isinstance(reply, Checklist | Answer | NoAnswer | Nudge)
         found = english_words(blocks, content=authored if shows_cards else "")
         assert found == [], f"{type(reply).__name__}: {visible_text(blocks)}"
         assert english_words(fallback_text(reply)) == []

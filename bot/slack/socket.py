@@ -22,6 +22,7 @@ from bot import services as composition
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app, web_api_session
+from bot.slack.sweep import Sweep
 from bot.state import store
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,8 @@ async def serve(settings: Settings) -> None:
     try:
         async with web_api_session(app):
             if await _connected(handler, stop):
-                await stop.wait()
+                async with Sweep(app, services).running():
+                    await stop.wait()
                 await _stop_reading(handler, services)
             await handler.close_async()  # type: ignore[no-untyped-call]
             await services.settle()

@@ -41,6 +41,7 @@ from bot.slack import oauth
 from bot.slack.admission import INVALID_REQUEST
 from bot.slack.app import create_app, web_api_session
 from bot.slack.payloads import well_formed
+from bot.slack.sweep import Sweep
 from bot.state import store
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,8 @@ def _lifespan(app: AsyncApp, services: Services) -> Lifespan:
         if not services.embedded_store:
             await store.warn_if_forgetful(services.redis)
         async with web_api_session(app):
-            yield
+            async with Sweep(app, services).running():
+                yield
             # uvicorn has stopped taking requests (SIGTERM, SIGINT): finish the replies
             # already acked while the Web API session is still open, then close.
             await services.settle()

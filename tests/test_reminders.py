@@ -1,0 +1,131 @@
+"""Reminders: one private DM to whoever stalls, in their working hours, sent once however
+many processes sweep, never to someone who finished, forgot, stopped them or left."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+
+from bot.person import Person
+from bot.render.blocks import ActionId
+from bot.state import schema
+from bot.state.reminders import ReminderStore
+from tests.fakes.slack_api import FakeSlackApi
+from tests.slack_requests import block_action, event_callback, slash_command
+from tests.web_process import web_process
+
+# Reminders two seconds after the last step, every day, swept every second.
+NUDGING = {
+    "NUDGES": "on",
+    "NUDGE_AFTER_HOURS": "0.0006",
+    "NUDGE_DAYS": "mon-sun",
+    "SWEEP_SECONDS": "1",
+}
+STEP_2 = "Enter company billing details"
+
+
+def _zone_at(hours: range) -> str:
+    """A time zone whose local hour is now within ``hours`` (Etc/GMT-3 is UTC+3)."""
+    now = datetime.now(UTC).hour
+    offset = next(o for o in range(-12, 15) if (now + o) % 24 in hours)
+    return f"Etc/GMT{-offset:+d}" if offset else "Etc/UTC"
+
+
+@pytest.fixture
+def two_sweeping_processes(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis, tmp_path: Path
+) -> Iterator[list[str]]:
+    with (
+        web_process(slack_api, redis_url, tmp_path, NUDGING) as first,
+        web_process(slack_api, redis_url, tmp_path, NUDGING) as second,
+    ):
+        yield [first, second]
+
+
+async def _send(url: str, request: tuple[str, dict[str, str]]) -> None:
+    body, headers = request
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(f"{url}/slack/events", content=body, headers=headers)
+    assert response.status_code == 200
+
+
+def _reminders_to(slack_api: FakeSlackApi, user: str) -> list[dict[str, Any]]:
+    return [
+        call.args for call in slack_api.calls("chat.postMessage") if call.args["channel"] == user
+    ]
+
+
+async def test_a_person_who_stalls_is_reminded_once_across_processes_and_no_one_else_is(
+    two_sweeping_processes: list[str], slack_api: FakeSlackApi
+) -> None:
+    first, second = two_sweeping_processes
+    # In working hours now (9-17 there), and outside them.
+    slack_api.add_user("UAWAKE", tz=_zone_at(range(10, 16)))
+    slack_api.add_user("UASLEEP", tz=_zone_at(range(20, 24)))
+    people = ("UAWAKE", "UASLEEP", "UFINISHED", "UFORGOT", "USTOPPED", "ULEFT")
+    for n, user in enumerate(people):
+        team = "TLEFT" if user == "ULEFT" else "T111"
+        done = slash_command("done 1", user=user, team=team, response_url=slack_api.response_url())
+        await _send((first, second)[n % 2], done)
+    for step in range(2, 13):
+        await _send(first, slash_command(f"done {step}", user="UFINISHED",
+                                         response_url=slack_api.response_url()))  # fmt: skip
+    await _send(second, slash_command("forget yes", user="UFORGOT",
+                                      response_url=slack_api.response_url()))  # fmt: skip
+    stop = block_action(f"{ActionId.COMMAND}:reminders off", "reminders off", user="USTOPPED",
+                        response_url=slack_api.response_url())  # fmt: skip
+    await _send(first, stop)
+    await _send(second, event_callback({"type": "app_uninstalled"}, team="TLEFT"))
+
+    await slack_api.wait_for("chat.postMessage", timeout=30)
+    await asyncio.sleep(4)  # several more sweeps by both processes
+
+    [reminder] = _reminders_to(slack_api, "UAWAKE")
+    assert STEP_2 in str(reminder["blocks"])
+    assert "Stop reminders" in str(reminder["blocks"])
+    for user in ("UASLEEP", "UFINISHED", "UFORGOT", "USTOPPED", "ULEFT"):
+        assert _reminders_to(slack_api, user) == [], user
+
+
+async def test_a_reminder_claimed_by_a_process_that_died_is_sent_by_a_later_sweep(
+    redis_client: aioredis.Redis,
+) -> None:
+    store = ReminderStore(redis_client)
+    await redis_client.zadd(schema.NUDGE_DUE.key("T111"), {"U111": 1.0})
+    await redis_client.sadd(schema.NUDGE_TEAMS.key(), "T111")
+    assert await store.claim("T111", "U111")  # a process claims it, then dies
+
+    assert not await store.claim("T111", "U111")  # nobody else sends it meanwhile
+    await redis_client.delete(schema.NUDGE_CLAIM.key("T111", "U111"))  # the lease runs out
+    assert [d.user for d in await store.due(time.time())] == ["U111"]  # still due
+    assert await store.claim("T111", "U111")
+
+
+async def test_a_sweep_reads_only_the_teams_with_reminders_scheduled(
+    redis_client: aioredis.Redis,
+) -> None:
+    store = ReminderStore(redis_client)
+    await redis_client.zadd(schema.NUDGE_DUE.key("T1"), {"UDUE": 10.0, "ULATER": 99.0})
+    await redis_client.sadd(schema.NUDGE_TEAMS.key(), "T1", "T2")  # T2: nothing left
+
+    due = await store.due(50.0)
+
+    assert [(d.team, d.user) for d in due] == [("T1", "UDUE")]
+    assert await redis_client.smembers(schema.NUDGE_TEAMS.key()) == {"T1"}
+
+
+async def test_reminders_on_undoes_stop_reminders(redis_client: aioredis.Redis) -> None:
+    store, person = ReminderStore(redis_client), Person("T1", "U1")
+
+    await store.stop(person, stopped=True)
+    assert (await store.sent("T1", "U1")).stopped
+    await store.stop(person, stopped=False)
+    assert not (await store.sent("T1", "U1")).stopped
