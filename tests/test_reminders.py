@@ -4,6 +4,7 @@ many processes sweep, never to someone who finished, forgot, stopped them or lef
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,8 +19,10 @@ from bot.person import Person
 from bot.render.blocks import ActionId
 from bot.state import schema
 from bot.state.reminders import ReminderStore
+from tests.conftest import bot_settings, running_bot
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_requests import block_action, event_callback, slash_command
+from tests.test_oauth import ACME, DEFAULT, GLOBEX, install
 from tests.web_process import web_process
 
 # Reminders two seconds after the last step, every day, swept every second.
@@ -129,3 +132,32 @@ async def test_reminders_on_undoes_stop_reminders(redis_client: aioredis.Redis) 
     assert (await store.sent("T1", "U1")).stopped
     await store.stop(person, stopped=False)
     assert not (await store.sent("T1", "U1")).stopped
+
+
+async def test_each_workspace_is_reminded_with_its_own_token_and_a_revoked_one_not_at_all(
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = bot_settings(
+        slack_api, redis_url, slack_bot_token=None, slack_client_id="1111.2222",
+        slack_client_secret="client-secret", nudges=True, nudge_after_hours=0.0003,
+        nudge_hours="0-24", nudge_days="mon-sun", sweep_seconds=0.3,
+    )  # fmt: skip
+    caplog.set_level(logging.INFO)  # the bot's own lines (DEBUG's are redacted by its handler)
+    async with running_bot(settings, slack_api) as bot:
+        for workspace in (DEFAULT, ACME, GLOBEX):
+            await install(bot.http, slack_api, workspace)
+        revoked = {"type": "tokens_revoked", "tokens": {"bot": [GLOBEX.bot_user_id]}}
+        await bot.send(event_callback(revoked, team="TGLOBEX"))
+        for workspace in (ACME, GLOBEX):
+            url = slack_api.response_url(str(workspace.team_id))
+            await bot.send(slash_command("done 1", team=str(workspace.team_id), response_url=url))
+        await slack_api.wait_for("chat.postMessage", timeout=10)
+        await asyncio.sleep(1.5)  # more sweeps
+
+    [reminder] = slack_api.calls("chat.postMessage")
+    assert reminder.token == ACME.bot_token
+    assert "Reminder of step billing-details sent to U111 of TACME" in caplog.text
+    assert "xoxb-" not in caplog.text
