@@ -113,6 +113,14 @@ class Dashboard:
         started, finished = await self._activity.milestones(team)
         return _Progress(people, done, started, finished)
 
+    async def chart_file(self, team: str, channel: str) -> str | None:
+        """The chart uploaded into ``channel`` in the last few minutes, if any."""
+        return await self._activity.chart_file(team, channel)
+
+    async def keep_chart_file(self, team: str, channel: str, file_id: str) -> None:
+        """The chart just uploaded into ``channel``: App Home shows it for a few minutes."""
+        await self._activity.keep_chart_file(team, channel, file_id)
+
     def _card(self, topic: str) -> Card | None:
         return self._content.card(topic) if self._content.has(topic) else None
 

@@ -150,12 +150,12 @@ class ActivityStore:
             found = await self._redis.smembers(schema.ADMINS.key(team))
         return frozenset(map(str, found))
 
-    async def chart_file(self, team: str, user: str) -> str | None:
-        """The id of the chart uploaded for ``user`` in the last few minutes, if any."""
+    async def chart_file(self, team: str, channel: str) -> str | None:
+        """The id of the chart uploaded into ``channel`` in the last few minutes, if any."""
         async with store.available():
-            raw = await self._redis.get(schema.CHART.key(team, user))
+            raw = await self._redis.get(schema.CHART.key(team, channel))
         return None if raw is None else str(raw)
 
-    async def keep_chart_file(self, team: str, user: str, file_id: str) -> None:
+    async def keep_chart_file(self, team: str, channel: str, file_id: str) -> None:
         async with store.available():
-            await self._redis.set(schema.CHART.key(team, user), file_id, ex=CHART_SECONDS)
+            await self._redis.set(schema.CHART.key(team, channel), file_id, ex=CHART_SECONDS)

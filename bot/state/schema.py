@@ -145,15 +145,9 @@ WEEK_ASKERS = Kind(
 # When the team's first question or vote was counted: views say "since" rather than
 # showing the weeks before it as empty.
 COUNTING_SINCE = Kind("counting-since", ("team",), "team", "string", personal=False)
-CHART = Kind(  # the team chart's Slack file id, uploaded to this admin's DM for App Home
-    "chart",
-    ("team", "user"),
-    "person",
-    "string",
-    personal=True,
-    cache=True,
-    ttl="5 minutes: App Home redraws it no more often",
-)
+# The team chart's Slack file id, uploaded into an admin's DM with the bot (the channel
+# part) for App Home: the DM's, not about the admin, so forget leaves it to expire.
+CHART = Kind("chart", ("team", "channel"), "team", "string", personal=False, ttl="5 minutes")
 PROFILE = Kind(  # users.info's locale and admin flag
     "profile",
     ("team", "user"),
