@@ -4,8 +4,8 @@ signed requests to the web process, the fake Slack API, real Redis, and `python 
 from __future__ import annotations
 
 import json
-import time
 import struct
+import time
 from pathlib import Path
 
 import pytest
