@@ -7,7 +7,10 @@
                                   (and GET /slack/install, /slack/oauth_redirect for Add to Slack)
     python -m bot socket          Socket Mode (needs SLACK_APP_TOKEN)
     python -m bot ask "QUESTION"  print the answer; --jsonl reads questions from stdin
-    python -m bot report          content gaps (from REDIS_URL), for the content's authors
+    python -m bot report          content gaps (from REDIS_URL), for the content's authors;
+                                  --chart FILE.png writes the team chart
+    python -m bot digest          the weekly digest of each workspace; --send DMs it to
+                                  its admins now
     python -m bot export          everything kept about people (REDIS_URL), as JSON on stdout
     python -m bot import FILE     load such an export (checked whole first; - reads stdin)
     python -m bot workspaces      the workspaces installed (Add to Slack) or with data, no tokens
@@ -80,7 +83,14 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--workspace", help="one workspace's id (T…, or E… for an org-wide install)"
     )
+    report.add_argument("--chart", metavar="FILE.png", help="write the team chart as a PNG")
     report.set_defaults(run=_run_report)
+    digest = sub.add_parser("digest", help="the weekly digest for each workspace's admins")
+    digest.add_argument(
+        "--workspace", help="one workspace's id (T…, or E… for an org-wide install)"
+    )
+    digest.add_argument("--send", action="store_true", help="DM it to the admins now")
+    digest.set_defaults(run=_run_digest)
     export = sub.add_parser("export", help="everything kept about people, as JSON on stdout")
     export.add_argument(
         "--workspace", help="one workspace's id (T…, or E… for an org-wide install)"
@@ -165,6 +175,8 @@ def _run_ask(args: argparse.Namespace, settings: Settings) -> int:
 def _run_report(args: argparse.Namespace, settings: Settings) -> int:
     if not _has_redis(settings, "the gaps are kept there"):
         return 2
+    if args.chart:
+        return _with_services(settings, lambda services: _write_chart(services, args))
     from bot.domain.gaps import gaps_report
     from bot.render.blocks import render
     from bot.render.plaintext import blocks_to_text
@@ -180,6 +192,58 @@ def _run_report(args: argparse.Namespace, settings: Settings) -> int:
 
     _with_services(settings, report)
     return 0
+
+
+async def _write_chart(services: Services, args: argparse.Namespace) -> int:
+    """``report --chart FILE.png``: one workspace's chart (the only one, or --workspace)."""
+    teams = [args.workspace] if args.workspace else await services.privacy.teams()
+    if len(teams) != 1:
+        found = "no workspace has data" if not teams else f"{len(teams)} workspaces have data"
+        print(f"{found}: name one with --workspace T…", file=sys.stderr)
+        return 2
+    png = await services.assistant.chart(teams[0], services.settings.language or "en")
+    await asyncio.to_thread(Path(args.chart).write_bytes, png)
+    print(f"chart of {teams[0]} written to {args.chart}")
+    return 0
+
+
+def _run_digest(args: argparse.Namespace, settings: Settings) -> int:
+    if not _has_redis(settings, "the figures are kept there"):
+        return 2
+    from bot.render.blocks import render
+    from bot.render.plaintext import blocks_to_text
+
+    async def digests(services: Services) -> int:
+        assistant = services.assistant
+        teams = [args.workspace] if args.workspace else await services.privacy.teams()
+        if not teams:
+            print("No workspace has any data yet.")
+        for team in teams:
+            if args.send:
+                if not await _send_digests(services, team):
+                    return 2
+                continue
+            digest = await assistant.digest(team, team, None)
+            print(f"Team {team}\n\n{blocks_to_text(render(digest))}\n")
+        return 0
+
+    return _with_services(settings, digests)
+
+
+async def _send_digests(services: Services, team: str) -> bool:
+    """DM ``team``'s digest to each of its admins once; False when no token reaches it."""
+    from bot.slack.digests import client_for, send_digest
+
+    client = await client_for(services, team)
+    if client is None:
+        print(f"{team}: no SLACK_BOT_TOKEN and no install: cannot send", file=sys.stderr)
+        return False
+    admins = await services.assistant.digest_recipients(team, team)
+    for user in admins:
+        await send_digest(client, services.assistant, team, team, user, None)
+    print(f"{team}: digest sent to {len(admins)} admin(s)" + (": " if admins else "")
+          + ", ".join(admins))  # fmt: skip
+    return True
 
 
 def _run_export(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,6 +7,7 @@ entry points in ``bot.__main__`` call ``build`` and hand the result to a surface
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -15,6 +16,8 @@ import redis.asyncio as redis
 from bot import strings
 from bot.backlog import Backlog
 from bot.domain.assistant import Assistant
+from bot.domain.dashboard import Dashboard
+from bot.domain.insights import FunnelStep, WeekPoint
 from bot.domain.keychecks import KeyChecker
 from bot.domain.reminders import Reminders
 from bot.guide.content import Content
@@ -23,6 +26,7 @@ from bot.mistral.client import MistralClient, build_http_client
 from bot.owed import Owed
 from bot.person import Workspace
 from bot.settings import Settings
+from bot.state.activity import ActivityStore
 from bot.state.deliveries import Deliveries
 from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
@@ -31,6 +35,7 @@ from bot.state.reminders import ReminderStore
 from bot.state.store import connect
 from bot.state.throttle import Throttle
 from bot.state.workspaces import WorkspaceSettings
+from bot.strings import Language
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +61,7 @@ class Services:
     workspaces: WorkspaceSettings
     reminders: ReminderStore
     nudging: Reminders
+    activity: ActivityStore
     deliveries: Deliveries
     backlog: Backlog
     owed: Owed
@@ -107,7 +113,18 @@ def build(settings: Settings) -> Services:
     progress = ProgressStore(client, remind_after=settings.nudge_after_hours * 3600)
     reminders = ReminderStore(client)
     nudging = Reminders(content, progress, reminders, most=settings.nudge_max)
-    assistant = Assistant(content, index, progress, feedback, privacy, keys, workspaces, nudging)
+    activity = ActivityStore(client)
+    dashboard = Dashboard(
+        content,
+        progress,
+        feedback,
+        activity,
+        _draw_chart,
+        stalled_after=settings.nudge_after_hours * 3600,
+    )
+    assistant = Assistant(
+        content, index, progress, feedback, privacy, keys, workspaces, nudging, dashboard
+    )
     return Services(
         settings=settings,
         content=content,
@@ -122,12 +139,22 @@ def build(settings: Settings) -> Services:
         workspaces=workspaces,
         reminders=reminders,
         nudging=nudging,
+        activity=activity,
         deliveries=Deliveries(client, scripted=not embedded),
         backlog=Backlog(),
         owed=Owed(),
         mistral_http=mistral_http,
         mistral=mistral,
     )
+
+
+def _draw_chart(
+    funnel: Sequence[FunnelStep], weeks: Sequence[WeekPoint], started: int, language: Language
+) -> bytes:
+    """The team chart; matplotlib loads with the first one drawn, not with every process."""
+    from bot.render import chart
+
+    return chart.draw(funnel, weeks, started, language)
 
 
 def workspace_defaults(settings: Settings) -> Workspace:

@@ -148,3 +148,32 @@ async def test_forget_asks_first_then_deletes_everything_about_the_caller(
         elif kind in ("zset",):
             assert "U111" not in str(await redis_client.zrange(name, 0, -1))
     assert await redis_client.exists("mistral-setup:v1:progress:T111:U222")
+
+
+async def test_the_team_view_shows_the_funnel_finishers_and_questions_since_counting_began(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    settings = bot_settings(slack_api, redis_url, admin_users=["ULEAD"])
+    async with running_bot(settings, slack_api) as bot:
+        before = await _command(bot, "team", user="ULEAD")
+        steps = len(bot.services.content.steps)
+        for step in range(1, steps + 1):
+            await _command(bot, f"done {step}", user="UANNA")
+        await _command(bot, "done 1", user="UBEN")
+        await _command(bot, "how do I add a card?", user="UBEN")
+        await _command(bot, "how do I bake bread", user="UCARL")
+        await bot.send(block_action(ActionId.FEEDBACK_UP, "payment-method", user="UBEN"))
+        await bot.slack.wait_for("chat.postEphemeral")
+
+        view = await _command(bot, "team", user="ULEAD")
+
+    assert "No questions counted yet" in before
+    assert "*Finished:* 1 of 2 · Median from the first step to the last: *0.0 days*" in view
+    assert "1. Register on Mistral AI Studio: 2" in view  # Anna and Ben did step 1
+    assert "2. Enter company billing details: 1" in view
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    assert f"*Questions since {day}* (counting began then)" in view
+    figures = "2 asked · 50% answered, 50% not covered · :thumbsup: 1 · :thumbsdown: 0"
+    assert f"{figures} · 2 people asked" in view
+    assert "• Add a payment method: 1" in view
+    assert "Languages: English 2" in view

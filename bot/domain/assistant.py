@@ -15,6 +15,7 @@ from bot import strings
 from bot.apikeys import find_leaked_keys, mask_secrets
 from bot.domain import commands
 from bot.domain.answers import answer, card_answer
+from bot.domain.dashboard import Dashboard
 from bot.domain.gaps import gaps_report
 from bot.domain.keychecks import KeyChecker, LimitsProgress
 from bot.domain.reminders import Reminders
@@ -23,6 +24,7 @@ from bot.domain.replies import (
     Checklist,
     ConfirmForget,
     ConfirmReset,
+    Digest,
     Help,
     KeyReport,
     LeakWarning,
@@ -32,6 +34,7 @@ from bot.domain.replies import (
     Prompt,
     Reply,
     StepState,
+    TeamProgress,
     ToolOffer,
 )
 from bot.domain.team import team_progress
@@ -73,6 +76,7 @@ class Assistant:
         keys: KeyChecker,
         workspaces: WorkspaceSettings,
         reminders: Reminders,
+        dashboard: Dashboard,
     ) -> None:
         self._content = content
         self._index = index
@@ -82,6 +86,7 @@ class Assistant:
         self._privacy = privacy
         self._workspaces = workspaces
         self._reminders = reminders
+        self._dashboard = dashboard
 
     async def handle(self, person: Person, text: str) -> Reply:
         """Run the text of ``/mistral-setup`` (or a console line) and return the reply."""
@@ -156,10 +161,42 @@ class Assistant:
     ) -> Reply:
         """The team's progress or the content gaps (``run`` lets only admins here)."""
         if isinstance(command, commands.ShowTeam):
-            return await team_progress(
-                self._progress, self._content, person.team, command.page, person.speaks
-            )
+            return await self.team(person.team, command.page, person.speaks)
         return await gaps_report(self._feedback, self._content, person.team, person.speaks)
+
+    async def team(self, team: str, page: int, language: Language) -> TeamProgress:
+        """The team view: everyone's progress, the funnel, and the last weeks' questions."""
+        view = await team_progress(self._progress, self._content, team, page, language)
+        return dataclasses.replace(
+            view,
+            setup=await self._dashboard.setup(team, language),
+            questions=await self._dashboard.questions(team, language),
+        )
+
+    async def digest(self, team: str, settings_key: str, language: Language | None) -> Digest:
+        """The weekly digest of ``team`` for its leads, in ``language`` (None: the
+        workspace's language, English when it has none)."""
+        if language is None:
+            language = (await self.workspace(settings_key)).language or "en"
+        return await self._dashboard.digest(team, language)
+
+    async def digest_recipients(self, team: str, settings_key: str) -> list[str]:
+        """Who gets the digest: the workspace's admins (its settings over ADMIN_USERS) and
+        its Slack admins who used the bot lately, each once."""
+        admins = (await self.workspace(settings_key)).admin_users
+        return sorted(admins | await self._dashboard.slack_admins(team))
+
+    async def chart(self, team: str, language: Language) -> bytes:
+        """The team chart as a PNG (drawn off the event loop)."""
+        return await self._dashboard.chart(team, language)
+
+    async def home_chart(self, team: str, channel: str) -> str | None:
+        """The chart uploaded lately into an admin's DM ``channel`` (App Home's file id)."""
+        return await self._dashboard.chart_file(team, channel)
+
+    async def keep_home_chart(self, team: str, channel: str, file_id: str) -> None:
+        """The chart just uploaded into ``channel``: App Home shows it for a few minutes."""
+        await self._dashboard.keep_chart_file(team, channel, file_id)
 
     async def checklist(
         self,
@@ -287,15 +324,21 @@ class Assistant:
             language=language_of(question)
             or (person.speaks if private else person.workspace.language or "en"),
         )
-        question = reply.question if isinstance(reply, Answer | NoAnswer) else question
+        await self._count(person, reply)
         if private and isinstance(reply, Answer):
             return await self._with_tick(person, reply)
-        if isinstance(reply, NoAnswer):
-            try:
-                await self._feedback.unanswered(person, reply.question)
-            except StoreUnavailable:
-                log.info("Unanswered question not logged: the store is unavailable")
         return reply
+
+    async def _count(self, person: Person, reply: Reply) -> None:
+        """Count a question in the week's figures, and log it when the guide did not cover
+        it; a greeting or a command typed without the slash is not a question."""
+        try:
+            if isinstance(reply, NoAnswer):
+                await self._feedback.unanswered(person, reply.question, reply.language)
+            elif isinstance(reply, Answer):
+                await self._feedback.answered(person, reply.card.topic, reply.language)
+        except StoreUnavailable:
+            log.info("Question not counted or logged: the store is unavailable")
 
     async def _with_tick(self, person: Person, reply: Answer) -> Answer:
         """A private answer that is a checklist step says whether the person has done it."""

@@ -14,6 +14,7 @@ from typing import ClassVar, Literal
 
 from bot import strings
 from bot.domain.commands import HelpLine, MarkDone, help_lines
+from bot.domain.insights import QuestionFigures, SetupFigures, Stalled
 from bot.domain.limits import ASSUMPTIONS, LimitsDescription
 from bot.guide.content import Card, Link, Tool
 from bot.mistral.models import ModelSummary
@@ -326,10 +327,38 @@ class TeamProgress:
     page: int = 1
     pages: int = 1
     language: Language = "en"
+    setup: SetupFigures | None = None  # the funnel, who finished and how fast
+    questions: QuestionFigures | None = None  # the last weeks' questions
 
     @property
     def summary(self) -> str:
         return strings.text(self.language, "summary_team", count=self.started)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The week for the team's leads: who started and finished in the last 7 days and in
+    all, how long finishing takes, the funnel, who stalled, what the guide did not cover
+    and which answers were found not helpful."""
+
+    template: ClassVar[str] = "digest"
+
+    setup: SetupFigures
+    started_week: int
+    finished_week: int
+    stalled: tuple[Stalled, ...]
+    uncovered: tuple[Gap, ...]  # the week's questions the guide did not cover, most asked first
+    unhelpful: tuple[tuple[Card, int], ...]  # the week's 👎, by card, most first
+    language: Language = "en"
+
+    @property
+    def summary(self) -> str:
+        return strings.text(
+            self.language,
+            "summary_digest",
+            started=self.started_week,
+            finished=self.finished_week,
+        )
 
 
 @dataclass(frozen=True)
@@ -389,4 +418,5 @@ Reply = (
     | GapsReport
     | ConfirmForget
     | Nudge
+    | Digest
 )

@@ -50,8 +50,10 @@ BOT_SCOPES = (
     "channels:history",
     "chat:write",
     "commands",
+    "files:write",
     "groups:history",
     "im:history",
+    "im:write",
     "mpim:history",
     "users:read",
 )

@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 FORMAT = "mistral-setup-export"
-# Version 2 added when people started and finished, and their reminders; a version 1 file
-# still imports (it holds neither).
+# Version 2 added when people started and finished, their reminders, and the weekly counts
+# of questions and votes; a version 1 file still imports (it holds none of them).
 VERSION: Literal[2] = 2
 READABLE = (1, 2)
 
@@ -73,6 +73,29 @@ class Question(_Record):
     at: Time
 
 
+# A week's counter: a fixed name, or an answer's language or card (bot.state.activity).
+CounterName = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(asked|answered|not_covered|up|down|lang:[a-z]{2}|topic:[a-z0-9-]{1,64})$"
+    ),
+]
+
+
+class Week(_Record):
+    """One ISO week's counts of questions and votes (never their words), and who asked."""
+
+    week: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-W[0-9]{2}$")]
+    counts: dict[CounterName, Annotated[int, Field(ge=0)]] = Field(default={}, max_length=200)
+    askers: tuple[Id, ...] = ()
+
+
+class Counting(_Record):
+    """When the team's weekly counts began: the views say "since" then."""
+
+    since: Time
+
+
 class Team(_Record):
     """What the bot keeps about the people of one Slack team."""
 
@@ -81,6 +104,8 @@ class Team(_Record):
     votes: tuple[Vote, ...] = ()
     questions: tuple[Question, ...] = ()
     reminders: tuple[Reminder, ...] = ()
+    weeks: tuple[Week, ...] = ()
+    counting: tuple[Counting, ...] = ()  # none, or one
 
 
 class Archive(_Record):

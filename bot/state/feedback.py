@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import redis.asyncio as redis
 
 from bot.person import Person
-from bot.state import schema, store
+from bot.state import activity, schema, store
 from bot.state.schema import question_entry
 
 DAY = 86400
@@ -47,9 +47,12 @@ class FeedbackStore:
         self.retention_days = retention_days
 
     async def vote(self, person: Person, topic: str, *, helpful: bool) -> None:
-        """Record a vote; a person's latest vote on a topic replaces their earlier one."""
+        """Record a vote, and count it in the week's figures; a person's latest vote on a
+        topic replaces their earlier one (the week's figures count both)."""
+        now = time.time()
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
-            self.write_vote(pipe, person.team, person.user, topic, helpful, time.time())
+            self.write_vote(pipe, person.team, person.user, topic, helpful, now)
+            activity.write_vote(pipe, person.team, now, helpful=helpful)
             await pipe.execute()
 
     def write_vote(
@@ -82,12 +85,25 @@ class FeedbackStore:
             votes = await self._redis.hvals(schema.FEEDBACK.key(team, topic))
         return votes.count("up"), votes.count("down")
 
-    async def unanswered(self, person: Person, question: str) -> None:
-        """Log a question the guide did not cover."""
+    async def unanswered(self, person: Person, question: str, language: str = "en") -> None:
+        """Log a question the guide did not cover (replied to in ``language``), and count
+        it in the week's figures."""
         # A random id keeps two identical questions as two entries.
         entry = question_entry(uuid.uuid4().hex, person.user, question)
+        now = time.time()
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
-            self.write_question(pipe, person.team, entry, time.time())
+            self.write_question(pipe, person.team, entry, now)
+            activity.write_question(
+                pipe, person.team, person.user, now, topic=None, language=language
+            )
+            await pipe.execute()
+
+    async def answered(self, person: Person, topic: str, language: str) -> None:
+        """Count a question the guide answered with ``topic``'s card, in ``language``."""
+        async with store.available(), self._redis.pipeline(transaction=True) as pipe:
+            activity.write_question(
+                pipe, person.team, person.user, time.time(), topic=topic, language=language
+            )
             await pipe.execute()
 
     async def recent_unanswered(self, team: str) -> list[Asked]:

@@ -106,7 +106,7 @@ class Privacy:
 
     async def teams(self) -> list[str]:
         """Every team with anything exported about its people."""
-        kinds = [kind for codec in schema.CODECS for kind in codec.kinds]
+        kinds = [kind for codec in schema.CODECS for kind in (*codec.kinds, *codec.shared)]
         async with store.available():
             return await schema.teams(self._redis, kinds)
 

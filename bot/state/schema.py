@@ -12,6 +12,7 @@ declared at the end of this module (tests/test_schema.py checks that none is lef
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -132,6 +133,21 @@ ADMINS = Kind(  # Slack admins who have used the bot: the digest goes to them
     ttl="30 days after an admin last used the bot",
     whose=_itself,
 )
+# The questions and votes of each ISO week ("2026-W07"), counted as they come: how many
+# were asked, answered, not covered; 👍 and 👎; the answers' languages and cards
+# (``asked``, ``answered``, ``not_covered``, ``up``, ``down``, ``lang:en``, ``topic:<id>``).
+# Never a question's words. Who asked that week is a set of its own, the personal part.
+_WEEKS_TTL = "9 weeks after the week's last question or vote"
+WEEK_COUNTS = Kind("week-counts", ("team", "week"), "team", "hash", personal=False, ttl=_WEEKS_TTL)
+WEEK_ASKERS = Kind(
+    "week-askers", ("team", "week"), "team", "set", personal=True, ttl=_WEEKS_TTL, whose=_itself
+)
+# When the team's first question or vote was counted: views say "since" rather than
+# showing the weeks before it as empty.
+COUNTING_SINCE = Kind("counting-since", ("team",), "team", "string", personal=False)
+# The team chart's Slack file id, uploaded into an admin's DM with the bot (the channel
+# part) for App Home: the DM's, not about the admin, so forget leaves it to expire.
+CHART = Kind("chart", ("team", "channel"), "team", "string", personal=False, ttl="5 minutes")
 PROFILE = Kind(  # users.info's locale and admin flag
     "profile",
     ("team", "user"),
@@ -183,6 +199,10 @@ KINDS = (
     NUDGE_TEAMS,
     DIGEST_CLAIM,
     ADMINS,
+    WEEK_COUNTS,
+    WEEK_ASKERS,
+    COUNTING_SINCE,
+    CHART,
     FEEDBACK,
     UNHELPFUL,
     UNANSWERED,
@@ -255,7 +275,8 @@ class Codec(Protocol[R]):
     """One section of the export (a field of ``archive.Team``), over the kinds it holds."""
 
     section: str
-    kinds: tuple[Kind, ...]
+    kinds: tuple[Kind, ...]  # the personal kinds it holds
+    shared: tuple[Kind, ...]  # the team's own kinds it also holds (not about anyone)
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -288,6 +309,7 @@ async def _together(client: redis.Redis, read: Callable[[Any, str], Any], names:
 class _ProgressCodec:
     section = "progress"
     kinds: tuple[Kind, ...] = (PROGRESS, PEOPLE, STARTED, FINISHED)
+    shared: tuple[Kind, ...] = ()
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -335,6 +357,7 @@ class _ProgressCodec:
 class _RemindersCodec:
     section = "reminders"
     kinds: tuple[Kind, ...] = (NUDGE, NUDGE_DUE)
+    shared: tuple[Kind, ...] = ()
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -394,6 +417,7 @@ async def _scores(client: redis.Redis, name: str) -> dict[str, float]:
 class _VotesCodec:
     section = "votes"
     kinds: tuple[Kind, ...] = (FEEDBACK, UNHELPFUL)
+    shared: tuple[Kind, ...] = ()
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -425,6 +449,7 @@ class _VotesCodec:
 class _QuestionsCodec:
     section = "questions"
     kinds: tuple[Kind, ...] = (UNANSWERED,)
+    shared: tuple[Kind, ...] = ()
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -456,9 +481,95 @@ class _QuestionsCodec:
             feedback.write_question(pipe, team, entry, question.at)
 
 
+class _WeeksCodec:
+    section = "weeks"
+    kinds: tuple[Kind, ...] = (WEEK_ASKERS,)
+    shared: tuple[Kind, ...] = (WEEK_COUNTS,)
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Week]:
+        names = await scan(client, WEEK_COUNTS.glob(team=team))
+        names += await scan(client, WEEK_ASKERS.glob(team=team))
+        weeks = sorted({parts["week"] for name in names if (parts := _week_parts(name))})
+        counts = await _together(
+            client, lambda pipe, week: pipe.hgetall(WEEK_COUNTS.key(team, week)), weeks
+        )
+        askers = await _together(
+            client, lambda pipe, week: pipe.smembers(WEEK_ASKERS.key(team, week)), weeks
+        )
+        found = []
+        for week, count, asked in zip(weeks, counts, askers, strict=True):
+            who = sorted(map(str, asked))
+            if user is None:
+                numbers = {str(name): int(value) for name, value in count.items()}
+                found.append(archive.Week(week=week, counts=numbers, askers=tuple(who)))
+            elif user in who:  # a person's own: that they asked, not the team's figures
+                found.append(archive.Week(week=week, askers=(user,)))
+        return found
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Week],
+    ) -> None:
+        for week in records:
+            # Kept as long as if counted live: a week ends 9 weeks before it goes.
+            goes = _week_ends(week.week) + WEEKS_KEPT
+            counts, askers = WEEK_COUNTS.key(team, week.week), WEEK_ASKERS.key(team, week.week)
+            for counter, value in week.counts.items():
+                pipe.hset(counts, counter, value)
+            if week.counts:
+                pipe.expireat(counts, goes)
+            if week.askers:
+                pipe.sadd(askers, *week.askers)
+                pipe.expireat(askers, goes)
+
+
+class _CountingCodec:
+    section = "counting"
+    kinds: tuple[Kind, ...] = ()
+    shared: tuple[Kind, ...] = (COUNTING_SINCE,)
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Counting]:
+        since = None if user else await client.get(COUNTING_SINCE.key(team))
+        return [] if since is None else [archive.Counting(since=float(since))]
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Counting],
+    ) -> None:
+        for counting in records:
+            pipe.set(COUNTING_SINCE.key(team), repr(counting.since))
+
+
+WEEKS_KEPT = 9 * 7 * 86400
+
+
+def _week_parts(name: str) -> dict[str, str] | None:
+    return WEEK_COUNTS.parts_of(name) or WEEK_ASKERS.parts_of(name)
+
+
+def _week_ends(week: str) -> int:
+    """When ``week`` ("2026-W07") ends, in seconds since 1970 (UTC)."""
+    year, number = week.split("-W")
+    monday = datetime.date.fromisocalendar(int(year), int(number), 1)
+    start = datetime.datetime.combine(monday, datetime.time(), datetime.UTC)
+    return int(start.timestamp()) + 7 * 86400
+
+
 CODECS: tuple[Codec[Any], ...] = (
     _ProgressCodec(),
     _VotesCodec(),
     _QuestionsCodec(),
     _RemindersCodec(),
+    _WeeksCodec(),
+    _CountingCodec(),
 )

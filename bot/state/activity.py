@@ -1,0 +1,161 @@
+"""The team's activity, week by week: questions and votes counted as they come.
+
+Each ISO week of a team has a hash of counters (questions asked, answered, not covered,
+👍 and 👎, the answers' languages and cards) and a set of who asked; both live 9 weeks
+after their last write, so the last 8 weeks are always there and nothing older piles up.
+A question's words are never counted here (the uncovered ones are logged by
+``FeedbackStore`` for the content's authors). The counting starts when this code first
+runs, and the first count keeps that moment, so views say "since" instead of showing
+the weeks before as empty.
+
+The ``write_*`` functions add their commands to a pipeline that already holds the other
+writes of the same event, so a question or a vote is counted in the same round trip.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import redis.asyncio as redis
+
+from bot.state import schema, store
+
+WEEKS_SECONDS = 9 * 7 * 86400  # the last 8 weeks, and the one before for their edges
+CHART_SECONDS = 300
+
+# The counters' names: fixed ones, and a prefix with an answer's language or card.
+ASKED, ANSWERED, NOT_COVERED, UP, DOWN = "asked", "answered", "not_covered", "up", "down"
+LANGUAGE, TOPIC = "lang:", "topic:"
+
+
+@dataclass(frozen=True)
+class WeekCounts:
+    """One week's counters (absent ones are 0) and how many people asked that week."""
+
+    week: str  # "2026-W07"
+    counts: dict[str, int] = field(default_factory=dict)
+    askers: int = 0
+
+    def __getitem__(self, name: str) -> int:
+        return self.counts.get(name, 0)
+
+    def prefixed(self, prefix: str) -> dict[str, int]:
+        """The counters named ``prefix`` + something, by that something."""
+        return {k.removeprefix(prefix): v for k, v in self.counts.items() if k.startswith(prefix)}
+
+
+def week_of(at: float) -> str:
+    """The ISO week (UTC) that holds the moment ``at``: "2026-W07"."""
+    year, week, _ = datetime.datetime.fromtimestamp(at, datetime.UTC).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_start(week: str) -> datetime.date:
+    """The Monday that starts ``week``."""
+    year, number = week.split("-W")
+    return datetime.date.fromisocalendar(int(year), int(number), 1)
+
+
+def last_weeks(now: float, count: int) -> list[str]:
+    """The ``count`` weeks up to the one holding ``now``, oldest first."""
+    return [week_of(now - 7 * 86400 * back) for back in reversed(range(count))]
+
+
+def write_question(
+    pipe: redis.client.Pipeline,
+    team: str,
+    user: str,
+    at: float,
+    *,
+    topic: str | None,
+    language: str,
+) -> None:
+    """Count a question asked by ``user``: answered by ``topic``'s card, or not covered."""
+    counts, askers = _week_keys(team, at)
+    pipe.hincrby(counts, ASKED, 1)
+    pipe.hincrby(counts, ANSWERED if topic else NOT_COVERED, 1)
+    pipe.hincrby(counts, LANGUAGE + language, 1)
+    if topic:
+        pipe.hincrby(counts, TOPIC + topic, 1)
+    pipe.sadd(askers, user)
+    _kept(pipe, team, at, counts, askers)
+
+
+def write_vote(pipe: redis.client.Pipeline, team: str, at: float, *, helpful: bool) -> None:
+    """Count a 👍 or a 👎 cast at ``at``."""
+    counts, _ = _week_keys(team, at)
+    pipe.hincrby(counts, UP if helpful else DOWN, 1)
+    _kept(pipe, team, at, counts)
+
+
+def _week_keys(team: str, at: float) -> tuple[str, str]:
+    week = week_of(at)
+    return schema.WEEK_COUNTS.key(team, week), schema.WEEK_ASKERS.key(team, week)
+
+
+def _kept(pipe: redis.client.Pipeline, team: str, at: float, *names: str) -> None:
+    for name in names:
+        pipe.expire(name, WEEKS_SECONDS)
+    pipe.set(schema.COUNTING_SINCE.key(team), repr(at), nx=True)
+
+
+class ActivityStore:
+    """Reads the weekly counters, who the team's Slack admins are, and the chart's cache."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._redis = client
+
+    async def weeks(self, team: str, weeks: Sequence[str]) -> list[WeekCounts]:
+        """The counters of each of ``weeks``, in one round trip."""
+        async with store.available(), self._redis.pipeline(transaction=False) as pipe:
+            for week in weeks:
+                pipe.hgetall(schema.WEEK_COUNTS.key(team, week))
+                pipe.scard(schema.WEEK_ASKERS.key(team, week))
+            found = await pipe.execute()
+        return [
+            WeekCounts(week, {str(k): int(v) for k, v in counts.items()}, int(askers))
+            for week, counts, askers in zip(weeks, found[::2], found[1::2], strict=True)
+        ]
+
+    async def askers(self, team: str, weeks: Sequence[str]) -> int:
+        """How many people asked in any of ``weeks`` (each counted once)."""
+        names = [schema.WEEK_ASKERS.key(team, week) for week in weeks]
+        async with store.available():
+            return len(await self._redis.sunion(names)) if names else 0
+
+    async def milestones(self, team: str) -> tuple[dict[str, float], dict[str, float]]:
+        """When each person did their first step, and when each finished (``STARTED``,
+        ``FINISHED``)."""
+        async with store.available(), self._redis.pipeline(transaction=False) as pipe:
+            pipe.zrange(schema.STARTED.key(team), 0, -1, withscores=True)
+            pipe.zrange(schema.FINISHED.key(team), 0, -1, withscores=True)
+            started, finished = await pipe.execute()
+        # withscores: each item is a (member, score) pair.
+        return (
+            {str(pair[0]): float(pair[1]) for pair in started},
+            {str(pair[0]): float(pair[1]) for pair in finished},
+        )
+
+    async def since(self, team: str) -> float | None:
+        """When the team's first question or vote was counted; None before any was."""
+        async with store.available():
+            raw = await self._redis.get(schema.COUNTING_SINCE.key(team))
+        return None if raw is None else float(raw)
+
+    async def slack_admins(self, team: str) -> frozenset[str]:
+        """The team's Slack admins who have used the bot lately (``ADMINS``)."""
+        async with store.available():
+            found = await self._redis.smembers(schema.ADMINS.key(team))
+        return frozenset(map(str, found))
+
+    async def chart_file(self, team: str, channel: str) -> str | None:
+        """The id of the chart uploaded into ``channel`` in the last few minutes, if any."""
+        async with store.available():
+            raw = await self._redis.get(schema.CHART.key(team, channel))
+        return None if raw is None else str(raw)
+
+    async def keep_chart_file(self, team: str, channel: str, file_id: str) -> None:
+        async with store.available():
+            await self._redis.set(schema.CHART.key(team, channel), file_id, ex=CHART_SECONDS)
