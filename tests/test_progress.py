@@ -61,6 +61,7 @@ async def test_keys_are_namespaced_and_versioned(
         "mistral-setup:v1:people:T1",
         "mistral-setup:v1:progress:T1:UALICE",
         "mistral-setup:v1:started:T1",  # when she started
+        "mistral-setup:v1:teams",  # where the sweep looks for digests
     ]
 
 

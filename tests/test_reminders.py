@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 
 from bot.person import Person
 from bot.render.blocks import ActionId
+from bot.schedule import zone
 from bot.state import schema
 from bot.state.reminders import ReminderStore
 from tests.conftest import bot_settings, running_bot
@@ -161,3 +162,22 @@ async def test_each_workspace_is_reminded_with_its_own_token_and_a_revoked_one_n
     assert reminder.token == ACME.bot_token
     assert "Reminder of step billing-details sent to U111 of TACME" in caplog.text
     assert "xoxb-" not in caplog.text
+
+
+async def test_each_admin_gets_the_weekly_digest_once_on_its_day_in_their_time_zone(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    today_in_rome = datetime.now(zone("Europe/Rome")).strftime("%a").lower()
+    settings = bot_settings(
+        slack_api, redis_url, admin_users=["UADMIN"], digest=True, digest_day=today_in_rome,
+        digest_hour=0, sweep_seconds=0.3,
+    )  # fmt: skip
+    async with running_bot(settings, slack_api) as bot:
+        await bot.send(slash_command("done 1", response_url=slack_api.response_url()))
+        await slack_api.wait_for("files.completeUploadExternal", timeout=10)
+        await asyncio.sleep(1.5)  # more sweeps
+
+    [digest] = [c for c in slack_api.calls("chat.postMessage") if c.args["channel"] == "DADMIN"]
+    assert digest.args["text"] == "Mistral setup this week: 1 started, 0 finished"
+    [chart] = slack_api.uploads
+    assert (chart.channel, chart.content[:8]) == ("DADMIN", b"\x89PNG\r\n\x1a\n")

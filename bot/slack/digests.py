@@ -54,9 +54,13 @@ async def upload_chart(client: AsyncWebClient, channel: str, png: bytes, languag
     return str(uploaded["file"]["id"])
 
 
-async def client_for(services: Services, team: str) -> AsyncWebClient | None:
+async def client_for(
+    services: Services, team: str, like: AsyncWebClient | None = None
+) -> AsyncWebClient | None:
     """A Web API client with ``team``'s token: SLACK_BOT_TOKEN, or the token its "Add to
-    Slack" install keeps (``E…``: an organisation's org-wide install); None without one."""
+    Slack" install keeps (``E…``: an organisation's org-wide install); None without one
+    (the workspace uninstalled the app, or its token was revoked). ``like``, the app's own
+    client, lends its HTTP session, timeout and retries."""
     settings = services.settings
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     if token is None:
@@ -67,4 +71,15 @@ async def client_for(services: Services, team: str) -> AsyncWebClient | None:
             is_enterprise_install=org_wide,
         )
         token = bot.bot_token if bot else None
-    return None if token is None else AsyncWebClient(token=token, base_url=settings.slack_api_url)
+    if token is None:
+        return None
+    if like is None:
+        return AsyncWebClient(token=token, base_url=settings.slack_api_url)
+    return AsyncWebClient(
+        token=token,
+        base_url=like.base_url,
+        session=like.session,
+        timeout=like.timeout,
+        retry_handlers=like.retry_handlers,
+        logger=like.logger,
+    )

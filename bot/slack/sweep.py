@@ -1,4 +1,5 @@
-"""The sweep: what the bot does unasked, in every process, once across all of them.
+"""The sweep: what the bot does unasked, in every process, once across all of them: the
+reminders, and each admin's weekly digest on ``DIGEST_DAY`` at ``DIGEST_HOUR`` their time.
 
 Every web process and the Socket Mode worker look every ``SWEEP_SECONDS`` for reminders
 that are due (``bot.state.reminders``: only those, not everyone). Each is claimed in
@@ -33,7 +34,7 @@ from bot.errors import StoreUnavailable
 from bot.guide.language import from_locale
 from bot.person import Person, settings_key
 from bot.services import Services
-from bot.slack.installations import RedisInstallationStore
+from bot.slack.digests import client_for, send_digest
 from bot.slack.sending import post
 from bot.state.reminders import Due
 
@@ -73,9 +74,6 @@ class Sweep:
     def __init__(self, app: AsyncApp, services: Services) -> None:
         self._app = app
         self._services = services
-        # With "Add to Slack", each workspace's token is in the installation store.
-        distributed = services.settings.distributed
-        self._installs = RedisInstallationStore(services.redis) if distributed else None
         self._settings = services.settings
         self._stopping = asyncio.Event()
 
@@ -124,6 +122,8 @@ class Sweep:
             tally[outcome] = tally.get(outcome, 0) + 1
         if due:
             log.info("Sweep: %d reminders due: %s", len(due), tally)
+        with contextlib.suppress(StoreUnavailable):  # logged; the next sweep tries again
+            await self._digests(now)
         return tally
 
     async def _remind(self, due: Due, now: float) -> Outcome:
@@ -197,25 +197,39 @@ class Sweep:
 
     async def _client(self, team: str) -> AsyncWebClient | None:
         """A Web API client with ``team``'s token; None when it has none any more."""
-        if self._installs is None:
-            return self._app.client  # one workspace: SLACK_BOT_TOKEN
-        org_wide = team.startswith("E")
-        bot = await self._installs.async_find_bot(
-            enterprise_id=team if org_wide else None,
-            team_id=None if org_wide else team,
-            is_enterprise_install=org_wide,
-        )
-        if bot is None or not bot.bot_token:
-            return None
-        app_client = self._app.client
-        return AsyncWebClient(
-            token=bot.bot_token,
-            base_url=app_client.base_url,
-            session=app_client.session,
-            timeout=app_client.timeout,
-            retry_handlers=app_client.retry_handlers,
-            logger=app_client.logger,
-        )
+        return await client_for(self._services, team, like=self._app.client)
+
+    async def _digests(self, now: float) -> int:
+        """Send each admin whose local digest time has come this week's digest, once."""
+        sent = 0
+        for team in await self._services.reminders.teams():
+            if self._stopping.is_set():
+                break
+            workspace = await self._services.assistant.workspace(team)
+            client = await self._client(team) if workspace.digest else None
+            if client is None:
+                continue  # digests are off there, or the app is gone from it
+            for user in await self._services.assistant.digest_recipients(team, team):
+                sent += await self._digest(client, team, user, now)
+        return sent
+
+    async def _digest(self, client: AsyncWebClient, team: str, user: str, now: float) -> int:
+        """This week's digest for ``user`` when it is time where they are: 1 if sent."""
+        store = self._services.reminders
+        try:
+            profile = (await client.users_info(user=user, include_locale=True)).get("user") or {}
+            zone = schedule.zone(profile.get("tz"))
+            week = self._settings.digest_time.week_due(datetime.fromtimestamp(now, UTC), zone)
+            if week is None or not await store.claim_digest(team, user, week):
+                return 0
+            await send_digest(client, self._services.assistant, team, team, user, None)
+            await store.digest_sent(team, user, week)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError, StoreUnavailable) as error:
+            # A claim while sending expires in minutes: a later sweep tries again.
+            log.warning("Digest for %s of %s not sent (%s)", user, team, _code(error))
+            return 0
+        log.info("Weekly digest %s sent to %s of %s", week, user, team)
+        return 1
 
     async def _stopped_within(self, seconds: float) -> bool:
         try:

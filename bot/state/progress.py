@@ -107,6 +107,7 @@ class ProgressStore:
         pipe.zadd(schema.PEOPLE.key(team), {user: now})
         pipe.zadd(schema.NUDGE_DUE.key(team), {user: due})
         pipe.sadd(schema.NUDGE_TEAMS.key(), team)
+        pipe.sadd(schema.TEAMS.key(), team)
         if person.workspace_id and person.workspace_id != team:
             # Whose settings apply when the reminder goes (an org-wide install's workspace).
             pipe.hset(schema.NUDGE.key(team, user), "workspace", person.workspace_id)

@@ -119,6 +119,11 @@ class ReminderStore:
             else:
                 await self._redis.hdel(name, "stopped")
 
+    async def teams(self) -> list[str]:
+        """Every team whose people have started: where digests may be owed."""
+        async with store.available():
+            return sorted(map(str, await self._redis.smembers(schema.TEAMS.key())))
+
     async def claim_digest(self, team: str, user: str, week: str) -> bool:
         """Whether this process may send ``user`` the digest of ``week``: nobody sent it,
         and nobody is sending it."""

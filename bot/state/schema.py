@@ -178,6 +178,8 @@ DIGEST_CLAIM = Kind(
 )  # fmt: skip
 # Which teams have reminders scheduled: a sweep reads only what is due in each.
 NUDGE_TEAMS = Kind("nudge-teams", (), "process", "set", personal=False)
+# Which teams have people who started: the sweep looks there for digests to send.
+TEAMS = Kind("teams", (), "process", "set", personal=False)
 # The workspace's: what its admins changed (it may name admins), and its install (the
 # installer's id and the bot token); each deleted by its own store when the app goes.
 WORKSPACE = Kind("workspace", ("settings",), "team", "string", personal=False)
@@ -197,6 +199,7 @@ KINDS = (
     NUDGE_DUE,
     NUDGE_CLAIM,
     NUDGE_TEAMS,
+    TEAMS,
     DIGEST_CLAIM,
     ADMINS,
     WEEK_COUNTS,
@@ -347,6 +350,7 @@ class _ProgressCodec:
             if progress.done:
                 pipe.sadd(PROGRESS.key(team, progress.user), *progress.done)
             pipe.zadd(PEOPLE.key(team), {progress.user: progress.changed_at})
+            pipe.sadd(TEAMS.key(), team)  # the index the sweep reads, as progress leaves it
             # A version 1 file does not say when people started: their first change will.
             if progress.started_at is not None:
                 pipe.zadd(STARTED.key(team), {progress.user: progress.started_at})
