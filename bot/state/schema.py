@@ -132,14 +132,14 @@ ADMINS = Kind(  # Slack admins who have used the bot: the digest goes to them
     ttl="30 days after an admin last used the bot",
     whose=_itself,
 )
-PROFILE = Kind(  # users.info's locale and admin flag
+PROFILE = Kind(  # users.info's locale and admin flag, in the workspace asked from
     "profile",
-    ("team", "user"),
+    ("team", "user", "workspace"),
     "person",
     "string",
     personal=True,
     cache=True,
-    ttl="an hour (a minute when Slack did not say)",
+    ttl="5 minutes (a minute when Slack did not say)",
 )
 # Not personal: a count that holds nothing beyond its few minutes, so forget leaves it.
 THROTTLE = Kind(
