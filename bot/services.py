@@ -29,7 +29,7 @@ from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
 from bot.state.reminders import ReminderStore
 from bot.state.store import connect
-from bot.state.throttle import Throttle
+from bot.state.throttle import Budget, Throttle
 from bot.state.workspaces import WorkspaceSettings
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def build(settings: Settings) -> Services:
         *content.card("increase-rate-limits").links,
     )
     feedback = FeedbackStore(client, retention_days=settings.gaps_retention_days)
-    keys = KeyChecker(mistral, Throttle(client), links=limits_links)
+    keys = KeyChecker(mistral, Throttle(client), Budget(client), links=limits_links)
     workspaces = WorkspaceSettings(client, defaults=workspace_defaults(settings))
     privacy = Privacy(client, feedback)
     progress = ProgressStore(client, remind_after=settings.nudge_after_hours * 3600)

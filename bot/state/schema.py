@@ -150,6 +150,8 @@ THROTTLE = Kind(
     personal=False,
     ttl="the throttle's window (5 minutes for key checks)",
 )
+# Not personal either: a workspace's requests to Mistral within the hour.
+BUDGET = Kind("budget", ("what", "settings"), "team", "string", personal=False, ttl="an hour")
 # Claims of work the bot does unasked: held while it is done, so any number of processes
 # do it once; a reminder's for minutes (a process that died mid-send leaves it to the next
 # sweep), a digest's for its week once sent.
@@ -188,6 +190,7 @@ KINDS = (
     UNANSWERED,
     PROFILE,
     THROTTLE,
+    BUDGET,
     WORKSPACE,
     INSTALLATION,
     INSTALLATIONS,
