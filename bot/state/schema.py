@@ -54,7 +54,8 @@ class Kind:
     personal: bool
     ttl: str | None = None  # how long a key lives, in words; None: until deleted
     whose: Callable[[str], str] | None = None
-    cache: bool = False  # a short-lived copy of what Slack says: forgotten, never exported
+    # A short-lived copy of what Slack says, or a count for a day: forgotten, never exported.
+    cache: bool = False
 
     def __post_init__(self) -> None:
         # Personal data is kept per team, and forgetting needs to find the person in it.
@@ -141,6 +142,11 @@ PROFILE = Kind(  # users.info's locale and admin flag, in the workspace asked fr
     cache=True,
     ttl="5 minutes (a minute when Slack did not say)",
 )
+# How many questions a person had logged today: their daily quota (storage stays bounded).
+QUESTIONS_LOGGED = Kind(
+    "questions-logged", ("team", "user"), "person", "string", personal=True, cache=True,
+    ttl="a day from the first question logged",
+)  # fmt: skip
 # Not personal: a count that holds nothing beyond its few minutes, so forget leaves it.
 THROTTLE = Kind(
     "throttle",
@@ -189,6 +195,7 @@ KINDS = (
     UNHELPFUL,
     UNANSWERED,
     PROFILE,
+    QUESTIONS_LOGGED,
     THROTTLE,
     BUDGET,
     WORKSPACE,
