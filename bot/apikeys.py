@@ -30,6 +30,10 @@ _CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{32}(?![A-Za-z0-9])")
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9]{32}")
 _SLACK_TOKEN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]{6,}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
+# In logs, whatever stands before a secret: a library may log a payload with its newlines
+# escaped ("\\nKEY", "%0AKEY"), which glues a letter or two to the key's run.
+_LOGGED_RUN = re.compile(r"[A-Za-z0-9]{32,}")
+_LOGGED_TOKEN = re.compile(r"(xox[A-Za-z0-9]|xapp)-[A-Za-z0-9-]{6,}")
 
 # Words that make a candidate more likely to be a key, within this many characters of it.
 # TruffleHog uses "mistral" within 40; the others are how people label a key in a paste,
@@ -82,6 +86,14 @@ def mask_secrets(text: str, *, drop: bool = False) -> str:
     """
     text = _SLACK_TOKEN.sub("" if drop else (lambda m: f"{m.group(1)}-[redacted]"), text)
     return _CANDIDATE.sub("" if drop else (lambda m: f"[key {key_hint(m.group())}]"), text)
+
+
+def mask_logged_secrets(text: str) -> str:
+    """``text`` for a log line: every Slack token and every run of 32 or more letters and
+    digits masked, whatever comes before it (broader than ``mask_secrets``, which people's
+    text and answers go through)."""
+    text = _LOGGED_TOKEN.sub(lambda m: f"{m.group(1)}-[redacted]", text)
+    return _LOGGED_RUN.sub(lambda m: f"[key {key_hint(m.group())}]", text)
 
 
 def find_leaked_keys(message_text: str) -> list[LeakFinding]:

@@ -31,6 +31,11 @@ class Backlog:
         self._trickle = asyncio.Semaphore(1)
         self._acking = 0
 
+    @property
+    def acking_now(self) -> int:
+        """How many requests are waiting for their ack."""
+        return self._acking
+
     @contextmanager
     def acking(self) -> Iterator[None]:
         """Mark a request as waiting for its ack while the block runs."""

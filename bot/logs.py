@@ -1,8 +1,9 @@
 """Logging: one format to stderr, and secrets redacted before anything is written.
 
-Whatever a library logs (Bolt at DEBUG logs whole request bodies), a Slack token or
-anything shaped like a Mistral key is replaced before the line reaches a handler. A key
-keeps its last four characters, as everywhere else in the bot.
+Whatever a library logs (Bolt at DEBUG logs whole request bodies, Socket Mode its frames
+with their newlines escaped), a Slack token or any run of 32 or more letters and digits is
+replaced before the line reaches a handler. A key keeps its last four characters, as
+everywhere else in the bot.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.apikeys import mask_secrets
+from bot.apikeys import mask_logged_secrets
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -23,7 +24,7 @@ SLACK_LOGGERS = ("slack_bolt", "slack_sdk.webhook.async_client")
 
 def redact(text: str) -> str:
     """``text`` with Slack tokens and key-shaped strings masked."""
-    return mask_secrets(text)
+    return mask_logged_secrets(text)
 
 
 class RedactSecrets(logging.Filter):

@@ -33,7 +33,7 @@ from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
 from bot.state.reminders import ReminderStore
 from bot.state.store import connect
-from bot.state.throttle import Throttle
+from bot.state.throttle import Budget, Throttle
 from bot.state.workspaces import WorkspaceSettings
 from bot.strings import Language
 
@@ -107,7 +107,7 @@ def build(settings: Settings) -> Services:
         *content.card("increase-rate-limits").links,
     )
     feedback = FeedbackStore(client, retention_days=settings.gaps_retention_days)
-    keys = KeyChecker(mistral, Throttle(client), links=limits_links)
+    keys = KeyChecker(mistral, Throttle(client), Budget(client), links=limits_links)
     workspaces = WorkspaceSettings(client, defaults=workspace_defaults(settings))
     privacy = Privacy(client, feedback)
     progress = ProgressStore(client, remind_after=settings.nudge_after_hours * 3600)

@@ -122,6 +122,7 @@ def block_action(
     block_id: str | None = None,
     user: str = USER,
     team: str = TEAM,
+    org: str | None = None,
     channel: str = CHANNEL,
     container: dict[str, Any] | None = None,
     response_url: str = UNREACHABLE_RESPONSE_URL,
@@ -138,6 +139,7 @@ def block_action(
     Clicks in views carry the view and no channel, message or response_url, as in Slack.
     With `selected`, it is a choice in a static select menu whose option value is `value`;
     with `feedback`, a click on one of Slack's feedback buttons whose value is `value`.
+    With `org`, the app is installed org-wide there (`team` is the user's workspace).
     """
     message_ts = _ts()
     payload: dict[str, Any] = {
@@ -146,9 +148,9 @@ def block_action(
         "api_app_id": API_APP_ID,
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id or _trigger_id(),
-        "team": {"id": team, "domain": "test"},
-        "enterprise": None,
-        "is_enterprise_install": False,
+        "team": {"id": team, "domain": "test", **({"enterprise_id": org} if org else {})},
+        "enterprise": {"id": org, "name": org} if org else None,
+        "is_enterprise_install": org is not None,
         "actions": [_action(action_id, value, block_id, selected=selected, feedback=feedback)],
     }
     if view is not None:

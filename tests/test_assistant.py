@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -208,3 +209,14 @@ async def test_a_subcommand_declared_for_admins_is_refused_to_everyone_else(
 
     assert refused == Notice(Phrase.of("admins_only"), language=refused.language)
     assert not isinstance(allowed, Notice)
+
+
+@pytest.mark.parametrize("flood", ["<@" * 20_000, "<http:" * 6_667, "<!x" * 13_334])
+async def test_an_unclosed_bracket_flood_is_answered_at_once(
+    assistant: Assistant, person: Person, flood: str
+) -> None:
+    started = time.perf_counter()
+    await assistant.handle(person, flood)
+
+    # A complexity bound: milliseconds now, seconds when each "<" was read to the end.
+    assert time.perf_counter() - started < 0.5

@@ -24,7 +24,7 @@ import redis
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 
-from bot.render.blocks import CallbackId
+from bot.render.blocks import ActionId, CallbackId
 from bot.settings import Settings
 from bot.slack.oauth import BOT_SCOPES
 from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
@@ -34,6 +34,7 @@ from tests.slack_requests import (
     TEAM,
     SignedRequest,
     app_mention,
+    block_action,
     event_callback,
     im_message,
     slash_command,
@@ -481,10 +482,37 @@ async def test_a_workspace_taken_from_an_org_install_loses_its_settings_only(
     assert await redis_client.exists("mistral-setup:v1:installation:EINITECH:-:bot")
 
 
-def _in_initech(text: str, team: str, response_url: str) -> SignedRequest:
+async def test_an_admin_of_one_workspace_of_the_organisation_is_no_admin_of_another(
+    shared: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
+) -> None:
+    await install(shared.http, slack_api, INITECH_ORG)
+    slack_api.add_user("UADMIN", is_admin=True, teams=("T1",))  # T1's admin, not T2's
+    await shared.send(_in_initech("team", "T1", slack_api.response_url("T1"), user="UADMIN"))
+    await slack_api.wait_for_responses(1)  # T1's admin, known as such, sees T1's team
+
+    await shared.send(_in_initech("team", "T2", slack_api.response_url("T2"), user="UADMIN"))
+    opening = block_action(
+        ActionId.OPEN_SETTINGS_DIALOG, "settings", user="UADMIN", team="T2", org="EINITECH",
+        view={"id": "VHOME", "type": "home"},
+    )  # fmt: skip
+    await shared.send(opening)
+    await shared.send(_italian_in_initech("T2"))
+    await slack_api.wait_for("views.publish", 2)
+    await shared.drain()
+
+    replies = {post.path: str(post.body) for post in slack_api.responses}
+    assert "Team progress" in replies["/response/T1"]
+    assert "for admins" in replies["/response/T2"]
+    assert not slack_api.calls("views.open")
+    assert not await redis_client.exists("mistral-setup:v1:workspace:EINITECH:T2")
+    # A demoted admin keeps their rights for five minutes at most.
+    assert 0 < await redis_client.ttl("mistral-setup:v1:profile:EINITECH:UADMIN:T1") <= 300
+
+
+def _in_initech(text: str, team: str, response_url: str, user: str = "U111") -> SignedRequest:
     """``/mistral-setup TEXT`` in one of Initech's workspaces, the app installed org-wide."""
     return slash_command(
-        text, team=team, enterprise="EINITECH", org_wide=True, response_url=response_url
+        text, team=team, user=user, enterprise="EINITECH", org_wide=True, response_url=response_url
     )
 
 

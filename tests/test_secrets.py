@@ -13,8 +13,9 @@ import pytest
 from bot.logs import RedactSecrets, redact
 from bot.render.blocks import ActionId, CallbackId
 from tests.conftest import RunningBot
-from tests.fakes.mistral_api import UNAUTHORIZED, FakeMistralAPI, Scenario
+from tests.fakes.mistral_api import UNAUTHORIZED, FakeMistralAPI, Scenario, random_key
 from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.socket_mode import FakeSocketMode
 from tests.slack_requests import (
     BOT_USER_ID,
     SIGNING_SECRET,
@@ -25,10 +26,11 @@ from tests.slack_requests import (
     im_message,
     message_event,
     slash_command,
+    socket_mode_envelope,
     view_submission,
 )
 from tests.test_slack_keys import stored_text
-from tests.web_process import web_process
+from tests.web_process import procfile_process, web_process
 
 BOT_TOKEN = "xoxb-test-token"
 
@@ -119,3 +121,30 @@ def test_the_web_process_at_debug_level_writes_neither_the_key_nor_the_token(
     assert key not in written
     assert BOT_TOKEN not in written
     assert SIGNING_SECRET not in written
+
+
+def test_the_socket_mode_worker_at_debug_writes_no_key_after_an_escaped_newline(
+    slack_api: FakeSlackApi,
+    socket_mode: FakeSocketMode,
+    redis_url: str,
+    redis_client: object,
+    tmp_path: Path,
+) -> None:
+    key, log = random_key(), tmp_path / "worker.log"
+    # Socket Mode logs each frame as JSON, its newlines escaped: "\nKEY" and "%0AKEY".
+    text = f"my key:\n{key}\nand a link https://example.com/?k=%0A{key}"
+    delivery = event_callback(im_message(text))
+    extra = {"SLACK_APP_TOKEN": "xapp-1-test", "LOG_LEVEL": "DEBUG"}
+
+    with (
+        log.open("w") as stderr,
+        procfile_process("worker", slack_api, redis_url, tmp_path, extra, stderr),
+    ):
+        assert socket_mode.connected.wait(30)
+        socket_mode.send(socket_mode_envelope("events_api", delivery.payload))
+        asyncio.run(slack_api.wait_for("chat.postEphemeral"))  # the leak warning
+
+    written = log.read_text()
+    assert "Received message" in written  # the frame itself was logged, at DEBUG
+    assert key not in written
+    assert key[:20] not in written

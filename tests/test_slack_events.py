@@ -118,6 +118,17 @@ async def test_an_uncovered_question_says_so_offers_topics_and_a_human(bot: Runn
     assert unanswered[0].question.endswith("Google Gemini billing")
 
 
+async def test_a_huge_uncovered_question_is_logged_by_its_start_only(bot: RunningBot) -> None:
+    flood = "how do I cook pasta carbonara for dinner tonight " * 820  # 40,180 characters
+
+    await bot.send(event_callback(im_message(flood)))
+    await bot.slack.wait_for("chat.postMessage")
+
+    [logged] = await bot.services.feedback.recent_unanswered("T111")
+    assert logged.question.startswith("how do I cook pasta carbonara")
+    assert len(logged.question) <= 500
+
+
 async def test_opening_app_home_publishes_the_checklist_and_tools(bot: RunningBot) -> None:
     await bot.send(event_callback(app_home_opened()))
 

@@ -168,6 +168,40 @@ async def test_key_checks_are_throttled_per_person_across_processes(
     assert len(mistral_api.requests) == 5
 
 
+async def test_forgetting_oneself_does_not_reset_the_key_check_limit(
+    bot: RunningBot, mistral_api: FakeMistralAPI
+) -> None:
+    keys = [mistral_api.add_key(Scenario(reply=UNAUTHORIZED)) for _ in range(6)]
+    for number, key in enumerate(keys[:5], start=1):
+        await bot.send(_submit_key(key))
+        await bot.slack.wait_for("views.update", count=number)
+
+    await bot.send(slash_command("forget yes", response_url=bot.slack.response_url()))
+    await bot.slack.wait_for_responses(1)
+    await bot.send(_submit_key(keys[5]))
+    await bot.slack.wait_for("views.update", count=6)
+
+    last = json.dumps(bot.slack.calls("views.update")[-1].args["view"], ensure_ascii=False)
+    assert "my limit" in last
+    assert len(mistral_api.requests) == 5
+
+
+async def test_a_workspace_has_a_budget_of_key_checks_and_is_told_when_it_refills(
+    bot: RunningBot, mistral_api: FakeMistralAPI
+) -> None:
+    bot.services.keys.budget.limit = 3
+    keys = [mistral_api.add_key(Scenario(reply=UNAUTHORIZED)) for _ in range(4)]
+
+    for number, key in enumerate(keys, start=1):  # four people, one check each
+        await bot.send(_submit_key(key, user=f"U{number}"))
+        await bot.slack.wait_for("views.update", count=number)
+
+    last = json.dumps(bot.slack.calls("views.update")[-1].args["view"], ensure_ascii=False)
+    assert "Your workspace has had 3 key checks" in last
+    assert "check keys again in 60 minutes" in last
+    assert len(mistral_api.requests) == 3
+
+
 async def test_key_typed_after_the_command_is_checked_privately_in_place(
     bot: RunningBot, mistral_api: FakeMistralAPI, caplog: pytest.LogCaptureFixture
 ) -> None:

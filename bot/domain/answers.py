@@ -16,6 +16,9 @@ from bot.guide.search import Index, Ranking
 from bot.guide.words import ADDRESSEES, GREETINGS, STOPWORDS, readable, words
 from bot.strings import Language
 
+# Ten times the longest post of the question sets; the reading stays fast whatever is pasted.
+PARSED_CHARS = 4000
+
 
 def answer(
     index: Index, question: str, *, escalation: str = "", language: Language = "en"
@@ -23,8 +26,10 @@ def answer(
     """Rank the cards for a question and decide: answer, say it is not covered, or greet.
 
     A key or token pasted into the question is left out of the ranking (it is noise) and
-    masked in what is quoted back, logged or stored.
+    masked in what is quoted back, logged or stored. Only the first ``PARSED_CHARS``
+    characters are read: a question is in them, and Slack allows 40,000.
     """
+    question = question[:PARSED_CHARS]
     early = not_a_question(question, language)
     if early is not None:
         return early

@@ -28,7 +28,7 @@ from bot.mistral.client import MistralClient
 from bot.mistral.models import ModelKind, model_kind, summarize_models
 from bot.mistral.probes import probe_limits
 from bot.person import Person
-from bot.state.throttle import Throttle
+from bot.state.throttle import Budget, Throttle
 from bot.strings import Phrase
 
 # Mistral's Free mode allows about one request a second per key: the limits check keeps
@@ -64,12 +64,14 @@ class KeyChecker:
         self,
         mistral: MistralClient,
         throttle: Throttle,
+        budget: Budget,
         *,
         links: tuple[Link, ...] = (),
         pace: float = PACE_SECONDS,
     ) -> None:
         self.mistral = mistral
         self.throttle = throttle
+        self.budget = budget
         self.links = links  # where to see limits and ask for more, shown with every summary
         self.pace = pace
 
@@ -138,11 +140,13 @@ class KeyChecker:
         return frozenset(card.id for card in cards if model_kind(card) is ModelKind.CHAT)
 
     async def _refusal(self, person: Person, key: str) -> tuple[Outcome, Phrase] | None:
-        """Why the key is not sent at all: not a key, or too many checks, or no Redis."""
+        """Why the key is not sent at all: not a key, too many checks (the person's or the
+        workspace's), or no Redis."""
         if not looks_like_key(key):
             return Outcome.NOT_A_KEY, NOT_A_KEY
         try:
             await self.throttle.spend(person)
+            await self.budget.spend(person)
         except Throttled as error:
             return Outcome.THROTTLED, Phrase.of_error(error)
         except StoreUnavailable:

@@ -84,7 +84,10 @@ _HEADER = re.compile(
     re.MULTILINE,
 )
 # Slack's link markup, "<https://…|label>": read as the address, then the label.
-_SLACK_LINK = re.compile(r"<(?P<url>(?:https?|mailto):[^|>\s]*)(?:\|(?P<label>[^>]*))?>")
+# Bounded, and never across another "<", so an unclosed one is not read to the end each time.
+_SLACK_LINK = re.compile(
+    r"<(?P<url>(?:https?|mailto):[^|<>\s]{0,2000})(?:\|(?P<label>[^<>]{0,500}))?>"
+)
 _URL = re.compile(r"\bhttps?://(?P<host>[^\s/?#'\"<>|]+)[^\s'\"<>|]*")
 # A dotted path then a name ending in Error or Exception; possessive, and anchored at the
 # start of a token, so a long run of "a.a.a." is read once, not once per position.

@@ -55,8 +55,13 @@ ADDRESSEES = frozenset(
     ["bot", "everyone", "all", "folks", "guys", "team", "again", "tutti", "ragazzi", "raga"]
 )
 
-_MENTION = re.compile(r"<[@#!][^>]*>")
-_LINK = re.compile(r"<(?:https?|mailto):[^|>]*\|([^>]*)>|<(?:https?|mailto):[^>]*>")
+# Slack escapes "<" in what people type, so none is inside a mention or a link: stopping at
+# the next "<" (and after a bounded length) keeps an unclosed bracket from making each
+# match scan to the end of the text, which is quadratic on 40,000 characters of "<@<@<@".
+_MENTION = re.compile(r"<[@#!][^<>]{0,500}>")
+_LINK = re.compile(
+    r"<(?:https?|mailto):[^|<>]{0,2000}\|([^<>]{0,500})>|<(?:https?|mailto):[^<>]{0,2000}>"
+)
 _EMOJI = re.compile(r":[a-z0-9_+\-']+:")
 _WORD = re.compile(r"[^\W_]+")
 

@@ -1,8 +1,12 @@
 """Who is asking, as the domain needs it: their language (Slack locale) and whether they are admin.
 
-Slack's ``users.info`` tells both. Its answer is kept in Redis for an hour, so a busy
-channel does not call Slack for every message and every process shares it, and in the
-process for a few minutes, so a request does not wait on Redis for it either. Without the
+Slack's ``users.info`` tells both. Admin rights belong to one workspace: in an Enterprise
+Grid org-wide install the same user id is in every workspace of the organisation, so Slack is
+asked about the workspace the request came from (its ``team_id``), its ``is_admin`` is
+trusted only for a member of that workspace, and the answer is kept per workspace. It is
+kept in Redis for five minutes, so a busy channel does not call Slack for every message and
+every process shares it, and a demoted admin loses their rights within those minutes; in the
+process for as long at most, so a request does not wait on Redis for it either. Without the
 ``users:read`` scope, or when Slack or Redis is unavailable, the person is simply not
 known to be admin and speaks the default language.
 """
@@ -28,7 +32,8 @@ from bot.state import schema, store
 
 log = logging.getLogger(__name__)
 
-PROFILE_SECONDS = 3600
+# How long a demoted admin keeps their rights, at most.
+PROFILE_SECONDS = 300
 # When Slack could not say, ask again a minute later rather than on every request.
 UNKNOWN_SECONDS = 60
 # How long this process trusts what it read, and for how many people at most.
@@ -47,8 +52,8 @@ class People:
     def __init__(self, assistant: Assistant, client: redis.Redis) -> None:
         self._assistant = assistant
         self._redis = client
-        # (team, user) -> (until, profile), oldest first: bounded, the oldest go first.
-        self._memory: dict[tuple[str, str], tuple[float, Profile]] = {}
+        # (team, user, workspace) -> (until, profile), oldest first: bounded, the oldest go first.
+        self._memory: dict[tuple[str, str, str], tuple[float, Profile]] = {}
 
     async def person(self, who: Person, client: AsyncWebClient) -> Person:
         """``who`` with their language, admin rights and workspace settings."""
@@ -68,7 +73,7 @@ class People:
         return dataclasses.replace(who, language=language, admin=admin, workspace=workspace)
 
     async def _cached(self, who: Person) -> Profile | None:
-        remembered = self._memory.get((who.team, who.user))
+        remembered = self._memory.get(_name(who))
         if remembered is not None and remembered[0] > time.monotonic():
             return remembered[1]
         try:
@@ -88,13 +93,10 @@ class People:
         """Ask Slack, and remember the answer (or that there was none) for a while."""
         seconds = PROFILE_SECONDS
         try:
-            response = await client.users_info(user=who.user, include_locale=True)
-            user = response.get("user") or {}
-            profile = {
-                "locale": user.get("locale"),
-                "admin": bool(user.get("is_admin") or user.get("is_owner")),
-                "tz": user.get("tz"),
-            }
+            # An org-wide token answers for any workspace of the organisation: name this one.
+            asked = {"team_id": _workspace(who)} if _workspace(who) != who.team else {}
+            response = await client.users_info(user=who.user, include_locale=True, **asked)
+            profile = _profile(response.get("user") or {}, _workspace(who))
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
             # No users:read scope, or Slack unreachable: the person is simply not known to be
             # admin and gets the default language.
@@ -122,12 +124,30 @@ class People:
             pipe.srem(admins, who.user)
 
     def _remember(self, who: Person, profile: Profile, seconds: float) -> None:
-        name = (who.team, who.user)
+        name = _name(who)
         self._memory.pop(name, None)
         if len(self._memory) >= MEMORY_PEOPLE:
             del self._memory[next(iter(self._memory))]
         self._memory[name] = (time.monotonic() + min(seconds, MEMORY_SECONDS), profile)
 
 
+def _profile(user: dict[str, Any], workspace: str) -> Profile:
+    """What ``users.info`` said, the admin flag only for a member of ``workspace``: an admin
+    of another workspace of the organisation is no admin here."""
+    enterprise = user.get("enterprise_user") or {}
+    member = user.get("team_id") == workspace or workspace in (enterprise.get("teams") or ())
+    admin = bool(user.get("is_admin") or user.get("is_owner"))
+    return {"locale": user.get("locale"), "admin": admin and member, "tz": user.get("tz")}
+
+
+def _workspace(who: Person) -> str:
+    """The workspace the request came from, whose admins are asked about."""
+    return who.workspace_id or who.team
+
+
+def _name(who: Person) -> tuple[str, str, str]:
+    return who.team, who.user, _workspace(who)
+
+
 def _key(who: Person) -> str:
-    return schema.PROFILE.key(who.team, who.user)
+    return schema.PROFILE.key(*_name(who))

@@ -73,14 +73,21 @@ def create_web_app(services: Services) -> Starlette:
 
 def _events_endpoint(app: AsyncApp, services: Services) -> Endpoint:
     async def slack_events(request: Request) -> Response:
+        received = await _received(request)
+        if isinstance(received, Response):
+            return received
+        # Waiting for its ack only once its body is in: a slow client (signed or not)
+        # must not make everyone's work go one piece at a time while it trickles.
         with services.backlog.acking():
-            return await _dispatch(app, request)
+            # Bolt verifies the signature (a 401 when it is wrong or stale), then
+            # bot.slack.admission refuses replays.
+            return to_starlette_response(await app.async_dispatch(received))
 
     return slack_events
 
 
-async def _dispatch(app: AsyncApp, request: Request) -> Response:
-    """One Slack request: refused with a status when it is not what Slack sends, else Bolt's."""
+async def _received(request: Request) -> AsyncBoltRequest | Response:
+    """One Slack request read: refused with a status when it is not what Slack sends."""
     declared = request.headers.get("content-length", "0")
     if not declared.isdigit() or len(declared) > 9 or int(declared) > MAX_BODY_BYTES:
         return PlainTextResponse("payload too large", status_code=413)
@@ -106,9 +113,7 @@ async def _dispatch(app: AsyncApp, request: Request) -> Response:
     if not well_formed(bolt_request.body):
         log.warning("Refused a malformed request")
         return PlainTextResponse("malformed request", status_code=400)
-    # Bolt verifies the signature (a 401 when it is wrong or stale), then
-    # bot.slack.admission refuses replays.
-    return to_starlette_response(await app.async_dispatch(bolt_request))
+    return bolt_request
 
 
 def _oauth_endpoint(step: Callable[[AsyncBoltRequest], Awaitable[BoltResponse]]) -> Endpoint:

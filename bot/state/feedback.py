@@ -2,7 +2,9 @@
 
 Unanswered questions and "not helpful" votes are kept in sorted sets scored by time, so
 entries older than the retention period (GAPS_RETENTION_DAYS) are dropped on every write
-and never read.
+and never read. Storage is bounded whatever people post: a logged question keeps its first
+``QUESTION_CHARS`` characters, a workspace its newest ``QUESTIONS_KEPT`` questions, and a
+person has ``QUESTIONS_A_DAY`` logged a day (the rest are answered, not logged).
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from bot.state import activity, schema, store
 from bot.state.schema import question_entry
 
 DAY = 86400
+# Enough for any real question, and for the content's authors to read at a glance.
+QUESTION_CHARS = 500
+QUESTIONS_KEPT = 2000
+QUESTIONS_A_DAY = 50
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class FeedbackStore:
         """The commands that log a question (``question_entry``) asked at ``at``."""
         name = schema.UNANSWERED.key(team)
         pipe.zadd(name, {entry: at})
+        pipe.zremrangebyrank(name, 0, -QUESTIONS_KEPT - 1)  # the newest are kept
         self._expire(pipe, name)
 
     async def tally(self, team: str, topic: str) -> tuple[int, int]:
@@ -86,13 +93,20 @@ class FeedbackStore:
         return votes.count("up"), votes.count("down")
 
     async def unanswered(self, person: Person, question: str, language: str = "en") -> None:
-        """Log a question the guide did not cover (replied to in ``language``), and count
-        it in the week's figures."""
+        """Log a question the guide did not cover (replied to in ``language``), its start
+        only, within the person's daily quota, and count it in the week's figures."""
+        if len(question) > QUESTION_CHARS:
+            question = question[: QUESTION_CHARS - 1] + "…"
         # A random id keeps two identical questions as two entries.
         entry = question_entry(uuid.uuid4().hex, person.user, question)
+        quota = schema.QUESTIONS_LOGGED.key(person.team, person.user)
         now = time.time()
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
-            self.write_question(pipe, person.team, entry, now)
+            pipe.set(quota, 0, ex=DAY, nx=True)
+            pipe.incr(quota)
+            _, logged = await pipe.execute()
+            if int(logged) <= QUESTIONS_A_DAY:
+                self.write_question(pipe, person.team, entry, now)
             activity.write_question(
                 pipe, person.team, person.user, now, topic=None, language=language
             )

@@ -55,7 +55,8 @@ class Kind:
     personal: bool
     ttl: str | None = None  # how long a key lives, in words; None: until deleted
     whose: Callable[[str], str] | None = None
-    cache: bool = False  # a short-lived copy of what Slack says: forgotten, never exported
+    # A short-lived copy of what Slack says, or a count for a day: forgotten, never exported.
+    cache: bool = False
 
     def __post_init__(self) -> None:
         # Personal data is kept per team, and forgetting needs to find the person in it.
@@ -148,15 +149,20 @@ COUNTING_SINCE = Kind("counting-since", ("team",), "team", "string", personal=Fa
 # The team chart's Slack file id, uploaded into an admin's DM with the bot (the channel
 # part) for App Home: the DM's, not about the admin, so forget leaves it to expire.
 CHART = Kind("chart", ("team", "channel"), "team", "string", personal=False, ttl="5 minutes")
-PROFILE = Kind(  # users.info's locale and admin flag
+PROFILE = Kind(  # users.info's locale and admin flag, in the workspace asked from
     "profile",
-    ("team", "user"),
+    ("team", "user", "workspace"),
     "person",
     "string",
     personal=True,
     cache=True,
-    ttl="an hour (a minute when Slack did not say)",
+    ttl="5 minutes (a minute when Slack did not say)",
 )
+# How many questions a person had logged today: their daily quota (storage stays bounded).
+QUESTIONS_LOGGED = Kind(
+    "questions-logged", ("team", "user"), "person", "string", personal=True, cache=True,
+    ttl="a day from the first question logged",
+)  # fmt: skip
 # Not personal: a count that holds nothing beyond its few minutes, so forget leaves it.
 THROTTLE = Kind(
     "throttle",
@@ -166,6 +172,8 @@ THROTTLE = Kind(
     personal=False,
     ttl="the throttle's window (5 minutes for key checks)",
 )
+# Not personal either: a workspace's requests to Mistral within the hour.
+BUDGET = Kind("budget", ("what", "settings"), "team", "string", personal=False, ttl="an hour")
 # Claims of work the bot does unasked: held while it is done, so any number of processes
 # do it once; a reminder's for minutes (a process that died mid-send leaves it to the next
 # sweep), a digest's for its week once sent.
@@ -210,7 +218,9 @@ KINDS = (
     UNHELPFUL,
     UNANSWERED,
     PROFILE,
+    QUESTIONS_LOGGED,
     THROTTLE,
+    BUDGET,
     WORKSPACE,
     INSTALLATION,
     INSTALLATIONS,

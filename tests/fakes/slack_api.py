@@ -84,6 +84,8 @@ class UserRecord:
     locale: str = "en-US"
     name: str | None = None
     tz: str = "Europe/Rome"
+    # An Enterprise Grid user's workspaces; none: a member of whichever workspace asks.
+    teams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -230,10 +232,12 @@ class FakeSlackApi:
         locale: str = "en-US",
         name: str | None = None,
         tz: str = "Europe/Rome",
+        teams: tuple[str, ...] = (),
     ) -> None:
-        """Describe a user for `users.info`; unknown users are regular members in Rome."""
+        """Describe a user for `users.info`; unknown users are regular members in Rome.
+        ``teams``: an Enterprise Grid user's workspaces (admin, if so, of those)."""
         with self._lock:
-            self._users[user_id] = UserRecord(is_admin, is_owner, locale, name, tz)
+            self._users[user_id] = UserRecord(is_admin, is_owner, locale, name, tz, teams)
 
     def add_install(self, install: Install) -> str:
         """A one-time OAuth ``code`` that oauth.v2.access exchanges for ``install``'s token."""
@@ -468,7 +472,7 @@ class FakeSlackApi:
                 channel = str(args.get("channel") or _channel_for(first_user))
                 return {"ok": True, "channel": {"id": channel}}
             case "users.info":
-                return {"ok": True, "user": self._user(str(args.get("user", "")), args)}
+                return {"ok": True, "user": self._user(str(args.get("user", "")), args, token)}
             case "files.getUploadURLExternal":
                 return self._announce_upload(args, token)
             case "files.completeUploadExternal":
@@ -536,13 +540,18 @@ class FakeSlackApi:
             "callback_id": view.get("callback_id", ""),
         }
 
-    def _user(self, user_id: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _user(self, user_id: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         with self._lock:
             record = self._users.get(user_id, UserRecord())
+            install = self._installs.get(token or "")
         name = record.name or user_id.lower()
+        # Slack answers for the workspace asked about (an org-wide token's team_id), or the
+        # token's own; a Grid user outside it is described as in their first workspace.
+        asked = str(args.get("team_id") or (install and install.team_id) or TEAM_ID)
+        home = asked if not record.teams or asked in record.teams else record.teams[0]
         user: dict[str, Any] = {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": home,
             "name": name,
             "real_name": name,
             "deleted": False,
@@ -552,6 +561,8 @@ class FakeSlackApi:
             "tz": record.tz,
             "profile": {"real_name": name},
         }
+        if record.teams:
+            user["enterprise_user"] = {"id": user_id, "teams": list(record.teams)}
         # Slack adds the locale only when asked, so a bot that forgets to ask sees none here too.
         if str(args.get("include_locale", "")).lower() in {"1", "true"}:
             user["locale"] = record.locale
