@@ -75,7 +75,11 @@ class Sweep:
         self._services = services
         # With "Add to Slack", each workspace's token is in the installation store.
         distributed = services.settings.distributed
-        self._installs = RedisInstallationStore(services.redis) if distributed else None
+        self._installs = (
+            RedisInstallationStore(services.redis, services.settings.token_cipher())
+            if distributed
+            else None
+        )
         self._settings = services.settings
         self._stopping = asyncio.Event()
 
