@@ -2,7 +2,15 @@
 #   docker build -t mistral-setup-bot .
 #   docker run --env-file .env -p 3000:3000 mistral-setup-bot
 # compose.yaml runs it beside a Redis that keeps its data.
-FROM python:3.11-slim
+#
+# The base image is named by tag, which its publisher moves with every patch release.
+# Pin it by digest for builds that are the same and tamper-evident: look the digest up with
+#   docker buildx imagetools inspect python:3.11-slim --format '{{json .Manifest.Digest}}'
+# and build with --build-arg PYTHON_IMAGE=python:3.11-slim@sha256:<that digest> (or write it
+# here). It is not written here because it was not known where this file was last edited
+# (no Docker, no registry); a digest made up would break every build.
+ARG PYTHON_IMAGE=python:3.11-slim
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

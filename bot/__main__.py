@@ -14,6 +14,8 @@
     python -m bot export          everything kept about people (REDIS_URL), as JSON on stdout
     python -m bot import FILE     load such an export (checked whole first; - reads stdin)
     python -m bot workspaces      the workspaces installed (Add to Slack) or with data, no tokens
+    python -m bot keygen          print a new key for TOKEN_ENCRYPTION_KEYS
+    python -m bot rotate-tokens   encrypt every kept bot token again with the first key
     python -m bot content check   validate the content cards
 
 Each command reads settings once and builds only what it needs. ``ask`` and ``content``
@@ -45,6 +47,8 @@ T = TypeVar("T")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.run is _run_keygen:  # it makes what the settings may lack: it needs none
+        return int(_run_keygen(args))
     try:
         settings = Settings()
     except ValidationError as error:
@@ -98,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_run_export)
     workspaces = sub.add_parser("workspaces", help="the workspaces installed or with data")
     workspaces.set_defaults(run=_run_workspaces)
+    keygen = sub.add_parser("keygen", help="print a new key for TOKEN_ENCRYPTION_KEYS")
+    keygen.set_defaults(run=_run_keygen)
+    rotate = sub.add_parser(
+        "rotate-tokens", help="encrypt every kept bot token again with the first key"
+    )
+    rotate.set_defaults(run=_run_rotate_tokens)
     load = sub.add_parser("import", help="load an export (checked whole before writing)")
     load.add_argument("file", help="the export's path, or - for stdin")
     load.set_defaults(run=_run_import)
@@ -306,6 +316,38 @@ def _run_workspaces(_: argparse.Namespace, settings: Settings) -> int:
 
     lines = _with_services(settings, listing)
     print("\n".join(lines) if lines else "No workspace has installed the app or kept any data.")
+    return 0
+
+
+def _run_keygen(_: argparse.Namespace) -> int:
+    from bot.cipher import new_key
+
+    print(new_key())
+    return 0
+
+
+def _run_rotate_tokens(_: argparse.Namespace, settings: Settings) -> int:
+    if not _has_redis(settings, "the bot tokens are kept there"):
+        return 2
+    cipher = settings.token_cipher()
+    if cipher is None:
+        print("Set TOKEN_ENCRYPTION_KEYS: the new key first, then the old ones.", file=sys.stderr)
+        return 2
+    from bot.slack.installations import RedisInstallationStore, Resealed
+
+    async def rotate(services: Services) -> Resealed:
+        return await RedisInstallationStore(services.redis, cipher).reseal()
+
+    done = _with_services(settings, rotate)
+    print(f"re-encrypted {done.tokens} bot token(s) with the first key of TOKEN_ENCRYPTION_KEYS")
+    if done.unreadable:
+        print(
+            f"{len(done.unreadable)} install(s) not decrypted by any key, left as they are: "
+            f"{', '.join(done.unreadable)} (add the key that encrypted them, or they must "
+            "install the app again)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot import schedule
+from bot import cipher, schedule
 from bot.strings import Language
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # Where Slack sends people back after they approve the install (optional: Slack uses
     # the app's only redirect URL when there is one).
     slack_redirect_uri: str | None = None
+    # The keys that encrypt each workspace's bot token in Redis (required with Add to
+    # Slack): comma-separated, the first encrypts, all decrypt (`python -m bot keygen`).
+    token_encryption_keys: SecretStr | None = None
 
     # Where questions are answered without a mention, and who is called when the guide is silent.
     help_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -153,6 +156,16 @@ class Settings(BaseSettings):
             raise ValueError("write it as Slack markup: <@U0123ABC> or <!subteam^S0123ABC>")
         return mention
 
+    @field_validator("token_encryption_keys")
+    @classmethod
+    def _encryption_keys(cls, keys: SecretStr | None) -> SecretStr | None:
+        problem = (
+            None if keys is None else cipher.key_problem(cipher.split_keys(keys.get_secret_value()))
+        )
+        if problem is not None:
+            raise ValueError(problem)  # names the key by its position only
+        return keys
+
     @model_validator(mode="after")
     def _one_way_to_authorize(self) -> Settings:
         if self.slack_bot_token is not None and self.distributed:
@@ -165,7 +178,17 @@ class Settings(BaseSettings):
         if self.distributed and self.redis_url is None:
             # An embedded store would forget every install at the next restart.
             raise ValueError("Add to Slack keeps each workspace's token in Redis: set REDIS_URL")
+        if self.distributed and self.token_encryption_keys is None:
+            raise ValueError(
+                "Add to Slack keeps each workspace's token encrypted: set TOKEN_ENCRYPTION_KEYS "
+                f"({cipher.HOW_TO_MAKE_ONE})"
+            )
         return self
+
+    def token_cipher(self) -> cipher.Cipher | None:
+        """What encrypts the bot tokens kept in Redis; None without TOKEN_ENCRYPTION_KEYS."""
+        keys = self.token_encryption_keys
+        return None if keys is None else cipher.Cipher(cipher.split_keys(keys.get_secret_value()))
 
     @property
     def distributed(self) -> bool:

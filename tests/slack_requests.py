@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl, urlencode
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 SIGNING_SECRET = "test-signing-secret"
+# A deployment's TOKEN_ENCRYPTION_KEYS for "Add to Slack" (tests and benchmarks only).
+TOKEN_KEY = "FpYrlsRpuv_C8SirOPg0Ho__PIpaLnNy7PCgSWAZQ-c="
 VERIFICATION_TOKEN = "legacy-verification-token"
 TEAM = "T111"
 USER = "U111"

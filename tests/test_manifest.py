@@ -125,3 +125,15 @@ def test_the_slash_commands_usage_hint_shows_subcommands_as_help_does() -> None:
     for usage in hinted:
         assert usage in declared, f"{usage!r} is no subcommand of bot/domain/commands.py"
         assert not declared[usage].admins_only, usage
+
+
+def test_the_tools_the_scripts_install_are_pinned_with_hashes() -> None:
+    for script, lock in (("lock", "uv.lock"), ("everyday-words", "wordfreq.lock")):
+        # The script's lines as the shell reads them: continuations joined.
+        text = " ".join((REPO / "scripts" / script).read_text(encoding="utf-8").split("\\\n"))
+        pinned = (REPO / "requirements" / lock).read_text(encoding="utf-8")
+        pins = [line for line in pinned.splitlines() if line and line[0].isalpha()]
+        assert f"--require-hashes -r requirements/{lock}" in " ".join(text.split()), script
+        assert pins
+        assert all("==" in pin for pin in pins), lock
+        assert pinned.count("--hash=sha256:") >= len(pins), lock

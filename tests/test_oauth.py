@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import json
 import logging
 import re
 import time
@@ -24,6 +25,7 @@ import redis
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 
+from bot.cipher import Cipher
 from bot.render.blocks import ActionId, CallbackId
 from bot.settings import Settings
 from bot.slack.oauth import BOT_SCOPES
@@ -32,6 +34,7 @@ from tests.fakes.slack_api import FakeSlackApi, Install
 from tests.fakes.socket_mode import FakeSocketMode
 from tests.slack_requests import (
     TEAM,
+    TOKEN_KEY,
     SignedRequest,
     app_mention,
     block_action,
@@ -58,6 +61,7 @@ async def shared_deployment(slack_api: FakeSlackApi, redis_url: str) -> AsyncIte
         slack_bot_token=None,
         slack_client_id="1111.2222",
         slack_client_secret="client-secret",
+        token_encryption_keys=TOKEN_KEY,
     )
     async with running_bot(settings, slack_api) as bot:
         # The workspace the test requests default to (bot.drain() uses it) is installed too.
@@ -207,7 +211,7 @@ async def test_install_pages_speak_the_browsers_language(shared: RunningBot) -> 
     assert '<html lang="it">' in page.text
 
 
-async def test_bot_tokens_are_kept_only_in_the_installation_store(
+async def test_bot_tokens_are_kept_only_encrypted_once_in_the_bot_record(
     shared: RunningBot,
     slack_api: FakeSlackApi,
     redis_client: aioredis.Redis,
@@ -227,10 +231,11 @@ async def test_bot_tokens_are_kept_only_in_the_installation_store(
 
     assert ACME.bot_token not in caplog.text
     assert ACME.bot_token not in exported.model_dump_json()
-    assert sorted(holding) == [
-        "mistral-setup:v1:installation:-:TACME:bot",
-        "mistral-setup:v1:installation:-:TACME:installer",
-    ]
+    assert holding == []  # before TOKEN_ENCRYPTION_KEYS: the bot and installer records, plain
+    bot = json.loads(str(await redis_client.get("mistral-setup:v1:installation:-:TACME:bot")))
+    installer = str(await redis_client.get("mistral-setup:v1:installation:-:TACME:installer"))
+    assert Cipher([TOKEN_KEY]).open(bot["sealed"]["bot_token"]) == ACME.bot_token
+    assert "sealed" not in json.loads(installer)
 
 
 async def test_the_operator_lists_installed_workspaces_without_their_tokens(
@@ -279,6 +284,7 @@ def test_a_shared_deployment_end_to_end_through_the_procfiles_web_processes(
         "SLACK_BOT_TOKEN": "",
         "SLACK_CLIENT_ID": "1111.2222",
         "SLACK_CLIENT_SECRET": "client-secret",
+        "TOKEN_ENCRYPTION_KEYS": TOKEN_KEY,
         "LOG_LEVEL": "DEBUG",
     }
     log = tmp_path / "web.log"
@@ -380,7 +386,12 @@ def test_the_socket_mode_worker_serves_what_the_web_process_installed(
     redis_client: aioredis.Redis,
     tmp_path: Path,
 ) -> None:
-    env = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "s"}
+    env = {
+        "SLACK_BOT_TOKEN": "",
+        "SLACK_CLIENT_ID": "1111.2222",
+        "SLACK_CLIENT_SECRET": "s",
+        "TOKEN_ENCRYPTION_KEYS": TOKEN_KEY,
+    }
     with web_process(slack_api, redis_url, tmp_path, env) as web:
         _install_through(web, slack_api, ACME)
     worker_env = {**env, "SLACK_APP_TOKEN": "xapp-1-test"}

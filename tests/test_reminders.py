@@ -22,7 +22,7 @@ from bot.state import schema
 from bot.state.reminders import ReminderStore
 from tests.conftest import bot_settings, running_bot
 from tests.fakes.slack_api import FakeSlackApi
-from tests.slack_requests import block_action, event_callback, slash_command
+from tests.slack_requests import TOKEN_KEY, block_action, event_callback, slash_command
 from tests.test_oauth import ACME, DEFAULT, GLOBEX, install
 from tests.web_process import web_process
 
@@ -143,8 +143,9 @@ async def test_each_workspace_is_reminded_with_its_own_token_and_a_revoked_one_n
 ) -> None:
     settings = bot_settings(
         slack_api, redis_url, slack_bot_token=None, slack_client_id="1111.2222",
-        slack_client_secret="client-secret", nudges=True, nudge_after_hours=0.0003,
-        nudge_hours="0-24", nudge_days="mon-sun", sweep_seconds=0.3,
+        slack_client_secret="client-secret", token_encryption_keys=TOKEN_KEY,
+        nudges=True, nudge_after_hours=0.0003, nudge_hours="0-24", nudge_days="mon-sun",
+        sweep_seconds=0.3,
     )  # fmt: skip
     caplog.set_level(logging.INFO)  # the bot's own lines (DEBUG's are redacted by its handler)
     async with running_bot(settings, slack_api) as bot:

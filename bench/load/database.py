@@ -10,8 +10,10 @@ import redis
 from redis import asyncio as aioredis
 from slack_sdk.oauth.installation_store import Installation
 
+from bot.cipher import Cipher
 from bot.slack.installations import RedisInstallationStore
 from tests.fakes.slack_api import Install
+from tests.slack_requests import TOKEN_KEY
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -39,7 +41,7 @@ async def install_workspaces(url: str, workspaces: tuple[Install, ...]) -> None:
     """Write each workspace's install into Redis as the OAuth flow would have."""
     client = aioredis.Redis.from_url(url, decode_responses=True)
     try:
-        installations = RedisInstallationStore(client)
+        installations = RedisInstallationStore(client, Cipher([TOKEN_KEY]))
         for workspace in workspaces:
             await installations.async_save(
                 Installation(

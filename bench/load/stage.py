@@ -22,7 +22,7 @@ from bench.load.traffic import Traffic, questions
 from tests.fakes.certificate import Certificate
 from tests.fakes.mistral_api import FakeMistralAPI
 from tests.fakes.slack_api import FakeSlackApi, Install
-from tests.slack_requests import SIGNING_SECRET
+from tests.slack_requests import SIGNING_SECRET, TOKEN_KEY
 
 REPO = Path(__file__).resolve().parents[2]
 BARE_APP = REPO / "bench" / "bare_app.py"
@@ -124,7 +124,16 @@ class Stage:
     def _env(self, port: int, *, distributed: bool) -> dict[str, str]:
         # No developer settings leak in: the bot reads SLACK_*, REDIS_* etc. and a .env
         # (the server runs in an empty folder, so there is none).
-        prefixes = ("SLACK_", "MISTRAL_", "REDIS_", "HELP_", "ESCALATION_", "LOG_", "SSL_")
+        prefixes = (
+            "SLACK_",
+            "MISTRAL_",
+            "REDIS_",
+            "HELP_",
+            "ESCALATION_",
+            "LOG_",
+            "SSL_",
+            "TOKEN_",
+        )
         env = {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
         env.update(
             PORT=str(port),
@@ -142,5 +151,9 @@ class Stage:
             env["SSL_CERT_FILE"] = str(self.certificate.cert)
         if distributed:  # "Add to Slack": each workspace's token is in Redis
             del env["SLACK_BOT_TOKEN"]
-            env.update(SLACK_CLIENT_ID="1111.2222", SLACK_CLIENT_SECRET="bench-client-secret")
+            env.update(
+                SLACK_CLIENT_ID="1111.2222",
+                SLACK_CLIENT_SECRET="bench-client-secret",
+                TOKEN_ENCRYPTION_KEYS=TOKEN_KEY,
+            )
         return env

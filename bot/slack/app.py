@@ -67,7 +67,9 @@ def create_app(services: Services) -> AsyncApp:
     settings = services.settings
     secret = settings.slack_signing_secret
     token = settings.slack_bot_token
-    installs = Installs.over(services.redis) if settings.distributed else None
+    installs = (
+        Installs.over(services.redis, settings.token_cipher()) if settings.distributed else None
+    )
     app = AsyncApp(
         token=token.get_secret_value() if token else None,
         signing_secret=secret.get_secret_value() if secret else "",

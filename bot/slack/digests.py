@@ -65,7 +65,8 @@ async def client_for(
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     if token is None:
         org_wide = team.startswith("E")
-        bot = await RedisInstallationStore(services.redis).async_find_bot(
+        installs = RedisInstallationStore(services.redis, settings.token_cipher())
+        bot = await installs.async_find_bot(
             enterprise_id=team if org_wide else None,
             team_id=None if org_wide else team,
             is_enterprise_install=org_wide,

@@ -4,8 +4,9 @@ slack_sdk has no Redis store, so this is ours, laid out like its file store: one
 for the workspace's bot and one for its latest install, under the workspace's id (the
 organisation's, for an Enterprise Grid org-wide install).
 
-A bot token is a secret: it is kept here and given to Slack's client, and nowhere else.
-The records' ``__repr__`` is never logged and ``Installed`` (what the CLI lists) holds none.
+A bot token is a secret: it is kept here, encrypted with TOKEN_ENCRYPTION_KEYS (only the
+bot record holds it), and given to Slack's client, and nowhere else. The records'
+``__repr__`` is never logged and ``Installed`` (what the CLI lists) holds none.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as redis
+from redis.exceptions import WatchError
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -24,6 +26,7 @@ from slack_bolt.error import BoltError
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
+from bot.cipher import Cipher, TokenUnreadable
 from bot.errors import StoreUnavailable
 from bot.state import schema, store
 
@@ -34,6 +37,17 @@ log = logging.getLogger(__name__)
 AUTHORIZE_CACHE_SECONDS = 10.0
 
 _NONE = "-"  # the part of a key for a missing enterprise or team id
+
+# An install's fields that are credentials. Only the bot record keeps them, encrypted,
+# under _SEALED; the installer record keeps none.
+_SECRETS = (
+    "bot_token",
+    "bot_refresh_token",
+    "user_token",
+    "user_refresh_token",
+    "incoming_webhook_url",
+)
+_SEALED = "sealed"
 
 
 @dataclass(frozen=True)
@@ -49,11 +63,26 @@ class Installed:
     installed_at: float
 
 
-class RedisInstallationStore(AsyncInstallationStore):
-    """Bolt's installation store, in Redis (bot-only: the bot asks for no user scopes)."""
+@dataclass(frozen=True)
+class Resealed:
+    """What ``rotate-tokens`` did: tokens encrypted again, and installs none of the keys reads."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    tokens: int
+    unreadable: tuple[str, ...]
+
+
+class RedisInstallationStore(AsyncInstallationStore):
+    """Bolt's installation store, in Redis (bot-only: the bot asks for no user scopes).
+
+    The token is kept once, encrypted, in the bot record: the installer record says who
+    installed the app, where and when, and holds no credential, so the operator's listing
+    reads it without the keys and there is one copy to rotate and to delete. A record from
+    before tokens were encrypted is rewritten encrypted the first time it is read.
+    """
+
+    def __init__(self, client: redis.Redis, cipher: Cipher | None = None) -> None:
         self.redis = client
+        self._cipher = cipher
 
     @property
     def logger(self) -> logging.Logger:
@@ -63,10 +92,11 @@ class RedisInstallationStore(AsyncInstallationStore):
         name = _name(
             installation.enterprise_id, installation.team_id, installation.is_enterprise_install
         )
+        bot = self._sealed(installation.to_bot().__dict__)
         try:
             async with store.available(), self.redis.pipeline(transaction=True) as pipe:
-                pipe.set(schema.INSTALLATION.key(name, "installer"), _record(installation))
-                pipe.set(schema.INSTALLATION.key(name, "bot"), _record(installation.to_bot()))
+                pipe.set(schema.INSTALLATION.key(name, "installer"), _plain(installation.__dict__))
+                pipe.set(schema.INSTALLATION.key(name, "bot"), bot)
                 pipe.zadd(schema.INSTALLATIONS.key(), {name: installation.installed_at})
                 await pipe.execute()
         except StoreUnavailable as error:
@@ -75,8 +105,9 @@ class RedisInstallationStore(AsyncInstallationStore):
 
     async def async_save_bot(self, bot: Bot) -> None:
         name = _name(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
+        record = self._sealed(bot.__dict__)
         async with store.available():
-            await self.redis.set(schema.INSTALLATION.key(name, "bot"), _record(bot))
+            await self.redis.set(schema.INSTALLATION.key(name, "bot"), record)
 
     async def async_find_bot(
         self,
@@ -85,8 +116,18 @@ class RedisInstallationStore(AsyncInstallationStore):
         team_id: str | None,
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
-        raw = await self._get(_name(enterprise_id, team_id, is_enterprise_install), "bot")
-        return None if raw is None else Bot(**raw)
+        name = _name(enterprise_id, team_id, is_enterprise_install)
+        try:
+            record = await self._bot(name)
+        except TokenUnreadable:
+            # Served as not installed; the operator learns why (never the token itself).
+            log.error(
+                "The bot token of install %s cannot be read: no key of TOKEN_ENCRYPTION_KEYS "
+                "decrypts it (was the key that encrypted it removed?)",
+                name,
+            )
+            return None
+        return None if record is None else Bot(**record)
 
     async def async_find_installation(
         self,
@@ -98,8 +139,17 @@ class RedisInstallationStore(AsyncInstallationStore):
     ) -> Installation | None:
         if user_id is not None:
             return None  # no user tokens are ever asked for, so none is kept
-        raw = await self._get(_name(enterprise_id, team_id, is_enterprise_install), "installer")
-        return None if raw is None else Installation(**raw)
+        installer = await self._installer(_name(enterprise_id, team_id, is_enterprise_install))
+        if installer is None:
+            return None
+        bot = await self.async_find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+        if bot is not None:  # the token is in the bot record only
+            installer |= {"bot_token": bot.bot_token, "bot_refresh_token": bot.bot_refresh_token}
+        return Installation(**installer)
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         await self._delete(enterprise_id, team_id, "bot")
@@ -117,16 +167,95 @@ class RedisInstallationStore(AsyncInstallationStore):
         """Every installed workspace and organisation, most recent first."""
         async with store.available():
             names = await self.redis.zrevrange(schema.INSTALLATIONS.key(), 0, -1)
-            records = [await self._get(str(name), "installer") for name in names]
+        records = [await self._installer(str(name)) for name in names]
         return [_installed(record) for record in records if record is not None]
 
-    async def _get(self, name: str, what: str) -> dict[str, Any] | None:
+    async def reseal(self) -> Resealed:
+        """Encrypt every install's token again with the first key (a plain one from before
+        too), and drop any token an installer record still holds."""
         async with store.available():
-            raw = await self.redis.get(schema.INSTALLATION.key(name, what))
+            keys = [str(key) async for key in self.redis.scan_iter(schema.INSTALLATION.glob())]
+        resealed, unreadable = 0, []
+        for key in sorted(keys):
+            parts = schema.INSTALLATION.parts_of(key) or {}
+            if parts.get("record") == "installer":
+                await self._installer(parts["install"])
+            elif parts.get("record") == "bot":
+                try:
+                    resealed += await self._reseal_bot(key)
+                except TokenUnreadable:
+                    unreadable.append(parts["install"])
+        return Resealed(resealed, tuple(unreadable))
+
+    async def _bot(self, name: str) -> dict[str, Any] | None:
+        """The bot record of install ``name``, its secrets decrypted."""
+        key = schema.INSTALLATION.key(name, "bot")
+        raw = await self._get(key)
         if raw is None:
             return None
         record: dict[str, Any] = json.loads(raw)
-        return record
+        sealed: dict[str, str] | None = record.pop(_SEALED, None)
+        if sealed is None:  # written before tokens were encrypted: encrypt it now
+            await self._replace(key, raw, self._sealed(record))
+            await self._installer(name)  # and drop the installer record's plain copy
+            return record
+        cipher = self._needed()
+        return record | {field: cipher.open(value) for field, value in sealed.items()}
+
+    async def _installer(self, name: str) -> dict[str, Any] | None:
+        """The installer record of install ``name``; one from before, which held the token
+        as well, loses it (the bot record has it)."""
+        key = schema.INSTALLATION.key(name, "installer")
+        raw = await self._get(key)
+        if raw is None:
+            return None
+        record: dict[str, Any] = json.loads(raw)
+        if any(record.get(field) for field in _SECRETS):
+            await self._replace(key, raw, _plain(record))
+        return {field: value for field, value in record.items() if field not in _SECRETS}
+
+    async def _reseal_bot(self, key: str) -> bool:
+        raw = await self._get(key)
+        if raw is None:
+            return False
+        record: dict[str, Any] = json.loads(raw)
+        sealed: dict[str, str] | None = record.pop(_SEALED, None)
+        if sealed is None:
+            return await self._replace(key, raw, self._sealed(record))
+        cipher = self._needed()
+        again = {field: cipher.reseal(value) for field, value in sealed.items()}
+        return await self._replace(key, raw, json.dumps(record | {_SEALED: again}))
+
+    async def _get(self, key: str) -> str | None:
+        async with store.available():
+            raw = await self.redis.get(key)
+        return None if raw is None else str(raw)
+
+    async def _replace(self, key: str, old: str, new: str) -> bool:
+        """Write ``new`` over ``old`` unless the record changed meanwhile: rewriting a record
+        must never bring back a token that an uninstall deleted, nor undo a new install."""
+        async with store.available(), self.redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(key)
+                if await pipe.get(key) != old:
+                    return False
+                pipe.multi()  # type: ignore[no-untyped-call]
+                pipe.set(key, new)
+                await pipe.execute()
+            except WatchError:
+                return False
+        return True
+
+    def _sealed(self, record: dict[str, Any]) -> str:
+        """A bot record as kept: its secrets encrypted, under ``sealed``."""
+        cipher = self._needed()
+        secrets = {field: cipher.seal(value) for field in _SECRETS if (value := record.get(field))}
+        return json.dumps({**_without_secrets(record), _SEALED: secrets})
+
+    def _needed(self) -> Cipher:
+        if self._cipher is None:
+            raise TokenUnreadable("TOKEN_ENCRYPTION_KEYS is not set")
+        return self._cipher
 
     async def _delete(self, enterprise_id: str | None, team_id: str | None, *what: str) -> None:
         # Bolt passes no team for an org-wide install, as its file store expects.
@@ -209,8 +338,13 @@ def _name(enterprise_id: str | None, team_id: str | None, org_wide: bool | None)
     return f"{enterprise_id or _NONE}:{team}"
 
 
-def _record(entity: Installation | Bot) -> str:
-    return json.dumps(entity.__dict__)
+def _without_secrets(record: dict[str, Any]) -> dict[str, Any]:
+    return {field: value for field, value in record.items() if field not in _SECRETS}
+
+
+def _plain(record: dict[str, Any]) -> str:
+    """An installer record as kept: no credential in it."""
+    return json.dumps(_without_secrets(record))
 
 
 def _installed(record: dict[str, Any]) -> Installed:
@@ -233,8 +367,8 @@ class Installs:
     authorize: InstallationAuthorize
 
     @classmethod
-    def over(cls, client: redis.Redis) -> Installs:
-        installations = RedisInstallationStore(client)
+    def over(cls, client: redis.Redis, cipher: Cipher | None) -> Installs:
+        installations = RedisInstallationStore(client, cipher)
         return cls(installations, InstallationAuthorize(installations))
 
     async def forget(self, enterprise_id: str | None, team_id: str | None) -> None:

@@ -5,18 +5,25 @@ With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET the web process serves
     GET /slack/install          the "Add to Slack" page (it issues the install's state)
     GET /slack/oauth_redirect   where Slack sends the installer back: the token is saved
 
-Bolt's OAuth flow does the protocol (state in a cookie and in Redis, oauth.v2.access);
-this module gives it our stores and our pages, in the browser's language.
+Bolt's OAuth flow does the protocol (the state in a cookie and in the URL, oauth.v2.access);
+this module gives it our stores and our pages, in the browser's language. The state is
+signed, not stored: an anonymous visit to the install page writes nothing to Redis, and
+only an installer coming back from Slack leaves a record (that its state was used).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
 import secrets
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis.asyncio as redis
+from pydantic import SecretStr
 from slack_bolt.oauth.async_callback_options import (
     AsyncCallbackOptions,
     AsyncFailureArgs,
@@ -39,6 +46,8 @@ log = logging.getLogger(__name__)
 
 # An install has this long between "Add to Slack" and coming back from Slack.
 STATE_SECONDS = 600
+# Web processes on different machines may disagree on the time by this much.
+_CLOCK_SKEW_SECONDS = 60
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -87,34 +96,69 @@ def oauth_flow(settings: Settings, installs: Installs) -> AsyncOAuthFlow:
             redirect_uri_path=REDIRECT_PATH,
             installation_store=installs.store,
             installation_store_bot_only=True,
-            state_store=RedisOAuthStateStore(installs.store.redis),
+            state_store=SignedOAuthStateStore(installs.store.redis, state_key(secret)),
             callback_options=AsyncCallbackOptions(success=_installed, failure=_failed),
             logger=log,
         )
     )
 
 
-class RedisOAuthStateStore(AsyncOAuthStateStore):
-    """The ``state`` of each install in progress, in Redis so that any web process may see
-    the installer back: issued once, consumed once, then gone."""
+class SignedOAuthStateStore(AsyncOAuthStateStore):
+    """The ``state`` of each install: a random nonce and its issue time, signed (HMAC-SHA256).
 
-    def __init__(self, client: redis.Redis) -> None:
+    Issuing writes nothing, so the install page costs no Redis key however often it is
+    opened; any web process verifies the signature when the installer comes back. A state is
+    good for ``STATE_SECONDS``, once: the first return records its nonce (SET NX, for those
+    seconds), so a replay within the window finds it used. Those records are bounded by
+    real returns from Slack, not by visits.
+    """
+
+    def __init__(
+        self, client: redis.Redis, key: bytes, *, clock: Callable[[], float] = time.time
+    ) -> None:
         self._redis = client
+        self._key = key
+        self._clock = clock
 
     @property
     def logger(self) -> logging.Logger:
         return log
 
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
-        state = secrets.token_urlsafe(24)
-        async with store.available():
-            await self._redis.set(schema.OAUTH_STATE.key(state), "1", ex=STATE_SECONDS)
-        return state
+        signed = f"{secrets.token_urlsafe(16)}.{int(self._clock())}"
+        return f"{signed}.{self._signature(signed)}"
 
     async def async_consume(self, state: str) -> bool:
-        # GETDEL: of two requests replaying one state, only the first finds it.
+        nonce = self._verified(state[:100])
+        if nonce is None:
+            return False
         async with store.available():
-            return await self._redis.getdel(schema.OAUTH_STATE.key(state[:100])) is not None
+            first = await self._redis.set(
+                schema.OAUTH_STATE.key(nonce), "used", nx=True, ex=STATE_SECONDS
+            )
+        return bool(first)
+
+    def _verified(self, state: str) -> str | None:
+        """The nonce of a state this deployment signed less than STATE_SECONDS ago."""
+        signed, _, signature = state.rpartition(".")
+        nonce, _, issued = signed.partition(".")
+        if not (nonce and issued.isascii() and issued.isdigit()):
+            return None
+        if not hmac.compare_digest(signature, self._signature(signed)):
+            return None
+        age = self._clock() - int(issued)
+        return nonce if -_CLOCK_SKEW_SECONDS <= age <= STATE_SECONDS else None
+
+    def _signature(self, signed: str) -> str:
+        digest = hmac.new(self._key, signed.encode("ascii"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def state_key(client_secret: SecretStr | None) -> bytes:
+    """The key that signs install states: derived from the client secret, which every
+    web process of the deployment has and nobody else does, for this use only."""
+    secret = client_secret.get_secret_value() if client_secret else ""
+    return hmac.new(secret.encode("utf-8"), b"mistral-setup oauth state v1", "sha256").digest()
 
 
 class _Flow(AsyncOAuthFlow):
@@ -150,7 +194,8 @@ async def _installed(args: AsyncSuccessArgs) -> BoltResponse:
 
 
 async def _failed(args: AsyncFailureArgs) -> BoltResponse:
-    log.warning("An install did not finish: %s", args.reason)
+    # The reason may be the raw ?error= of the URL: quoted and cut, it cannot forge a line.
+    log.warning("An install did not finish: %r", args.reason[:100])
     return failure_page(args.reason, language_of(args.request.headers), args.suggested_status_code)
 
 

@@ -35,6 +35,7 @@ from starlette.routing import Route
 
 from bot import services as composition
 from bot.errors import StoreUnavailable
+from bot.render import pages
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import oauth
@@ -122,11 +123,13 @@ def _oauth_endpoint(step: Callable[[AsyncBoltRequest], Awaitable[BoltResponse]])
     async def oauth_page(request: Request) -> Response:
         bolt_request = to_async_bolt_request(request, b"")
         try:
-            return to_starlette_response(await step(bolt_request))
+            response = to_starlette_response(await step(bolt_request))
         except StoreUnavailable:
-            # The install's state could not be issued or checked: nothing was saved.
+            # The install's state could not be checked: nothing was saved.
             language = oauth.language_of(bolt_request.headers)
-            return to_starlette_response(oauth.failure_page("storage_error", language, 503))
+            response = to_starlette_response(oauth.failure_page("storage_error", language, 503))
+        response.headers.update(pages.headers())
+        return response
 
     return oauth_page
 

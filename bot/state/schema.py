@@ -193,8 +193,9 @@ TEAMS = Kind("teams", (), "process", "set", personal=False)
 WORKSPACE = Kind("workspace", ("settings",), "team", "string", personal=False)
 INSTALLATION = Kind("installation", ("install", "record"), "install", "string", personal=False)
 INSTALLATIONS = Kind("installations", (), "process", "zset", personal=False)  # installs by when
-# The process's: once-only claims and installs in progress.
-OAUTH_STATE = Kind("oauth-state", ("state",), "process", "string", personal=False, ttl="10 minutes")
+# The process's: once-only claims, among them the install states already used (written
+# when an installer comes back from Slack, never for a visit to the install page).
+OAUTH_STATE = Kind("oauth-state", ("nonce",), "process", "string", personal=False, ttl="10 minutes")
 SIGNATURE = Kind("signature", ("signature",), "process", "string", personal=False, ttl="10 minutes")
 EVENT = Kind("event", ("event",), "process", "string", personal=False, ttl="10 minutes")
 
