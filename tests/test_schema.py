@@ -9,7 +9,7 @@ import redis.asyncio as aioredis
 
 from bot.person import Person
 from bot.render.blocks import ActionId
-from bot.state import schema
+from bot.state import codecs, schema
 from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from tests.conftest import RunningBot
@@ -30,7 +30,7 @@ def test_key_names_are_those_existing_data_was_written_under() -> None:
 
 
 def test_every_personal_kind_is_exported_unless_it_is_a_cache() -> None:
-    exported = [kind for codec in schema.CODECS for kind in codec.kinds]
+    exported = [kind for codec in codecs.CODECS for kind in codec.kinds]
     personal = [kind for kind in schema.KINDS if kind.personal and not kind.cache]
 
     assert sorted(k.name for k in exported) == sorted(k.name for k in personal)

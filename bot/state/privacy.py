@@ -17,7 +17,7 @@ from typing import Any
 import redis.asyncio as redis
 
 from bot.person import Person
-from bot.state import archive, schema, store
+from bot.state import archive, codecs, schema, store
 from bot.state.feedback import FeedbackStore
 from bot.state.schema import Kind
 
@@ -55,7 +55,7 @@ class Privacy:
         """Everything kept about the people of ``team``, or only about ``user``."""
         sections: dict[str, Any] = {}
         async with store.available():
-            for codec in schema.CODECS:
+            for codec in codecs.CODECS:
                 found = await codec.read(self._redis, self._feedback, team, user)
                 sections[codec.section] = tuple(found)
         return archive.Team(team=team, **sections)
@@ -94,7 +94,7 @@ class Privacy:
         """Write an export back. Idempotent: importing the same file twice changes nothing."""
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
             for team in data.teams:
-                for codec in schema.CODECS:
+                for codec in codecs.CODECS:
                     codec.write(pipe, self._feedback, team.team, getattr(team, codec.section))
             await pipe.execute()
         return Restored(
@@ -106,7 +106,7 @@ class Privacy:
 
     async def teams(self) -> list[str]:
         """Every team with anything exported about its people."""
-        kinds = [kind for codec in schema.CODECS for kind in (*codec.kinds, *codec.shared)]
+        kinds = [kind for codec in codecs.CODECS for kind in (*codec.kinds, *codec.shared)]
         async with store.available():
             return await schema.teams(self._redis, kinds)
 

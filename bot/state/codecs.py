@@ -1,0 +1,365 @@
+"""How the export holds what the schema declares: one codec per section of the file.
+
+Each codec reads its section of a team (or of one person) from the kinds it holds, and
+writes it back; ``shared`` are the team's own kinds a section carries too (a week's
+counts). ``bot.state.privacy`` exports, imports and forgets through ``CODECS``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+import redis.asyncio as redis
+
+from bot.apikeys import mask_secrets
+from bot.state import archive
+from bot.state.schema import (
+    COUNTING_SINCE,
+    FEEDBACK,
+    FINISHED,
+    NUDGE,
+    NUDGE_DUE,
+    NUDGE_TEAMS,
+    PEOPLE,
+    PROGRESS,
+    STARTED,
+    TEAMS,
+    UNANSWERED,
+    UNHELPFUL,
+    WEEK_ASKERS,
+    WEEK_COUNTS,
+    Kind,
+    question_entry,
+    scan,
+)
+
+R = TypeVar("R")  # a record of the export: archive.Progress, Vote or Question
+
+
+class Feedback(Protocol):
+    """What the export needs of the feedback store (bot.state.feedback.FeedbackStore):
+    votes and questions are written its way and kept as long, and older ones count as gone."""
+
+    def cutoff(self) -> float: ...
+
+    def write_vote(
+        self,
+        pipe: redis.client.Pipeline,
+        team: str,
+        user: str,
+        topic: str,
+        helpful: bool,
+        at: float | None,
+    ) -> None: ...
+
+    def write_question(
+        self, pipe: redis.client.Pipeline, team: str, entry: str, at: float
+    ) -> None: ...
+
+
+class Codec(Protocol[R]):
+    """One section of the export (a field of ``archive.Team``), over the kinds it holds."""
+
+    section: str
+    kinds: tuple[Kind, ...]  # the personal kinds it holds
+    shared: tuple[Kind, ...]  # the team's own kinds it also holds (not about anyone)
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[R]:
+        """What the team's people (or only ``user``) have in these kinds."""
+        ...
+
+    def write(
+        self, pipe: redis.client.Pipeline, feedback: Feedback, team: str, records: Sequence[R]
+    ) -> None:
+        """The commands that keep ``records`` (importing them twice is the same as once)."""
+        ...
+
+
+async def _recent(client: redis.Redis, name: str, cutoff: float) -> list[tuple[str, float]]:
+    """A sorted set's entries from ``cutoff`` on, oldest first: older ones count as gone."""
+    raw = await client.zrangebyscore(name, cutoff, "+inf", withscores=True)
+    # withscores: each item is a (member, score) pair.
+    return [(str(pair[0]), float(pair[1])) for pair in raw]
+
+
+async def _together(client: redis.Redis, read: Callable[[Any, str], Any], names: list[str]) -> Any:
+    """One read of each of ``names``, in one round trip."""
+    async with client.pipeline(transaction=False) as pipe:
+        for name in names:
+            read(pipe, name)
+        return await pipe.execute()
+
+
+class _ProgressCodec:
+    section = "progress"
+    kinds: tuple[Kind, ...] = (PROGRESS, PEOPLE, STARTED, FINISHED)
+    shared: tuple[Kind, ...] = ()
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Progress]:
+        changed = await _scores(client, PEOPLE.key(team))
+        started = await _scores(client, STARTED.key(team))
+        finished = await _scores(client, FINISHED.key(team))
+        users = {user} if user else set(changed)
+        for name in await scan(client, PROGRESS.glob(team=team, user=user or "*")):
+            users.add((PROGRESS.parts_of(name) or {"user": ""})["user"])
+        users.discard("")
+        people = sorted(users)
+        keys = [PROGRESS.key(team, someone) for someone in people]
+        done_sets = await _together(client, lambda pipe, name: pipe.smembers(name), keys)
+        return [
+            archive.Progress(
+                user=someone,
+                done=tuple(sorted(map(str, done))),
+                changed_at=changed.get(someone, 0.0),
+                started_at=started.get(someone),
+                finished_at=finished.get(someone),
+            )
+            for someone, done in zip(people, done_sets, strict=True)
+            if done or someone in changed
+        ]
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Progress],
+    ) -> None:
+        for progress in records:
+            if progress.done:
+                pipe.sadd(PROGRESS.key(team, progress.user), *progress.done)
+            pipe.zadd(PEOPLE.key(team), {progress.user: progress.changed_at})
+            pipe.sadd(TEAMS.key(), team)  # the index the sweep reads, as progress leaves it
+            # A version 1 file does not say when people started: their first change will.
+            if progress.started_at is not None:
+                pipe.zadd(STARTED.key(team), {progress.user: progress.started_at})
+            if progress.finished_at is not None:
+                pipe.zadd(FINISHED.key(team), {progress.user: progress.finished_at})
+
+
+class _RemindersCodec:
+    section = "reminders"
+    kinds: tuple[Kind, ...] = (NUDGE, NUDGE_DUE)
+    shared: tuple[Kind, ...] = ()
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Reminder]:
+        due = await _scores(client, NUDGE_DUE.key(team))
+        names = await scan(client, NUDGE.glob(team=team, user=user or "*"))
+        states = await _together(client, lambda pipe, name: pipe.hgetall(name), names)
+        found = {}
+        for name, state in zip(names, states, strict=True):
+            someone = (NUDGE.parts_of(name) or {"user": ""})["user"]
+            found[someone] = _reminder(someone, state, due.get(someone))
+        for someone, at in due.items():
+            if someone not in found and user in (None, someone):
+                found[someone] = archive.Reminder(user=someone, due_at=at)
+        return [found[someone] for someone in sorted(found) if someone]
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Reminder],
+    ) -> None:
+        for reminder in records:
+            name = NUDGE.key(team, reminder.user)
+            # Only what differs from a person never reminded, as the bot writes it.
+            state = {"sent": reminder.sent, "stopped": int(reminder.stopped)}
+            for field, value in state.items():
+                if value:
+                    pipe.hset(name, field, value)
+            for field, text in (("step", reminder.step), ("workspace", reminder.workspace)):
+                if text:
+                    pipe.hset(name, field, text)
+            if reminder.due_at is not None:
+                pipe.zadd(NUDGE_DUE.key(team), {reminder.user: reminder.due_at})
+                pipe.sadd(NUDGE_TEAMS.key(), team)
+
+
+def _reminder(user: str, state: dict[Any, Any], due: float | None) -> archive.Reminder:
+    """A person's reminder state as kept in their NUDGE hash."""
+    return archive.Reminder(
+        user=user,
+        sent=int(state.get("sent") or 0),
+        step=state.get("step") or None,
+        stopped=state.get("stopped") == "1",
+        due_at=due,
+        workspace=state.get("workspace") or None,
+    )
+
+
+async def _scores(client: redis.Redis, name: str) -> dict[str, float]:
+    """A sorted set as {member: score}."""
+    raw = await client.zrange(name, 0, -1, withscores=True)
+    return {str(pair[0]): float(pair[1]) for pair in raw}
+
+
+class _VotesCodec:
+    section = "votes"
+    kinds: tuple[Kind, ...] = (FEEDBACK, UNHELPFUL)
+    shared: tuple[Kind, ...] = ()
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Vote]:
+        downs = dict(await _recent(client, UNHELPFUL.key(team), feedback.cutoff()))
+        names = await scan(client, FEEDBACK.glob(team=team))
+        tallies = await _together(client, lambda pipe, name: pipe.hgetall(name), names)
+        found = []
+        for name, votes in zip(names, tallies, strict=True):
+            topic = (FEEDBACK.parts_of(name) or {"topic": ""})["topic"]
+            for voter, vote in ((str(k), str(v)) for k, v in votes.items()):
+                if user is None or voter == user:
+                    helpful = vote == "up"
+                    at = None if helpful else downs.get(f"{topic}|{voter}")
+                    found.append(archive.Vote(user=voter, topic=topic, helpful=helpful, at=at))
+        return sorted(found, key=lambda v: (v.topic, v.user))
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Vote],
+    ) -> None:
+        for vote in records:
+            feedback.write_vote(pipe, team, vote.user, vote.topic, vote.helpful, vote.at)
+
+
+class _QuestionsCodec:
+    section = "questions"
+    kinds: tuple[Kind, ...] = (UNANSWERED,)
+    shared: tuple[Kind, ...] = ()
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Question]:
+        found = []
+        for member, at in await _recent(client, UNANSWERED.key(team), feedback.cutoff()):
+            entry = json.loads(member)
+            if user is None or entry.get("user") == user:
+                found.append(
+                    archive.Question(
+                        id=str(entry["id"]),
+                        user=str(entry["user"]),
+                        question=str(entry["question"]),
+                        at=at,
+                    )
+                )
+        return found
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Question],
+    ) -> None:
+        for question in records:
+            # Keys typed into a question are never kept, whatever the file says.
+            entry = question_entry(question.id, question.user, mask_secrets(question.question))
+            feedback.write_question(pipe, team, entry, question.at)
+
+
+class _WeeksCodec:
+    section = "weeks"
+    kinds: tuple[Kind, ...] = (WEEK_ASKERS,)
+    shared: tuple[Kind, ...] = (WEEK_COUNTS,)
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Week]:
+        names = await scan(client, WEEK_COUNTS.glob(team=team))
+        names += await scan(client, WEEK_ASKERS.glob(team=team))
+        weeks = sorted({parts["week"] for name in names if (parts := _week_parts(name))})
+        counts = await _together(
+            client, lambda pipe, week: pipe.hgetall(WEEK_COUNTS.key(team, week)), weeks
+        )
+        askers = await _together(
+            client, lambda pipe, week: pipe.smembers(WEEK_ASKERS.key(team, week)), weeks
+        )
+        found = []
+        for week, count, asked in zip(weeks, counts, askers, strict=True):
+            who = sorted(map(str, asked))
+            if user is None:
+                numbers = {str(name): int(value) for name, value in count.items()}
+                found.append(archive.Week(week=week, counts=numbers, askers=tuple(who)))
+            elif user in who:  # a person's own: that they asked, not the team's figures
+                found.append(archive.Week(week=week, askers=(user,)))
+        return found
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Week],
+    ) -> None:
+        for week in records:
+            # Kept as long as if counted live: a week ends 9 weeks before it goes.
+            goes = _week_ends(week.week) + WEEKS_KEPT
+            counts, askers = WEEK_COUNTS.key(team, week.week), WEEK_ASKERS.key(team, week.week)
+            for counter, value in week.counts.items():
+                pipe.hset(counts, counter, value)
+            if week.counts:
+                pipe.expireat(counts, goes)
+            if week.askers:
+                pipe.sadd(askers, *week.askers)
+                pipe.expireat(askers, goes)
+
+
+class _CountingCodec:
+    section = "counting"
+    kinds: tuple[Kind, ...] = ()
+    shared: tuple[Kind, ...] = (COUNTING_SINCE,)
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Counting]:
+        since = None if user else await client.get(COUNTING_SINCE.key(team))
+        return [] if since is None else [archive.Counting(since=float(since))]
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Counting],
+    ) -> None:
+        for counting in records:
+            pipe.set(COUNTING_SINCE.key(team), repr(counting.since))
+
+
+WEEKS_KEPT = 9 * 7 * 86400
+
+
+def _week_parts(name: str) -> dict[str, str] | None:
+    return WEEK_COUNTS.parts_of(name) or WEEK_ASKERS.parts_of(name)
+
+
+def _week_ends(week: str) -> int:
+    """When ``week`` ("2026-W07") ends, in seconds since 1970 (UTC)."""
+    year, number = week.split("-W")
+    monday = datetime.date.fromisocalendar(int(year), int(number), 1)
+    start = datetime.datetime.combine(monday, datetime.time(), datetime.UTC)
+    return int(start.timestamp()) + 7 * 86400
+
+
+CODECS: tuple[Codec[Any], ...] = (
+    _ProgressCodec(),
+    _VotesCodec(),
+    _QuestionsCodec(),
+    _RemindersCodec(),
+    _WeeksCodec(),
+    _CountingCodec(),
+)
