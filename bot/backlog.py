@@ -6,14 +6,22 @@ bound, two hundred requests arriving together would all be working at once and e
 would wait behind them. Each piece of work takes a turn (at most a few at once, and one
 at a time while requests are waiting for their ack); acks never wait for one. Nothing
 starves: under a steady flood the work still goes on, one piece at a time.
-A turn covers a request's whole reply, Web API calls included: they cost CPU too, and
-under a burst that is what needs pacing. Key checks, which mostly wait on Mistral for
-seconds, do not take turns: holding one would stall everyone else's answers.
+
+Turns are shared fairly between workspaces: a free turn goes to the waiting workspace
+that holds the fewest turns (of those, the one waiting longest), and within a workspace
+to its requests in arrival order. A workspace alone may use every turn; one that floods
+the bot cannot make another's single question wait behind its backlog.
+
+A turn covers the work that uses our CPU: finding the person and working out the reply.
+Sending it to Slack comes after the turn, since Slack may answer 429 and the client then
+sleeps for its Retry-After: a turn held through that sleep would stall everyone else.
+Key checks, which mostly wait on Mistral for seconds, do not take turns either.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 
@@ -23,10 +31,14 @@ TURNS = 4
 
 
 class Backlog:
-    """A bounded number of turns for work that runs after an ack."""
+    """A bounded number of turns for work that runs after an ack, shared by workspace."""
 
     def __init__(self, turns: int = TURNS) -> None:
-        self._turns = asyncio.Semaphore(turns)
+        self._free = turns
+        self._held: Counter[str] = Counter()
+        # Each waiting workspace's requests in arrival order; the workspaces in the order
+        # they started waiting (a dict keeps it), which breaks ties between them.
+        self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
         # While requests wait for their ack, work goes one piece at a time.
         self._trickle = asyncio.Semaphore(1)
         self._acking = 0
@@ -46,10 +58,57 @@ class Backlog:
             self._acking -= 1
 
     @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        """Wait for a free turn, then run the block."""
-        async with AsyncExitStack() as stack:
-            await stack.enter_async_context(self._turns)
-            if self._acking:
-                await stack.enter_async_context(self._trickle)
-            yield
+    async def turn(self, workspace: str) -> AsyncIterator[None]:
+        """Wait for a free turn, fairly among workspaces, then run the block."""
+        await self._take(workspace)
+        try:
+            async with AsyncExitStack() as stack:
+                if self._acking:
+                    await stack.enter_async_context(self._trickle)
+                yield
+        finally:
+            self._give_back(workspace)
+
+    async def _take(self, workspace: str) -> None:
+        if self._free:  # a free turn means nobody is waiting: _grant hands them out at once
+            self._hold(workspace)
+            return
+        ticket = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(workspace, deque()).append(ticket)
+        try:
+            await ticket
+        except asyncio.CancelledError:
+            if ticket.cancelled():  # still in the queue: leave it
+                self._forget(workspace, ticket)
+            else:  # granted as it was cancelled: pass the turn on
+                self._give_back(workspace)
+            raise
+
+    def _give_back(self, workspace: str) -> None:
+        self._held[workspace] -= 1
+        if not self._held[workspace]:
+            del self._held[workspace]
+        self._free += 1
+        self._grant()
+
+    def _grant(self) -> None:
+        """Hand free turns to the waiting workspaces holding the fewest."""
+        while self._free and self._waiting:
+            workspace = min(self._waiting, key=self._held.__getitem__)
+            queue = self._waiting[workspace]
+            ticket = queue.popleft()
+            if not queue:
+                del self._waiting[workspace]
+            self._hold(workspace)
+            ticket.set_result(None)
+
+    def _hold(self, workspace: str) -> None:
+        self._free -= 1
+        self._held[workspace] += 1
+
+    def _forget(self, workspace: str, ticket: asyncio.Future[None]) -> None:
+        queue = self._waiting.get(workspace)
+        if queue is not None and ticket in queue:
+            queue.remove(ticket)
+            if not queue:
+                del self._waiting[workspace]

@@ -15,7 +15,7 @@ async def _most_at_once(backlog: Backlog, pieces: int) -> int:
 
     async def piece() -> None:
         nonlocal running, most
-        async with backlog.turn():
+        async with backlog.turn("T1"):
             running += 1
             most = max(most, running)
             await asyncio.sleep(0.01)

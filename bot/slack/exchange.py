@@ -90,16 +90,18 @@ class Exchange:
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
-        """A turn in the backlog (``bot.backlog``) for work that uses our CPU."""
-        async with self.services.backlog.turn():
+        """A turn in the backlog (``bot.backlog``) for work that uses our CPU, shared
+        fairly with the other workspaces."""
+        async with self.services.backlog.turn(self.who.team):
             yield
 
     async def answer(self, work: Work, *, replace: bool = True) -> None:
-        """Take a turn, find the person, run ``work`` and deliver its reply (None: none)."""
+        """Take a turn, find the person and run ``work``; then deliver its reply (None:
+        none) after the turn, so a 429 from Slack sleeps without holding one."""
         async with self.turn():
             reply = await work(await self.person())
-            if reply is not None:
-                await self.deliver(reply, replace=replace)
+        if reply is not None:
+            await self.deliver(reply, replace=replace)
 
     async def deliver(self, reply: Reply, *, replace: bool = True) -> None:
         """Send ``reply`` where the request expects it (``bot.slack.routing``)."""
