@@ -48,6 +48,11 @@ class Backlog:
         """How many requests are waiting for their ack."""
         return self._acking
 
+    @property
+    def waiting_now(self) -> int:
+        """How many pieces of work are waiting for a turn."""
+        return sum(map(len, self._waiting.values()))
+
     @contextmanager
     def acking(self) -> Iterator[None]:
         """Mark a request as waiting for its ack while the block runs."""
