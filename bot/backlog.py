@@ -15,7 +15,9 @@ the bot cannot make another's single question wait behind its backlog.
 A turn covers the work that uses our CPU: finding the person and working out the reply.
 Sending it to Slack comes after the turn, since Slack may answer 429 and the client then
 sleeps for its Retry-After: a turn held through that sleep would stall everyone else.
-Key checks, which mostly wait on Mistral for seconds, do not take turns either.
+Key checks, which mostly wait on Mistral for seconds, do not take turns either; a few at
+once per workspace (``check``), so one workspace's flood of them cannot take every
+connection to Mistral (httpx pools 100) and leave the others' checks to time out.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 # Enough to overlap the waits on Slack, Redis and Mistral; few enough to leave the loop
 # to the acks.
 TURNS = 4
+# Key checks (or limit readings) of one workspace under way at once: a team setting up
+# Mistral together stays well under it.
+CHECKS = 4
 
 
 class Backlog:
@@ -42,6 +47,8 @@ class Backlog:
         # While requests wait for their ack, work goes one piece at a time.
         self._trickle = asyncio.Semaphore(1)
         self._acking = 0
+        self._checks: dict[str, asyncio.Semaphore] = {}
+        self._checking: Counter[str] = Counter()
 
     @property
     def acking_now(self) -> int:
@@ -73,6 +80,20 @@ class Backlog:
                 yield
         finally:
             self._give_back(workspace)
+
+    @asynccontextmanager
+    async def check(self, workspace: str) -> AsyncIterator[None]:
+        """Wait until the workspace has fewer than CHECKS key checks under way, then run
+        the block; other workspaces do not wait."""
+        checks = self._checks.setdefault(workspace, asyncio.Semaphore(CHECKS))
+        self._checking[workspace] += 1
+        try:
+            async with checks:
+                yield
+        finally:
+            self._checking[workspace] -= 1
+            if not self._checking[workspace]:  # nobody checking: forget the workspace
+                del self._checking[workspace], self._checks[workspace]
 
     async def _take(self, workspace: str) -> None:
         if self._free:  # a free turn means nobody is waiting: _grant hands them out at once

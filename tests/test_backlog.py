@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from bot.backlog import TURNS, Backlog
+from bot.backlog import CHECKS, TURNS, Backlog
 from tests.conftest import RunningBot
 from tests.slack_requests import BOT_USER_ID, app_mention, event_callback, slash_command
 
@@ -78,6 +78,29 @@ async def test_a_cancelled_wait_gives_its_turn_to_the_next_in_line() -> None:
     await asyncio.gather(first, last)
 
     assert done == ["first", "last"]
+
+
+async def test_one_workspace_runs_a_few_key_checks_at_once_and_others_do_not_wait() -> None:
+    backlog, running = Backlog(), {"T1": 0, "T2": 0}
+    most = dict(running)
+    release = asyncio.Event()
+
+    async def check(workspace: str) -> None:
+        async with backlog.check(workspace):
+            running[workspace] += 1
+            most[workspace] = max(most[workspace], running[workspace])
+            await release.wait()
+            running[workspace] -= 1
+
+    flood = [asyncio.create_task(check("T1")) for _ in range(CHECKS * 5)]
+    single = asyncio.create_task(check("T2"))
+    await asyncio.sleep(0.01)
+    under_way = dict(running)
+    release.set()
+    await asyncio.gather(*flood, single)
+
+    assert under_way == {"T1": CHECKS, "T2": 1}
+    assert most == {"T1": CHECKS, "T2": 1}
 
 
 async def _mention(bot: RunningBot, workspace: str) -> None:

@@ -10,7 +10,7 @@ where the request expects it (``bot.slack.routing``).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -94,6 +94,10 @@ class Exchange:
         fairly with the other workspaces."""
         async with self.services.backlog.turn(self.who.team):
             yield
+
+    def checking(self) -> AbstractAsyncContextManager[None]:
+        """One of the workspace's few places for a key check (``bot.backlog``)."""
+        return self.services.backlog.check(self.who.team)
 
     async def answer(self, work: Work, *, replace: bool = True) -> None:
         """Take a turn, find the person and run ``work``; then deliver its reply (None:
