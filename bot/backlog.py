@@ -15,9 +15,9 @@ the bot cannot make another's single question wait behind its backlog.
 A turn covers the work that uses our CPU: finding the person and working out the reply.
 Sending it to Slack comes after the turn, since Slack may answer 429 and the client then
 sleeps for its Retry-After: a turn held through that sleep would stall everyone else.
-Key checks, which mostly wait on Mistral for seconds, do not take turns either; a few at
-once per workspace (``check``), so one workspace's flood of them cannot take every
-connection to Mistral (httpx pools 100) and leave the others' checks to time out.
+Key checks, which mostly wait on Mistral for seconds, do not take turns either; at most
+CHECKS at once per workspace (``check``), so one workspace's flood of them cannot take every
+connection to Mistral and leave the others' checks to time out.
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 # Enough to overlap the waits on Slack, Redis and Mistral; few enough to leave the loop
 # to the acks.
 TURNS = 4
-# Key checks (or limit readings) of one workspace under way at once: a team setting up
-# Mistral together stays well under it.
-CHECKS = 4
+# Key checks (or limit readings) of one workspace under way at once: a quarter of the
+# Mistral client's 100 connections (httpx's default), so one workspace leaves the rest to
+# the others; still enough that a burst of its checks is not queued for long (a shutdown
+# waits for them only its grace).
+CHECKS = 25
 
 
 class Backlog:
