@@ -28,9 +28,12 @@ async def on_setup_command(ack: AsyncAck, body: dict[str, Any], context: AsyncBo
             await dialogs.open_for(command, exchange)
         case commands.CheckKey() | commands.ShowLimits():
             # Mistral may take seconds: say so at once, then replace it with the result. This
-            # waits on Mistral, not on our CPU, so it does not take a turn from the others.
+            # waits on Mistral, not on our CPU, so it takes one of its workspace's checks
+            # (bot.backlog) rather than a turn from the others.
             person = await exchange.person()
             await exchange.deliver(modals.checking_note(command, person.speaks), replace=False)
-            await exchange.deliver(await exchange.assistant.run(person, command))
+            async with exchange.checking():
+                reply = await exchange.assistant.run(person, command)
+            await exchange.deliver(reply)
         case _:
             await exchange.answer(lambda person: exchange.assistant.run(person, command))

@@ -10,7 +10,7 @@ where the request expects it (``bot.slack.routing``).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -90,16 +90,22 @@ class Exchange:
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
-        """A turn in the backlog (``bot.backlog``) for work that uses our CPU."""
-        async with self.services.backlog.turn():
+        """A turn in the backlog (``bot.backlog``) for work that uses our CPU, shared
+        fairly with the other workspaces."""
+        async with self.services.backlog.turn(self.who.team):
             yield
 
+    def checking(self) -> AbstractAsyncContextManager[None]:
+        """One of the workspace's few places for a key check (``bot.backlog``)."""
+        return self.services.backlog.check(self.who.team)
+
     async def answer(self, work: Work, *, replace: bool = True) -> None:
-        """Take a turn, find the person, run ``work`` and deliver its reply (None: none)."""
+        """Take a turn, find the person and run ``work``; then deliver its reply (None:
+        none) after the turn, so a 429 from Slack sleeps without holding one."""
         async with self.turn():
             reply = await work(await self.person())
-            if reply is not None:
-                await self.deliver(reply, replace=replace)
+        if reply is not None:
+            await self.deliver(reply, replace=replace)
 
     async def deliver(self, reply: Reply, *, replace: bool = True) -> None:
         """Send ``reply`` where the request expects it (``bot.slack.routing``)."""

@@ -34,8 +34,10 @@ async def on_key_submission(
     """The key dialog: refuse a non-key inline, else check it and show the result."""
     exchange = exchange_of(context)
     key = await _accept_key(ack, body, CallbackId.KEY_CHECK)
-    if key:  # waits on Mistral, not on our CPU: no backlog turn needed
-        report = await exchange.assistant.check_key(await exchange.person(), key)
+    if key:  # waits on Mistral, not our CPU: a check, not a turn
+        person = await exchange.person()
+        async with exchange.checking():
+            report = await exchange.assistant.check_key(person, key)
         await _show(client, body, CallbackId.KEY_CHECK, report)
 
 
@@ -52,10 +54,11 @@ async def on_limits_submission(
         await _show(client, body, CallbackId.LIMITS, report)
 
     # A limits check waits on Mistral for seconds: holding a backlog turn would stall
-    # everyone else's answers behind it.
+    # everyone else's answers behind it. It takes one of the workspace's checks instead.
     person = await exchange.person()
     models = _selected(body, "models")
-    report = await exchange.assistant.read_limits(person, key, models, progress)
+    async with exchange.checking():
+        report = await exchange.assistant.read_limits(person, key, models, progress)
     await _show(client, body, CallbackId.LIMITS, report)
 
 
