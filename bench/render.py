@@ -14,7 +14,8 @@ a step on from the one before:
   jinja2's own ``tojson``, no cache: the code as it was
 - loaded: templates loaded once
 - tojson: the bot's ``tojson``, without the escapes for HTML
-- after: replies that read the same for everyone cached too: the code as it is
+- after: replies that read the same for everyone cached too, and checklists by their
+  value: the code as it is
 
 The machine is shared, so the figures are this process's CPU time, the ways take turns
 pass by pass, and the verdict is the median of the rounds' ratios to "before".
@@ -73,7 +74,8 @@ def checklist(content: Content, done: int, *, language: Language, notice: str = 
     return Checklist(
         steps=steps,
         focus=next((step for step in steps if not step.done), None),
-        notice=Phrase.of(notice, title=steps[done - 1].card.title) if notice else None,
+        # As the assistant words it: the title in the person's language.
+        notice=Phrase.of(notice, title=steps[done - 1].card.title_in(language)) if notice else None,
         language=language,
         changed=bool(notice),
     )
@@ -158,6 +160,7 @@ def rounds(
     try:
         for number in range(count):
             blocks.shared_json.cache_clear()
+            blocks.CHECKLISTS.clear()
             spent = dict.fromkeys(modes, 0.0)
             for n in range(repeat):
                 turn = (number + n) % len(modes)

@@ -173,8 +173,11 @@ async def test_an_org_wide_install_serves_every_workspace_of_the_organisation(
     await install(shared.http, slack_api, INITECH_ORG)
     url = slack_api.response_url
 
-    for team in ("T1", "T2"):
+    for sent, team in enumerate(("T1", "T2"), start=1):
         await shared.send(_in_initech("done 1", team, url(team)))
+        # The second after the first one's reply, as a person would: an ack no longer
+        # waits for the listener to start, so two requests in a row may otherwise race.
+        await slack_api.wait_for_responses(sent)
     replies = {post.path: post.body for post in await slack_api.wait_for_responses(2)}
 
     # People are keyed by the organisation: user ids are global on Enterprise Grid.

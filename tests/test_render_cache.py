@@ -1,5 +1,6 @@
-"""Replies that read the same for everyone are rendered once: the kept blocks are exactly
-what their template renders, and nobody who is handed them can change the next ones."""
+"""Replies that read the same for everyone are rendered once, and checklists once per
+point of progress: the kept blocks are exactly what their template renders, nobody who is
+handed them can change the next ones, and nobody is handed another's progress."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ import dataclasses
 import json
 from typing import Any
 
-from bot.domain.replies import Answer, ConfirmForget, Help, Reply, ToolOffer
+import pytest
+
+from bot.domain.assistant import Assistant
+from bot.domain.commands import MarkDone
+from bot.domain.replies import Answer, Checklist, ConfirmForget, Help, Reply, StepState, ToolOffer
 from bot.guide.content import Content
-from bot.render.blocks import Surface, render, render_uncached, shared_json
-from bot.strings import LANGUAGES
+from bot.person import Person
+from bot.render.blocks import CHECKLISTS, Surface, render, render_uncached, shared_json
+from bot.strings import LANGUAGES, Phrase
 
 SURFACES: tuple[Surface, ...] = ("message", "view")
 OTHER_SHARED: tuple[Reply, ...] = (
@@ -99,3 +105,108 @@ def test_a_question_quoted_back_is_never_another_askers(content: Content) -> Non
         blocks = render(Answer(question, card, 0.9, step_number=7), show_question=True)
 
         assert question in _bytes(blocks)
+
+
+def _checklist(content: Content, done: int, focus: int | None = None, **rest: Any) -> Checklist:
+    """A checklist with its first ``done`` steps done, opened at step ``focus``."""
+    steps = tuple(
+        StepState(number=i, card=card, done=i <= done) for i, card in enumerate(content.steps, 1)
+    )
+    opened = steps[focus - 1] if focus else next((s for s in steps if not s.done), None)
+    return Checklist(steps, opened, **rest)
+
+
+def _checklists(content: Content) -> list[Checklist]:
+    """Points of progress, opened steps, notices (nested, with numbers) and languages."""
+    forgotten = Phrase.of("forgotten", steps=Phrase.of("steps_count", count=2),
+                          votes=Phrase.of("votes_count", count=1),
+                          questions=Phrase.of("questions_count", count=0))  # fmt: skip
+    notices = (None, Phrase.of("marked", title="Create an API key"), forgotten)
+    total = len(content.steps)
+    return [
+        _checklist(content, done, focus, notice=notice, language=language, changed=bool(notice))
+        for done in (0, 1, total - 1, total)
+        for focus in (None, 1, total)
+        for notice in notices
+        for language in LANGUAGES
+    ]
+
+
+def test_a_cached_checklist_is_what_its_template_renders(content: Content) -> None:
+    for checklist in _checklists(content):
+        for surface in SURFACES:
+            for show_question in (False, True):
+                render(checklist, surface=surface, show_question=show_question)
+                hits = CHECKLISTS.hits
+
+                cached = render(checklist, surface=surface, show_question=show_question)
+
+                assert CHECKLISTS.hits == hits + 1  # it came from the cache
+                uncached = render_uncached(checklist, surface=surface, show_question=show_question)
+                assert _bytes(cached) == _bytes(uncached)
+
+
+def test_checklists_that_differ_in_anything_shown_get_their_own_blocks(content: Content) -> None:
+    base = _checklist(content, 2, notice=Phrase.of("progress", done=1, total=12))
+    # 1, 1.0 and True are equal as keys but not written alike; one step's tick, the step
+    # opened and the language each change what is shown.
+    others = [
+        dataclasses.replace(base, notice=Phrase.of("progress", done=1.0, total=12)),
+        dataclasses.replace(base, notice=Phrase.of("progress", done=True, total=12)),
+        _checklist(content, 3, notice=base.notice),
+        _checklist(content, 2, focus=1, notice=base.notice),
+        dataclasses.replace(base, language="it"),
+    ]
+    render(base)
+
+    for other in others:
+        blocks = render(other)
+
+        assert _bytes(blocks) == _bytes(render_uncached(other))
+        assert _bytes(blocks) != _bytes(render(base))
+
+
+def test_an_equal_copy_of_a_card_is_not_taken_for_the_card(content: Content) -> None:
+    checklist = _checklist(content, 1)
+    render(checklist)
+    copied = tuple(
+        dataclasses.replace(step, card=step.card.model_copy(update={"section": "elsewhere"}))
+        for step in checklist.steps
+    )
+    edited = dataclasses.replace(checklist, steps=copied, focus=copied[1])
+
+    assert "elsewhere" in _bytes(render(edited))
+
+
+def test_changing_a_returned_checklist_does_not_change_the_next_render(content: Content) -> None:
+    checklist = _checklist(content, 3, notice=Phrase.of("marked", title="Add a card"))
+    expected = _bytes(render_uncached(checklist))
+    handed = render(checklist)
+
+    handed[0]["text"]["text"] = "changed"
+    handed[-2]["elements"].clear()
+    del handed[1]
+
+    assert _bytes(render(checklist)) == expected
+
+
+@pytest.mark.usefixtures("redis_client")
+async def test_people_at_the_same_point_share_blocks_and_nobody_gets_anothers_progress(
+    assistant: Assistant, content: Content
+) -> None:
+    ann, bob, cem = Person("T1", "U_ANN"), Person("T1", "U_BOB"), Person("T2", "U_CEM")
+    first, second = content.steps[0].topic, content.steps[1].topic
+    for someone in (ann, bob, cem):
+        await assistant.run(someone, MarkDone(first))
+    await assistant.run(cem, MarkDone(second))
+
+    shown = {p.user: render(await assistant.checklist(p)) for p in (ann, bob, cem)}
+    hits = CHECKLISTS.hits
+    again = {p.user: render(await assistant.checklist(p)) for p in (ann, bob, cem)}
+
+    assert CHECKLISTS.hits == hits + 3
+    assert shown == again
+    assert _bytes(shown["U_ANN"]) == _bytes(shown["U_BOB"])
+    assert _bytes(shown["U_CEM"]) != _bytes(shown["U_ANN"])
+    for p in (ann, bob, cem):
+        assert _bytes(again[p.user]) == _bytes(render_uncached(await assistant.checklist(p)))

@@ -10,9 +10,11 @@ Words come from the catalog: ``t("key", ...)`` and ``phrase | said`` in the lang
 rendered (``lang``). Templates import the macros ``with context``, or the macros' words
 would all be English.
 
-Rendering a template costs about 100 µs; a reply that reads the same for everyone who could
-be sent it (an answer without the asker's question, help, a tool offer) is rendered once
-per language and surface and kept, as JSON text, in a bounded cache.
+Rendering a template costs about 100 µs (a checklist 250 µs); a reply that reads the same
+for everyone who could be sent it (an answer without the asker's question, help, a tool
+offer) is rendered once per language and surface and kept, as JSON text, in a bounded
+cache. A checklist shows someone's progress, but nothing that says whose it is: everyone
+at the same point of it is shown the same blocks, kept by the checklist's value.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
+from collections import OrderedDict
+from collections.abc import Hashable
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache, lru_cache
@@ -29,7 +33,7 @@ import jinja2
 
 from bot import strings
 from bot.domain import commands
-from bot.domain.replies import Answer, ConfirmForget, Help, Reply, ToolOffer
+from bot.domain.replies import Answer, Checklist, ConfirmForget, Help, Reply, ToolOffer
 from bot.guide.content import Link, Tool
 from bot.strings import Language
 
@@ -39,6 +43,9 @@ FALLBACK_TEXT_LIMIT = 3000
 # Renders kept for replies that read the same for everyone: 21 cards, in two languages, on
 # two surfaces, ticked or not, fill 168; a few hundred JSON texts of 1-3 kB, under 1 MB.
 SHARED_RENDERS = 512
+# Checklists kept, by their value: 13 points of progress (people mostly go in order), a
+# notice or none, two languages and surfaces fill a few hundred; 3-5 kB each, a few MB.
+CHECKLIST_RENDERS = 1024
 
 
 class ActionId(StrEnum):
@@ -173,10 +180,12 @@ def render(reply: Reply, *, surface: Surface = "message", **context: Any) -> lis
     The blocks are new objects on every call, cached or not: a caller may change them.
     """
     shared = _shared_form(reply, context)
-    if shared is None:
-        text = reply_json(reply, surface, **context)
-    else:
+    if shared is not None:
         text = shared_json(shared, surface, bool(context.get("show_question")))
+    elif isinstance(reply, Checklist) and (key := checklist_key(reply, surface, context)):
+        text = CHECKLISTS.get(key) or CHECKLISTS.keep(key, reply_json(reply, surface, **context))
+    else:
+        text = reply_json(reply, surface, **context)
     blocks: list[dict[str, Any]] = json.loads(text)
     return blocks
 
@@ -220,6 +229,86 @@ def shared_json(reply: Reply, surface: Surface, show_question: bool) -> str:
     """A shared reply's JSON text, kept: a string, so no caller can change what the next
     one gets."""
     return reply_json(reply, surface, show_question=show_question)
+
+
+class Renders:
+    """JSON texts kept by a key, the least recently used dropped past ``size``; texts,
+    so that no caller can change what the next one gets."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._kept: OrderedDict[Hashable, str] = OrderedDict()
+        self.hits = 0
+
+    def get(self, key: Hashable) -> str | None:
+        text = self._kept.get(key)
+        if text is not None:
+            self._kept.move_to_end(key)
+            self.hits += 1
+        return text
+
+    def keep(self, key: Hashable, text: str) -> str:
+        self._kept[key] = text
+        if len(self._kept) > self._size:
+            self._kept.popitem(last=False)
+        return text
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+
+CHECKLISTS = Renders(CHECKLIST_RENDERS)
+
+
+class _Same:
+    """A part of a cache key that is equal only to itself: a card is kept in the key as
+    the object, so an equal copy is a miss, never the wrong hit, and hashing it costs
+    nothing (a pydantic model hashes every field on each call)."""
+
+    __slots__ = ("thing",)
+
+    def __init__(self, thing: object) -> None:
+        self.thing = thing
+
+    def __hash__(self) -> int:
+        return id(self.thing)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.thing is self.thing
+
+
+def checklist_key(
+    reply: Checklist, surface: Surface, context: dict[str, Any]
+) -> tuple[Hashable, ...] | None:
+    """Everything a checklist's template reads, as a key; None (not kept) for a notice
+    with values a key cannot hold. Nobody's name or id is in a checklist: the key is the
+    progress it shows, and who was shown it is not kept."""
+    notice = None if reply.notice is None else _phrase_key(reply.notice)
+    if (reply.notice is not None and notice is None) or context.keys() - {"show_question"}:
+        return None
+    steps = tuple((step.number, _Same(step.card), step.done) for step in reply.steps)
+    focus = reply.focus
+    opened = None if focus is None else (focus.number, _Same(focus.card), focus.done)
+    shown = bool(context.get("show_question"))
+    return (steps, opened, notice, reply.language, reply.changed, surface, shown)
+
+
+def _phrase_key(phrase: strings.Phrase) -> tuple[Hashable, ...] | None:
+    """A phrase as a key, None when a value is of a kind a key cannot tell apart: the
+    value's type is part of it, since 1, 1.0 and True are equal but not written alike."""
+    values: list[tuple[str, Hashable]] = []
+    for name, value in sorted(phrase.values.items()):
+        said: Hashable
+        if isinstance(value, strings.Phrase):
+            said = _phrase_key(value)
+        elif type(value) in (str, int, float, bool):
+            said = (type(value), value)
+        else:
+            return None
+        if said is None:
+            return None
+        values.append((name, said))
+    return (phrase.key, tuple(values))
 
 
 def _first_paragraph(text: str) -> str:

@@ -15,7 +15,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from bot.domain import commands
 from bot.render.blocks import TOOL_ACTIONS, ActionId
 from bot.slack import dialogs
-from bot.slack.context import exchange_of, owed
+from bot.slack.context import ACK_FIRST, exchange_of, owed
 from bot.slack.payloads import action_value
 
 # Which tool each tool button opens.
@@ -23,14 +23,17 @@ OPENS = {action: tool for tool, action in TOOL_ACTIONS.items()}
 
 
 def register(app: AsyncApp) -> None:
-    """Every action this surface handles."""
-    app.action(re.compile(f"^{ActionId.COMMAND}"))(owed(on_command_button))
-    app.action(re.compile(f"^{ActionId.SHOW_TOPIC}"))(owed(on_show_topic))
-    app.action(ActionId.FEEDBACK)(owed(on_feedback))
-    app.action(re.compile(f"^({ActionId.FEEDBACK_UP}|{ActionId.FEEDBACK_DOWN})$"))(
-        owed(on_vote_button)
+    """Every action this surface handles; each acks with nothing, first of all."""
+    first = [ACK_FIRST]
+    app.action(re.compile(f"^{ActionId.COMMAND}"), middleware=first)(owed(on_command_button))
+    app.action(re.compile(f"^{ActionId.SHOW_TOPIC}"), middleware=first)(owed(on_show_topic))
+    app.action(ActionId.FEEDBACK, middleware=first)(owed(on_feedback))
+    app.action(
+        re.compile(f"^({ActionId.FEEDBACK_UP}|{ActionId.FEEDBACK_DOWN})$"), middleware=first
+    )(owed(on_vote_button))
+    app.action(re.compile(f"^({'|'.join(TOOL_ACTIONS.values())})$"), middleware=first)(
+        owed(on_open_dialog)
     )
-    app.action(re.compile(f"^({'|'.join(TOOL_ACTIONS.values())})$"))(owed(on_open_dialog))
 
 
 async def on_command_button(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:

@@ -24,6 +24,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack import actions, commands, events, modals, oauth, uninstalls, views, workspace
 from bot.slack.admission import Admission
+from bot.slack.arguments import lighten
 from bot.slack.context import Provide, exchange_of
 from bot.slack.exchange import FIRST_DELIVERY
 from bot.slack.installations import Installs
@@ -92,6 +93,7 @@ def create_app(services: Services) -> AsyncApp:
     views.register(app)
     workspace.register(app)
     uninstalls.register(app)
+    lighten(app)
     app.error(_handle_error)
     return app
 

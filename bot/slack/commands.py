@@ -9,12 +9,12 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.domain import commands
 from bot.slack import dialogs, modals
-from bot.slack.context import exchange_of, owed
+from bot.slack.context import ACK_FIRST, exchange_of, owed
 
 
 def register(app: AsyncApp) -> None:
     """The one slash command."""
-    app.command(commands.SLASH_COMMAND)(owed(on_setup_command))
+    app.command(commands.SLASH_COMMAND, middleware=[ACK_FIRST])(owed(on_setup_command))
 
 
 async def on_setup_command(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:

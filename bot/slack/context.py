@@ -67,6 +67,30 @@ class Provide(AsyncMiddleware):
         return await next()
 
 
+class AckFirst(AsyncMiddleware):
+    """Acks with an empty answer before the listener runs: for listeners whose first
+    step is ``await ack()``, which then sets the same answer again.
+
+    Bolt runs a listener in a task of its own and looks for its ack every 10 ms, so an
+    ack the listener makes goes out 10 ms after the request at the soonest (more under
+    load, while 50 requests wait their turn). Acked here, inside Bolt's own dispatch,
+    the answer goes out at once.
+    """
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        await req.context.ack()
+        return await next()
+
+
+ACK_FIRST = AckFirst()
+
+
 def owed(listener: Listener) -> Listener:
     """``listener``'s work is owed once acked: a shutdown waits for it (``bot.owed``).
 

@@ -104,19 +104,20 @@ class _Claims:
     async def claim(self, claims: list[Claim]) -> list[bool]:
         """For each claim, True when this call set its key; StoreUnavailable when Redis
         is down or slow."""
-        loop = asyncio.get_running_loop()
-        claimed: asyncio.Future[list[bool]] = loop.create_future()
+        claimed: asyncio.Future[list[bool]] = asyncio.get_running_loop().create_future()
         if not self._waiting:
-            # The first claim of a turn sends the batch once the callers of this turn joined.
-            loop.call_soon(self._send)
+            # The first claim of a turn starts the task that sends the batch: it runs at the
+            # loop's next turn, once the callers of this one joined (a callback starting the
+            # task would cost every ack one more turn of a busy loop).
+            task = asyncio.ensure_future(self._send())
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
         self._waiting.append((claims, claimed))
         return await claimed
 
-    def _send(self) -> None:
+    async def _send(self) -> None:
         batch, self._waiting = self._waiting, []
-        task = asyncio.ensure_future(self._execute(batch))
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
+        await self._execute(batch)
 
     async def _set_all(self, names: list[str], seconds: list[int]) -> list[int]:
         """``SET name 1 NX EX seconds`` for each name; 1 where this call set it."""
