@@ -26,10 +26,10 @@ from tests.slack_requests import TOKEN_KEY, block_action, event_callback, slash_
 from tests.test_oauth import ACME, DEFAULT, GLOBEX, install
 from tests.web_process import web_process
 
-# Reminders two seconds after the last step, every day, swept every second.
+# Reminders 7.2 seconds after the last step, every day, swept every second.
 NUDGING = {
     "NUDGES": "on",
-    "NUDGE_AFTER_HOURS": "0.0006",
+    "NUDGE_AFTER_HOURS": "0.002",
     "NUDGE_DAYS": "mon-sun",
     "SWEEP_SECONDS": "1",
 }
