@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -64,6 +64,13 @@ class Weekly:
 
     day: int
     hour: int
+
+    def may_be_due(self, moment: datetime) -> bool:
+        """Whether it is the day and hour somewhere (UTC-12 to UTC+14): otherwise nobody
+        needs asking where they are."""
+        return any(
+            self.week_due(moment, timezone(timedelta(hours=hours))) for hours in range(-12, 15)
+        )
 
     def week_due(self, moment: datetime, zone: tzinfo) -> str | None:
         """The local week (``2026-W49``) whose turn it is at ``moment``, or None: it is

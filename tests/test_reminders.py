@@ -19,6 +19,7 @@ from bot.person import Person
 from bot.render.blocks import ActionId
 from bot.schedule import zone
 from bot.state import schema
+from bot.state.progress import ProgressStore
 from bot.state.reminders import ReminderStore
 from tests.conftest import bot_settings, running_bot
 from tests.fakes.slack_api import FakeSlackApi
@@ -105,12 +106,48 @@ async def test_a_reminder_claimed_by_a_process_that_died_is_sent_by_a_later_swee
     store = ReminderStore(redis_client)
     await redis_client.zadd(schema.NUDGE_DUE.key("T111"), {"U111": 1.0})
     await redis_client.sadd(schema.NUDGE_TEAMS.key(), "T111")
-    assert await store.claim("T111", "U111")  # a process claims it, then dies
+    [due] = await store.due(time.time())
+    assert await store.claim(due)  # a process claims it, then dies
 
-    assert not await store.claim("T111", "U111")  # nobody else sends it meanwhile
+    assert not await store.claim(due)  # nobody else sends it meanwhile
     await redis_client.delete(schema.NUDGE_CLAIM.key("T111", "U111"))  # the lease runs out
-    assert [d.user for d in await store.due(time.time())] == ["U111"]  # still due
-    assert await store.claim("T111", "U111")
+    assert await store.due(time.time()) == [due]  # still due
+    assert await store.claim(due)
+
+
+async def test_a_person_who_acts_after_a_sweep_read_them_is_not_reminded_and_keeps_their_schedule(
+    redis_client: aioredis.Redis,
+) -> None:
+    store, person = ReminderStore(redis_client), Person("T111", "U111")
+    progress = ProgressStore(redis_client, remind_after=-60)  # due at once
+    await progress.mark_done(person, "register")
+    [due] = await store.due(time.time())
+    await ProgressStore(redis_client).mark_done(person, "billing-details")  # due in 72 hours
+    rescheduled = await redis_client.zscore(schema.NUDGE_DUE.key("T111"), "U111")
+
+    assert not await store.claim(due)  # the sweep's list is stale for them: no reminder
+    await store.record(due, "payment-method")  # had it gone, nothing would be written over
+    await store.drop(due)
+    await store.postpone(due, time.time())
+
+    assert await redis_client.zscore(schema.NUDGE_DUE.key("T111"), "U111") == rescheduled
+    assert (await store.sent("T111", "U111")).count == 0
+
+
+async def test_a_reminder_sent_as_the_person_forgets_leaves_nothing_of_them(
+    redis_client: aioredis.Redis,
+) -> None:
+    store = ReminderStore(redis_client)
+    await ProgressStore(redis_client, remind_after=-60).mark_done(
+        Person("T111", "U111"), "register"
+    )
+    [due] = await store.due(time.time())
+    assert await store.claim(due)
+    await redis_client.zrem(schema.NUDGE_DUE.key("T111"), "U111")  # forget yes, meanwhile
+
+    await store.record(due, "billing-details")
+
+    assert not await redis_client.exists(schema.NUDGE.key("T111", "U111"))
 
 
 async def test_a_sweep_reads_only_the_teams_with_reminders_scheduled(

@@ -71,3 +71,11 @@ def test_a_reminder_outside_working_hours_waits_for_the_next_opening_there() -> 
 
     assert opening == datetime(2026, 12, 14, 8, 0, tzinfo=UTC)  # Monday 09:00 in Rome
     assert WORKING_HOURS.next_opening(MONDAY_0830_UTC, zone("Europe/Rome")) == MONDAY_0830_UTC
+
+
+def test_the_digest_may_be_due_only_while_its_day_and_hour_are_somewhere_on_earth() -> None:
+    monday_nine = Weekly(day=0, hour=9)
+
+    assert monday_nine.may_be_due(MONDAY_0830_UTC)  # 09:30 in Rome
+    assert monday_nine.may_be_due(datetime(2026, 12, 6, 20, 0, tzinfo=UTC))  # Mon 09:00 at +13
+    assert not monday_nine.may_be_due(datetime(2026, 12, 9, 12, 0, tzinfo=UTC))  # a Wednesday

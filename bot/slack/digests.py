@@ -8,6 +8,10 @@ command line) decides whether to try again.
 
 from __future__ import annotations
 
+import logging
+
+import aiohttp
+from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import strings
@@ -16,6 +20,8 @@ from bot.services import Services
 from bot.slack.installations import RedisInstallationStore
 from bot.slack.sending import post
 from bot.strings import Language
+
+log = logging.getLogger(__name__)
 
 CHART_FILENAME = "mistral-setup-team.png"
 
@@ -33,8 +39,14 @@ async def send_digest(
     digest = await assistant.digest(team, settings_key, language)
     channel = await dm_channel(client, user)
     await post(client, digest, channel=channel)
-    png = await assistant.chart(team, digest.language)
-    await upload_chart(client, channel, png, digest.language)
+    try:
+        png = await assistant.chart(team, digest.language)
+        await upload_chart(client, channel, png, digest.language)
+    except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+        # The digest went: without its chart it must not go again (files:write missing,
+        # say, would otherwise repeat it all day).
+        log.warning("Digest for %s of %s sent without its chart (%s)", user, team,
+                    type(error).__name__)  # fmt: skip
 
 
 async def dm_channel(client: AsyncWebClient, user: str) -> str:

@@ -56,6 +56,9 @@ GONE = frozenset(
 
 # How long a shutdown waits for the sweep under way to finish its reminder.
 STOP_SECONDS = 10.0
+# A reminder Slack would not take (a missing scope, an outage) is tried again this much later,
+# so it neither floods the log nor holds up its team's other reminders.
+RETRY_SECONDS = 3600.0
 
 Outcome = Literal["sent", "later", "dropped", "skipped", "failed"]
 
@@ -129,40 +132,40 @@ class Sweep:
     async def _remind(self, due: Due, now: float) -> Outcome:
         store = self._services.reminders
         try:
-            if not await store.claim(due.team, due.user):
-                return "skipped"  # another process is on it
-            outcome = await self._claimed(due, now)
+            if not await store.claim(due):
+                return "skipped"  # another process is on it, or the person acted since
+            outcome = await self._claimed(due)
+            if outcome == "dropped":
+                await store.drop(due)
+            elif outcome == "failed":
+                await store.postpone(due, now + RETRY_SECONDS)
         except StoreUnavailable:
-            return "failed"
-        except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
-            return await self._slack_failed(due, error)
-        except Exception:
-            log.exception("Reminder for %s of %s failed: a later sweep tries again",
-                          due.user, due.team)  # fmt: skip
-            return "failed"
-        if outcome == "dropped":
-            await store.drop(due.team, due.user)
+            return "failed"  # it stays due as it was
         return outcome
 
-    async def _slack_failed(self, due: Due, error: Exception) -> Outcome:
-        """Slack refused or failed: drop the reminder when the person or workspace is gone,
-        else leave it due for a later sweep (the claim expires)."""
-        store = self._services.reminders
-        code = _code(error)
-        if code in GONE:
-            await store.drop(due.team, due.user)
-            log.info("No reminder for %s of %s: Slack says %s", due.user, due.team, code)
-            return "dropped"
-        log.warning(
-            "Reminder for %s of %s not sent (%s): a later sweep tries again",
-            due.user,
-            due.team,
-            code,
-        )
-        return "failed"
+    async def _claimed(self, due: Due) -> Outcome:
+        """Send the reminder claimed for ``due``, put it off, or find none is owed; a
+        failure is logged, and the reminder tried again an hour later."""
+        try:
+            return await self._send(due)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+            code = _code(error)
+            if code in GONE:
+                log.info("No reminder for %s of %s: Slack says %s", due.user, due.team, code)
+                return "dropped"
+            log.warning("Reminder for %s of %s not sent (%s): tried again in an hour",
+                        due.user, due.team, code)  # fmt: skip
+            return "failed"
+        except StoreUnavailable:
+            raise
+        except Exception:
+            log.exception("Reminder for %s of %s failed: tried again in an hour",
+                          due.user, due.team)  # fmt: skip
+            return "failed"
 
-    async def _claimed(self, due: Due, now: float) -> Outcome:
-        """Send the reminder claimed for ``due``, put it off, or find none is owed."""
+    async def _send(self, due: Due) -> Outcome:
+        """Send the reminder owed for ``due`` now, put it off to the person's working
+        hours, or find none is owed."""
         services = self._services
         sent = await services.reminders.sent(due.team, due.user)
         workspace = await services.assistant.workspace(
@@ -179,7 +182,8 @@ class Sweep:
             workspace=workspace,
             language=workspace.language or recipient.person.language,
         )
-        last_change = due.at - self._settings.nudge_after_hours * 3600
+        now = time.time()  # a sweep may be long: each reminder is judged at its own moment
+        last_change = await services.reminders.last_change(due.team, due.user) or due.at
         owed = await services.nudging.owed(person, sent, last_change, now)
         if owed is None:
             return "dropped"
@@ -187,11 +191,11 @@ class Sweep:
         window = self._settings.nudge_window
         if not window.contains(moment, recipient.zone):
             opening = window.next_opening(moment, recipient.zone)
-            await services.reminders.postpone(due.team, due.user, opening.timestamp())
+            await services.reminders.postpone(due, opening.timestamp())
             return "later"
         # A DM: Slack opens the app's conversation with the person (the Messages tab).
         await post(client, owed.nudge, channel=due.user)
-        await services.reminders.record(due.team, due.user, owed.step)
+        await services.reminders.record(due, owed.step)
         log.info("Reminder of step %s sent to %s of %s", owed.step, due.user, due.team)
         return "sent"
 
@@ -209,24 +213,35 @@ class Sweep:
             client = await self._client(team) if workspace.digest else None
             if client is None:
                 continue  # digests are off there, or the app is gone from it
+            admins = workspace.admin_users
             for user in await self._services.assistant.digest_recipients(team, team):
-                sent += await self._digest(client, team, user, now)
+                sent += await self._digest(client, team, user, admins)
         return sent
 
-    async def _digest(self, client: AsyncWebClient, team: str, user: str, now: float) -> int:
+    async def _digest(
+        self, client: AsyncWebClient, team: str, user: str, admins: frozenset[str]
+    ) -> int:
         """This week's digest for ``user`` when it is time where they are: 1 if sent."""
-        store = self._services.reminders
+        store, when = self._services.reminders, self._settings.digest_time
+        moment = datetime.now(UTC)
+        if not when.may_be_due(moment):
+            return 0  # its day is nowhere on Earth now: nobody to ask about
         try:
             profile = (await client.users_info(user=user, include_locale=True)).get("user") or {}
-            zone = schedule.zone(profile.get("tz"))
-            week = self._settings.digest_time.week_due(datetime.fromtimestamp(now, UTC), zone)
-            if week is None or not await store.claim_digest(team, user, week):
+            still_admin = user in admins or profile.get("is_admin") or profile.get("is_owner")
+            week = when.week_due(moment, schedule.zone(profile.get("tz")))
+            if profile.get("deleted") or not still_admin or week is None:
+                return 0
+            if not await store.claim_digest(team, user, week):
                 return 0
             await send_digest(client, self._services.assistant, team, team, user, None)
             await store.digest_sent(team, user, week)
         except (SlackClientError, aiohttp.ClientError, TimeoutError, StoreUnavailable) as error:
             # A claim while sending expires in minutes: a later sweep tries again.
             log.warning("Digest for %s of %s not sent (%s)", user, team, _code(error))
+            return 0
+        except Exception:
+            log.exception("Digest for %s of %s failed", user, team)
             return 0
         log.info("Weekly digest %s sent to %s of %s", week, user, team)
         return 1

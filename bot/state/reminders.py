@@ -11,6 +11,7 @@ took it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis.asyncio as redis
@@ -85,29 +86,42 @@ class ReminderStore:
             workspace=str(state.get("workspace") or ""),
         )
 
-    async def claim(self, team: str, user: str) -> bool:
-        """Whether this process may send ``user``'s reminder now (no other is sending it)."""
-        name = schema.NUDGE_CLAIM.key(team, user)
+    async def claim(self, due: Due) -> bool:
+        """Whether this process may send ``due``'s reminder now: no other is sending it, and
+        it is still due as read (the person may have acted since, which moved it on)."""
+        name = schema.NUDGE_CLAIM.key(due.team, due.user)
         async with store.available():
-            return bool(await self._redis.set(name, "1", nx=True, ex=CLAIM_SECONDS))
+            if not await self._redis.set(name, "1", nx=True, ex=CLAIM_SECONDS):
+                return False
+            return await self._still(due)
 
-    async def record(self, team: str, user: str, step: str) -> None:
-        """A reminder for ``step`` was sent: count it, and nothing is due until they act."""
-        async with store.available(), self._redis.pipeline(transaction=True) as pipe:
-            pipe.hincrby(schema.NUDGE.key(team, user), "sent", 1)
-            pipe.hset(schema.NUDGE.key(team, user), "step", step)
-            pipe.zrem(schema.NUDGE_DUE.key(team), user)
-            await pipe.execute()
-
-    async def postpone(self, team: str, user: str, until: float) -> None:
-        """Due again at ``until`` (outside their working hours now)."""
+    async def last_change(self, team: str, user: str) -> float | None:
+        """When ``user`` last changed their progress."""
         async with store.available():
-            await self._redis.zadd(schema.NUDGE_DUE.key(team), {user: until}, xx=True)
+            return await self._redis.zscore(schema.PEOPLE.key(team), user)
 
-    async def drop(self, team: str, user: str) -> None:
-        """Nothing is due for ``user`` until they change their progress again."""
+    async def record(self, due: Due, step: str) -> None:
+        """A reminder for ``step`` was sent: count it, and nothing is due until they act.
+        Not when the person acted, forgot or left meanwhile: nothing is kept then."""
+        name = schema.NUDGE.key(due.team, due.user)
+        await self._if_still(due, lambda pipe: (
+            pipe.hincrby(name, "sent", 1),
+            pipe.hset(name, "step", step),
+            pipe.zrem(schema.NUDGE_DUE.key(due.team), due.user),
+        ))  # fmt: skip
+
+    async def postpone(self, due: Due, until: float) -> None:
+        """Due again at ``until`` (outside their working hours now, or after a failure):
+        never earlier than a time their acting since has set."""
         async with store.available():
-            await self._redis.zrem(schema.NUDGE_DUE.key(team), user)
+            await self._redis.zadd(
+                schema.NUDGE_DUE.key(due.team), {due.user: until}, xx=True, gt=True
+            )
+
+    async def drop(self, due: Due) -> None:
+        """Nothing is due for ``due``'s person until they change their progress again
+        (unless they did since it was read)."""
+        await self._if_still(due, lambda pipe: pipe.zrem(schema.NUDGE_DUE.key(due.team), due.user))
 
     async def stop(self, person: Person, *, stopped: bool) -> None:
         """The person stopped reminders ("Stop reminders", ``reminders off``) or let them
@@ -136,6 +150,26 @@ class ReminderStore:
         name = schema.DIGEST_CLAIM.key(team, user, week)
         async with store.available():
             await self._redis.set(name, "sent", ex=DIGEST_SENT_SECONDS)
+
+    async def _still(self, due: Due) -> bool:
+        """Whether ``due`` is scheduled as it was read."""
+        return await self._redis.zscore(schema.NUDGE_DUE.key(due.team), due.user) == due.at
+
+    async def _if_still(self, due: Due, write: Callable[[redis.client.Pipeline], object]) -> bool:
+        """Run ``write`` in a transaction if ``due`` is still scheduled as it was read; a
+        change meanwhile (the person acted, forgot, or their workspace left) wins."""
+        name = schema.NUDGE_DUE.key(due.team)
+        async with store.available(), self._redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(name)
+                if await pipe.zscore(name, due.user) != due.at:
+                    return False
+                pipe.multi()  # type: ignore[no-untyped-call]
+                write(pipe)
+                await pipe.execute()
+            except WatchError:
+                return False
+        return True
 
     async def _retire(self, team: str) -> None:
         """A team with nothing scheduled leaves the index, unless something was scheduled
