@@ -23,9 +23,10 @@ from bot.state.progress import ProgressStore
 from bot.state.reminders import ReminderStore
 from tests.conftest import bot_settings, running_bot
 from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.socket_mode import FakeSocketMode
 from tests.slack_requests import TOKEN_KEY, block_action, event_callback, slash_command
 from tests.test_oauth import ACME, DEFAULT, GLOBEX, install
-from tests.web_process import web_process
+from tests.web_process import procfile_process, web_process
 
 # Reminders 7.2 seconds after the last step, every day, swept every second.
 NUDGING = {
@@ -219,3 +220,24 @@ async def test_each_admin_gets_the_weekly_digest_once_on_its_day_in_their_time_z
     assert digest.args["text"] == "Mistral setup this week: 1 started, 0 finished"
     [chart] = slack_api.uploads
     assert (chart.channel, chart.content[:8]) == ("DADMIN", b"\x89PNG\r\n\x1a\n")
+
+
+async def test_the_socket_mode_worker_sweeps_and_reminds_too(
+    slack_api: FakeSlackApi,
+    socket_mode: FakeSocketMode,
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    tmp_path: Path,
+) -> None:
+    # Someone who did step 1 and whose reminder is due now, in a workspace with reminders on.
+    await ProgressStore(redis_client, remind_after=-60).mark_done(
+        Person("T111", "U111"), "register"
+    )
+    env = {**NUDGING, "NUDGE_HOURS": "0-24", "SLACK_APP_TOKEN": "xapp-1-test"}
+
+    with procfile_process("worker", slack_api, redis_url, tmp_path, env):
+        assert await asyncio.to_thread(socket_mode.connected.wait, 30)
+        [reminder] = await slack_api.wait_for("chat.postMessage", timeout=30)
+
+    assert reminder.args["channel"] == "U111"
+    assert STEP_2 in str(reminder.args["blocks"])
