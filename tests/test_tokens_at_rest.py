@@ -132,17 +132,7 @@ async def test_with_old_and_new_keys_every_token_is_read_before_and_after_rotati
 
 
 def _legacy_install(workspace: Install) -> Installation:
-    return Installation(
-        app_id="A111",
-        team_id=workspace.team_id,
-        team_name=workspace.team_name,
-        bot_token=workspace.bot_token,
-        bot_id=workspace.bot_id,
-        bot_user_id=workspace.bot_user_id,
-        bot_scopes="commands,chat:write,app_mentions:read",
-        user_id=workspace.installer,
-        installed_at=1_700_000_000.0,
-    )
+    return workspace.installation(installed_at=1_700_000_000.0)
 
 
 async def _write_as_before(client: aioredis.Redis, workspace: Install) -> None:

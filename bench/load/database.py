@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 import redis
 from redis import asyncio as aioredis
-from slack_sdk.oauth.installation_store import Installation
 
 from bot.cipher import Cipher
 from bot.slack.installations import RedisInstallationStore
@@ -43,17 +42,6 @@ async def install_workspaces(url: str, workspaces: tuple[Install, ...]) -> None:
     try:
         installations = RedisInstallationStore(client, Cipher([TOKEN_KEY]))
         for workspace in workspaces:
-            await installations.async_save(
-                Installation(
-                    app_id="A111",
-                    team_id=workspace.team_id,
-                    team_name=workspace.team_name,
-                    bot_token=workspace.bot_token,
-                    bot_id=workspace.bot_id,
-                    bot_user_id=workspace.bot_user_id,
-                    bot_scopes="commands,chat:write,app_mentions:read",
-                    user_id="UINSTALLER",
-                )
-            )
+            await installations.async_save(workspace.installation())
     finally:
         await client.aclose()

@@ -19,6 +19,7 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from slack_sdk.oauth.installation_store import Installation
 
 AUTH_TEST: dict[str, Any] = {
     "ok": True,
@@ -126,6 +127,23 @@ class Install:
     @property
     def bot_id(self) -> str:
         return f"BBOT{self.key}"
+
+    def installation(self, installed_at: float | None = None) -> Installation:
+        """The install as Bolt's OAuth flow saves it: for seeding a store directly."""
+        return Installation(
+            app_id=APP_ID,
+            enterprise_id=self.enterprise_id,
+            enterprise_name=self.enterprise_name,
+            team_id=self.team_id,
+            team_name=self.team_name,
+            bot_token=self.bot_token,
+            bot_id=self.bot_id,
+            bot_user_id=self.bot_user_id,
+            bot_scopes="commands,chat:write,app_mentions:read",
+            user_id=self.installer,
+            is_enterprise_install=self.org_wide,
+            installed_at=installed_at,
+        )
 
 
 @dataclass(frozen=True)
