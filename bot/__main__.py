@@ -16,7 +16,10 @@
     python -m bot workspaces      the workspaces installed (Add to Slack) or with data, no tokens
     python -m bot keygen          print a new key for TOKEN_ENCRYPTION_KEYS
     python -m bot rotate-tokens   encrypt every kept bot token again with the first key
-    python -m bot content check   validate the content cards
+    python -m bot content check   validate the content cards, and trace them to the kept guide
+    python -m bot content diff NEW_GUIDE.md    what a new guide changes, and what to review
+    python -m bot content accept NEW_GUIDE.md  make it the kept guide, once the cards are
+                                  re-verified
 
 Each command reads settings once and builds only what it needs. ``ask`` and ``content``
 never import Slack code, so they start fast.
@@ -112,8 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("file", help="the export's path, or - for stdin")
     load.set_defaults(run=_run_import)
     content = sub.add_parser("content", help="content tools")
-    content.add_argument("action", choices=["check"])
-    content.set_defaults(run=_run_content_check)
+    content.add_argument("action", choices=["check", "diff", "accept"])
+    content.add_argument("guide", nargs="?", help="diff, accept: the new guide's Markdown file")
+    content.set_defaults(run=_run_content)
     return parser
 
 
@@ -373,18 +377,81 @@ def _with_services(settings: Settings, work: Callable[[Services], Awaitable[T]])
     return asyncio.run(run())
 
 
-def _run_content_check(_: argparse.Namespace, settings: Settings) -> int:
+def _run_content(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "check":
+        if args.guide:
+            print("content check takes no file: it checks the kept guide", file=sys.stderr)
+            return 2
+        return _run_content_check(settings)
+    if not args.guide:
+        print(f"content {args.action} needs the new guide: NEW_GUIDE.md", file=sys.stderr)
+        return 2
+    return _run_guide_revision(args.action, Path(args.guide), settings)
+
+
+def _run_content_check(settings: Settings) -> int:
+    from datetime import UTC, datetime
+
     from bot import strings
+    from bot.guide.provenance import check_provenance
     from bot.guide.search import load_index
 
-    # Both checks run, so one pass lists every problem in the cards and in the catalog.
+    # Every check runs, so one pass lists every problem in the cards, the catalog and the
+    # cards' trace to the guide.
     try:
         content = load_index(settings.content_dir).content
     except ContentError as error:
         raise ContentError([*error.problems, *strings.problems()]) from None
-    strings.check()
+    today = datetime.now(UTC).date()
+    findings = check_provenance(
+        settings.content_dir, content, today=today, max_age_days=settings.content_max_age_days
+    )
+    problems = [*findings.problems, *strings.problems()]
+    for warning in findings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if problems:
+        raise ContentError(problems)
     steps = len(content.steps)
-    print(f"content ok: {len(content.cards)} cards, {steps} checklist steps")
+    print(f"content ok: {len(content.cards)} cards, {steps} checklist steps, traced to the guide")
+    return 0
+
+
+def _run_guide_revision(action: str, new_path: Path, settings: Settings) -> int:
+    """``content diff`` (1 when an author is needed) and ``content accept`` (2 when refused)."""
+    from datetime import UTC, datetime
+
+    from bot.guide import revision
+    from bot.guide.content import load_content
+    from bot.guide.provenance import read_kept
+    from bot.guide.sections import read_guide
+
+    content = load_content(settings.content_dir)
+    kept, record, problems = read_kept(settings.content_dir)
+    if kept is None or record is None:
+        raise ContentError(problems)
+    try:
+        new = read_guide(new_path)
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"cannot read {new_path}: {error.__class__.__name__}", file=sys.stderr)
+        return 2
+    today = datetime.now(UTC).date()
+    if action == "diff":
+        found = revision.review(
+            settings.content_dir, content, kept, new, record, new_name=str(new_path), today=today
+        )
+        print("\n".join(found.lines))
+        return 1 if found.needs_author else 0
+    refused = revision.refusals(
+        settings.content_dir, content, kept, new, record, new_name=str(new_path), today=today
+    )
+    if refused:
+        print(f"not accepted: {len(refused)} thing(s) to do first", file=sys.stderr)
+        for problem in refused:
+            print(f"  {problem}", file=sys.stderr)
+        print(f"(python -m bot content diff {new_path} shows what changed)", file=sys.stderr)
+        return 2
+    revision.keep(settings.content_dir, new_path, today)
+    print(f"accepted: {new_path} is now the kept guide (kept = {today})")
     return 0
 
 
