@@ -80,6 +80,17 @@ def test_reflowing_the_guide_is_no_change(
     assert result.returncode == 0, result.stderr
 
 
+def test_startup_does_not_refuse_a_guide_that_moved(
+    content_copy: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    _edit(content_copy / "guide.md", DELETE_SENTENCE, "2. Click Delete in the menu.")
+
+    result = run_bot(["ask", "how do I delete an api key"], env, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "Delete an API key" in result.stdout
+
+
 def test_a_removed_section_fails_the_check_naming_the_card(
     content_copy: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -239,6 +250,9 @@ def test_sections_are_the_guides_headings_with_stable_ids() -> None:
     sections = guide.sections
     assert [s.chapter for s in sections] == [None, "3", "3", None]
     assert "## not a heading" in sections[2].text
+    # Two headings alike: the later one is named by its path.
+    twice = parse_guide("## 1. A\n\n### Steps\n\nx\n\n## 2. B\n\n### Steps\n\ny\n")
+    assert twice.ids() == ("A", "Steps", "B", "B / Steps")
     # The id survives a renumbered chapter; the fingerprint shows it changed.
     assert renumbered.ids() == ("Adding a payment method",)
     assert renumbered.sections[0].fingerprint != sections[1].fingerprint

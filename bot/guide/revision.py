@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from bot.errors import ContentProblem
+from bot.errors import ContentError, ContentProblem
 from bot.guide.content import Card, Content, display_path
 from bot.guide.provenance import (
     GUIDE_FILE,
@@ -31,7 +31,7 @@ from bot.guide.sections import Guide, Section
 
 Kind = Literal["unchanged", "changed", "new", "removed"]
 
-_KEPT_LINE = re.compile(r"^kept = \d{4}-\d{2}-\d{2}[ \t]*$", re.MULTILINE)
+_KEPT_DATE = re.compile(r"^(kept[ \t]*=[ \t]*)\d{4}-\d{2}-\d{2}", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -259,9 +259,10 @@ def keep(content_dir: Path, new_path: Path, today: date) -> None:
     """Make ``new_path`` the kept guide, as written, and record the day."""
     record_path = content_dir / RECORD_FILE
     text = record_path.read_text(encoding="utf-8")
-    updated, found = _KEPT_LINE.subn(f"kept = {today.isoformat()}", text, count=1)
-    if not found:
-        raise ValueError(f"{display_path(record_path)} has no line 'kept = YYYY-MM-DD'")
+    updated, found = _KEPT_DATE.subn(rf"\g<1>{today.isoformat()}", text, count=1)
+    if not found:  # a date written another way (quoted, a datetime): the author fixes it
+        why = "write it as kept = YYYY-MM-DD, on a line of its own"
+        raise ContentError([ContentProblem(display_path(record_path), "kept", why)])
     if new_path.resolve() != (content_dir / GUIDE_FILE).resolve():
         shutil.copyfile(new_path, content_dir / GUIDE_FILE)
     record_path.write_text(updated, encoding="utf-8")

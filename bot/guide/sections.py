@@ -64,18 +64,15 @@ class Section:
         return bool(self.body)
 
 
-@dataclass(frozen=True)
 class Guide:
     """The guide's sections in reading order."""
 
-    sections: tuple[Section, ...]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_id", {s.id: s for s in self.sections})
+    def __init__(self, sections: tuple[Section, ...]) -> None:
+        self.sections = sections
+        self._by_id = {section.id: section for section in sections}
 
     def get(self, section_id: str) -> Section | None:
-        by_id: dict[str, Section] = self.__dict__["_by_id"]
-        return by_id.get(section_id)
+        return self._by_id.get(section_id)
 
     def ids(self) -> tuple[str, ...]:
         return tuple(s.id for s in self.sections)
