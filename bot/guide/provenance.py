@@ -153,7 +153,8 @@ def _check_sources(content_dir: Path, card: Card, guide: Guide, name: str) -> li
             why = (
                 f"section {source.section!r} changed in {name} since the card was verified:"
                 f' review the card against it, then set fingerprint = "{section.fingerprint}"'
-                " and verified to the day you checked it"
+                " and verified to the day you checked it (a card re-verified for a newer guide"
+                " passes once that guide is accepted)"
             )
             problems.append(ContentProblem(path, f"sources, item {n}, fingerprint", why))
     first = guide.get(card.sources[0].section)
