@@ -221,7 +221,7 @@ def _run_report(args: argparse.Namespace, settings: Settings) -> int:
         if not teams:
             print('No unanswered questions or "not helpful" votes on record.')
         for team in teams:
-            gaps = await gaps_report(feedback, services.content, team, "en", shown=None)
+            gaps = await gaps_report(feedback, services.index, team, "en", shown=None)
             print(f"Team {team}\n\n{blocks_to_text(render(gaps))}\n")
 
     _with_services(settings, report)
