@@ -43,6 +43,7 @@ from bot.errors import ContentError, StoreUnavailable
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.guide.search import Index
     from bot.services import Services
 
 T = TypeVar("T")
@@ -84,7 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("socket", help="Socket Mode").set_defaults(run=_run_socket)
     ask = sub.add_parser("ask", help="answer a question from the guide")
     ask.add_argument("question", nargs="?", default="")
-    ask.add_argument("--jsonl", action="store_true", help="one question a line on stdin")
+    how = ask.add_mutually_exclusive_group()
+    how.add_argument("--jsonl", action="store_true", help="one question a line on stdin")
+    how.add_argument(
+        "--explain", action="store_true", help="why this answer: cards, scores, matched words"
+    )
     ask.set_defaults(run=_run_ask)
     report = sub.add_parser("report", help="content gaps from Redis, for the content's authors")
     report.add_argument(
@@ -172,6 +177,8 @@ def _run_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.plaintext import blocks_to_text
 
     index = load_index(settings.content_dir)
+    if args.explain:
+        return _explain(index, args.question)
     if not args.jsonl:
         language = language_of(args.question) or settings.language or "en"
         print(blocks_to_text(render(answer(index, args.question, language=language))))
@@ -183,6 +190,23 @@ def _run_ask(args: argparse.Namespace, settings: Settings) -> int:
         score = reply.score if isinstance(reply, Answer | NoAnswer) else 0.0
         record = {"question": question, "topic": topic, "score": score}
         print(json.dumps(record, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _explain(index: Index, question: str) -> int:
+    """``ask --explain``: the ranking ``ask`` decides on, with its evidence."""
+    from bot.apikeys import mask_secrets
+    from bot.domain.answers import PARSED_CHARS, not_a_question, rank
+    from bot.guide.explanation import describe, explain
+
+    question = question[:PARSED_CHARS]
+    early = not_a_question(question)
+    if early is not None:
+        said = mask_secrets(question)
+        kind = type(early).__name__
+        print(f"question: {said}\nverdict: not a question ({kind}): the guide is not searched")
+        return 0
+    print(describe(explain(index, rank(index, question))))
     return 0
 
 
@@ -201,7 +225,7 @@ def _run_report(args: argparse.Namespace, settings: Settings) -> int:
         if not teams:
             print('No unanswered questions or "not helpful" votes on record.')
         for team in teams:
-            gaps = await gaps_report(feedback, services.content, team, "en", shown=None)
+            gaps = await gaps_report(feedback, services.index, team, "en", shown=None)
             print(f"Team {team}\n\n{blocks_to_text(render(gaps))}\n")
 
     _with_services(settings, report)

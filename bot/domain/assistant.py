@@ -162,7 +162,7 @@ class Assistant:
         """The team's progress or the content gaps (``run`` lets only admins here)."""
         if isinstance(command, commands.ShowTeam):
             return await self.team(person.team, command.page, person.speaks)
-        return await gaps_report(self._feedback, self._content, person.team, person.speaks)
+        return await gaps_report(self._feedback, self._index, person.team, person.speaks)
 
     async def team(self, team: str, page: int, language: Language) -> TeamProgress:
         """The team view: everyone's progress, the funnel, and the last weeks' questions."""

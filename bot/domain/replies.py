@@ -369,6 +369,9 @@ class Gap:
     count: int
     last_asked: float
     others: tuple[str, ...] = ()  # other wordings, a few
+    # The card that came closest, and the line that adds the question to its `questions`.
+    nearest: Card | None = None
+    entry: str = ""
 
 
 @dataclass(frozen=True)

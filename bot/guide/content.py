@@ -124,6 +124,24 @@ class Card(BaseModel):
         return (self.prompt or self.title).said(language)
 
 
+def question_entry(question: str) -> str:
+    """``question`` as a line to paste into a card's ``questions``: a TOML basic string and
+    its comma. Line breaks become spaces; quotes, backslashes and control characters are
+    escaped as TOML wants, and backticks too (``\\u0060``, the same character to TOML), so
+    the line fits in a Slack code block whatever was asked."""
+    said = " ".join(question.split())
+    escaped = "".join(_TOML_ESCAPES.get(ch) or _toml_char(ch) for ch in said)
+    return f'"{escaped}",'
+
+
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "`": "\\u0060"}
+
+
+def _toml_char(ch: str) -> str:
+    # TOML's basic strings allow no control character but tab, nor DEL.
+    return f"\\u{ord(ch):04X}" if ord(ch) < 0x20 or ord(ch) == 0x7F else ch
+
+
 def _check_answer(answer: str) -> None:
     """An answer fits one Slack section, and its links are whole https:// addresses."""
     if len(answer) > SECTION_TEXT_LIMIT:
