@@ -344,14 +344,14 @@ class Assistant:
         return None
 
     async def forget_workspace(self, team: str) -> archive.Team:
-        """The workspace (or organisation) uninstalled the app: delete its settings and
-        everything kept about its people; return the records deleted."""
+        """The workspace (or organisation) uninstalled the app: delete its settings, its
+        notes and everything kept about its people; return the records deleted."""
         await self._workspaces.forget(team)
         return await self._privacy.forget_team(team)
 
     async def forget_settings(self, settings_key: str) -> None:
-        """An organisation took a workspace away from its org-wide install: its settings go,
-        what its people did stays the organisation's."""
+        """An organisation took a workspace away from its org-wide install: its settings and
+        notes go, what its people did stays the organisation's."""
         await self._workspaces.forget(settings_key)
 
     async def vote(self, person: Person, topic: str, *, helpful: bool) -> Notice | None:
