@@ -25,7 +25,7 @@ from tests.slack_requests import (
     slash_command,
     view_submission,
 )
-from tests.test_oauth import ACME, GLOBEX, install, mention, shared_deployment
+from tests.test_oauth import ACME, GLOBEX, INITECH_ORG, install, mention, shared_deployment
 
 # What an admin at ACME writes, pings and markup included: they must reach nobody.
 NOTE = "At ACME, ask <!channel> & @it-helpdesk for the Admin role <https://evil.example|here>"
@@ -112,6 +112,32 @@ async def test_a_workspaces_notes_are_deleted_when_it_uninstalls_and_only_its_ow
 
     assert not [name async for name in redis_client.scan_iter(match="*TACME*")]
     assert "Globex pays" in json.dumps(await _answer_in(shared, GLOBEX))
+
+
+async def test_each_workspace_of_an_organisation_has_its_own_notes_gone_with_the_org(
+    shared: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
+) -> None:
+    await install(shared.http, slack_api, INITECH_ORG)
+    slack_api.add_user("UINITECH", is_admin=True, teams=("T1",))  # T1's admin
+    await _save_note(shared, NOTE, user="UINITECH", team="T1", org="EINITECH")
+
+    url = slack_api.response_url
+    for sent, team in enumerate(("T1", "T2"), start=1):
+        asked = slash_command(
+            QUESTION, team=team, enterprise="EINITECH", org_wide=True, response_url=url(team)
+        )
+        await shared.send(asked)
+        await slack_api.wait_for_responses(sent)
+    answers = {post.path: json.dumps(post.body) for post in slack_api.responses}
+    uninstalled = event_callback(
+        {"type": "app_uninstalled"}, team="T1", enterprise="EINITECH", org_wide=True
+    )
+    await shared.send(uninstalled)
+    await shared.drain()
+
+    assert SHOWN in answers["/response/T1"]
+    assert MARK not in answers["/response/T2"]
+    assert not [name async for name in redis_client.scan_iter(match="*EINITECH*")]
 
 
 async def test_the_note_shows_under_the_answer_on_every_surface(bot: RunningBot) -> None:
