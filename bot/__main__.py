@@ -326,7 +326,7 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
         done = await services.privacy.restore(data)
         print(
             f"imported {done.teams} team(s): progress of {done.people} people, "
-            f"{done.votes} vote(s), {done.questions} logged question(s)"
+            f"{done.votes} vote(s), {done.questions} logged question(s), {done.notes} note(s)"
         )
 
     _with_services(settings, restore)

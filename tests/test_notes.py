@@ -332,6 +332,7 @@ async def test_notes_are_exported_and_imported_back(
         {"workspace": "T2", "topic": "workspaces", "text": "Use aisuru-prod"}
     ]
     assert (imported.returncode, again.returncode) == (0, 0), imported.stderr
+    assert "2 note(s)" in imported.stdout
     assert _notes(["list", "--workspace", "TACME"], env, tmp_path)[1] == (
         "payment-method\tAsk Maria & Co\n"
     )
