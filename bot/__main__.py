@@ -20,6 +20,8 @@
     python -m bot content diff NEW_GUIDE.md    what a new guide changes, and what to review
     python -m bot content accept NEW_GUIDE.md  make it the kept guide, once the cards are
                                   re-verified
+    python -m bot notes set TOPIC "TEXT" | list | clear TOPIC
+                                  a workspace's own notes on cards (REDIS_URL; --workspace T…)
 
 Each command reads settings once and builds only what it needs. ``ask`` and ``content``
 never import Slack code, so they start fast.
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -123,7 +126,43 @@ def _parser() -> argparse.ArgumentParser:
     content.add_argument("action", choices=["check", "diff", "accept"])
     content.add_argument("guide", nargs="?", help="diff, accept: the new guide's Markdown file")
     content.set_defaults(run=_run_content)
+    _notes_parser(sub)
     return parser
+
+
+def _notes_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``notes set TOPIC TEXT``, ``notes list``, ``notes clear TOPIC``, each with --workspace."""
+    workspace = argparse.ArgumentParser(add_help=False)
+    workspace.add_argument(
+        "--workspace",
+        type=_settings_key,
+        help="the workspace's id (T…; E…:T… for a workspace of an org-wide install); "
+        "needed when several are installed",
+    )
+    notes = sub.add_parser("notes", help="a workspace's own notes under the cards' answers")
+    actions = notes.add_subparsers(title="actions", required=True)
+    keep = actions.add_parser("set", parents=[workspace], help="keep a note on a card")
+    keep.add_argument("topic", help="the card's topic id (content/topics.tsv)")
+    keep.add_argument("text", help=f"the note (at most {_note_limit()} characters)")
+    keep.set_defaults(run=_run_notes, action="set")
+    listing = actions.add_parser("list", parents=[workspace], help="the workspace's notes")
+    listing.set_defaults(run=_run_notes, action="list", topic="", text="")
+    clear = actions.add_parser("clear", parents=[workspace], help="remove a card's note")
+    clear.add_argument("topic", help="the card's topic id")
+    clear.set_defaults(run=_run_notes, action="clear", text="")
+
+
+def _settings_key(value: str) -> str:
+    """A workspace as its settings are keyed (``Person.settings_key``): T…, or E…:T…."""
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}(:[A-Za-z0-9._-]{1,64})?", value):
+        raise argparse.ArgumentTypeError("a workspace id is T… (or E…:T… in an organisation)")
+    return value
+
+
+def _note_limit() -> int:
+    from bot.state.workspaces import NOTE_LIMIT
+
+    return NOTE_LIMIT
 
 
 def _run_default(args: argparse.Namespace, settings: Settings) -> int:
@@ -136,16 +175,17 @@ def _run_default(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run_console(_: argparse.Namespace, settings: Settings) -> int:
     from bot import services  # each command imports only what it needs
-    from bot.console import Console
+    from bot.console import CONSOLE_TEAM, Console
     from bot.person import Person
 
     built = services.build(settings)
-    # The person at the terminal runs the bot, so they see what admins see.
-    workspace = built.workspaces.defaults
-    person = Person("console", "you", settings.language, admin=True, workspace=workspace)
-    console = Console(built.assistant, person, sys.stdout)
     with asyncio.Runner() as runner:
         try:
+            # The person at the terminal runs the bot, so they see what admins see; their
+            # workspace's notes are `python -m bot notes`'s with no Slack credentials.
+            workspace = runner.run(built.assistant.workspace(CONSOLE_TEAM))
+            person = Person(CONSOLE_TEAM, "you", settings.language, admin=True, workspace=workspace)
+            console = Console(built.assistant, person, sys.stdout)
             console.run(sys.stdin, runner)
         except KeyboardInterrupt:  # Ctrl-C ends the console quietly, on a fresh line
             print()
@@ -314,7 +354,7 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
         done = await services.privacy.restore(data)
         print(
             f"imported {done.teams} team(s): progress of {done.people} people, "
-            f"{done.votes} vote(s), {done.questions} logged question(s)"
+            f"{done.votes} vote(s), {done.questions} logged question(s), {done.notes} note(s)"
         )
 
     _with_services(settings, restore)
@@ -377,6 +417,67 @@ def _run_rotate_tokens(_: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     return 0
+
+
+def _run_notes(args: argparse.Namespace, settings: Settings) -> int:
+    if not _has_redis(settings, "the notes are kept there"):
+        return 2
+
+    async def notes(services: Services) -> int:
+        workspace = await _notes_workspace(services, args.workspace)
+        if workspace is None:
+            return 2
+        assistant, language = services.assistant, services.settings.language or "en"
+        if args.action == "list":
+            kept = (await assistant.workspace(workspace)).notes
+            print("\n".join(f"{topic}\t{text}" for topic, text in kept)
+                  if kept else f"{workspace}: no notes")  # fmt: skip
+            return 0
+        if args.action == "set":
+            reply = await assistant.keep_note(workspace, args.topic, args.text, language)
+        else:
+            reply = await assistant.clear_note(workspace, args.topic, language)
+        print(
+            f"{workspace}: {reply.summary}",
+            file=sys.stderr if reply.kind == "warning" else sys.stdout,
+        )
+        return 1 if reply.kind == "warning" else 0
+
+    return _with_services(settings, notes)
+
+
+async def _notes_workspace(services: Services, asked: str | None) -> str | None:
+    """Whose notes: ``--workspace``; else the console's without Slack credentials,
+    SLACK_BOT_TOKEN's own workspace, or the one workspace installed with Add to Slack."""
+    if asked:
+        return asked
+    settings = services.settings
+    if not settings.slack_enabled:
+        from bot.console import CONSOLE_TEAM
+
+        return CONSOLE_TEAM
+    if settings.slack_bot_token is not None:
+        from slack_sdk.errors import SlackClientError
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        token = settings.slack_bot_token.get_secret_value()
+        client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+        try:
+            return str((await client.auth_test())["team_id"])
+        except SlackClientError as error:
+            why = type(error).__name__
+            print(f"Slack did not say whose SLACK_BOT_TOKEN is ({why}): name the workspace "
+                  "with --workspace T…", file=sys.stderr)  # fmt: skip
+            return None
+    from bot.slack.installations import RedisInstallationStore
+
+    installed = await RedisInstallationStore(services.redis).installed()
+    teams = [str(install.team_id) for install in installed if not install.org_wide]
+    if len(teams) == 1 and len(installed) == 1:
+        return teams[0]
+    print(f"{len(installed)} installs: name the workspace with --workspace T… "
+          "(E…:T… for a workspace of an org-wide install)", file=sys.stderr)  # fmt: skip
+    return None
 
 
 def _has_redis(settings: Settings, why: str) -> bool:

@@ -99,6 +99,7 @@ class Answer:
     step_number: int | None = None
     step_done: bool = False
     language: Language = "en"
+    note: str = ""  # the workspace's own note on the card, as its admins wrote it
 
     @property
     def summary(self) -> str:
