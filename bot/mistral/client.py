@@ -25,6 +25,7 @@ from bot.errors import (
     MistralRejectedKey,
     MistralUnreachable,
 )
+from bot.metrics import Metrics
 from bot.mistral.models import ModelCard
 from bot.mistral.ratelimits import RateLimitReading, parse_rate_limit_headers
 from bot.mistral.schemas import AdminRateLimits, ModelList
@@ -63,8 +64,9 @@ def build_http_client(
 class MistralClient:
     """Calls Mistral on behalf of whoever owns the key passed to each method."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, metrics: Metrics) -> None:
         self._http = http
+        self._metrics = metrics
 
     async def list_models(self, key: str) -> list[ModelCard]:
         """Check a key the cheap way: list its models (no tokens spent, no side effects)."""
@@ -89,6 +91,19 @@ class MistralClient:
         response = await self._send("GET", "/v1/admin/rate-limit", key, admin=True)
         return _parse(AdminRateLimits, response)
 
+    async def answers(self) -> int:
+        """Whether the API answers at all, with no key (``python -m bot doctor``): the status
+        of an unauthenticated ``GET /v1/models``, 401 from a working API; MistralUnreachable
+        when nothing answers."""
+        try:
+            with self._metrics.timing_mistral("/v1/models"):
+                response = await self._http.get("/v1/models")
+        except httpx.TimeoutException as exc:
+            raise MistralUnreachable("mistral_timed_out") from exc
+        except httpx.TransportError as exc:
+            raise MistralUnreachable("mistral_unreachable") from exc
+        return response.status_code
+
     async def _send(
         self,
         method: str,
@@ -109,7 +124,8 @@ class MistralClient:
             headers["x-api-key"] = token
         hint = key_hint(token)
         try:
-            response = await self._http.request(method, path, headers=headers, json=json)
+            with self._metrics.timing_mistral(path):
+                response = await self._http.request(method, path, headers=headers, json=json)
         except httpx.TimeoutException as exc:
             logger.warning("Mistral %s %s timed out (key %s)", method, path, hint)
             raise MistralUnreachable("mistral_timed_out") from exc

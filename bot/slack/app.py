@@ -10,15 +10,20 @@ from typing import Any
 import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import strings
 from bot.domain.replies import Notice
+from bot.metrics import Metrics
 from bot.render.blocks import fallback_text, render
 from bot.services import Services
 from bot.settings import Settings
@@ -36,14 +41,51 @@ log = logging.getLogger(__name__)
 
 def configure_client(client: AsyncWebClient, services: Services) -> None:
     """Point the app's Web API client at SLACK_API_URL and have it retry 429s (after
-    Retry-After), 5xx and dropped connections: Bolt's way, retry handlers on app.client."""
+    Retry-After), 5xx and dropped connections: Bolt's way, retry handlers on app.client.
+    Bolt gives each request's client a copy of them, so every call's errors are counted."""
     client.base_url = services.settings.slack_api_url
     client.timeout = 10
     client.retry_handlers = [
+        CountErrors(services.metrics),
         AsyncConnectionErrorRetryHandler(max_retry_count=1),
         AsyncRateLimitErrorRetryHandler(max_retry_count=2),
         AsyncServerErrorRetryHandler(max_retry_count=1),
     ]
+
+
+class CountErrors(AsyncRetryHandler):
+    """Counts every failed Web API call by method and Slack's error, and retries nothing.
+
+    slack_sdk shows each response (and each failure to get one) to its retry handlers
+    before raising: the one place every call of every client passes through.
+    """
+
+    def __init__(self, metrics: Metrics) -> None:
+        super().__init__()
+        self._errors = metrics.slack_api_errors
+
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if error is not None:
+            failure = type(error).__name__
+        elif response is None or (response.status_code == 200 and _ok(response)):
+            return False
+        else:
+            body = response.body or {}
+            failure = str(body.get("error") or f"http_{response.status_code}")[:60]
+        self._errors.labels(request.url.rsplit("/", 1)[-1][:60], failure).inc()
+        return False
+
+
+def _ok(response: HttpResponse) -> bool:
+    """Slack answers 200 with ``"ok": false`` and an error; files come back without a body."""
+    return response.body is None or bool(response.body.get("ok", True))
 
 
 @contextlib.asynccontextmanager

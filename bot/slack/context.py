@@ -9,6 +9,7 @@ installation store.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,10 +18,12 @@ from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot import logs
 from bot.services import Services
+from bot.slack.admission import event_id
 from bot.slack.exchange import Exchange
 from bot.slack.installations import Installs
-from bot.slack.payloads import describe
+from bot.slack.payloads import describe, kind_of, workspace_of
 from bot.slack.people import People
 
 Listener = Callable[..., Awaitable[None]]
@@ -43,7 +46,9 @@ def installs_of(context: AsyncBoltContext) -> Installs | None:
 
 
 class Provide(AsyncMiddleware):
-    """Puts an ``Exchange`` (and the installation store, if any) on every request's context.
+    """Puts an ``Exchange`` (and the installation store, if any) on every request's context;
+    counts the request and times its ack (``bot.metrics``), and names its workspace and
+    event for the log lines written while it is handled (``bot.logs.REQUEST``).
 
     A class rather than a function middleware: for a function, Bolt rebuilds some thirty
     keyword arguments on every request.
@@ -53,6 +58,7 @@ class Provide(AsyncMiddleware):
         self._services = services
         self._people = People(services.assistant, services.redis)
         self._installs = installs
+        self._metrics = services.metrics
 
     async def async_process(
         self,
@@ -61,10 +67,22 @@ class Provide(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
-        req.context[EXCHANGE] = Exchange(self._services, self._people, req.body, req.context)
+        start = time.perf_counter()
+        body = req.body
+        req.context[EXCHANGE] = Exchange(self._services, self._people, body, req.context)
         if self._installs is not None:
             req.context[INSTALLS] = self._installs
-        return await next()
+        # Listener tasks Bolt starts inside next() copy the context, this included.
+        known = logs.REQUEST.set(
+            logs.Request(workspace_of(req.context, body), event_id(body) or None)
+        )
+        try:
+            # Bolt's next() returns once the listener has acked (or failed).
+            return await next()
+        finally:
+            logs.REQUEST.reset(known)
+            surface = "socket" if req.mode == "socket_mode" else "http"
+            self._metrics.request(surface, kind_of(body), time.perf_counter() - start)
 
 
 class AckFirst(AsyncMiddleware):
