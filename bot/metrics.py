@@ -1,8 +1,8 @@
 """The process's Prometheus metrics: built once by the composition root, read at GET /metrics.
 
-Each is counted at the one place its thing happens: requests and their ack in the Slack
-middleware (``bot.slack.context``), questions and votes in the assistant, Web API errors
-in the Slack client's hooks, Mistral's latency in its client, the owed replies in
+Each is counted at the one place its thing happens: requests and their ack in Bolt's
+dispatch (``bot.slack.app``), questions and votes in the assistant, Web API errors in the
+Slack client's retry hooks, Mistral's latency in its client, the owed replies in
 ``bot.owed``, Redis outages in ``bot.state.store.available``. No label holds a user id,
 a text or a key: only names from a small, fixed set (kinds, outcomes, API methods, errors).
 
@@ -98,7 +98,7 @@ class Metrics:
         )
         self.ack_seconds = Histogram(
             f"{PREFIX}ack_seconds",
-            "Time from a Slack request reaching the bot's middleware to its ack",
+            "Time from Bolt's dispatch of a verified Slack request to its ack",
             buckets=ACK_BUCKETS,
             registry=own,
         )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -30,10 +33,10 @@ from bot.settings import Settings
 from bot.slack import actions, commands, events, modals, oauth, uninstalls, views, workspace
 from bot.slack.admission import Admission
 from bot.slack.arguments import lighten
-from bot.slack.context import Provide, exchange_of
+from bot.slack.context import EXCHANGE, Provide, exchange_of
 from bot.slack.exchange import FIRST_DELIVERY
 from bot.slack.installations import Installs
-from bot.slack.payloads import describe
+from bot.slack.payloads import describe, kind_of
 from bot.strings import Language, Phrase
 
 log = logging.getLogger(__name__)
@@ -113,7 +116,8 @@ def create_app(services: Services) -> AsyncApp:
     installs = (
         Installs.over(services.redis, settings.token_cipher()) if settings.distributed else None
     )
-    app = AsyncApp(
+    app = MeasuredApp(
+        services.metrics,
         token=token.get_secret_value() if token else None,
         signing_secret=secret.get_secret_value() if secret else "",
         # Without a signing secret (Socket Mode), HTTP requests cannot be verified: refuse them.
@@ -138,6 +142,30 @@ def create_app(services: Services) -> AsyncApp:
     lighten(app)
     app.error(_handle_error)
     return app
+
+
+class MeasuredApp(AsyncApp):
+    """Bolt's app, counting each request and timing it from dispatch to its ack.
+
+    Both surfaces hand every request to ``async_dispatch`` and send its answer, the ack,
+    when it returns; a middleware cannot time that, since Bolt runs the listener after
+    the last middleware has returned.
+    """
+
+    def __init__(self, metrics: Metrics, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._metrics = metrics
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        start = time.perf_counter()
+        try:
+            return await super().async_dispatch(req)
+        finally:
+            # Only a request that reached our middleware was verified: the kind of a
+            # forged one, whatever it claims, must not become a label.
+            if EXCHANGE in req.context:
+                surface = "socket" if req.mode == "socket_mode" else "http"
+                self._metrics.request(surface, kind_of(req.body), time.perf_counter() - start)
 
 
 def _many_workspaces(settings: Settings, installs: Installs) -> dict[str, Any]:

@@ -9,7 +9,6 @@ installation store.
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,7 +22,7 @@ from bot.services import Services
 from bot.slack.admission import event_id
 from bot.slack.exchange import Exchange
 from bot.slack.installations import Installs
-from bot.slack.payloads import describe, kind_of, workspace_of
+from bot.slack.payloads import describe, workspace_of
 from bot.slack.people import People
 
 Listener = Callable[..., Awaitable[None]]
@@ -46,9 +45,9 @@ def installs_of(context: AsyncBoltContext) -> Installs | None:
 
 
 class Provide(AsyncMiddleware):
-    """Puts an ``Exchange`` (and the installation store, if any) on every request's context;
-    counts the request and times its ack (``bot.metrics``), and names its workspace and
-    event for the log lines written while it is handled (``bot.logs.REQUEST``).
+    """Puts an ``Exchange`` (and the installation store, if any) on every request's context,
+    and names its workspace and event for the log lines written while it is handled
+    (``bot.logs.REQUEST``).
 
     A class rather than a function middleware: for a function, Bolt rebuilds some thirty
     keyword arguments on every request.
@@ -58,7 +57,6 @@ class Provide(AsyncMiddleware):
         self._services = services
         self._people = People(services.assistant, services.redis)
         self._installs = installs
-        self._metrics = services.metrics
 
     async def async_process(
         self,
@@ -67,22 +65,14 @@ class Provide(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
-        start = time.perf_counter()
         body = req.body
         req.context[EXCHANGE] = Exchange(self._services, self._people, body, req.context)
         if self._installs is not None:
             req.context[INSTALLS] = self._installs
-        # Listener tasks Bolt starts inside next() copy the context, this included.
-        known = logs.REQUEST.set(
-            logs.Request(workspace_of(req.context, body), event_id(body) or None)
-        )
-        try:
-            # Bolt's next() returns once the listener has acked (or failed).
-            return await next()
-        finally:
-            logs.REQUEST.reset(known)
-            surface = "socket" if req.mode == "socket_mode" else "http"
-            self._metrics.request(surface, kind_of(body), time.perf_counter() - start)
+        # Set for the rest of the request's task (uvicorn's, or Socket Mode's, one per
+        # request), whose copy the listener tasks Bolt starts after the middleware take.
+        logs.REQUEST.set(logs.Request(workspace_of(req.context, body), event_id(body) or None))
+        return await next()
 
 
 class AckFirst(AsyncMiddleware):
