@@ -48,6 +48,11 @@ class Metrics:
     """The instruments, in a registry of their own (or the shared multiprocess files)."""
 
     def __init__(self, multiprocess_dir: Path | None = None) -> None:
+        for name in ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"):
+            if os.environ.get(name) == "":
+                # Empty means unset, as for every setting (docker compose passes .env's
+                # empty lines on); prometheus_client would write its files into the cwd.
+                del os.environ[name]
         if multiprocess_dir is not None:
             # prometheus_client reads it from the environment as it is imported; settings
             # may have read it from .env instead.
