@@ -166,3 +166,30 @@ async def test_doctor_checks_each_installed_workspace_with_its_own_token(
     assert "TONE" not in one.stdout
     assert absent.returncode == 1
     assert "broken  TNONE: has not installed the app" in absent.stdout
+
+
+def test_doctor_in_socket_mode_says_when_slack_refuses_the_app_token(
+    env_without_slack: dict[str, str],
+    slack_api: FakeSlackApi,
+    mistral_api: FakeMistralAPI,
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    tmp_path: Path,
+) -> None:
+    slack_api.add_channel("CHELP", "mistral-help")
+    env = {
+        **_env(env_without_slack, slack_api, mistral_api, redis_url),
+        "SLACK_APP_TOKEN": "xapp-1",
+    }
+    del env["SLACK_SIGNING_SECRET"]  # Socket Mode needs none
+
+    accepted = run_bot(["doctor"], env, tmp_path)
+    slack_api.fail_next("apps.connections.open", error="invalid_auth")
+    refused = run_bot(["doctor"], env, tmp_path)
+
+    assert accepted.returncode == 0, accepted.stdout
+    assert "ok      mode: Socket Mode" in accepted.stdout
+    assert "ok      app token: valid" in accepted.stdout
+    assert refused.returncode == 1
+    assert "broken  app token: Slack refused SLACK_APP_TOKEN (invalid_auth)" in refused.stdout
+    assert "xapp-1" not in refused.stdout + refused.stderr

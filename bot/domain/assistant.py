@@ -335,15 +335,14 @@ class Assistant:
 
     async def _count(self, person: Person, reply: Reply) -> None:
         """Count a question in the week's figures, and log it when the guide did not cover
-        it; a greeting or a command typed without the slash is not a question."""
-        if isinstance(reply, NoAnswer):
-            self._metrics.not_covered.inc()
-        elif isinstance(reply, Answer):
-            self._metrics.answered.inc()
+        it; a greeting or a command typed without the slash is not a question. The
+        process's metrics count it even when the store is away."""
         try:
             if isinstance(reply, NoAnswer):
+                self._metrics.not_covered.inc()
                 await self._feedback.unanswered(person, reply.question, reply.language)
             elif isinstance(reply, Answer):
+                self._metrics.answered.inc()
                 await self._feedback.answered(person, reply.card.topic, reply.language)
         except StoreUnavailable:
             log.info("Question not counted or logged: the store is unavailable")

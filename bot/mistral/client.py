@@ -95,13 +95,7 @@ class MistralClient:
         """Whether the API answers at all, with no key (``python -m bot doctor``): the status
         of an unauthenticated ``GET /v1/models``, 401 from a working API; MistralUnreachable
         when nothing answers."""
-        try:
-            with self._metrics.timing_mistral("/v1/models"):
-                response = await self._http.get("/v1/models")
-        except httpx.TimeoutException as exc:
-            raise MistralUnreachable("mistral_timed_out") from exc
-        except httpx.TransportError as exc:
-            raise MistralUnreachable("mistral_unreachable") from exc
+        response = await self._request("GET", "/v1/models", "no key")
         return response.status_code
 
     async def _send(
@@ -122,24 +116,37 @@ class MistralClient:
             # The Admin API spec says bearer token, its docs say x-api-key; send both so
             # the check works whichever Mistral enforces.
             headers["x-api-key"] = token
-        hint = key_hint(token)
+        whose = f"key {key_hint(token)}"
+        response = await self._request(method, path, whose, headers=headers, json=json)
+        logger.info("Mistral %s %s answered %s (%s)", method, path, response.status_code, whose)
+        rejected, forbidden = (ADMIN_ONLY, ADMIN_ONLY) if admin else (REJECTED, forbidden)
+        _raise_for_status(response, rejected=rejected, forbidden=forbidden)
+        return response
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        whose: str,
+        *,
+        headers: dict[str, str] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """One timed call; failing to get an answer becomes MistralUnreachable, logged with
+        ``whose`` ("key …abcd": never the key itself)."""
         try:
             with self._metrics.timing_mistral(path):
-                response = await self._http.request(method, path, headers=headers, json=json)
+                return await self._http.request(method, path, headers=headers, json=json)
         except httpx.TimeoutException as exc:
-            logger.warning("Mistral %s %s timed out (key %s)", method, path, hint)
+            logger.warning("Mistral %s %s timed out (%s)", method, path, whose)
             raise MistralUnreachable("mistral_timed_out") from exc
         except httpx.TransportError as exc:
             logger.warning(
-                "Mistral %s %s unreachable: %s (key %s)", method, path, type(exc).__name__, hint
+                "Mistral %s %s unreachable: %s (%s)", method, path, type(exc).__name__, whose
             )
             raise MistralUnreachable("mistral_unreachable") from exc
         except httpx.DecodingError as exc:
             raise MistralBroken("mistral_unreadable") from exc
-        logger.info("Mistral %s %s answered %s (key %s)", method, path, response.status_code, hint)
-        rejected, forbidden = (ADMIN_ONLY, ADMIN_ONLY) if admin else (REJECTED, forbidden)
-        _raise_for_status(response, rejected=rejected, forbidden=forbidden)
-        return response
 
 
 def _raise_for_status(response: httpx.Response, *, rejected: Phrase, forbidden: Phrase) -> None:
