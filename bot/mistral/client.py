@@ -95,7 +95,7 @@ class MistralClient:
         """Whether the API answers at all, with no key (``python -m bot doctor``): the status
         of an unauthenticated ``GET /v1/models``, 401 from a working API; MistralUnreachable
         when nothing answers."""
-        response = await self._request("GET", "/v1/models", "no key")
+        response = await self._request("GET", "/v1/models", "keyless")
         return response.status_code
 
     async def _send(
