@@ -22,6 +22,8 @@
                                   re-verified
     python -m bot notes set TOPIC "TEXT" | list | clear TOPIC
                                   a workspace's own notes on cards (REDIS_URL; --workspace T…)
+    python -m bot doctor          check the deployment: ok, warning or broken, with the fix;
+                                  --workspace T checks one workspace (non-zero when broken)
 
 Each command reads settings once and builds only what it needs. ``ask`` and ``content``
 never import Slack code, so they start fast.
@@ -60,12 +62,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
     except ValidationError as error:
         # Field names and what is wrong only: values may be tokens.
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()
-        )
-        print(f"settings are not valid: {problems}", file=sys.stderr)
+        wrong = [f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()]
+        if args.run is _run_doctor:  # the doctor says it its own way
+            for setting in wrong:
+                print(f"{'broken':<8}settings: {setting}\n{'':<8}fix: see .env.example")
+            return 1
+        print(f"settings are not valid: {'; '.join(wrong)}", file=sys.stderr)
         return 2
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     try:
         return int(args.run(args, settings))
     except ContentError as error:
@@ -122,6 +126,11 @@ def _parser() -> argparse.ArgumentParser:
     load = sub.add_parser("import", help="load an export (checked whole before writing)")
     load.add_argument("file", help="the export's path, or - for stdin")
     load.set_defaults(run=_run_import)
+    doctor = sub.add_parser("doctor", help="check the deployment, saying how to fix it")
+    doctor.add_argument(
+        "--workspace", help="one workspace's id (T…, or E… for an org-wide install)"
+    )
+    doctor.set_defaults(run=_run_doctor)
     content = sub.add_parser("content", help="content tools")
     content.add_argument("action", choices=["check", "diff", "accept"])
     content.add_argument("guide", nargs="?", help="diff, accept: the new guide's Markdown file")
@@ -478,6 +487,17 @@ async def _notes_workspace(services: Services, asked: str | None) -> str | None:
     print(f"{len(installed)} installs: name the workspace with --workspace T… "
           "(E…:T… for a workspace of an org-wide install)", file=sys.stderr)  # fmt: skip
     return None
+
+
+def _run_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.slack.doctor import Doctor, Finding, broken
+
+    async def examine(services: Services) -> list[Finding]:
+        return await Doctor(services).examine(args.workspace)
+
+    findings = _with_services(settings, examine)
+    print("\n".join(map(str, findings)))
+    return 1 if broken(findings) else 0
 
 
 def _has_redis(settings: Settings, why: str) -> bool:

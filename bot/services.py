@@ -22,6 +22,7 @@ from bot.domain.keychecks import KeyChecker
 from bot.domain.reminders import Reminders
 from bot.guide.content import Content
 from bot.guide.search import Index, load_index
+from bot.metrics import Metrics
 from bot.mistral.client import MistralClient, build_http_client
 from bot.owed import Owed
 from bot.person import Workspace
@@ -67,6 +68,7 @@ class Services:
     owed: Owed
     mistral_http: httpx.AsyncClient
     mistral: MistralClient
+    metrics: Metrics
 
     async def settle(self) -> None:
         """Finish the replies owed (SHUTDOWN_GRACE_SECONDS at most) and say how it went."""
@@ -88,6 +90,7 @@ class Services:
     async def close(self) -> None:
         await self.mistral_http.aclose()
         await self.redis.aclose()
+        self.metrics.close()
 
 
 def build(settings: Settings) -> Services:
@@ -100,8 +103,10 @@ def build(settings: Settings) -> Services:
             "REDIS_URL is not set: progress is kept in an embedded in-process store "
             "and is lost when the bot stops."
         )
+    metrics = Metrics(settings.prometheus_multiproc_dir)
+    metrics.count_redis_errors()
     mistral_http = build_http_client(settings.mistral_api_url)
-    mistral = MistralClient(mistral_http)
+    mistral = MistralClient(mistral_http, metrics)
     limits_links = (
         *content.card("rate-limits").links,
         *content.card("increase-rate-limits").links,
@@ -123,7 +128,7 @@ def build(settings: Settings) -> Services:
         stalled_after=settings.nudge_after_hours * 3600,
     )
     assistant = Assistant(
-        content, index, progress, feedback, privacy, keys, workspaces, nudging, dashboard
+        content, index, progress, feedback, privacy, keys, workspaces, nudging, dashboard, metrics
     )
     return Services(
         settings=settings,
@@ -142,9 +147,10 @@ def build(settings: Settings) -> Services:
         activity=activity,
         deliveries=Deliveries(client, scripted=not embedded),
         backlog=Backlog(),
-        owed=Owed(),
+        owed=Owed(metrics),
         mistral_http=mistral_http,
         mistral=mistral,
+        metrics=metrics,
     )
 
 

@@ -43,6 +43,7 @@ from bot.guide.content import Card, Content, Tool
 from bot.guide.language import language_of
 from bot.guide.search import Index
 from bot.guide.words import words
+from bot.metrics import Metrics
 from bot.person import Person, Workspace
 from bot.state import archive
 from bot.state.feedback import FeedbackStore
@@ -77,6 +78,7 @@ class Assistant:
         workspaces: WorkspaceSettings,
         reminders: Reminders,
         dashboard: Dashboard,
+        metrics: Metrics,
     ) -> None:
         self._content = content
         self._index = index
@@ -87,6 +89,7 @@ class Assistant:
         self._workspaces = workspaces
         self._reminders = reminders
         self._dashboard = dashboard
+        self._metrics = metrics
 
     async def handle(self, person: Person, text: str) -> Reply:
         """Run the text of ``/mistral-setup`` (or a console line) and return the reply."""
@@ -358,6 +361,7 @@ class Assistant:
         """Keep a 👍 or 👎 on a topic's answer and thank the voter; None for no such topic."""
         if not self._content.has(topic):
             return None
+        (self._metrics.helpful if helpful else self._metrics.not_helpful).inc()
         try:
             await self._feedback.vote(person, topic, helpful=helpful)
         except StoreUnavailable as error:
@@ -396,11 +400,14 @@ class Assistant:
 
     async def _count(self, person: Person, reply: Reply) -> None:
         """Count a question in the week's figures, and log it when the guide did not cover
-        it; a greeting or a command typed without the slash is not a question."""
+        it; a greeting or a command typed without the slash is not a question. The
+        process's metrics count it even when the store is away."""
         try:
             if isinstance(reply, NoAnswer):
+                self._metrics.not_covered.inc()
                 await self._feedback.unanswered(person, reply.question, reply.language)
             elif isinstance(reply, Answer):
+                self._metrics.answered.inc()
                 await self._feedback.answered(person, reply.card.topic, reply.language)
         except StoreUnavailable:
             log.info("Question not counted or logged: the store is unavailable")

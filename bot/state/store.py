@@ -18,6 +18,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
 
 from bot.errors import StoreUnavailable
+from bot.metrics import count_redis_error
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ async def available() -> AsyncIterator[None]:
         yield
     except (RedisError, OSError) as exc:
         log.warning("Redis unavailable: %s", type(exc).__name__)
+        count_redis_error()
         raise StoreUnavailable from exc
 
 
