@@ -65,7 +65,7 @@ async def _chart_file(client: AsyncWebClient, assistant: Assistant, person: Pers
         cached = await assistant.home_chart(person.team, channel)
         if cached:
             return cached
-        png = await assistant.chart(person.team, person.speaks)
+        png = await assistant.chart(person.team, person.speaks, person.workspace_id)
         file_id = await upload_chart(client, channel, png, person.speaks)
         await assistant.keep_home_chart(person.team, channel, file_id)
     except (SlackClientError, aiohttp.ClientError, TimeoutError, StoreUnavailable) as error:

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 FORMAT = "mistral-setup-export"
 # Version 2 added when people started and finished, their reminders, and the weekly counts
-# of questions and votes; a version 1 file still imports (it holds none of them).
+# of questions and votes (and later who was seen in which workspace of an organisation);
+# a version 1 file still imports (it holds none of them).
 VERSION: Literal[2] = 2
 READABLE = (1, 2)
 
@@ -96,6 +97,14 @@ class Counting(_Record):
     since: Time
 
 
+class Membership(_Record):
+    """Who was seen in one workspace of an organisation's org-wide install (its admins see
+    only them)."""
+
+    workspace: Id
+    users: tuple[Id, ...]
+
+
 class Team(_Record):
     """What the bot keeps about the people of one Slack team."""
 
@@ -106,6 +115,7 @@ class Team(_Record):
     reminders: tuple[Reminder, ...] = ()
     weeks: tuple[Week, ...] = ()
     counting: tuple[Counting, ...] = ()  # none, or one
+    members: tuple[Membership, ...] = ()  # an organisation's only
 
 
 class Archive(_Record):

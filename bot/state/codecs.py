@@ -20,6 +20,7 @@ from bot.state.schema import (
     COUNTING_SINCE,
     FEEDBACK,
     FINISHED,
+    MEMBERS,
     NUDGE,
     NUDGE_DUE,
     NUDGE_TEAMS,
@@ -340,6 +341,36 @@ class _CountingCodec:
             pipe.set(COUNTING_SINCE.key(team), repr(counting.since))
 
 
+class _MembersCodec:
+    section = "members"
+    kinds: tuple[Kind, ...] = (MEMBERS,)
+    shared: tuple[Kind, ...] = ()
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Membership]:
+        names = await scan(client, MEMBERS.glob(team=team))
+        found = await _together(client, lambda pipe, name: pipe.smembers(name), names)
+        seen = []
+        for name, users in zip(names, found, strict=True):
+            workspace = (MEMBERS.parts_of(name) or {"workspace": ""})["workspace"]
+            who = tuple(sorted(u for u in map(str, users) if user in (None, u)))
+            if workspace and who:
+                seen.append(archive.Membership(workspace=workspace, users=who))
+        return sorted(seen, key=lambda membership: membership.workspace)
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Membership],
+    ) -> None:
+        for membership in records:
+            if membership.users:
+                pipe.sadd(MEMBERS.key(team, membership.workspace), *membership.users)
+
+
 WEEKS_KEPT = 9 * 7 * 86400
 
 
@@ -362,4 +393,5 @@ CODECS: tuple[Codec[Any], ...] = (
     _RemindersCodec(),
     _WeeksCodec(),
     _CountingCodec(),
+    _MembersCodec(),
 )

@@ -14,7 +14,7 @@ from typing import Any
 import redis.asyncio as redis
 
 from bot.person import Person
-from bot.state import schema, store
+from bot.state import members, schema, store
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,7 @@ class ProgressStore:
         pipe.zadd(schema.NUDGE_DUE.key(team), {user: due})
         pipe.sadd(schema.NUDGE_TEAMS.key(), team)
         pipe.sadd(schema.TEAMS.key(), team)
+        members.write_seen(pipe, person)
         if person.workspace_id and person.workspace_id != team:
             # Whose settings apply when the reminder goes (an org-wide install's workspace).
             pipe.hset(schema.NUDGE.key(team, user), "workspace", person.workspace_id)

@@ -120,6 +120,10 @@ FINISHED = Kind(  # when every required step was done
 # their workspace within an org-wide install), and when their next one is due.
 NUDGE = Kind("nudge", ("team", "user"), "person", "hash", personal=True)
 NUDGE_DUE = Kind("nudge-due", ("team",), "team", "zset", personal=True, whose=_itself)
+# Who of an org-wide install's people was seen in each of its workspaces (acted there: a
+# step, a question, a vote): an admin of one workspace sees only its people. Only an
+# organisation's keys have these; a workspace's own install needs none.
+MEMBERS = Kind("members", ("team", "workspace"), "team", "set", personal=True, whose=_itself)
 ADMINS = Kind(  # Slack admins who have used the bot: the digest goes to them
     "admins",
     ("team",),
@@ -139,6 +143,12 @@ WEEK_COUNTS = Kind("week-counts", ("team", "week"), "team", "hash", personal=Fal
 WEEK_ASKERS = Kind(
     "week-askers", ("team", "week"), "team", "set", personal=True, ttl=_WEEKS_TTL, whose=_itself
 )
+# The same counters for one workspace of an org-wide install (the organisation's are
+# counted too): what its admins see. Never about anyone, so not exported.
+WORKSPACE_WEEK_COUNTS = Kind(
+    "workspace-week-counts", ("team", "workspace", "week"), "team", "hash", personal=False,
+    ttl=_WEEKS_TTL,
+)  # fmt: skip
 # When the team's first question or vote was counted: views say "since" rather than
 # showing the weeks before it as empty.
 COUNTING_SINCE = Kind("counting-since", ("team",), "team", "string", personal=False)
@@ -206,9 +216,11 @@ KINDS = (
     NUDGE_TEAMS,
     TEAMS,
     DIGEST_CLAIM,
+    MEMBERS,
     ADMINS,
     WEEK_COUNTS,
     WEEK_ASKERS,
+    WORKSPACE_WEEK_COUNTS,
     COUNTING_SINCE,
     CHART,
     FEEDBACK,
