@@ -192,9 +192,8 @@ class Assistant:
         """Who gets the digest of ``workspace`` (as for ``digest``): its admins (its
         settings over ADMIN_USERS) and its Slack admins who used the bot lately, each once."""
         admins = (await self.workspace(settings_key(team, workspace))).admin_users
-        seen = await self._dashboard.seen(team, org_workspace(team, workspace))
-        slack_admins = seen.only(await self._dashboard.slack_admins(team))
-        return sorted(admins | set(slack_admins))
+        slack_admins = await self._dashboard.slack_admins(team, org_workspace(team, workspace))
+        return sorted(admins | slack_admins)
 
     async def chart(self, team: str, language: Language, workspace: str = "") -> bytes:
         """The team chart as a PNG (drawn off the event loop); ``workspace`` as for

@@ -121,9 +121,10 @@ class Dashboard:
             self._draw, setup.funnel, questions.weeks, setup.started, language
         )
 
-    async def slack_admins(self, team: str) -> frozenset[str]:
-        """The team's Slack admins who used the bot lately."""
-        return await self._activity.slack_admins(team)
+    async def slack_admins(self, team: str, workspace: str = "") -> frozenset[str]:
+        """The team's (or one workspace of an organisation's) Slack admins who used the bot
+        lately."""
+        return await self._activity.slack_admins(team, workspace)
 
     async def _read(self, team: str, workspace: str) -> _Progress:
         seen = await self._members.seen(team, workspace)

@@ -115,8 +115,14 @@ class People:
 
     @staticmethod
     def _admins(pipe: redis.client.Pipeline, who: Person, *, admin: bool) -> None:
-        """Keep who are Slack admins of the workspace, for its digest."""
-        admins = schema.ADMINS.key(who.team)
+        """Keep who are Slack admins of the workspace, for its digest (of one workspace of
+        an organisation: its admins are not the organisation's)."""
+        workspace = who.org_workspace
+        admins = (
+            schema.WORKSPACE_ADMINS.key(who.team, workspace)
+            if workspace
+            else schema.ADMINS.key(who.team)
+        )
         if admin:
             pipe.sadd(admins, who.user)
             pipe.expire(admins, ADMINS_SECONDS)

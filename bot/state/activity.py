@@ -168,10 +168,15 @@ class ActivityStore:
             raw = await self._redis.get(schema.COUNTING_SINCE.key(team))
         return None if raw is None else float(raw)
 
-    async def slack_admins(self, team: str) -> frozenset[str]:
-        """The team's Slack admins who have used the bot lately (``ADMINS``)."""
+    async def slack_admins(self, team: str, workspace: str = "") -> frozenset[str]:
+        """The team's Slack admins who have used the bot lately (``ADMINS``), or those of
+        one workspace of an organisation."""
+        if workspace:
+            name = schema.WORKSPACE_ADMINS.key(team, workspace)
+        else:
+            name = schema.ADMINS.key(team)
         async with store.available():
-            found = await self._redis.smembers(schema.ADMINS.key(team))
+            found = await self._redis.smembers(name)
         return frozenset(map(str, found))
 
     async def chart_file(self, team: str, channel: str) -> str | None:

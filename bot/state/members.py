@@ -77,12 +77,17 @@ class Members:
 
     async def forget_workspace(self, team: str, workspace: str) -> None:
         """The organisation took ``workspace`` away from its install: who was seen there,
-        and its own weekly counts, go (what its people did stays the organisation's)."""
+        its Slack admins and its own weekly counts go (what its people did stays the
+        organisation's)."""
         async with store.available():
             names = await schema.scan(
                 self._redis, schema.WORKSPACE_WEEK_COUNTS.glob(team=team, workspace=workspace)
             )
-            await self._redis.delete(schema.MEMBERS.key(team, workspace), *names)
+            await self._redis.delete(
+                schema.MEMBERS.key(team, workspace),
+                schema.WORKSPACE_ADMINS.key(team, workspace),
+                *names,
+            )
 
 
 def _parts(name: str) -> dict[str, str] | None:

@@ -134,6 +134,12 @@ ADMINS = Kind(  # Slack admins who have used the bot: the digest goes to them
     ttl="30 days after an admin last used the bot",
     whose=_itself,
 )
+# The same for one workspace of an org-wide install, whose admins are its own (an admin
+# of another workspace of the organisation gets none of its digests).
+WORKSPACE_ADMINS = Kind(
+    "workspace-admins", ("team", "workspace"), "team", "set", personal=True, cache=True,
+    ttl="30 days after an admin last used the bot", whose=_itself,
+)  # fmt: skip
 # The questions and votes of each ISO week ("2026-W07"), counted as they come: how many
 # were asked, answered, not covered; 👍 and 👎; the answers' languages and cards
 # (``asked``, ``answered``, ``not_covered``, ``up``, ``down``, ``lang:en``, ``topic:<id>``).
@@ -218,6 +224,7 @@ KINDS = (
     DIGEST_CLAIM,
     MEMBERS,
     ADMINS,
+    WORKSPACE_ADMINS,
     WEEK_COUNTS,
     WEEK_ASKERS,
     WORKSPACE_WEEK_COUNTS,
