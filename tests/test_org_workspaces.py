@@ -192,3 +192,30 @@ async def _value(client: aioredis.Redis, name: str) -> object:
     if kind == "hash":
         return await client.hgetall(name)
     return await client.get(name)
+
+
+async def test_who_was_seen_in_which_workspace_survives_an_export_and_import(
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    env_without_slack: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed(bot)
+    env = {**env_without_slack, "REDIS_URL": redis_url}
+    exported = run_bot(["export", "--workspace", ORG], env, tmp_path)
+    (tmp_path / "export.json").write_text(exported.stdout, encoding="utf-8")
+    await redis_client.flushdb()
+
+    imported = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)
+    report = run_bot(["digest", "--workspace", "T2"], env, tmp_path)
+
+    assert imported.returncode == 0, imported.stderr
+    [team] = json.loads(exported.stdout)["teams"]
+    assert team["members"] == [
+        {"workspace": "T1", "users": ["UANNA"]},
+        {"workspace": "T2", "users": ["UBEA", "UBOB"]},
+    ]
+    assert "In all: 2 started, 0 finished" in report.stdout
