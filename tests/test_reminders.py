@@ -227,7 +227,8 @@ async def test_reminders_wait_when_their_workspaces_token_cannot_be_decrypted_an
         await asyncio.sleep(1.5)  # several sweeps
 
     assert slack_api.calls("chat.postMessage") == []
-    due = dict(await redis_client.zrange(schema.NUDGE_DUE.key("TACME"), 0, -1, withscores=True))
+    raw = await redis_client.zrange(schema.NUDGE_DUE.key("TACME"), 0, -1, withscores=True)
+    due = {str(pair[0]): float(pair[1]) for pair in raw}
     assert sorted(due) == ["UANNA", "UBEN"]  # kept, not dropped
     assert all(at > time.time() + 3000 for at in due.values())  # tried again in an hour
     said = [r.message for r in caplog.records if "cannot be decrypted" in r.message]
