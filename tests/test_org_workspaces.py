@@ -20,7 +20,7 @@ from bot.render.blocks import ActionId
 from bot.schedule import zone
 from tests.conftest import RunningBot, run_bot
 from tests.fakes.slack_api import FakeSlackApi
-from tests.slack_requests import block_action, event_callback, slash_command
+from tests.slack_requests import app_home_opened, block_action, event_callback, slash_command
 from tests.test_oauth import INITECH_ORG, install, shared_deployment
 from tests.test_schema import kinds_holding
 
@@ -120,6 +120,26 @@ async def test_each_workspace_s_admins_get_its_own_weekly_digest_and_no_other(
     assert "Mistral setup this week: 2 started, 0 finished" in to_admin_2
     assert "bake bread" in to_admin_2
     assert "knit" not in to_admin_2
+
+
+async def test_an_admin_of_two_workspaces_sees_each_ones_own_chart_in_app_home(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed(bot)
+        slack_api.add_user("UBOTH", is_admin=True, teams=("T1", "T2"))
+        for team in ("T1", "T2", "T1"):
+            opened = app_home_opened(user="UBOTH")
+            await bot.send(event_callback(opened, team=team, enterprise=ORG, org_wide=True))
+            await bot.drain()
+
+    publishes = slack_api.calls("views.publish")
+    homes = [call.args["view"]["blocks"] for call in publishes if call.args["user_id"] == "UBOTH"]
+    charts = [[b["slack_file"]["id"] for b in home if b["type"] == "image"] for home in homes]
+    assert len(slack_api.uploads) == 2  # one chart per workspace, each reused for a while
+    assert charts[0] == charts[2]
+    assert charts[0] != charts[1]
 
 
 async def test_report_of_one_workspace_of_an_organisation_holds_only_its_questions(

@@ -200,13 +200,14 @@ class Assistant:
         ``digest``."""
         return await self._dashboard.chart(team, language, org_workspace(team, workspace))
 
-    async def home_chart(self, team: str, channel: str) -> str | None:
-        """The chart uploaded lately into an admin's DM ``channel`` (App Home's file id)."""
-        return await self._dashboard.chart_file(team, channel)
+    async def home_chart(self, team: str, workspace: str, channel: str) -> str | None:
+        """The chart of ``workspace`` (as for ``digest``) uploaded lately into an admin's DM
+        ``channel`` (App Home's file id)."""
+        return await self._dashboard.chart_file(team, workspace or team, channel)
 
-    async def keep_home_chart(self, team: str, channel: str, file_id: str) -> None:
+    async def keep_home_chart(self, team: str, workspace: str, channel: str, file_id: str) -> None:
         """The chart just uploaded into ``channel``: App Home shows it for a few minutes."""
-        await self._dashboard.keep_chart_file(team, channel, file_id)
+        await self._dashboard.keep_chart_file(team, workspace or team, channel, file_id)
 
     async def checklist(
         self,

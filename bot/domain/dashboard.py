@@ -143,13 +143,13 @@ class Dashboard:
         """Delete who was seen in ``workspace`` of the organisation ``team``, and its counts."""
         await self._members.forget_workspace(team, workspace)
 
-    async def chart_file(self, team: str, channel: str) -> str | None:
+    async def chart_file(self, team: str, workspace: str, channel: str) -> str | None:
         """The chart uploaded into ``channel`` in the last few minutes, if any."""
-        return await self._activity.chart_file(team, channel)
+        return await self._activity.chart_file(team, workspace, channel)
 
-    async def keep_chart_file(self, team: str, channel: str, file_id: str) -> None:
+    async def keep_chart_file(self, team: str, workspace: str, channel: str, file_id: str) -> None:
         """The chart just uploaded into ``channel``: App Home shows it for a few minutes."""
-        await self._activity.keep_chart_file(team, channel, file_id)
+        await self._activity.keep_chart_file(team, workspace, channel, file_id)
 
     def _card(self, topic: str) -> Card | None:
         return self._content.card(topic) if self._content.has(topic) else None

@@ -179,15 +179,16 @@ class ActivityStore:
             found = await self._redis.smembers(name)
         return frozenset(map(str, found))
 
-    async def chart_file(self, team: str, channel: str) -> str | None:
+    async def chart_file(self, team: str, workspace: str, channel: str) -> str | None:
         """The id of the chart uploaded into ``channel`` in the last few minutes, if any."""
         async with store.available():
-            raw = await self._redis.get(schema.CHART.key(team, channel))
+            raw = await self._redis.get(schema.CHART.key(team, workspace, channel))
         return None if raw is None else str(raw)
 
-    async def keep_chart_file(self, team: str, channel: str, file_id: str) -> None:
+    async def keep_chart_file(self, team: str, workspace: str, channel: str, file_id: str) -> None:
+        name = schema.CHART.key(team, workspace, channel)
         async with store.available():
-            await self._redis.set(schema.CHART.key(team, channel), file_id, ex=CHART_SECONDS)
+            await self._redis.set(name, file_id, ex=CHART_SECONDS)
 
 
 def _size(found: int | set[str]) -> int:

@@ -159,8 +159,11 @@ WORKSPACE_WEEK_COUNTS = Kind(
 # showing the weeks before it as empty.
 COUNTING_SINCE = Kind("counting-since", ("team",), "team", "string", personal=False)
 # The team chart's Slack file id, uploaded into an admin's DM with the bot (the channel
-# part) for App Home: the DM's, not about the admin, so forget leaves it to expire.
-CHART = Kind("chart", ("team", "channel"), "team", "string", personal=False, ttl="5 minutes")
+# part) for App Home: the DM's, not about the admin, so forget leaves it to expire. Drawn
+# for one workspace (the team itself, or one of an organisation's, with its own people).
+CHART = Kind(
+    "chart", ("team", "workspace", "channel"), "team", "string", personal=False, ttl="5 minutes"
+)
 PROFILE = Kind(  # users.info's locale and admin flag, in the workspace asked from
     "profile",
     ("team", "user", "workspace"),
