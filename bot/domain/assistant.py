@@ -161,17 +161,18 @@ class Assistant:
     ) -> Reply:
         """The team's progress or the content gaps (``run`` lets only admins here): in an
         org-wide install, of the admin's own workspace only."""
-        team, workspace = person.team, person.org_workspace
+        team = person.team
         if isinstance(command, commands.ShowTeam):
-            return await self.team(team, command.page, person.speaks, workspace)
-        seen = await self._dashboard.seen(team, workspace)
+            return await self.team(team, command.page, person.speaks, person.workspace_id)
+        seen = await self._dashboard.seen(team, person.org_workspace)
         return await gaps_report(self._feedback, self._content, team, person.speaks, seen=seen)
 
     async def team(
         self, team: str, page: int, language: Language, workspace: str = ""
     ) -> TeamProgress:
         """The team view: everyone's progress, the funnel, and the last weeks' questions
-        (``workspace``: of one workspace of an organisation only)."""
+        (of ``workspace`` only, when it is one workspace of the organisation ``team``)."""
+        workspace = org_workspace(team, workspace)
         seen = await self._dashboard.seen(team, workspace)
         view = await team_progress(self._progress, self._content, team, page, language, seen)
         return dataclasses.replace(
