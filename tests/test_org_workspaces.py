@@ -184,6 +184,7 @@ async def test_a_workspace_taken_from_the_organisation_loses_who_was_seen_there(
             "UBOB",
             "UBEA",
         }
+        assert await redis_client.smembers(f"mistral-setup:v1:org-workspaces:{ORG}") == {"T2"}
         # What Anna did stays the organisation's.
         assert await redis_client.exists(f"mistral-setup:v1:progress:{ORG}:UANNA")
 

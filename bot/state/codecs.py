@@ -24,6 +24,7 @@ from bot.state.schema import (
     NUDGE,
     NUDGE_DUE,
     NUDGE_TEAMS,
+    ORG_WORKSPACES,
     PEOPLE,
     PROGRESS,
     STARTED,
@@ -369,6 +370,7 @@ class _MembersCodec:
         for membership in records:
             if membership.users:
                 pipe.sadd(MEMBERS.key(team, membership.workspace), *membership.users)
+                pipe.sadd(ORG_WORKSPACES.key(team), membership.workspace)
 
 
 WEEKS_KEPT = 9 * 7 * 86400

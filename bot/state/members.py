@@ -44,6 +44,7 @@ def write_seen(pipe: redis.client.Pipeline, person: Person) -> None:
     workspace = person.org_workspace
     if workspace:
         pipe.sadd(schema.MEMBERS.key(person.team, workspace), person.user)
+        pipe.sadd(schema.ORG_WORKSPACES.key(person.team), workspace)
 
 
 class Members:
@@ -64,15 +65,16 @@ class Members:
     async def workspaces(self, team: str) -> list[str]:
         """The workspaces of the organisation ``team`` where anyone was seen."""
         async with store.available():
-            names = await schema.scan(self._redis, schema.MEMBERS.glob(team=team))
-        return sorted({parts["workspace"] for name in names if (parts := _parts(name))})
+            return sorted(map(str, await self._redis.smembers(schema.ORG_WORKSPACES.key(team))))
 
     async def organisation_of(self, workspace: str) -> str | None:
         """The organisation whose org-wide install serves ``workspace``, when anyone was
         seen there; None otherwise (the workspace is a team of its own)."""
         async with store.available():
             names = await schema.scan(self._redis, schema.MEMBERS.glob(workspace=workspace))
-        found = sorted({parts["team"] for name in names if (parts := _parts(name))})
+        found = sorted(
+            {parts["team"] for name in names if (parts := schema.MEMBERS.parts_of(name))}
+        )
         return found[0] if found else None
 
     async def forget_workspace(self, team: str, workspace: str) -> None:
@@ -83,12 +85,11 @@ class Members:
             names = await schema.scan(
                 self._redis, schema.WORKSPACE_WEEK_COUNTS.glob(team=team, workspace=workspace)
             )
-            await self._redis.delete(
-                schema.MEMBERS.key(team, workspace),
-                schema.WORKSPACE_ADMINS.key(team, workspace),
-                *names,
-            )
-
-
-def _parts(name: str) -> dict[str, str] | None:
-    return schema.MEMBERS.parts_of(name)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(
+                    schema.MEMBERS.key(team, workspace),
+                    schema.WORKSPACE_ADMINS.key(team, workspace),
+                    *names,
+                )
+                pipe.srem(schema.ORG_WORKSPACES.key(team), workspace)
+                await pipe.execute()

@@ -124,6 +124,8 @@ NUDGE_DUE = Kind("nudge-due", ("team",), "team", "zset", personal=True, whose=_i
 # step, a question, a vote): an admin of one workspace sees only its people. Only an
 # organisation's keys have these; a workspace's own install needs none.
 MEMBERS = Kind("members", ("team", "workspace"), "team", "set", personal=True, whose=_itself)
+# Those workspaces of the organisation (the sweep reads them for digests, with no SCAN).
+ORG_WORKSPACES = Kind("org-workspaces", ("team",), "team", "set", personal=False)
 ADMINS = Kind(  # Slack admins who have used the bot: the digest goes to them
     "admins",
     ("team",),
@@ -226,6 +228,7 @@ KINDS = (
     TEAMS,
     DIGEST_CLAIM,
     MEMBERS,
+    ORG_WORKSPACES,
     ADMINS,
     WORKSPACE_ADMINS,
     WEEK_COUNTS,
