@@ -128,7 +128,7 @@ class Dashboard:
 
     async def _read(self, team: str, workspace: str) -> _Progress:
         seen = await self._members.seen(team, workspace)
-        people = [(user, at) for user, at in await self._progress.people(team) if user in seen]
+        people = await self._progress.people(team, seen)
         done = await self._progress.done_by(team, [user for user, _ in people])
         started, finished = await self._activity.milestones(team)
         return _Progress(

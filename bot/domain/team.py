@@ -24,7 +24,7 @@ async def team_progress(
     seen: Seen = EVERYONE,
 ) -> TeamProgress:
     """The progress of everyone ``seen``, most recently active first, one page at a time."""
-    people = [(user, at) for user, at in await progress.people(team) if user in seen]
+    people = await progress.people(team, seen)
     pages = max(1, math.ceil(len(people) / PAGE_SIZE))
     page = min(max(page, 1), pages)
     done = await progress.done_by(team, [user for user, _ in people])

@@ -11,7 +11,6 @@ org-wide) keeps no such sets: its team is its people.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import redis.asyncio as redis
@@ -29,10 +28,6 @@ class Seen:
 
     def __contains__(self, user: object) -> bool:
         return self.users is None or user in self.users
-
-    def only(self, users: Iterable[str]) -> list[str]:
-        """``users`` that are shown, in their order."""
-        return [user for user in users if user in self]
 
 
 EVERYONE = Seen()
