@@ -30,6 +30,7 @@ from bot.settings import Settings
 from bot.state.activity import ActivityStore
 from bot.state.deliveries import Deliveries
 from bot.state.feedback import FeedbackStore
+from bot.state.members import Members
 from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
 from bot.state.reminders import ReminderStore
@@ -63,6 +64,7 @@ class Services:
     reminders: ReminderStore
     nudging: Reminders
     activity: ActivityStore
+    members: Members
     deliveries: Deliveries
     backlog: Backlog
     owed: Owed
@@ -119,11 +121,13 @@ def build(settings: Settings) -> Services:
     reminders = ReminderStore(client)
     nudging = Reminders(content, progress, reminders, most=settings.nudge_max)
     activity = ActivityStore(client)
+    members = Members(client)
     dashboard = Dashboard(
         content,
         progress,
         feedback,
         activity,
+        members,
         _draw_chart,
         stalled_after=settings.nudge_after_hours * 3600,
     )
@@ -145,6 +149,7 @@ def build(settings: Settings) -> Services:
         reminders=reminders,
         nudging=nudging,
         activity=activity,
+        members=members,
         deliveries=Deliveries(client, scripted=not embedded),
         backlog=Backlog(),
         owed=Owed(metrics),
