@@ -282,10 +282,10 @@ class Sweep:
             week = when.week_due(moment, schedule.zone(profile.get("tz")))
             if profile.get("deleted") or not still_admin or week is None:
                 return 0
-            if not await store.claim_digest(team, user, week):
+            if not await store.claim_digest(team, workspace, user, week):
                 return 0
             await send_digest(client, self._services.assistant, team, workspace, user, None)
-            await store.digest_sent(team, user, week)
+            await store.digest_sent(team, workspace, user, week)
         except (SlackClientError, aiohttp.ClientError, TimeoutError, StoreUnavailable) as error:
             # A claim while sending expires in minutes: a later sweep tries again.
             log.warning("Digest for %s of %s not sent (%s)", user, workspace, _code(error))

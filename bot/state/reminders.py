@@ -138,16 +138,17 @@ class ReminderStore:
         async with store.available():
             return sorted(map(str, await self._redis.smembers(schema.TEAMS.key())))
 
-    async def claim_digest(self, team: str, user: str, week: str) -> bool:
-        """Whether this process may send ``user`` the digest of ``week``: nobody sent it,
-        and nobody is sending it."""
-        name = schema.DIGEST_CLAIM.key(team, user, week)
+    async def claim_digest(self, team: str, workspace: str, user: str, week: str) -> bool:
+        """Whether this process may send ``user`` the digest of ``workspace`` (``team``
+        itself, or one of its workspaces) for ``week``: nobody sent it, and nobody is
+        sending it."""
+        name = schema.DIGEST_CLAIM.key(team, workspace, user, week)
         async with store.available():
             return bool(await self._redis.set(name, "sending", nx=True, ex=DIGEST_SENDING_SECONDS))
 
-    async def digest_sent(self, team: str, user: str, week: str) -> None:
-        """The digest of ``week`` reached ``user``: not again that week."""
-        name = schema.DIGEST_CLAIM.key(team, user, week)
+    async def digest_sent(self, team: str, workspace: str, user: str, week: str) -> None:
+        """The digest of ``workspace`` for ``week`` reached ``user``: not again that week."""
+        name = schema.DIGEST_CLAIM.key(team, workspace, user, week)
         async with store.available():
             await self._redis.set(name, "sent", ex=DIGEST_SENT_SECONDS)
 

@@ -193,12 +193,13 @@ THROTTLE = Kind(
 BUDGET = Kind("budget", ("what", "settings"), "team", "string", personal=False, ttl="an hour")
 # Claims of work the bot does unasked: held while it is done, so any number of processes
 # do it once; a reminder's for minutes (a process that died mid-send leaves it to the next
-# sweep), a digest's for its week once sent.
+# sweep), a digest's for its week once sent. A digest is one workspace's (the team itself,
+# or one of an organisation's): an admin of two gets both.
 NUDGE_CLAIM = Kind(
     "nudge-claim", ("team", "user"), "person", "string", personal=False, ttl="2 minutes"
 )
 DIGEST_CLAIM = Kind(
-    "digest-sent", ("team", "user", "week"), "person", "string", personal=False,
+    "digest-sent", ("team", "workspace", "user", "week"), "person", "string", personal=False,
     ttl="2 minutes while sending, 8 days once sent",
 )  # fmt: skip
 # Which teams have reminders scheduled: a sweep reads only what is due in each.
