@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 import redis.asyncio as aioredis
 
 from bot.render.blocks import ActionId
 from bot.schedule import zone
+from bot.state import feedback
 from tests.conftest import RunningBot, run_bot
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack_requests import app_home_opened, block_action, event_callback, slash_command
@@ -179,7 +182,7 @@ async def test_a_workspace_taken_from_the_organisation_loses_who_was_seen_there(
         await bot.drain()
 
         t1_keys = [name async for name in redis_client.scan_iter(match=f"*:{ORG}:T1*")]
-        assert t1_keys == []  # who was seen there, its admins, its weekly counts
+        assert t1_keys == []  # who was seen there, its admins, weekly counts, questions
         assert await redis_client.smembers(f"mistral-setup:v1:members:{ORG}:T2") == {
             "UBOB",
             "UBEA",
@@ -227,3 +230,155 @@ async def test_who_was_seen_in_which_workspace_survives_an_export_and_import(
         {"workspace": "T2", "users": ["UBEA", "UBOB"]},
     ]
     assert "In all: 2 started, 0 finished" in report.stdout
+
+
+async def test_an_admin_of_two_workspaces_gets_each_ones_weekly_digest(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    today_in_rome = datetime.now(zone("Europe/Rome")).strftime("%a").lower()
+    weekly = {"digest": True, "digest_day": today_in_rome, "digest_hour": 0, "sweep_seconds": 0.3}
+    async with shared_deployment(slack_api, redis_url, **weekly) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed(bot)
+        slack_api.add_user("UBOTH", is_admin=True, teams=("T1", "T2"))
+        await _say(bot, "T1", "UBOTH", "team")
+        await _say(bot, "T2", "UBOTH", "team")
+        await slack_api.wait_for("chat.postMessage", count=2, timeout=10)
+        await asyncio.sleep(1.5)  # more sweeps: neither is sent twice
+
+    digests = [
+        str(call.args) for call in slack_api.calls("chat.postMessage")
+        if call.args["channel"] == "DBOTH"
+    ]  # fmt: skip
+    assert len(digests) == 2
+    [of_t1] = [digest for digest in digests if "knit a wool scarf" in digest]
+    [of_t2] = [digest for digest in digests if "bake bread" in digest]
+    assert "Mistral setup this week: 1 started, 0 finished" in of_t1
+    assert "Mistral setup this week: 2 started, 0 finished" in of_t2
+
+
+async def _seed_anna_in_both(bot: RunningBot) -> None:
+    """Anna, of T1, asks and finds an answer not helpful there, then is seen in T2 too."""
+    await _seed(bot)
+    down = block_action(ActionId.FEEDBACK_DOWN, "register", user="UANNA", team="T1", org=ORG)
+    await bot.send(down)
+    await bot.slack.wait_for("chat.postEphemeral", count=2)
+    await _say(bot, "T2", "UANNA", "done 3")
+
+
+async def test_a_question_and_a_vote_show_only_in_the_workspace_they_were_made_in(
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    env_without_slack: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed_anna_in_both(bot)
+        gaps_1 = await _say(bot, "T1", "UADMIN1", "gaps")
+        gaps_2 = await _say(bot, "T2", "UADMIN2", "gaps")
+    env = {**env_without_slack, "REDIS_URL": redis_url}
+    digest_2 = run_bot(["digest", "--workspace", "T2"], env, tmp_path)
+
+    assert "knit a wool scarf" in gaps_1
+    assert "`register`): 1 not helpful" in gaps_1
+    assert "bake bread" in gaps_2
+    assert "knit" not in gaps_2  # Anna is seen in T2, but asked in T1
+    assert "`register`)" not in gaps_2
+    assert digest_2.returncode == 0, digest_2.stderr
+    assert "bake bread" in digest_2.stdout
+    assert "knit" not in digest_2.stdout
+    assert "register" not in digest_2.stdout
+
+
+async def test_a_vote_changed_in_another_workspace_replaces_the_first(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed_anna_in_both(bot)
+        up = block_action(ActionId.FEEDBACK_UP, "register", user="UANNA", team="T2", org=ORG)
+        await bot.send(up)
+        await slack_api.wait_for("chat.postEphemeral", count=3)
+        gaps_1 = await _say(bot, "T1", "UADMIN1", "gaps")
+
+    assert "knit a wool scarf" in gaps_1
+    assert "`register`)" not in gaps_1  # her 👎 in T1 is now a 👍
+
+
+async def test_questions_and_votes_logged_before_workspaces_were_kept_show_by_who_made_them(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed(bot)
+        # As the bot wrote them before: the organisation's log, with no workspace.
+        older = {"id": "old1", "user": "UANNA", "question": "how do I paint a fence"}
+        await redis_client.zadd(
+            f"mistral-setup:v1:unanswered:{ORG}", {json.dumps(older): time.time() - 60}
+        )
+        await redis_client.zadd(
+            f"mistral-setup:v1:unhelpful:{ORG}", {"register|UANNA": time.time() - 60}
+        )
+        await redis_client.hset(f"mistral-setup:v1:feedback:{ORG}:register", "UANNA", "down")
+        gaps_1 = await _say(bot, "T1", "UADMIN1", "gaps")
+        gaps_2 = await _say(bot, "T2", "UADMIN2", "gaps")
+
+    assert "paint a fence" in gaps_1
+    assert "`register`): 1 not helpful" in gaps_1
+    assert "paint a fence" not in gaps_2  # Anna was never seen in T2
+    assert "`register`)" not in gaps_2
+
+
+async def test_a_busy_workspace_does_not_push_another_ones_questions_out(
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The bound is the code's; a small one keeps the test quick.
+    monkeypatch.setattr(feedback, "QUESTIONS_KEPT", 3)
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed(bot)  # Bob asks about bread in T2
+        for thing in ("a boat", "a kite", "a chair", "a lamp"):
+            await _say(bot, "T1", "UANNA", f"how do I build {thing}")
+        gaps_1 = await _say(bot, "T1", "UADMIN1", "gaps")
+        gaps_2 = await _say(bot, "T2", "UADMIN2", "gaps")
+
+    assert "bake bread" in gaps_2
+    assert "build a lamp" in gaps_1
+    assert "knit a wool scarf" not in gaps_1  # T1's oldest went: it keeps its newest 3
+    assert "build a boat" not in gaps_1
+
+
+async def test_a_workspace_s_past_weeks_and_where_things_were_asked_survive_an_export_and_import(
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    env_without_slack: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed_anna_in_both(bot)
+    env = {**env_without_slack, "REDIS_URL": redis_url}
+    exported = run_bot(["export", "--workspace", ORG], env, tmp_path)
+    (tmp_path / "export.json").write_text(exported.stdout, encoding="utf-8")
+    await redis_client.flushdb()
+
+    imported = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        team_2 = await _say(bot, "T2", "UADMIN2", "team")
+        gaps_2 = await _say(bot, "T2", "UADMIN2", "gaps")
+
+    assert imported.returncode == 0, imported.stderr
+    # T2's own week: Bob's question and his 👎, none of Anna's in T1.
+    assert "1 asked · 0% answered, 100% not covered · :thumbsup: 0 · :thumbsdown: 1" in team_2
+    # Where each question and vote was made came back too (Anna is seen in T2 as well).
+    assert "bake bread" in gaps_2
+    assert "`spending-limit`): 1 not helpful" in gaps_2
+    assert "knit" not in gaps_2
+    assert "`register`)" not in gaps_2

@@ -92,7 +92,7 @@ async def test_forget_leaves_nothing_about_the_person_but_what_is_not_personal(
     for step in range(2, len(bot.services.content.steps) + 1):
         await _command(bot, f"done {step}")  # finished: no reminder is due any more
     # Only an organisation's org-wide install keeps who was seen in which workspace.
-    org_only = {"members", "workspace-admins"}
+    org_only = {"members", "workspace-admins", "workspace-unanswered"}
     personal = {kind.name for kind in schema.KINDS if kind.personal} - org_only
     kept = while_going | await kinds_holding(redis_client, USER)
     assert kept == {*personal, "throttle"}

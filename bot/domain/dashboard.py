@@ -38,8 +38,8 @@ class Dashboard:
     stalled (NUDGE_AFTER_HOURS, when reminders would go).
 
     ``workspace`` names one workspace of an organisation's org-wide install: then only the
-    people seen there, their questions and votes, and that workspace's weekly counts are
-    read ("": the whole team)."""
+    people seen there, the questions asked and votes cast there, and that workspace's
+    weekly counts are read ("": the whole team)."""
 
     def __init__(
         self,
@@ -85,13 +85,9 @@ class Dashboard:
         team_now = await self._read(team, workspace)
         seen = team_now.seen
         started, finished = team_now.started, team_now.finished
-        asked = [
-            q
-            for q in await self._feedback.recent_unanswered(team)
-            if q.at >= week_ago and q.user in seen
-        ]
-        votes = await self._feedback.recent_unhelpful(team)
-        down = Counter(v.topic for v in votes if v.at >= week_ago and v.user in seen)
+        asked = [q for q in await self._feedback.recent_unanswered(team, seen) if q.at >= week_ago]
+        votes = await self._feedback.recent_unhelpful(team, seen)
+        down = Counter(v.topic for v in votes if v.at >= week_ago)
         return Digest(
             setup=team_now.figures(self._content.steps, language),
             started_week=sum(at >= week_ago for at in started.values()),

@@ -37,15 +37,16 @@ async def gaps_report(
     seen: Seen = EVERYONE,
 ) -> GapsReport:
     """The gaps of one team within the retention period, the most asked first: the
-    questions and votes of the people ``seen`` (one workspace's, in an organisation).
+    questions and votes of the view ``seen`` (those made in one workspace, in an
+    organisation).
 
     Slack shows the ``shown`` biggest groups (a message holds 50 blocks); the shell
     report passes None for all of them. Each group names the card that came closest to
     its newest wording, with the line that adds that wording to the card's questions.
     """
     content = index.content
-    asked = [entry for entry in await feedback.recent_unanswered(team) if entry.user in seen]
-    unhelpful = [vote for vote in await feedback.recent_unhelpful(team) if vote.user in seen]
+    asked = await feedback.recent_unanswered(team, seen)
+    unhelpful = await feedback.recent_unhelpful(team, seen)
     votes = Counter(vote.topic for vote in unhelpful)
     last_vote: dict[str, float] = {}
     for vote in unhelpful:

@@ -19,7 +19,9 @@ FORMAT = "mistral-setup-export"
 # Version 2 added when people started and finished, their reminders, and the weekly counts
 # of questions and votes; version 3 each workspace's notes on cards, and who was seen in
 # which workspace of an organisation. Older files still import (they hold none of them); a
-# bot before version 3 refuses a version 3 file whole.
+# bot before version 3 refuses a version 3 file whole. Within version 3, optional fields
+# were added for org-wide installs (where a question was asked or a 👎 cast, and each
+# workspace's weekly counts): files without them still import.
 VERSION: Literal[3] = 3
 READABLE = (1, 2, 3)
 
@@ -60,21 +62,25 @@ class Reminder(_Record):
 
 
 class Vote(_Record):
-    """One person's helpful / not helpful on a topic; ``at`` is kept for "not helpful"s."""
+    """One person's helpful / not helpful on a topic; ``at`` is kept for "not helpful"s,
+    and ``workspace``, the workspace of an organisation's org-wide install it was cast in."""
 
     user: Id
     topic: TopicId
     helpful: bool
     at: Time | None = None
+    workspace: Id | None = None
 
 
 class Question(_Record):
-    """A question the guide did not cover, logged for the content's authors."""
+    """A question the guide did not cover, logged for the content's authors; ``workspace``
+    is the workspace of an organisation's org-wide install it was asked in."""
 
     id: Id
     user: Id
     question: str = Field(max_length=4000)
     at: Time
+    workspace: Id | None = None
 
 
 # A week's counter: a fixed name, or an answer's language or card (bot.state.activity).
@@ -84,14 +90,25 @@ CounterName = Annotated[
         pattern=r"^(asked|answered|not_covered|up|down|lang:[a-z]{2}|topic:[a-z0-9-]{1,64})$"
     ),
 ]
+WeekName = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-W[0-9]{2}$")]  # "2026-W07"
+Counts = Annotated[dict[CounterName, Annotated[int, Field(ge=0)]], Field(max_length=200)]
 
 
 class Week(_Record):
     """One ISO week's counts of questions and votes (never their words), and who asked."""
 
-    week: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-W[0-9]{2}$")]
-    counts: dict[CounterName, Annotated[int, Field(ge=0)]] = Field(default={}, max_length=200)
+    week: WeekName
+    counts: Counts = Field(default={})
     askers: tuple[Id, ...] = ()
+
+
+class WorkspaceWeek(_Record):
+    """One ISO week's counts of one workspace of an organisation's org-wide install (its
+    admins see them; the organisation's are in ``Week``)."""
+
+    workspace: Id
+    week: WeekName
+    counts: Counts
 
 
 class Counting(_Record):
@@ -126,6 +143,7 @@ class Team(_Record):
     questions: tuple[Question, ...] = ()
     reminders: tuple[Reminder, ...] = ()
     weeks: tuple[Week, ...] = ()
+    workspace_weeks: tuple[WorkspaceWeek, ...] = ()  # an organisation's only
     counting: tuple[Counting, ...] = ()  # none, or one
     notes: tuple[Note, ...] = ()
     members: tuple[Membership, ...] = ()  # an organisation's only

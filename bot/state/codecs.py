@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Protocol, TypeVar
 
 import redis.asyncio as redis
@@ -35,9 +35,12 @@ from bot.state.schema import (
     UNHELPFUL,
     WEEK_ASKERS,
     WEEK_COUNTS,
+    WORKSPACE_UNANSWERED,
+    WORKSPACE_WEEK_COUNTS,
     Kind,
     question_entry,
     scan,
+    vote_parts,
 )
 
 R = TypeVar("R")  # a record of the export: archive.Progress, Vote or Question
@@ -57,10 +60,12 @@ class Feedback(Protocol):
         topic: str,
         helpful: bool,
         at: float | None,
+        workspace: str = "",
+        elsewhere: Collection[str] = (),
     ) -> None: ...
 
     def write_question(
-        self, pipe: redis.client.Pipeline, team: str, entry: str, at: float
+        self, pipe: redis.client.Pipeline, team: str, entry: str, at: float, workspace: str = ""
     ) -> None: ...
 
 
@@ -216,7 +221,11 @@ class _VotesCodec:
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
     ) -> list[archive.Vote]:
-        downs = dict(await _recent(client, UNHELPFUL.key(team), feedback.cutoff()))
+        # (topic, user): when, and where in an organisation ("" when not told).
+        downs: dict[tuple[str, str], tuple[float | None, str]] = {}
+        for member, at in await _recent(client, UNHELPFUL.key(team), feedback.cutoff()):
+            topic, voter, workspace = vote_parts(member)
+            downs[topic, voter] = (at, workspace)
         names = await scan(client, FEEDBACK.glob(team=team))
         tallies = await _together(client, lambda pipe, name: pipe.hgetall(name), names)
         found = []
@@ -225,8 +234,16 @@ class _VotesCodec:
             for voter, vote in ((str(k), str(v)) for k, v in votes.items()):
                 if user is None or voter == user:
                     helpful = vote == "up"
-                    at = None if helpful else downs.get(f"{topic}|{voter}")
-                    found.append(archive.Vote(user=voter, topic=topic, helpful=helpful, at=at))
+                    when, where = (None, "") if helpful else downs.get((topic, voter), (None, ""))
+                    found.append(
+                        archive.Vote(
+                            user=voter,
+                            topic=topic,
+                            helpful=helpful,
+                            at=when,
+                            workspace=where or None,
+                        )
+                    )
         return sorted(found, key=lambda v: (v.topic, v.user))
 
     def write(
@@ -237,30 +254,36 @@ class _VotesCodec:
         records: Sequence[archive.Vote],
     ) -> None:
         for vote in records:
-            feedback.write_vote(pipe, team, vote.user, vote.topic, vote.helpful, vote.at)
+            where = vote.workspace or ""
+            feedback.write_vote(pipe, team, vote.user, vote.topic, vote.helpful, vote.at, where)
 
 
 class _QuestionsCodec:
     section = "questions"
-    kinds: tuple[Kind, ...] = (UNANSWERED,)
+    kinds: tuple[Kind, ...] = (UNANSWERED, WORKSPACE_UNANSWERED)
     shared: tuple[Kind, ...] = ()
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
     ) -> list[archive.Question]:
+        logs = {UNANSWERED.key(team): ""}  # each log, and its workspace of an organisation
+        for name in await scan(client, WORKSPACE_UNANSWERED.glob(team=team)):
+            logs[name] = (WORKSPACE_UNANSWERED.parts_of(name) or {"workspace": ""})["workspace"]
         found = []
-        for member, at in await _recent(client, UNANSWERED.key(team), feedback.cutoff()):
-            entry = json.loads(member)
-            if user is None or entry.get("user") == user:
-                found.append(
-                    archive.Question(
-                        id=str(entry["id"]),
-                        user=str(entry["user"]),
-                        question=str(entry["question"]),
-                        at=at,
+        for name, workspace in logs.items():
+            for member, at in await _recent(client, name, feedback.cutoff()):
+                entry = json.loads(member)
+                if user is None or entry.get("user") == user:
+                    found.append(
+                        archive.Question(
+                            id=str(entry["id"]),
+                            user=str(entry["user"]),
+                            question=str(entry["question"]),
+                            at=at,
+                            workspace=workspace or None,
+                        )
                     )
-                )
-        return found
+        return sorted(found, key=lambda question: question.at)
 
     def write(
         self,
@@ -272,7 +295,7 @@ class _QuestionsCodec:
         for question in records:
             # Keys typed into a question are never kept, whatever the file says.
             entry = question_entry(question.id, question.user, mask_secrets(question.question))
-            feedback.write_question(pipe, team, entry, question.at)
+            feedback.write_question(pipe, team, entry, question.at, question.workspace or "")
 
 
 class _WeeksCodec:
@@ -310,16 +333,50 @@ class _WeeksCodec:
         records: Sequence[archive.Week],
     ) -> None:
         for week in records:
-            # Kept as long as if counted live: a week ends 9 weeks before it goes.
-            goes = _week_ends(week.week) + WEEKS_KEPT
-            counts, askers = WEEK_COUNTS.key(team, week.week), WEEK_ASKERS.key(team, week.week)
-            for counter, value in week.counts.items():
-                pipe.hset(counts, counter, value)
-            if week.counts:
-                pipe.expireat(counts, goes)
+            _write_counts(pipe, WEEK_COUNTS.key(team, week.week), week.week, week.counts)
             if week.askers:
+                askers = WEEK_ASKERS.key(team, week.week)
                 pipe.sadd(askers, *week.askers)
-                pipe.expireat(askers, goes)
+                pipe.expireat(askers, _week_goes(week.week))
+
+
+class _WorkspaceWeeksCodec:
+    """Each workspace's own weekly counts in an organisation's org-wide install (what its
+    admins see). Not about anyone: a person's own export holds none."""
+
+    section = "workspace_weeks"
+    kinds: tuple[Kind, ...] = ()
+    shared: tuple[Kind, ...] = (WORKSPACE_WEEK_COUNTS,)
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.WorkspaceWeek]:
+        if user is not None:
+            return []
+        names = sorted(await scan(client, WORKSPACE_WEEK_COUNTS.glob(team=team)))
+        counts = await _together(client, lambda pipe, name: pipe.hgetall(name), names)
+        found = []
+        for name, count in zip(names, counts, strict=True):
+            parts = WORKSPACE_WEEK_COUNTS.parts_of(name)
+            if parts and count:
+                numbers = {str(counter): int(value) for counter, value in count.items()}
+                found.append(
+                    archive.WorkspaceWeek(
+                        workspace=parts["workspace"], week=parts["week"], counts=numbers
+                    )
+                )
+        return found
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.WorkspaceWeek],
+    ) -> None:
+        for week in records:
+            name = WORKSPACE_WEEK_COUNTS.key(team, week.workspace, week.week)
+            _write_counts(pipe, name, week.week, week.counts)
 
 
 class _CountingCodec:
@@ -418,6 +475,21 @@ def _week_parts(name: str) -> dict[str, str] | None:
     return WEEK_COUNTS.parts_of(name) or WEEK_ASKERS.parts_of(name)
 
 
+def _write_counts(
+    pipe: redis.client.Pipeline, name: str, week: str, counts: dict[str, int]
+) -> None:
+    """The commands that keep a week's counters in the hash ``name``."""
+    for counter, value in counts.items():
+        pipe.hset(name, counter, value)
+    if counts:
+        pipe.expireat(name, _week_goes(week))
+
+
+def _week_goes(week: str) -> int:
+    """When ``week``'s keys go: as if counted live, 9 weeks after the week ends."""
+    return _week_ends(week) + WEEKS_KEPT
+
+
 def _week_ends(week: str) -> int:
     """When ``week`` ("2026-W07") ends, in seconds since 1970 (UTC)."""
     year, number = week.split("-W")
@@ -432,6 +504,7 @@ CODECS: tuple[Codec[Any], ...] = (
     _QuestionsCodec(),
     _RemindersCodec(),
     _WeeksCodec(),
+    _WorkspaceWeeksCodec(),
     _CountingCodec(),
     _MembersCodec(),
     _NotesCodec(),

@@ -3,8 +3,13 @@
 Unanswered questions and "not helpful" votes are kept in sorted sets scored by time, so
 entries older than the retention period (GAPS_RETENTION_DAYS) are dropped on every write
 and never read. Storage is bounded whatever people post: a logged question keeps its first
-``QUESTION_CHARS`` characters, a workspace its newest ``QUESTIONS_KEPT`` questions, and a
-person has ``QUESTIONS_A_DAY`` logged a day (the rest are answered, not logged).
+``QUESTION_CHARS`` characters, a workspace its newest ``QUESTIONS_KEPT`` questions (each
+workspace of an org-wide install its own), and a person has ``QUESTIONS_A_DAY`` logged a
+day (the rest are answered, not logged).
+
+In an org-wide install, where a question was asked or a 👎 cast is kept with it (the
+request's workspace), so each workspace's admins see only their own; those kept before
+(no workspace) go by who made them.
 """
 
 from __future__ import annotations
@@ -12,14 +17,15 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import redis.asyncio as redis
 
 from bot.person import Person
 from bot.state import activity, schema, store
-from bot.state.members import EVERYONE, Seen
-from bot.state.schema import question_entry
+from bot.state.members import EVERYONE, Members, Seen
+from bot.state.schema import question_entry, vote_entry, vote_parts
 
 DAY = 86400
 # Enough for any real question, and for the content's authors to read at a glance.
@@ -35,6 +41,7 @@ class Asked:
     user: str
     question: str
     at: float
+    workspace: str = ""  # of an organisation, where it was asked ("": not told)
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class Unhelpful:
     user: str
     topic: str
     at: float
+    workspace: str = ""  # of an organisation, where it was cast ("": not told)
 
 
 class FeedbackStore:
@@ -51,14 +59,20 @@ class FeedbackStore:
 
     def __init__(self, client: redis.Redis, *, retention_days: int = 90) -> None:
         self._redis = client
+        self._members = Members(client)
         self.retention_days = retention_days
 
     async def vote(self, person: Person, topic: str, *, helpful: bool) -> None:
         """Record a vote, and count it in the week's figures; a person's latest vote on a
         topic replaces their earlier one (the week's figures count both)."""
         now = time.time()
+        workspace = person.org_workspace
+        # Their earlier 👎 on the topic may be another workspace's of the organisation.
+        elsewhere = await self._members.workspaces(person.team) if workspace else []
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
-            self.write_vote(pipe, person.team, person.user, topic, helpful, now)
+            self.write_vote(
+                pipe, person.team, person.user, topic, helpful, now, workspace, elsewhere
+            )
             activity.write_vote(pipe, person, now, helpful=helpful)
             await pipe.execute()
 
@@ -70,19 +84,27 @@ class FeedbackStore:
         topic: str,
         helpful: bool,
         at: float | None,
+        workspace: str = "",
+        elsewhere: Collection[str] = (),
     ) -> None:
-        """The commands that keep a vote (an import passes when it was cast, if known)."""
+        """The commands that keep a vote cast in ``workspace`` of an organisation ("": the
+        team is the workspace); an import passes when it was cast, if known. The person's
+        one vote on the topic replaces their earlier 👎, in ``workspace`` or ``elsewhere``."""
         unhelpful = schema.UNHELPFUL.key(team)
         pipe.hset(schema.FEEDBACK.key(team, topic), user, "up" if helpful else "down")
-        if helpful:
-            pipe.zrem(unhelpful, f"{topic}|{user}")
-        elif at is not None:
-            pipe.zadd(unhelpful, {f"{topic}|{user}": at})
+        earlier = {vote_entry(topic, user, where) for where in ("", workspace, *elsewhere)}
+        pipe.zrem(unhelpful, *earlier)
+        if not helpful and at is not None:
+            pipe.zadd(unhelpful, {vote_entry(topic, user, workspace): at})
             self._expire(pipe, unhelpful)
 
-    def write_question(self, pipe: redis.client.Pipeline, team: str, entry: str, at: float) -> None:
-        """The commands that log a question (``question_entry``) asked at ``at``."""
-        name = schema.UNANSWERED.key(team)
+    def write_question(
+        self, pipe: redis.client.Pipeline, team: str, entry: str, at: float, workspace: str = ""
+    ) -> None:
+        """The commands that log a question (``question_entry``) asked at ``at``, in
+        ``workspace`` of an organisation ("": the team is the workspace); each keeps its
+        newest."""
+        name = _questions(team, workspace)
         pipe.zadd(name, {entry: at})
         pipe.zremrangebyrank(name, 0, -QUESTIONS_KEPT - 1)  # the newest are kept
         self._expire(pipe, name)
@@ -108,7 +130,7 @@ class FeedbackStore:
             pipe.incr(quota)
             _, logged = await pipe.execute()
             if int(logged) <= QUESTIONS_A_DAY:
-                self.write_question(pipe, person.team, entry, now)
+                self.write_question(pipe, person.team, entry, now, person.org_workspace)
             activity.write_question(pipe, person, now, topic=None, language=language)
             await pipe.execute()
 
@@ -118,20 +140,32 @@ class FeedbackStore:
             activity.write_question(pipe, person, time.time(), topic=topic, language=language)
             await pipe.execute()
 
-    async def recent_unanswered(self, team: str) -> list[Asked]:
-        """Uncovered questions within the retention period, newest first."""
+    async def recent_unanswered(self, team: str, seen: Seen = EVERYONE) -> list[Asked]:
+        """Uncovered questions within the retention period that belong in a view of
+        ``seen`` (every one of the team, by default), newest first."""
+        names = {"": schema.UNANSWERED.key(team)}
+        if seen.workspace:
+            names[seen.workspace] = _questions(team, seen.workspace)
+        else:  # the whole team: each of its workspaces' logs, if it is an organisation
+            for workspace in await self._members.workspaces(team):
+                names[workspace] = _questions(team, workspace)
         asked = []
-        for member, at in await self._scored(schema.UNANSWERED.key(team)):
-            entry = json.loads(member)
-            asked.append(Asked(str(entry["user"]), str(entry["question"]), at))
-        return asked
+        for workspace, name in names.items():
+            for member, at in await self._scored(name):
+                entry = json.loads(member)
+                user = str(entry["user"])
+                if seen.holds(user, workspace):
+                    asked.append(Asked(user, str(entry["question"]), at, workspace))
+        return sorted(asked, key=lambda question: -question.at)
 
-    async def recent_unhelpful(self, team: str) -> list[Unhelpful]:
-        """ "Not helpful" votes within the retention period, newest first."""
+    async def recent_unhelpful(self, team: str, seen: Seen = EVERYONE) -> list[Unhelpful]:
+        """ "Not helpful" votes within the retention period that belong in a view of
+        ``seen`` (every one of the team, by default), newest first."""
         votes = []
         for member, at in await self._scored(schema.UNHELPFUL.key(team)):
-            topic, _, user = member.partition("|")
-            votes.append(Unhelpful(user, topic, at))
+            topic, user, workspace = vote_parts(member)
+            if seen.holds(user, workspace):
+                votes.append(Unhelpful(user, topic, at, workspace))
         return votes
 
     async def _scored(self, name: str) -> list[tuple[str, float]]:
@@ -143,7 +177,8 @@ class FeedbackStore:
 
     async def teams(self) -> list[str]:
         """Every team with unanswered questions or "not helpful" votes on record."""
-        return await schema.teams(self._redis, (schema.UNANSWERED, schema.UNHELPFUL))
+        kinds = (schema.UNANSWERED, schema.WORKSPACE_UNANSWERED, schema.UNHELPFUL)
+        return await schema.teams(self._redis, kinds)
 
     def cutoff(self) -> float:
         """When the retention period starts: entries older than this are gone."""
@@ -157,3 +192,11 @@ class FeedbackStore:
         # a whole retention period.
         pipe.zremrangebyscore(name, "-inf", self._cutoff())
         pipe.expire(name, self.retention_days * DAY)
+
+
+def _questions(team: str, workspace: str) -> str:
+    """The log of the questions asked in ``workspace`` of the organisation ``team``, or
+    the team's own ("")."""
+    if workspace:
+        return schema.WORKSPACE_UNANSWERED.key(team, workspace)
+    return schema.UNANSWERED.key(team)

@@ -21,13 +21,22 @@ from bot.state import schema, store
 
 @dataclass(frozen=True)
 class Seen:
-    """The people an admin's view shows: everyone of the team (``users`` None), or those
-    seen in one workspace of an organisation."""
+    """What an admin's view shows: everyone of the team (``users`` None), or one workspace
+    of an organisation: the people seen there (``users``), and what was done there
+    (``workspace``)."""
 
     users: frozenset[str] | None = None
+    workspace: str = ""
 
     def __contains__(self, user: object) -> bool:
         return self.users is None or user in self.users
+
+    def holds(self, user: str, workspace: str) -> bool:
+        """Whether a question or vote by ``user`` in ``workspace`` belongs in the view. One
+        kept before workspaces were told apart (``workspace`` "") goes by who made it."""
+        if self.workspace and workspace:
+            return workspace == self.workspace
+        return user in self
 
 
 EVERYONE = Seen()
@@ -55,7 +64,7 @@ class Members:
             return EVERYONE
         async with store.available():
             users = await self._redis.smembers(schema.MEMBERS.key(team, workspace))
-        return Seen(frozenset(map(str, users)))
+        return Seen(frozenset(map(str, users)), workspace)
 
     async def workspaces(self, team: str) -> list[str]:
         """The workspaces of the organisation ``team`` where anyone was seen."""
@@ -74,8 +83,8 @@ class Members:
 
     async def forget_workspace(self, team: str, workspace: str) -> None:
         """The organisation took ``workspace`` away from its install: who was seen there,
-        its Slack admins and its own weekly counts go (what its people did stays the
-        organisation's)."""
+        its Slack admins, its own weekly counts and the questions logged there go (what
+        its people did, their progress and votes, stays the organisation's)."""
         async with store.available():
             names = await schema.scan(
                 self._redis, schema.WORKSPACE_WEEK_COUNTS.glob(team=team, workspace=workspace)
@@ -84,6 +93,7 @@ class Members:
                 pipe.delete(
                     schema.MEMBERS.key(team, workspace),
                     schema.WORKSPACE_ADMINS.key(team, workspace),
+                    schema.WORKSPACE_UNANSWERED.key(team, workspace),
                     *names,
                 )
                 pipe.srem(schema.ORG_WORKSPACES.key(team), workspace)

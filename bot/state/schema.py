@@ -89,7 +89,7 @@ def _itself(entry: str) -> str:
 
 
 def _voter(member: str) -> str:
-    return member.partition("|")[2]
+    return vote_parts(member)[1]
 
 
 def _asker(member: str) -> str:
@@ -106,12 +106,19 @@ _GAPS_TTL = "GAPS_RETENTION_DAYS after the last entry (older entries are dropped
 PROGRESS = Kind("progress", ("team", "user"), "person", "set", personal=True)  # topic ids
 PEOPLE = Kind("people", ("team",), "team", "zset", personal=True, whose=_itself)  # last change
 FEEDBACK = Kind("feedback", ("team", "topic"), "team", "hash", personal=True, whose=_itself)
-UNHELPFUL = Kind(  # "topic|user", scored by when
-    "unhelpful", ("team",), "team", "zset", personal=True, ttl=_GAPS_TTL, whose=_voter
-)
+# "topic|user", scored by when; "topic|user|workspace" for a 👎 cast in one workspace of
+# an org-wide install (its admins see only those cast there).
+UNHELPFUL = Kind("unhelpful", ("team",), "team", "zset", personal=True, ttl=_GAPS_TTL, whose=_voter)
 UNANSWERED = Kind(  # question_entry JSON, scored by when
     "unanswered", ("team",), "team", "zset", personal=True, ttl=_GAPS_TTL, whose=_asker
 )
+# The questions asked in one workspace of an org-wide install: its own log, with its own
+# bound, so a busy workspace never pushes another's out (the organisation's UNANSWERED
+# holds those logged before workspaces were told apart).
+WORKSPACE_UNANSWERED = Kind(
+    "workspace-unanswered", ("team", "workspace"), "team", "zset", personal=True,
+    ttl=_GAPS_TTL, whose=_asker,
+)  # fmt: skip
 STARTED = Kind("started", ("team",), "team", "zset", personal=True, whose=_itself)  # first step
 FINISHED = Kind(  # when every required step was done
     "finished", ("team",), "team", "zset", personal=True, whose=_itself
@@ -243,6 +250,7 @@ KINDS = (
     FEEDBACK,
     UNHELPFUL,
     UNANSWERED,
+    WORKSPACE_UNANSWERED,
     PROFILE,
     QUESTIONS_LOGGED,
     THROTTLE,
@@ -265,6 +273,19 @@ def kind_of(name: str, kinds: Sequence[Kind] = KINDS) -> Kind | None:
 def question_entry(entry_id: str, user: str, question: str) -> str:
     """How a logged question is stored (a member of UNANSWERED): the same every time."""
     return json.dumps({"id": entry_id, "user": user, "question": question})
+
+
+def vote_entry(topic: str, user: str, workspace: str = "") -> str:
+    """How a 👎 is stored (a member of UNHELPFUL): with the workspace of an organisation
+    it was cast in, if any."""
+    return "|".join((topic, user, workspace) if workspace else (topic, user))
+
+
+def vote_parts(entry: str) -> tuple[str, str, str]:
+    """A 👎's topic, voter and workspace ("" for none) as ``vote_entry`` stored it."""
+    topic, _, rest = entry.partition("|")
+    user, _, workspace = rest.partition("|")
+    return topic, user, workspace
 
 
 async def teams(client: redis.Redis, kinds: Sequence[Kind]) -> list[str]:
