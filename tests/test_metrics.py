@@ -13,12 +13,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.render.blocks import ActionId, CallbackId
 from tests.conftest import RunningBot, bot_settings, running_bot
 from tests.fakes.mistral_api import FakeMistralAPI
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import UPLOAD, FakeSlackApi
 from tests.fakes.socket_mode import FakeSocketMode
 from tests.redis_server import RedisServer
 from tests.slack_requests import (
     BOT_USER_ID,
     USER,
+    app_home_opened,
     app_mention,
     block_action,
     event_callback,
@@ -102,6 +103,30 @@ async def test_metrics_count_votes_mistral_latency_and_slack_api_errors(
         samples, "slack_api_errors_total", method="chat.postMessage", error="not_in_channel"
     )
     assert errors == 1
+
+
+async def test_slack_api_error_labels_hold_no_upload_url_token_nor_unexpected_error_text(
+    bot: RunningBot,
+) -> None:
+    # The chart an admin's App Home shows is uploaded to a one-off URL whose last part is
+    # a per-upload secret (files.slack.com/upload/v1/<token>).
+    bot.slack.add_user("UADMIN", is_admin=True)
+    bot.slack.fail_next(UPLOAD, status=403, error="forbidden")
+    await bot.send(event_callback(app_home_opened(user="UADMIN")))
+    await bot.slack.wait_for("views.publish")
+    bot.slack.fail_next("chat.postMessage", error="Not A Code: <@U123> said hello")
+    await bot.send(event_callback(app_mention(f"<@{BOT_USER_ID}> how do I add a card")))
+    await bot.drain()
+
+    samples = await _scrape(bot)
+
+    uploads = [call.args for call in bot.slack.calls("files.getUploadURLExternal")]
+    assert uploads  # the upload was tried
+    assert _value(samples, "slack_api_errors_total", method="file_upload", error="http_403") == 1
+    assert _value(samples, "slack_api_errors_total", method="chat.postMessage", error="other") == 1
+    labels = set(_label_values(samples))
+    assert not any(value.startswith("F") and value[1:].isdigit() for value in labels), labels
+    assert not any("U123" in value or "hello" in value for value in labels)
 
 
 async def test_metrics_count_redis_errors_while_redis_is_down(

@@ -46,6 +46,8 @@ _TOKENLESS_PREFIXES = ("oauth.", "openid.")
 _RESPONSE_PREFIX = "/response/"
 # Where files.getUploadURLExternal tells a client to POST a file's bytes.
 _UPLOAD_PREFIX = "/upload/"
+# What ``fail_next`` calls that POST of a file's bytes (it is no Web API method).
+UPLOAD = "file upload"
 # serve_forever() checks for shutdown once per interval; short keeps per-test teardown fast.
 _POLL_INTERVAL = 0.02
 
@@ -289,6 +291,7 @@ class FakeSlackApi:
 
         A 200 failure is Slack's usual `{"ok": false, "error": ...}`. A 429 sends
         `Retry-After` (1 second unless given) and error `ratelimited`, as Slack does.
+        `method` UPLOAD fails the POST of a file's bytes to its upload URL.
         """
         if status == 200 and error is None:
             raise ValueError("a 200 failure needs an error code, e.g. error='channel_not_found'")
@@ -425,6 +428,11 @@ class FakeSlackApi:
 
     def _upload_reply(self, path: str, content: bytes) -> _Reply:
         file_id = path.removeprefix(_UPLOAD_PREFIX)
+        with self._lock:
+            failures = self._failures.get(UPLOAD)
+            failure = failures.popleft() if failures else None
+        if failure is not None:  # files.slack.com answers in plain text, success or not
+            return _Reply(failure.status, failure.error.encode(), "text/plain")
         with self._lock:
             pending = self._pending.get(file_id)
             if pending is not None:
