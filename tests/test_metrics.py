@@ -4,6 +4,7 @@ counted from signed requests and envelopes into the real app."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,13 +12,14 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.render.blocks import ActionId, CallbackId
-from tests.conftest import RunningBot, bot_settings, running_bot
+from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
 from tests.fakes.mistral_api import FakeMistralAPI
 from tests.fakes.slack_api import UPLOAD, FakeSlackApi
 from tests.fakes.socket_mode import FakeSocketMode
 from tests.redis_server import RedisServer
 from tests.slack_requests import (
     BOT_USER_ID,
+    SIGNING_SECRET,
     USER,
     app_home_opened,
     app_mention,
@@ -163,6 +165,57 @@ def test_the_socket_mode_worker_serves_metrics_on_metrics_port(
 
     assert _value(samples, "requests_total", surface="socket", kind="command") == 1
     assert _value(samples, "questions_total", outcome="answered") == 1
+
+
+def test_a_missing_prometheus_multiproc_dir_stops_startup_with_one_line(
+    env_without_slack: dict[str, str], slack_api: FakeSlackApi, redis_url: str, tmp_path: Path
+) -> None:
+    env = {
+        **env_without_slack,
+        "PORT": str(free_port()),
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api.url,
+        "REDIS_URL": redis_url,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "no-such-dir"),
+    }
+
+    done = run_bot(["web"], env, tmp_path)
+
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr, done.stderr
+    [line] = done.stderr.splitlines()
+    assert "PROMETHEUS_MULTIPROC_DIR" in line
+    assert "is not a directory" in line
+
+
+def test_the_socket_mode_worker_says_so_in_one_line_when_metrics_port_is_taken(
+    env_without_slack: dict[str, str],
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    redis_client: object,
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            **env_without_slack,
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_APP_TOKEN": "xapp-1-test",
+            "SLACK_API_URL": slack_api.url,
+            "REDIS_URL": redis_url,
+            "METRICS_PORT": str(port),
+        }
+
+        done = run_bot(["socket"], env, tmp_path)
+
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr, done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith(f"METRICS_PORT {port} cannot be served (")
+    assert "choose a free port" in last
 
 
 def test_web_processes_sharing_a_multiprocess_dir_each_report_them_all(
