@@ -239,3 +239,33 @@ def test_web_processes_sharing_a_multiprocess_dir_each_report_them_all(
     for samples in seen:
         assert _value(samples, "questions_total", outcome="answered") == 2
         assert _value(samples, "requests_total", surface="http", kind="command") == 2
+
+
+def test_a_command_run_beside_the_web_process_counts_nothing_into_its_metrics(
+    env_without_slack: dict[str, str],
+    slack_api: FakeSlackApi,
+    mistral_api: FakeMistralAPI,
+    redis_url: str,
+    redis_client: object,
+    tmp_path: Path,
+) -> None:
+    shared = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    (tmp_path / "metrics").mkdir()
+    doctor = {
+        **env_without_slack,
+        **shared,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api.url,
+        "MISTRAL_API_URL": mistral_api.url,
+        "REDIS_URL": redis_url,
+        "HELP_CHANNELS": "CGONE",  # a Slack API error (channel_not_found) as well
+    }
+
+    with web_process(slack_api, redis_url, tmp_path, shared) as url:
+        done = run_bot(["doctor"], doctor, tmp_path)
+        samples = _samples(httpx.get(f"{url}/metrics", timeout=5).text)
+
+    assert "mistral:" in done.stdout  # the doctor asked Mistral and Slack
+    assert _value(samples, "mistral_request_seconds_count", endpoint="/v1/models") == 0
+    assert not [name for name, _ in samples if name.startswith("mistral_setup_slack_api_errors")]

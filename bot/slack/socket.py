@@ -52,7 +52,7 @@ async def serve(settings: Settings) -> None:
     """Handle requests until SIGTERM or SIGINT, then wind down without dropping any."""
     if settings.slack_app_token is None:
         raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (see .env.example).")
-    services = composition.build(settings)
+    services = composition.build(settings, serves_metrics=True)
     app = create_app(services)
     handler = _Handler(app, settings.slack_app_token.get_secret_value())
     stop = _on_signals(services)
