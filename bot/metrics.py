@@ -45,14 +45,20 @@ def count_redis_error() -> None:
 
 
 class Metrics:
-    """The instruments, in a registry of their own (or the shared multiprocess files)."""
+    """The instruments, in a registry of their own (or the shared multiprocess files).
+
+    ``multiprocess_dir``: the processes that serve /metrics share it; None keeps this
+    process's figures to itself, whatever the environment says, so that a command run
+    beside them (``doctor``'s probes, ``digest --send``) does not show in their /metrics.
+    """
 
     def __init__(self, multiprocess_dir: Path | None = None) -> None:
         for name in ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"):
-            if os.environ.get(name) == "":
-                # Empty means unset, as for every setting (docker compose passes .env's
-                # empty lines on); prometheus_client would write its files into the cwd.
-                del os.environ[name]
+            if multiprocess_dir is None or os.environ.get(name) == "":
+                # prometheus_client reads these as it is imported. Empty means unset, as for
+                # every setting (docker compose passes .env's empty lines on); it would
+                # write its files into the cwd.
+                os.environ.pop(name, None)
         if multiprocess_dir is not None:
             # prometheus_client reads it from the environment as it is imported; settings
             # may have read it from .env instead.
@@ -60,9 +66,10 @@ class Metrics:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, values
 
         self.multiprocess = values.ValueClass is not values.MutexValue
-        if multiprocess_dir is not None and not self.multiprocess:
+        if (multiprocess_dir is not None) != self.multiprocess:
             raise RuntimeError(
-                "PROMETHEUS_MULTIPROC_DIR must be set before prometheus_client is imported"
+                "prometheus_client was imported before the metrics were built: its storage "
+                "(PROMETHEUS_MULTIPROC_DIR or not) is not the one asked for"
             )
         self._multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
         # In multiprocess mode the values live in files: the metrics join no registry, and

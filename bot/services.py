@@ -95,7 +95,10 @@ class Services:
         self.metrics.close()
 
 
-def build(settings: Settings) -> Services:
+def build(settings: Settings, *, serves_metrics: bool = False) -> Services:
+    """Every collaborator. ``serves_metrics``: the process serves /metrics (``web``,
+    ``socket``); only those count into PROMETHEUS_MULTIPROC_DIR's shared files, a command's
+    figures are its own."""
     index = load_index(settings.content_dir)
     strings.check()
     content = index.content
@@ -105,7 +108,7 @@ def build(settings: Settings) -> Services:
             "REDIS_URL is not set: progress is kept in an embedded in-process store "
             "and is lost when the bot stops."
         )
-    metrics = Metrics(settings.prometheus_multiproc_dir)
+    metrics = Metrics(settings.prometheus_multiproc_dir if serves_metrics else None)
     metrics.count_redis_errors()
     mistral_http = build_http_client(settings.mistral_api_url)
     mistral = MistralClient(mistral_http, metrics)

@@ -167,6 +167,16 @@ class Settings(BaseSettings):
         [day] = schedule.weekdays(self.digest_day)
         return schedule.Weekly(day, self.digest_hour)
 
+    @field_validator("prometheus_multiproc_dir")
+    @classmethod
+    def _metrics_dir(cls, path: Path | None) -> Path | None:
+        # prometheus_client writes its files there and fails deep in the first metric made.
+        if path is not None and not path.is_dir():
+            raise ValueError(
+                f"{path} is not a directory: create it (empty) before the bot starts, or unset it"
+            )
+        return path
+
     @field_validator("escalation_mention")
     @classmethod
     def _mention(cls, mention: str) -> str:

@@ -4,6 +4,7 @@ counted from signed requests and envelopes into the real app."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,14 +12,16 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.render.blocks import ActionId, CallbackId
-from tests.conftest import RunningBot, bot_settings, running_bot
+from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
 from tests.fakes.mistral_api import FakeMistralAPI
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import UPLOAD, FakeSlackApi
 from tests.fakes.socket_mode import FakeSocketMode
 from tests.redis_server import RedisServer
 from tests.slack_requests import (
     BOT_USER_ID,
+    SIGNING_SECRET,
     USER,
+    app_home_opened,
     app_mention,
     block_action,
     event_callback,
@@ -104,6 +107,30 @@ async def test_metrics_count_votes_mistral_latency_and_slack_api_errors(
     assert errors == 1
 
 
+async def test_slack_api_error_labels_hold_no_upload_url_token_nor_unexpected_error_text(
+    bot: RunningBot,
+) -> None:
+    # The chart an admin's App Home shows is uploaded to a one-off URL whose last part is
+    # a per-upload secret (files.slack.com/upload/v1/<token>).
+    bot.slack.add_user("UADMIN", is_admin=True)
+    bot.slack.fail_next(UPLOAD, status=403, error="forbidden")
+    await bot.send(event_callback(app_home_opened(user="UADMIN")))
+    await bot.slack.wait_for("views.publish")
+    bot.slack.fail_next("chat.postMessage", error="Not A Code: <@U123> said hello")
+    await bot.send(event_callback(app_mention(f"<@{BOT_USER_ID}> how do I add a card")))
+    await bot.drain()
+
+    samples = await _scrape(bot)
+
+    uploads = [call.args for call in bot.slack.calls("files.getUploadURLExternal")]
+    assert uploads  # the upload was tried
+    assert _value(samples, "slack_api_errors_total", method="file_upload", error="http_403") == 1
+    assert _value(samples, "slack_api_errors_total", method="chat.postMessage", error="other") == 1
+    labels = set(_label_values(samples))
+    assert not any(value.startswith("F") and value[1:].isdigit() for value in labels), labels
+    assert not any("U123" in value or "hello" in value for value in labels)
+
+
 async def test_metrics_count_redis_errors_while_redis_is_down(
     own_redis: RedisServer, slack_api: FakeSlackApi
 ) -> None:
@@ -140,6 +167,57 @@ def test_the_socket_mode_worker_serves_metrics_on_metrics_port(
     assert _value(samples, "questions_total", outcome="answered") == 1
 
 
+def test_a_missing_prometheus_multiproc_dir_stops_startup_with_one_line(
+    env_without_slack: dict[str, str], slack_api: FakeSlackApi, redis_url: str, tmp_path: Path
+) -> None:
+    env = {
+        **env_without_slack,
+        "PORT": str(free_port()),
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api.url,
+        "REDIS_URL": redis_url,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "no-such-dir"),
+    }
+
+    done = run_bot(["web"], env, tmp_path)
+
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr, done.stderr
+    [line] = done.stderr.splitlines()
+    assert "PROMETHEUS_MULTIPROC_DIR" in line
+    assert "is not a directory" in line
+
+
+def test_the_socket_mode_worker_says_so_in_one_line_when_metrics_port_is_taken(
+    env_without_slack: dict[str, str],
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    redis_client: object,
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            **env_without_slack,
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_APP_TOKEN": "xapp-1-test",
+            "SLACK_API_URL": slack_api.url,
+            "REDIS_URL": redis_url,
+            "METRICS_PORT": str(port),
+        }
+
+        done = run_bot(["socket"], env, tmp_path)
+
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr, done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith(f"METRICS_PORT {port} cannot be served (")
+    assert "choose a free port" in last
+
+
 def test_web_processes_sharing_a_multiprocess_dir_each_report_them_all(
     slack_api: FakeSlackApi, redis_url: str, redis_client: object, tmp_path: Path
 ) -> None:
@@ -161,3 +239,33 @@ def test_web_processes_sharing_a_multiprocess_dir_each_report_them_all(
     for samples in seen:
         assert _value(samples, "questions_total", outcome="answered") == 2
         assert _value(samples, "requests_total", surface="http", kind="command") == 2
+
+
+def test_a_command_run_beside_the_web_process_counts_nothing_into_its_metrics(
+    env_without_slack: dict[str, str],
+    slack_api: FakeSlackApi,
+    mistral_api: FakeMistralAPI,
+    redis_url: str,
+    redis_client: object,
+    tmp_path: Path,
+) -> None:
+    shared = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    (tmp_path / "metrics").mkdir()
+    doctor = {
+        **env_without_slack,
+        **shared,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api.url,
+        "MISTRAL_API_URL": mistral_api.url,
+        "REDIS_URL": redis_url,
+        "HELP_CHANNELS": "CGONE",  # a Slack API error (channel_not_found) as well
+    }
+
+    with web_process(slack_api, redis_url, tmp_path, shared) as url:
+        done = run_bot(["doctor"], doctor, tmp_path)
+        samples = _samples(httpx.get(f"{url}/metrics", timeout=5).text)
+
+    assert "mistral:" in done.stdout  # the doctor asked Mistral and Slack
+    assert _value(samples, "mistral_request_seconds_count", endpoint="/v1/models") == 0
+    assert not [name for name, _ in samples if name.startswith("mistral_setup_slack_api_errors")]

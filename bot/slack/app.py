@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -81,9 +82,24 @@ class CountErrors(AsyncRetryHandler):
             return False
         else:
             body = response.body or {}
-            failure = str(body.get("error") or f"http_{response.status_code}")[:60]
-        self._errors.labels(request.url.rsplit("/", 1)[-1][:60], failure).inc()
+            failure = str(body.get("error") or f"http_{response.status_code}")
+            failure = failure if _SLACK_ERROR.fullmatch(failure) else "other"
+        self._errors.labels(_method(request.url), failure).inc()
         return False
+
+
+# What may be a label: a Web API method's name, and an error code as Slack writes them.
+# Anything else came from somewhere the label set is not bounded, or holds a secret.
+_WEB_API_METHOD = re.compile(r"[a-z]+(\.[a-zA-Z]+)+")
+_SLACK_ERROR = re.compile(r"[a-z_0-9]{1,40}")
+
+
+def _method(url: str) -> str:
+    """The Web API method a request called. files_upload_v2 posts a file's bytes to a
+    one-off URL (files.slack.com/upload/v1/<token>) through the same handlers: its last
+    part is a per-upload secret, so those all count as one "file_upload"."""
+    last = url.split("?", 1)[0].rsplit("/", 1)[-1]
+    return last if _WEB_API_METHOD.fullmatch(last) else "file_upload"
 
 
 def _ok(response: HttpResponse) -> bool:

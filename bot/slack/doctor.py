@@ -2,22 +2,27 @@
 broken, and what to do about it in one line.
 
 It asks the services the bot runs on, as the bot does: Slack with each workspace's token
-(``auth.test`` and the scopes Slack says it granted, ``conversations.info`` for the help
-channels), Redis (answers, keeps data on disk), Mistral's API (answers, no key needed). With
-"Add to Slack" it checks every installed workspace, or the one named.
+(``auth.test`` and the scopes Slack says it granted, ``conversations.history`` for the help
+channels: the scopes the bot has allow it, and Slack answers ``not_in_channel`` where the
+bot is not), Redis (answers, keeps data on disk), Mistral's API (answers, no key needed).
+With "Add to Slack" it checks every installed workspace, or the one named; an org-wide
+install, each workspace of its organisation with that workspace's own settings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.cipher import TokenUnreadable
 from bot.errors import MistralUnreachable, StoreUnavailable
+from bot.person import settings_key
 from bot.services import Services
 from bot.slack.app import configure_client
 from bot.slack.installations import RedisInstallationStore
@@ -28,6 +33,9 @@ State = Literal["ok", "warning", "broken"]
 
 # What a failure to reach Slack at all looks like from slack_sdk's aiohttp client.
 _UNREACHABLE = (aiohttp.ClientError, OSError, TimeoutError)
+# What slack_sdk raises when a 200 answer is plain text (it reads it as Slack's JSON):
+# something other than Slack's Web API answered.
+_NOT_JSON = (AttributeError,)
 
 REINSTALL = (
     "add them under OAuth & Permissions (manifest.yml lists every scope) and reinstall the app"
@@ -168,6 +176,8 @@ class Doctor:
                 f"{url} does not answer",
                 "check MISTRAL_API_URL and that this host may reach it (proxy, firewall)",
             )
+        if status in (401, 403):  # only Mistral's API refuses /v1/models without a key
+            return Finding("ok", "mistral", f"{url} answers (HTTP {status} without a key)")
         if status >= 500:
             return Finding(
                 "warning",
@@ -175,7 +185,13 @@ class Doctor:
                 f"{url} answers with HTTP {status}: key checks fail until it recovers",
                 "wait, or look at Mistral's status page",
             )
-        return Finding("ok", "mistral", f"{url} answers (HTTP {status} without a key)")
+        return Finding(
+            "warning",
+            "mistral",
+            f"{url} answers HTTP {status} without a key, where Mistral's API says 401: "
+            "not Mistral's API?",
+            "check MISTRAL_API_URL (https://api.mistral.ai, or your gateway's address)",
+        )
 
     async def _app_token(self) -> list[Finding]:
         """Socket Mode's token works: apps.connections.open gives a WebSocket URL (and
@@ -188,13 +204,19 @@ class Doctor:
             await client.apps_connections_open(app_token=token.get_secret_value())
         except SlackApiError as error:
             return [
-                Finding(
-                    "broken",
+                self._refused(
                     "app token",
-                    f"Slack refused SLACK_APP_TOKEN ({error.response.get('error')})",
-                    "make an app-level token with connections:write under Basic Information",
+                    error,
+                    lambda code: Finding(
+                        "broken",
+                        "app token",
+                        f"Slack refused SLACK_APP_TOKEN ({code})",
+                        "make an app-level token with connections:write under Basic Information",
+                    ),
                 )
             ]
+        except _NOT_JSON:
+            return [self._not_slack("app token", 200)]
         except _UNREACHABLE:
             return [self._slack_unreachable("app token")]
         return [Finding("ok", "app token", "valid (Socket Mode can connect)")]
@@ -206,9 +228,13 @@ class Doctor:
         installs = RedisInstallationStore(self._services.redis, settings.token_cipher())
         try:
             installed = await installs.installed()
+            chosen = [i for i in installed if only in (None, i.team_id, i.enterprise_id)]
+            if not chosen and only is not None:
+                # A workspace of an organisation's org-wide install: that install serves it.
+                organisation = await self._services.members.organisation_of(only)
+                chosen = [i for i in installed if i.org_wide and i.enterprise_id == organisation]
         except StoreUnavailable:
             return []  # the Redis check said so already
-        chosen = [i for i in installed if only is None or only in (i.team_id, i.enterprise_id)]
         if not chosen:
             if only is not None:
                 return [
@@ -230,12 +256,13 @@ class Doctor:
         findings = []
         for install in chosen:
             name = str(install.enterprise_id if install.org_wide else install.team_id)
-            bot = await installs.async_find_bot(
-                enterprise_id=install.enterprise_id,
-                team_id=install.team_id,
-                is_enterprise_install=install.org_wide,
-            )
-            if bot is None:
+            try:
+                bot = await installs.readable_bot(
+                    enterprise_id=install.enterprise_id,
+                    team_id=install.team_id,
+                    is_enterprise_install=install.org_wide,
+                )
+            except TokenUnreadable:
                 findings.append(
                     Finding(
                         "broken",
@@ -245,41 +272,87 @@ class Doctor:
                     )
                 )
                 continue
-            findings += await self._workspace(bot.bot_token, None, f"{name} ")
+            if bot is None:
+                findings.append(
+                    Finding(
+                        "broken",
+                        f"{name} token",
+                        "installed, but no bot token is kept for it (its record is gone)",
+                        "have the workspace install the app again (Add to Slack)",
+                    )
+                )
+                continue
+            findings += await self._workspace(bot.bot_token, only, f"{name} ")
         return findings
 
     async def _workspace(self, token: str, only: str | None, prefix: str) -> list[Finding]:
-        """One token: valid, granted every scope, in every help channel."""
+        """One token: valid, granted every scope, in every help channel of each workspace
+        it serves (``only``: the one named)."""
         client = self._client(token)
+        check = f"{prefix}token"
         try:
             auth = await client.auth_test()
         except SlackApiError as error:
             return [
-                Finding(
-                    "broken",
-                    f"{prefix}token",
-                    f"Slack refused the bot token ({error.response.get('error')})",
-                    "copy the Bot User OAuth Token again (OAuth & Permissions), or reinstall",
+                self._refused(
+                    check,
+                    error,
+                    lambda code: Finding(
+                        "broken",
+                        check,
+                        f"Slack refused the bot token ({code})",
+                        "copy the Bot User OAuth Token again (OAuth & Permissions), or reinstall",
+                    ),
                 )
             ]
+        except _NOT_JSON:
+            return [self._not_slack(check, 200)]
         except _UNREACHABLE:
-            return [self._slack_unreachable(f"{prefix}token")]
-        team, enterprise = auth.get("team_id"), auth.get("enterprise_id")
-        if only is not None and only not in (team, enterprise):
+            return [self._slack_unreachable(check)]
+        team, enterprise = str(auth.get("team_id")), str(auth.get("enterprise_id") or "")
+        organisation = enterprise if auth.get("is_enterprise_install") else ""
+        if only is not None and not await self._serves(only, team, organisation):
             return [
                 Finding(
                     "broken",
-                    "token",
-                    f"SLACK_BOT_TOKEN belongs to {team}, not {only}",
+                    check,
+                    f"the token belongs to {organisation or team}, not {only}",
                     "name the token's workspace, or set the token of the one you meant",
                 )
             ]
-        found = f"valid: @{auth.get('user')} in {auth.get('team')} ({team})"
-        findings = [Finding("ok", f"{prefix}token", found), self._scopes(prefix, auth.headers)]
-        settings_key = enterprise if enterprise and auth.get("is_enterprise_install") else team
+        found = f"valid: @{auth.get('user')} in {auth.get('team')} ({organisation or team})"
+        findings = [Finding("ok", check, found), self._scopes(prefix, auth.headers)]
         bot = f"@{auth.get('user')}"
-        findings += await self._help_channels(client, prefix, str(settings_key), bot)
+        for key in await self._settings_keys(team, organisation, only):
+            named = prefix if key in (team, organisation) else f"{key} "
+            findings += await self._help_channels(client, named, key, bot)
         return findings
+
+    async def _serves(self, only: str, team: str, organisation: str) -> bool:
+        """Whether a token of ``team`` (or of an org-wide install of ``organisation``)
+        serves the workspace ``only``."""
+        if only in (team, organisation):
+            return True
+        if not organisation:
+            return False
+        try:
+            return await self._services.members.organisation_of(only) == organisation
+        except StoreUnavailable:
+            return False
+
+    async def _settings_keys(self, team: str, organisation: str, only: str | None) -> list[str]:
+        """Whose settings hold the help channels: the workspace's own; with an org-wide
+        install, each workspace's within the organisation (``Person.settings_key``), those
+        where anyone was seen, or the one named."""
+        if not organisation:
+            return [team]
+        if only is not None and only != organisation:
+            return [settings_key(organisation, only)]
+        try:
+            workspaces = await self._services.members.workspaces(organisation)
+        except StoreUnavailable:
+            workspaces = []
+        return [settings_key(organisation, w) for w in workspaces] or [organisation]
 
     def _scopes(self, prefix: str, headers: Mapping[str, str]) -> Finding:
         # aiohttp's headers, which Slack's response keeps: names match in any case.
@@ -303,42 +376,57 @@ class Doctor:
         return Finding("ok", f"{prefix}scopes", f"all {len(BOT_SCOPES)} of manifest.yml granted")
 
     async def _help_channels(
-        self, client: AsyncWebClient, prefix: str, settings_key: str, bot: str
+        self, client: AsyncWebClient, prefix: str, key: str, bot: str
     ) -> list[Finding]:
+        """Each help channel exists and the bot is in it. conversations.history, which the
+        bot's history scopes allow, says so (``not_in_channel``); conversations.info would
+        need channels:read, which the bot does not ask for."""
         try:
-            channels = (await self._services.workspaces.get(settings_key)).help_channels
+            channels = (await self._services.workspaces.get(key)).help_channels
         except StoreUnavailable:
             channels = self._services.workspaces.defaults.help_channels
         findings = []
         for channel in sorted(channels):
             check = f"{prefix}help channel {channel}"
             try:
-                info = await client.conversations_info(channel=channel)
+                await client.conversations_history(channel=channel, limit=1)
             except SlackApiError as error:
-                findings.append(_channel_refused(check, str(error.response.get("error"))))
+                findings.append(self._refused(check, error, partial(_channel_refused, check, bot)))
+                continue
+            except _NOT_JSON:
+                findings.append(self._not_slack(check, 200))
                 continue
             except _UNREACHABLE:
                 findings.append(self._slack_unreachable(check))
                 continue
-            about = info.get("channel") or {}
-            name = f"#{about.get('name', channel)}"
-            if about.get("is_member"):
-                findings.append(Finding("ok", check, f"{name} exists and the bot is in it"))
-            else:
-                findings.append(
-                    Finding(
-                        "broken",
-                        check,
-                        f"the bot is not in {name}: it cannot read or answer there",
-                        f"type /invite {bot} in {name}",
-                    )
-                )
+            findings.append(Finding("ok", check, "exists and the bot is in it"))
         return findings
 
     def _client(self, token: str) -> AsyncWebClient:
         client = AsyncWebClient(token=token)
         configure_client(client, self._services)
         return client
+
+    def _refused(
+        self, check: str, error: SlackApiError, refused: Callable[[str], Finding]
+    ) -> Finding:
+        """``refused(Slack's error code)``; or, when what answered is not Slack's Web API
+        (an HTML page, plain text: no JSON object with an error), that."""
+        response = error.response
+        data = getattr(response, "data", None)
+        if isinstance(data, dict) and data.get("error"):
+            return refused(str(data["error"]))
+        # slack_sdk's response, or aiohttp's when the body said JSON and was not.
+        status = getattr(response, "status_code", None) or getattr(response, "status", "?")
+        return self._not_slack(check, status)
+
+    def _not_slack(self, check: str, status: object) -> Finding:
+        return Finding(
+            "broken",
+            check,
+            f"not Slack's API (HTTP {status}) at {self._settings.slack_api_url}",
+            "check SLACK_API_URL (or leave it unset)",
+        )
 
     def _slack_unreachable(self, check: str) -> Finding:
         return Finding(
@@ -349,15 +437,13 @@ class Doctor:
         )
 
 
-def _channel_refused(check: str, error: str) -> Finding:
-    if error == "missing_scope":
-        # The manifest does not ask for channels:read: membership cannot be seen.
+def _channel_refused(check: str, bot: str, error: str) -> Finding:
+    if error == "not_in_channel":
         return Finding(
-            "warning",
+            "broken",
             check,
-            "Slack does not let the bot look at channels (conversations.info needs "
-            "channels:read, groups:read for a private one)",
-            "check by hand that the bot is in it, or add those scopes and reinstall",
+            "the bot is not in it: it cannot read or answer there",
+            f"type /invite {bot} in that channel",
         )
     if error == "channel_not_found":
         return Finding(
@@ -367,6 +453,14 @@ def _channel_refused(check: str, error: str) -> Finding:
             "copy the channel ID from its details into HELP_CHANNELS (or the workspace's "
             "settings in App Home), and /invite the bot",
         )
+    if error == "missing_scope":
+        return Finding(
+            "broken",
+            check,
+            "Slack does not let the bot read it (channels:history, groups:history for a "
+            "private one)",
+            REINSTALL,
+        )
     return Finding(
-        "broken", check, f"Slack refused conversations.info ({error})", "see Slack's docs"
+        "broken", check, f"Slack refused conversations.history ({error})", "see Slack's docs"
     )

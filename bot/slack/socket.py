@@ -52,7 +52,7 @@ async def serve(settings: Settings) -> None:
     """Handle requests until SIGTERM or SIGINT, then wind down without dropping any."""
     if settings.slack_app_token is None:
         raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (see .env.example).")
-    services = composition.build(settings)
+    services = composition.build(settings, serves_metrics=True)
     app = create_app(services)
     handler = _Handler(app, settings.slack_app_token.get_secret_value())
     stop = _on_signals(services)
@@ -62,7 +62,14 @@ async def serve(settings: Settings) -> None:
     log.info("Connecting to Slack in Socket Mode")
     try:
         if settings.metrics_port is not None:
-            services.metrics.serve(settings.metrics_port)  # stopped by services.close()
+            try:
+                services.metrics.serve(settings.metrics_port)  # stopped by services.close()
+            except OSError as error:  # in use, or not ours to bind: say so, not a traceback
+                why = error.strerror or type(error).__name__
+                raise SystemExit(
+                    f"METRICS_PORT {settings.metrics_port} cannot be served ({why}): "
+                    "choose a free port, or unset it"
+                ) from None
             log.info("Serving metrics on port %s at /metrics", settings.metrics_port)
         async with web_api_session(app):
             if await _connected(handler, stop):

@@ -213,7 +213,7 @@ def serve(settings: Settings) -> None:
     """Run the web process until it is stopped."""
     if settings.slack_signing_secret is None:
         raise SystemExit("HTTP mode needs SLACK_SIGNING_SECRET (see .env.example).")
-    services = composition.build(settings)
+    services = composition.build(settings, serves_metrics=True)
     config = uvicorn.Config(
         create_web_app(services),
         host="0.0.0.0",  # noqa: S104

@@ -44,8 +44,17 @@ _JSON_ARGUMENTS = frozenset({"blocks", "view", "attachments", "metadata"})
 # Slack authenticates these with client credentials rather than a bearer token.
 _TOKENLESS_PREFIXES = ("oauth.", "openid.")
 _RESPONSE_PREFIX = "/response/"
+# What Slack wants a token to have been granted for a method (any one of these; Slack
+# names the first as "needed"), for the methods where the fake must refuse as Slack does:
+# the bot may call nothing that manifest.yml's scopes do not allow.
+_NEEDED_SCOPES = {
+    "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "conversations.history": ("channels:history", "groups:history", "im:history", "mpim:history"),
+}
 # Where files.getUploadURLExternal tells a client to POST a file's bytes.
 _UPLOAD_PREFIX = "/upload/"
+# What ``fail_next`` calls that POST of a file's bytes (it is no Web API method).
+UPLOAD = "file upload"
 # serve_forever() checks for shutdown once per interval; short keeps per-test teardown fast.
 _POLL_INTERVAL = 0.02
 
@@ -188,7 +197,8 @@ class FakeSlackApi:
         self._pending: dict[str, dict[str, Any]] = {}
         self._uploads: list[Upload] = []
         # The scopes every token was granted (Slack's x-oauth-scopes header), and the
-        # channels conversations.info knows, by id: name and whether the bot is a member.
+        # channels conversations.info and .history know, by id: name and whether the bot
+        # is a member.
         self.scopes: tuple[str, ...] = BOT_SCOPES
         self._channels: dict[str, tuple[str, bool]] = {}
 
@@ -272,7 +282,8 @@ class FakeSlackApi:
         return code
 
     def add_channel(self, channel_id: str, name: str, *, bot_is_member: bool = True) -> None:
-        """A channel for conversations.info; unknown ones are ``channel_not_found``."""
+        """A channel for conversations.info and conversations.history; unknown ones are
+        ``channel_not_found``."""
         with self._lock:
             self._channels[channel_id] = (name, bot_is_member)
 
@@ -289,6 +300,7 @@ class FakeSlackApi:
 
         A 200 failure is Slack's usual `{"ok": false, "error": ...}`. A 429 sends
         `Retry-After` (1 second unless given) and error `ratelimited`, as Slack does.
+        `method` UPLOAD fails the POST of a file's bytes to its upload URL.
         """
         if status == 200 and error is None:
             raise ValueError("a 200 failure needs an error code, e.g. error='channel_not_found'")
@@ -414,6 +426,15 @@ class FakeSlackApi:
             return _json_reply({"ok": False, "error": "not_authed"})
         # Slack says on every call with a token which scopes that token was granted.
         granted = {} if token is None else {"x-oauth-scopes": ",".join(self.scopes)}
+        needed = _NEEDED_SCOPES.get(method, ())
+        if needed and not set(needed) & set(self.scopes):
+            refusal = {
+                "ok": False,
+                "error": "missing_scope",
+                "needed": needed[0],
+                "provided": ",".join(self.scopes),
+            }
+            return _json_reply(refusal, headers=granted)
         return _json_reply(self._answer(method, args, token), headers=granted)
 
     def _response_url_reply(self, path: str, body: dict[str, Any]) -> _Reply:
@@ -425,6 +446,11 @@ class FakeSlackApi:
 
     def _upload_reply(self, path: str, content: bytes) -> _Reply:
         file_id = path.removeprefix(_UPLOAD_PREFIX)
+        with self._lock:
+            failures = self._failures.get(UPLOAD)
+            failure = failures.popleft() if failures else None
+        if failure is not None:  # files.slack.com answers in plain text, success or not
+            return _Reply(failure.status, failure.error.encode(), "text/plain")
         with self._lock:
             pending = self._pending.get(file_id)
             if pending is not None:
@@ -504,6 +530,8 @@ class FakeSlackApi:
                 return {"ok": True, "channel": {"id": channel}}
             case "conversations.info":
                 return self._conversation(str(args.get("channel", "")))
+            case "conversations.history":
+                return self._history(str(args.get("channel", "")))
             case "users.info":
                 return {"ok": True, "user": self._user(str(args.get("user", "")), args, token)}
             case "files.getUploadURLExternal":
@@ -538,6 +566,16 @@ class FakeSlackApi:
         name, member = known
         channel = {"id": channel_id, "name": name, "is_channel": True, "is_member": member}
         return {"ok": True, "channel": channel}
+
+    def _history(self, channel_id: str) -> dict[str, Any]:
+        """A channel's latest messages: the bot reads only those of channels it is in."""
+        with self._lock:
+            known = self._channels.get(channel_id)
+        if known is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if not known[1]:
+            return {"ok": False, "error": "not_in_channel"}
+        return {"ok": True, "messages": [], "has_more": False}
 
     def _oauth_access(self, code: str) -> dict[str, Any]:
         """Slack's answer to oauth.v2.access for a bot-only install; a code works once."""
