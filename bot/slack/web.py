@@ -52,9 +52,6 @@ EVENTS_PATH = "/slack/events"
 Endpoint = Callable[[Request], Awaitable[Response]]
 Lifespan = Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]
 
-# The garbage collector's thresholds in the web process (Python's are 700, 10, 10).
-GC_THRESHOLDS = (10_000, 10, 10)
-
 # Slack's largest payloads (a modal's state, a long message event) are tens of kilobytes.
 MAX_BODY_BYTES = 512 * 1024
 
@@ -216,10 +213,5 @@ def serve(settings: Settings) -> None:
     # What startup built (the content index, templates, modules) lives as long as the
     # process: frozen, full collections under load stop rescanning it (95 ms -> 40 ms each).
     gc.freeze()
-    # Under load a full collection scans the work owed after the acks, every ack waiting
-    # meanwhile: 15 of them in 12,000 requests took 50 ms at the median, up to 130 ms, and
-    # all collections about a tenth of the process's CPU. Young collections 14 times rarer
-    # make full ones rarer too (2 in the same load); the price is 30 MB more at the peak.
-    gc.set_threshold(*GC_THRESHOLDS)
     log.info("Serving Slack requests on port %s%s", settings.port, EVENTS_PATH)
     _Server(config, services).run()
