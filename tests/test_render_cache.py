@@ -15,7 +15,16 @@ from bot.domain.commands import MarkDone
 from bot.domain.replies import Answer, Checklist, ConfirmForget, Help, Reply, StepState, ToolOffer
 from bot.guide.content import Content
 from bot.person import Person
-from bot.render.blocks import CHECKLISTS, Surface, render, render_uncached, shared_json
+from bot.render.blocks import (
+    CHECKLISTS,
+    HOMES,
+    Surface,
+    home_view,
+    render,
+    render_template,
+    render_uncached,
+    shared_json,
+)
 from bot.strings import LANGUAGES, Phrase
 
 SURFACES: tuple[Surface, ...] = ("message", "view")
@@ -210,3 +219,29 @@ async def test_people_at_the_same_point_share_blocks_and_nobody_gets_anothers_pr
     assert _bytes(shown["U_CEM"]) != _bytes(shown["U_ANN"])
     for p in (ann, bob, cem):
         assert _bytes(again[p.user]) == _bytes(render_uncached(await assistant.checklist(p)))
+
+
+@pytest.mark.usefixtures("redis_client")
+async def test_app_home_is_kept_per_point_of_progress_and_is_what_its_template_renders(
+    assistant: Assistant, content: Content
+) -> None:
+    ann, bob = Person("T1", "U_ANN"), Person("T1", "U_BOB")
+    for someone in (ann, bob):
+        await assistant.run(someone, MarkDone(content.steps[0].topic))
+    HOMES.clear()
+    for language in LANGUAGES:
+        checklist = dataclasses.replace(await assistant.checklist(ann), language=language)
+        expected = render_template(
+            "home",
+            checklist_blocks=render_uncached(checklist, surface="view"),
+            workspace=None,
+            chart_file=None,
+            lang=language,
+        )
+        hits = HOMES.hits
+        first = home_view(checklist, language)
+        first["blocks"].clear()  # what a caller does to its view stays its own
+        bobs = dataclasses.replace(await assistant.checklist(bob), language=language)
+
+        assert home_view(bobs, language) == expected
+        assert HOMES.hits == hits + 1

@@ -406,11 +406,10 @@ class Assistant:
             language=language_of(question)
             or (person.speaks if private else person.workspace.language or "en"),
         )
+        if private and isinstance(reply, Answer) and reply.step_number is not None:
+            return _noted(person, await self._counted_with_tick(person, reply))
         await self._count(person, reply)
-        if not isinstance(reply, Answer):
-            return reply
-        reply = _noted(person, reply)
-        return await self._with_tick(person, reply) if private else reply
+        return _noted(person, reply) if isinstance(reply, Answer) else reply
 
     async def _count(self, person: Person, reply: Reply) -> None:
         """Count a question in the week's figures, and log it when the guide did not cover
@@ -425,6 +424,21 @@ class Assistant:
                 await self._feedback.answered(person, reply.card.topic, reply.language)
         except StoreUnavailable:
             log.info("Question not counted or logged: the store is unavailable")
+
+    async def _counted_with_tick(self, person: Person, reply: Answer) -> Answer:
+        """``_count`` and ``_with_tick`` in one round trip to Redis: the count and the read
+        of the steps done share a transaction."""
+        topic, language = reply.card.topic, reply.language
+        self._metrics.answered.inc()
+        try:
+            done = await self._progress.done(
+                person,
+                along=lambda pipe: self._feedback.write_answered(pipe, person, topic, language),
+            )
+        except StoreUnavailable:
+            log.info("Question not counted or logged: the store is unavailable")
+            done = frozenset()  # answering matters more than the tick state
+        return dataclasses.replace(reply, step_done=topic in done)
 
     async def _with_tick(self, person: Person, reply: Answer) -> Answer:
         """A private answer that is a checklist step says whether the person has done it."""

@@ -260,6 +260,29 @@ class Renders:
 
 
 CHECKLISTS = Renders(CHECKLIST_RENDERS)
+# App Home as shown to anyone but an admin, one per checklist kept.
+HOMES = Renders(CHECKLIST_RENDERS)
+
+
+def home_view(checklist: Checklist, lang: Language) -> dict[str, Any]:
+    """App Home showing ``checklist`` and the tools, nothing above them and no admin's
+    settings: kept by the checklist's key, as the checklist is (a render makes a jinja2
+    Context and its macros, cyclic garbage for the collector, besides three JSON passes
+    over the checklist's blocks). A new object on every call."""
+    key = checklist_key(checklist, "view", {})
+    text = None if key is None else HOMES.get((key, lang))
+    if text is None:
+        text = _template_text(
+            "home",
+            lang=lang,
+            checklist_blocks=render(checklist, surface="view"),
+            workspace=None,
+            chart_file=None,
+        )
+        if key is not None:
+            HOMES.keep((key, lang), text)
+    view: dict[str, Any] = json.loads(text)
+    return view
 
 
 class _Same:

@@ -9,6 +9,7 @@ where the request expects it (``bot.slack.routing``).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -38,7 +39,7 @@ Work = Callable[[Person], Awaitable[Reply | None]]
 class Exchange:
     """A request and the person behind it; built per request, so it may remember them."""
 
-    __slots__ = ("_context", "_people", "_person", "body", "services")
+    __slots__ = ("_context_ref", "_people", "_person", "body", "services")
 
     def __init__(
         self, services: Services, people: People, body: dict[str, Any], context: AsyncBoltContext
@@ -46,8 +47,19 @@ class Exchange:
         self.services = services
         self.body = body
         self._people = people
-        self._context = context
+        # The context holds this exchange: held back weakly, the request's objects are
+        # freed by their reference counts when it is done, not left for the collector
+        # (whose full collections, under load, stop every ack). Whoever holds the
+        # exchange got it from a context it still holds.
+        self._context_ref = weakref.ref(context)
         self._person: Person | None = None
+
+    @property
+    def _context(self) -> AsyncBoltContext:
+        context = self._context_ref()
+        if context is None:
+            raise RuntimeError("an exchange outlived its request's context")
+        return context
 
     @property
     def assistant(self) -> Assistant:

@@ -14,7 +14,7 @@ from bot.domain.assistant import Assistant
 from bot.domain.replies import Checklist, Notice, Reply
 from bot.errors import StoreUnavailable
 from bot.person import Person
-from bot.render.blocks import render, render_template
+from bot.render.blocks import home_view, render, render_template
 from bot.slack.digests import dm_channel, upload_chart
 from bot.strings import Phrase
 
@@ -37,6 +37,8 @@ async def view_for(
         except StoreUnavailable as error:
             top = render(Notice(Phrase.of_error(error), "warning", person.speaks), surface="view")
             checklist = None
+    if checklist is not None and not top and not person.admin:
+        return home_view(checklist, person.speaks)
     blocks = render(checklist, surface="view") if checklist else []
     view: dict[str, Any] = render_template(
         "home",

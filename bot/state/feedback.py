@@ -137,8 +137,16 @@ class FeedbackStore:
     async def answered(self, person: Person, topic: str, language: str) -> None:
         """Count a question the guide answered with ``topic``'s card, in ``language``."""
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
-            activity.write_question(pipe, person, time.time(), topic=topic, language=language)
+            self.write_answered(pipe, person, topic, language)
             await pipe.execute()
+
+    @staticmethod
+    def write_answered(
+        pipe: redis.client.Pipeline, person: Person, topic: str, language: str
+    ) -> None:
+        """The commands that count an answered question (``answered``), for a transaction
+        that also reads what the answer shows."""
+        activity.write_question(pipe, person, time.time(), topic=topic, language=language)
 
     async def recent_unanswered(self, team: str, seen: Seen = EVERYONE) -> list[Asked]:
         """Uncovered questions within the retention period that belong in a view of

@@ -8,6 +8,7 @@ ids, not step numbers, are stored, so reordering the checklist keeps everyone's 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,9 @@ import redis.asyncio as redis
 from bot.person import Person
 from bot.state import members, schema, store
 from bot.state.members import EVERYONE, Seen
+
+# Queues commands on a pipeline (a transaction), to be sent with a read.
+Along = Callable[[redis.client.Pipeline], None]
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,17 @@ class ProgressStore:
         self._redis = client
         self._remind_after = remind_after
 
-    async def done(self, person: Person) -> frozenset[str]:
-        """The topic ids this person has marked done."""
+    async def done(self, person: Person, *, along: Along | None = None) -> frozenset[str]:
+        """The topic ids this person has marked done; ``along`` queues other commands (a
+        count to keep) in the same transaction, so both cost one round trip."""
         async with store.available():
-            members = await self._redis.smembers(_done_key(person))
+            if along is None:
+                members = await self._redis.smembers(_done_key(person))
+            else:
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    along(pipe)
+                    pipe.smembers(_done_key(person))
+                    members = (await pipe.execute())[-1]
         return frozenset(str(member) for member in members)
 
     async def mark_done(self, person: Person, topic: str) -> Change:
