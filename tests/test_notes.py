@@ -493,3 +493,50 @@ async def test_the_cli_says_in_one_line_when_slack_cannot_be_reached(
     said = err.strip().splitlines()[-1]  # after slack_sdk's own log lines, if any
     assert said.startswith("Slack did not say whose SLACK_BOT_TOKEN is")
     assert "--workspace" in said
+
+
+async def test_the_checklist_shows_the_note_on_the_opened_step_to_its_workspace_only(
+    shared: RunningBot, slack_api: FakeSlackApi
+) -> None:
+    await install(shared.http, slack_api, INITECH_ORG)
+    slack_api.add_user("UINITECH", is_admin=True, teams=("T1",))
+    await _save_note(shared, NOTE, user="UINITECH", team="T1", org="EINITECH")
+
+    url = slack_api.response_url
+    # T1 first: its checklist is rendered and kept before T2 asks for the same one.
+    for sent, (team, text) in enumerate(
+        (("T1", "step 3"), ("T2", "step 3"), ("T1", "step 1")), start=1
+    ):
+        asked = slash_command(
+            text,
+            team=team,
+            enterprise="EINITECH",
+            org_wide=True,
+            response_url=url(f"{team}-{sent}"),
+        )
+        await shared.send(asked)
+        await slack_api.wait_for_responses(sent)
+    shown = {post.path: json.dumps(post.body) for post in slack_api.responses}
+
+    assert SHOWN in shown["/response/T1-1"]
+    assert "Add a payment method" in shown["/response/T2-2"]
+    assert MARK not in shown["/response/T2-2"]
+    assert MARK not in shown["/response/T1-3"]  # step 1 has no note
+
+
+async def test_the_checklist_shows_the_note_in_a_dm_and_on_app_home(bot: RunningBot) -> None:
+    bot.slack.add_user("UADMIN", is_admin=True)
+    await _save_note(bot, NOTE)
+    for done in ("done 1", "done 2"):
+        await bot.send(slash_command(done, response_url=bot.slack.response_url()))
+    await bot.slack.wait_for_responses(2)
+
+    await bot.send(event_callback(im_message("next", ts="41.1")))
+    [dm] = await bot.slack.wait_for("chat.postMessage", 1)
+    home = {"id": "V1", "type": "home", "blocks": []}
+    before = len(bot.slack.calls("views.publish"))
+    await bot.send(block_action(f"{ActionId.COMMAND}:step 3", "step 3", view=home))
+    await bot.slack.wait_for("views.publish", before + 1)
+
+    assert SHOWN in json.dumps(dm.args)
+    assert SHOWN in _home(bot.slack)

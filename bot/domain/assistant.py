@@ -232,7 +232,14 @@ class Assistant:
         )
         focused = next((s for s in steps if s.card.topic == focus), None)
         checklist = Checklist(steps, focused, notice, person.speaks, changed)
-        return checklist if focused else dataclasses.replace(checklist, focus=checklist.next_step)
+        if focused is None:
+            checklist = dataclasses.replace(checklist, focus=checklist.next_step)
+        if checklist.focus is None:
+            return checklist
+        # As under the card's answer: read with the workspace's settings, no read of its own.
+        return dataclasses.replace(
+            checklist, note=person.workspace.note(checklist.focus.card.topic)
+        )
 
     async def mark_done(self, person: Person, topic: str) -> Checklist:
         change = await self._progress.mark_done(person, topic)
