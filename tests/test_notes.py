@@ -352,15 +352,19 @@ async def _everything_in(redis_client: aioredis.Redis) -> str:
     kept = []
     async for name in redis_client.scan_iter():
         kind = await redis_client.type(name)
-        kind = kind.decode() if isinstance(kind, bytes) else kind
-        read = {
-            "string": redis_client.get,
-            "hash": redis_client.hgetall,
-            "set": redis_client.smembers,
-            "zset": lambda n: redis_client.zrange(n, 0, -1),
-            "list": lambda n: redis_client.lrange(n, 0, -1),
-        }[kind]
-        kept.append(f"{name!r} {await read(name)!r}")
+        kind = kind.decode() if isinstance(kind, bytes) else str(kind)
+        value: object
+        if kind == "hash":
+            value = await redis_client.hgetall(name)
+        elif kind == "set":
+            value = await redis_client.smembers(name)
+        elif kind == "zset":
+            value = await redis_client.zrange(name, 0, -1)
+        elif kind == "list":
+            value = await redis_client.lrange(name, 0, -1)
+        else:
+            value = await redis_client.get(name)
+        kept.append(f"{name!r} {value!r}")
     return "\n".join(kept)
 
 
