@@ -287,6 +287,18 @@ class Index:
             )
             for field in fields
         ]
+        # A question worded as one of a card's own, but for the words on half the documents
+        # or more, rests on that card, however everyday its words ("how do I pay"): the
+        # author listed that wording, and it speaks for that card only.
+        self._shared = frozenset(term for term in on if 2 * on[term] >= len(fields))
+        self._wordings = [
+            frozenset(
+                wording
+                for question in document.questions
+                if (wording := frozenset(t for t, _ in self._terms(question)) - self._shared)
+            )
+            for document in documents
+        ]
         self._phrases = [self._phrases_of(d) for d in documents]
         # A word no document uses is the strongest sign that the question is elsewhere.
         self._unknown_idf = _idf(len(documents), 0)
@@ -373,10 +385,16 @@ class Index:
         penalty = self._penalty(word for _, word in said)
         cards = len(self._cards)
         terms = {term for term, _ in said}
+        asked = frozenset(terms - self._shared)
         matches = [
-            Match(card, round(penalty * score, 4), round(coverage, 4), bool(terms & meaning))
-            for card, (score, coverage), meaning in zip(
-                self._cards, scores, self._meaning, strict=False
+            Match(
+                card,
+                round(penalty * score, 4),
+                round(coverage, 4),
+                bool(terms & meaning) or asked in wordings,
+            )
+            for card, (score, coverage), meaning, wordings in zip(
+                self._cards, scores, self._meaning, self._wordings, strict=False
             )
         ]
         # Ties keep the content's order, so the same question always ranks the same way.
