@@ -165,6 +165,12 @@ def _settings_key(value: str) -> str:
     """A workspace as its settings are keyed (``Person.settings_key``): T…, or E…:T…."""
     if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}(:[A-Za-z0-9._-]{1,64})?", value):
         raise argparse.ArgumentTypeError("a workspace id is T… (or E…:T… in an organisation)")
+    if value.startswith("E") and ":" not in value:
+        # An org-wide install's answers read the notes of the workspace asked in (E…:T…):
+        # notes kept under the organisation alone would show nowhere.
+        raise argparse.ArgumentTypeError(
+            f"{value} is an organisation: name one of its workspaces, {value}:T…"
+        )
     return value
 
 
@@ -374,6 +380,7 @@ def _run_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.apikeys import mask_secrets
     from bot.state import archive
 
     if not settings.redis_url:
@@ -387,15 +394,27 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"import failed, nothing was changed: {args.file}: {reason}", file=sys.stderr)
         return 2
 
-    async def restore(services: Services) -> None:
+    async def restore(services: Services) -> int:
+        # Notes go through the rule `notes set` applies: an export edited by hand, or from
+        # another version's cards, must not bring in what the CLI and App Home refuse.
+        language = services.settings.language or "en"
+        for team in data.teams:
+            for note in team.notes:
+                problem = services.assistant.note_problem(note.topic, note.text.strip())
+                if problem is not None:
+                    where = f"{team.team}:{note.workspace}" if note.workspace else team.team
+                    print(f"import failed, nothing was changed: {args.file}: the note of "
+                          f"{where} on {mask_secrets(note.topic)}: {problem.said(language)}",
+                          file=sys.stderr)  # fmt: skip
+                    return 2
         done = await services.privacy.restore(data)
         print(
             f"imported {done.teams} team(s): progress of {done.people} people, "
             f"{done.votes} vote(s), {done.questions} logged question(s), {done.notes} note(s)"
         )
+        return 0
 
-    _with_services(settings, restore)
-    return 0
+    return _with_services(settings, restore)
 
 
 def _run_workspaces(_: argparse.Namespace, settings: Settings) -> int:
@@ -467,7 +486,7 @@ def _run_notes(args: argparse.Namespace, settings: Settings) -> int:
         assistant, language = services.assistant, services.settings.language or "en"
         if args.action == "list":
             kept = (await assistant.workspace(workspace)).notes
-            print("\n".join(f"{topic}\t{text}" for topic, text in kept)
+            print("\n".join(f"{topic}\t{_one_line(text)}" for topic, text in kept)
                   if kept else f"{workspace}: no notes")  # fmt: skip
             return 0
         if args.action == "set":
@@ -483,6 +502,13 @@ def _run_notes(args: argparse.Namespace, settings: Settings) -> int:
     return _with_services(settings, notes)
 
 
+def _one_line(text: str) -> str:
+    """A note on one line of ``notes list``: its backslashes, tabs and line breaks escaped,
+    so each line stays ``topic<TAB>note``."""
+    escapes = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+    return "".join(escapes.get(c, c) for c in text)
+
+
 async def _notes_workspace(services: Services, asked: str | None) -> str | None:
     """Whose notes: ``--workspace``; else the console's without Slack credentials,
     SLACK_BOT_TOKEN's own workspace, or the one workspace installed with Add to Slack."""
@@ -494,14 +520,16 @@ async def _notes_workspace(services: Services, asked: str | None) -> str | None:
 
         return CONSOLE_TEAM
     if settings.slack_bot_token is not None:
+        import aiohttp
         from slack_sdk.errors import SlackClientError
-        from slack_sdk.web.async_client import AsyncWebClient
 
-        token = settings.slack_bot_token.get_secret_value()
-        client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+        from bot.slack.digests import client_for
+
+        client = await client_for(services, "")  # SLACK_BOT_TOKEN's, whatever the team
+        assert client is not None  # SLACK_BOT_TOKEN is set
         try:
             return str((await client.auth_test())["team_id"])
-        except SlackClientError as error:
+        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as error:
             why = type(error).__name__
             print(f"Slack did not say whose SLACK_BOT_TOKEN is ({why}): name the workspace "
                   "with --workspace T…", file=sys.stderr)  # fmt: skip

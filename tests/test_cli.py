@@ -259,3 +259,13 @@ def test_ask_explain_does_not_search_for_a_command(
     result = run_bot(["ask", "--explain", "done 2"], env_without_slack, tmp_path)
 
     assert "verdict: not a question (CommandPointer): the guide is not searched" in result.stdout
+
+
+def test_ask_explain_leaves_out_a_subject_that_shares_no_word_with_the_question(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    result = run_bot(["ask", "--explain", "register"], env_without_slack, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "1. register" in result.stdout
+    assert "off-guide subject" not in result.stdout

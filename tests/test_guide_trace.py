@@ -241,18 +241,114 @@ def test_sections_are_the_guides_headings_with_stable_ids() -> None:
     )
     renumbered = parse_guide("## **4. Adding a payment method**\n\nText.\n")
 
-    assert guide.ids() == (
+    assert [s.id for s in guide.sections] == [
         "Title",
         "Adding a payment method",
         "How to enable auto-recharge",
         "Next steps",
-    )
+    ]
     sections = guide.sections
     assert [s.chapter for s in sections] == [None, "3", "3", None]
-    assert "## not a heading" in sections[2].text
+    assert "## not a heading" in sections[2].body
     # Two headings alike: the later one is named by its path.
     twice = parse_guide("## 1. A\n\n### Steps\n\nx\n\n## 2. B\n\n### Steps\n\ny\n")
-    assert twice.ids() == ("A", "Steps", "B", "B / Steps")
+    assert [s.id for s in twice.sections] == ["A", "Steps", "B", "B / Steps"]
     # The id survives a renumbered chapter; the fingerprint shows it changed.
-    assert renumbered.ids() == ("Adding a payment method",)
+    assert [s.id for s in renumbered.sections] == ["Adding a payment method"]
     assert renumbered.sections[0].fingerprint != sections[1].fingerprint
+
+
+def test_a_verified_date_to_come_fails_the_check(
+    content_copy: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    card = content_copy / "cards" / "register.toml"
+    _edit(card, "verified = 2026-12-06", "verified = 2999-01-31")
+
+    result = run_bot(["content", "check"], env, tmp_path)
+
+    assert result.returncode == 2
+    assert "register.toml: verified: 2999-01-31 is after today" in result.stderr
+
+
+def test_a_guide_saved_with_a_byte_order_mark_is_the_same_guide(
+    content_copy: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    guide = content_copy / "guide.md"
+    guide.write_bytes(b"\xef\xbb\xbf" + guide.read_bytes())
+
+    check = run_bot(["content", "check"], env, tmp_path)
+    diff = run_bot(["content", "diff", str(guide)], env, tmp_path)
+
+    assert check.returncode == 0, check.stderr
+    assert diff.stdout.startswith("nothing to do"), diff.stdout
+
+
+def _pasted_fingerprints(
+    content_copy: Path, new: Path, env: dict[str, str], tmp_path: Path
+) -> Path:
+    """payment-method's sources pasted from the diff of ``new``; its file."""
+    diff = run_bot(["content", "diff", str(new)], env, tmp_path).stdout
+    fingerprint = re.search(
+        r'section = "Adding a payment method", fingerprint = "([0-9a-f]{16})"', diff
+    )
+    card = content_copy / "cards" / "payment-method.toml"
+    old = re.search(r'"Adding a payment method", fingerprint = "([0-9a-f]{16})"', card.read_text())
+    assert fingerprint is not None
+    assert old is not None
+    _edit(card, old.group(1), fingerprint.group(1))
+    return card
+
+
+def test_accept_refuses_a_card_verified_since_the_kept_guide_but_before_today(
+    content_copy: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    # Checked on 2026-02-01 for another reason: not a review of a guide that came later.
+    _edit(content_copy / "guide.toml", "kept = 2026-12-06", "kept = 2026-01-02")
+    new = _new_guide(content_copy, tmp_path)
+    _edit(new, NEW_SECTION, "")
+    card = _pasted_fingerprints(content_copy, new, env, tmp_path)
+    _edit(card, "verified = 2026-12-06", "verified = 2026-02-01")
+    _edit(
+        content_copy / "cards" / "delete-api-key.toml",
+        '{ section = "How to delete a Mistral API key", fingerprint = "38436579e01c6fa8" },\n',
+        "",
+    )
+
+    result = run_bot(["content", "accept", str(new)], env, tmp_path)
+
+    assert result.returncode == 2
+    assert "payment-method.toml: verified: is 2026-02-01, not today's" in result.stderr
+
+
+def test_accept_refuses_a_second_guide_on_the_day_one_was_kept(
+    content_copy: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    _edit(content_copy / "guide.toml", "kept = 2026-12-06", f"kept = {today}")
+    new = _new_guide(content_copy, tmp_path)
+    _edit(new, NEW_SECTION, "")
+    card = _pasted_fingerprints(content_copy, new, env, tmp_path)
+    _edit(card, "verified = 2026-12-06", f"verified = {today}")
+
+    result = run_bot(["content", "accept", str(new)], env, tmp_path)
+
+    assert result.returncode == 2
+    assert "payment-method.toml: verified: is " in result.stderr
+    assert "the kept guide was accepted today" in result.stderr
+
+
+def test_accept_refuses_a_card_still_on_a_removed_section_until_it_is_reverified(
+    content_copy: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    _edit(content_copy / "guide.toml", "kept = 2026-12-06", "kept = 2026-01-02")
+    text = (content_copy / "guide.md").read_text(encoding="utf-8")
+    new = tmp_path / "NEW_GUIDE.md"
+    new.write_text(DELETE_SECTION.sub("", text), encoding="utf-8")
+    card = content_copy / "cards" / "delete-api-key.toml"
+    _edit(card, "verified = 2026-12-06", "verified = 2026-01-02")
+
+    result = run_bot(["content", "accept", str(new)], env, tmp_path)
+
+    assert result.returncode == 2
+    assert "delete-api-key.toml: sources, item 1, section" in result.stderr
+    assert "delete-api-key.toml: verified: is 2026-01-02, not today's" in result.stderr

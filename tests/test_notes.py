@@ -4,6 +4,7 @@ shown under that card's answer to that workspace only, exported, deleted on unin
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -339,3 +340,207 @@ async def test_notes_are_exported_and_imported_back(
     assert _notes(["list", "--workspace", "EINITECH:T2"], env, tmp_path)[1] == (
         "workspaces\tUse aisuru-prod\n"
     )
+
+
+# A Mistral key pasted into a note: only its last four characters may ever be shown.
+KEY = "Zq8mT2vLx9Rb4Nc7Wd1Kp6Hs3Jf5Gy0A"
+KEY_BODY = KEY[:-4]
+
+
+async def _everything_in(redis_client: aioredis.Redis) -> str:
+    """Every name and value kept in the test's Redis, as one text."""
+    kept = []
+    async for name in redis_client.scan_iter():
+        kind = await redis_client.type(name)
+        kind = kind.decode() if isinstance(kind, bytes) else str(kind)
+        value: object
+        if kind == "hash":
+            value = await redis_client.hgetall(name)
+        elif kind == "set":
+            value = await redis_client.smembers(name)
+        elif kind == "zset":
+            value = await redis_client.zrange(name, 0, -1)
+        elif kind == "list":
+            value = await redis_client.lrange(name, 0, -1)
+        else:
+            value = await redis_client.get(name)
+        kept.append(f"{name!r} {value!r}")
+    return "\n".join(kept)
+
+
+async def test_a_note_holding_a_mistral_key_is_refused_from_the_cli_without_echoing_it(
+    redis_url: str, redis_client: aioredis.Redis, env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env_without_slack, "REDIS_URL": redis_url}
+
+    code, out, err = _notes(
+        ["set", "payment-method", f"Use our key {KEY}", "--workspace", "TACME"], env, tmp_path
+    )
+    listed = _notes(["list", "--workspace", "TACME"], env, tmp_path)
+
+    assert code == 1
+    assert "looks like a Mistral API key (…Gy0A)" in err
+    assert KEY_BODY not in out + err
+    assert listed[1] == "TACME: no notes\n"
+    assert KEY_BODY not in await _everything_in(redis_client)
+
+
+async def test_a_note_holding_a_mistral_key_is_refused_in_the_dialog_and_kept_nowhere(
+    bot: RunningBot, redis_client: aioredis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    bot.slack.add_user("UADMIN", is_admin=True)
+
+    home = await _save_note(bot, f"Mistral key: {KEY}")
+    await bot.send(slash_command(QUESTION, response_url=bot.slack.response_url()))
+    [answer] = await bot.slack.wait_for_responses(1)
+
+    assert "looks like a Mistral API key (…Gy0A)" in home
+    assert KEY_BODY not in home
+    assert MARK not in json.dumps(answer.body)
+    assert KEY_BODY not in await _everything_in(redis_client)
+    assert KEY_BODY not in caplog.text
+
+
+def _export_with_note(tmp_path: Path, topic: str, text: str) -> Path:
+    backup = tmp_path / "backup.json"
+    team = {"team": "TACME", "notes": [{"workspace": None, "topic": topic, "text": text}]}
+    backup.write_text(
+        json.dumps(
+            {"format": "mistral-setup-export", "version": 3, "exported_at": 0, "teams": [team]}
+        ),
+        encoding="utf-8",
+    )
+    return backup
+
+
+@pytest.mark.parametrize(
+    ("topic", "text", "said"),
+    [
+        ("payment-method", f"key {KEY}", "looks like a Mistral API key (…Gy0A)"),
+        ("bake-bread", "Ask Maria", "No card has the id “bake-bread”"),
+        ("payment-method", "   ", "The note is empty"),
+    ],
+)
+async def test_an_import_with_a_note_the_cli_would_refuse_fails_and_changes_nothing(
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    env_without_slack: dict[str, str],
+    tmp_path: Path,
+    topic: str,
+    text: str,
+    said: str,
+) -> None:
+    env = {**env_without_slack, "REDIS_URL": redis_url}
+    backup = _export_with_note(tmp_path, topic, text)
+
+    imported = run_bot(["import", str(backup)], env, tmp_path)
+
+    assert imported.returncode == 2
+    assert "import failed, nothing was changed" in imported.stderr
+    assert said in imported.stderr
+    assert KEY_BODY not in imported.stdout + imported.stderr
+    assert await _everything_in(redis_client) == ""
+
+
+async def test_notes_for_an_organisation_alone_are_refused_asking_for_its_workspace(
+    redis_url: str, redis_client: aioredis.Redis, env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env_without_slack, "REDIS_URL": redis_url}
+
+    code, _, err = _notes(
+        ["set", "payment-method", "Ask Maria", "--workspace", "EINITECH"], env, tmp_path
+    )
+
+    assert code == 2
+    assert "EINITECH:T…" in err
+    assert await _everything_in(redis_client) == ""
+
+
+async def test_notes_list_keeps_one_line_per_note_whatever_the_note_holds(
+    redis_url: str, redis_client: aioredis.Redis, env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env_without_slack, "REDIS_URL": redis_url}
+    on_acme = ["--workspace", "TACME"]
+    _notes(["set", "payment-method", "Ask Maria\nor\tC:\\Bob", *on_acme], env, tmp_path)
+    _notes(["set", "register", "Use your work email", *on_acme], env, tmp_path)
+
+    listed = _notes(["list", *on_acme], env, tmp_path)[1]
+
+    assert sorted(listed.splitlines()) == [
+        "payment-method\tAsk Maria\\nor\\tC:\\\\Bob",
+        "register\tUse your work email",
+    ]
+
+
+async def test_clearing_the_note_of_no_card_says_the_card_is_unknown(
+    redis_url: str, redis_client: aioredis.Redis, env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env_without_slack, "REDIS_URL": redis_url}
+
+    code, _, err = _notes(["clear", "nosuch", "--workspace", "TACME"], env, tmp_path)
+
+    assert code == 1
+    assert "No card has the id “nosuch”" in err
+
+
+async def test_the_cli_says_in_one_line_when_slack_cannot_be_reached(
+    redis_url: str, redis_client: aioredis.Redis, env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env_without_slack, "REDIS_URL": redis_url}
+    away = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+
+    code, _, err = _notes(["list"], env, tmp_path, **away)
+
+    assert code == 2
+    assert "Traceback" not in err
+    said = err.strip().splitlines()[-1]  # after slack_sdk's own log lines, if any
+    assert said.startswith("Slack did not say whose SLACK_BOT_TOKEN is")
+    assert "--workspace" in said
+
+
+async def test_the_checklist_shows_the_note_on_the_opened_step_to_its_workspace_only(
+    shared: RunningBot, slack_api: FakeSlackApi
+) -> None:
+    await install(shared.http, slack_api, INITECH_ORG)
+    slack_api.add_user("UINITECH", is_admin=True, teams=("T1",))
+    await _save_note(shared, NOTE, user="UINITECH", team="T1", org="EINITECH")
+
+    url = slack_api.response_url
+    # T1 first: its checklist is rendered and kept before T2 asks for the same one.
+    for sent, (team, text) in enumerate(
+        (("T1", "step 3"), ("T2", "step 3"), ("T1", "step 1")), start=1
+    ):
+        asked = slash_command(
+            text,
+            team=team,
+            enterprise="EINITECH",
+            org_wide=True,
+            response_url=url(f"{team}-{sent}"),
+        )
+        await shared.send(asked)
+        await slack_api.wait_for_responses(sent)
+    shown = {post.path: json.dumps(post.body) for post in slack_api.responses}
+
+    assert SHOWN in shown["/response/T1-1"]
+    assert "Add a payment method" in shown["/response/T2-2"]
+    assert MARK not in shown["/response/T2-2"]
+    assert MARK not in shown["/response/T1-3"]  # step 1 has no note
+
+
+async def test_the_checklist_shows_the_note_in_a_dm_and_on_app_home(bot: RunningBot) -> None:
+    bot.slack.add_user("UADMIN", is_admin=True)
+    await _save_note(bot, NOTE)
+    for done in ("done 1", "done 2"):
+        await bot.send(slash_command(done, response_url=bot.slack.response_url()))
+    await bot.slack.wait_for_responses(2)
+
+    await bot.send(event_callback(im_message("next", ts="41.1")))
+    [dm] = await bot.slack.wait_for("chat.postMessage", 1)
+    home = {"id": "V1", "type": "home", "blocks": []}
+    before = len(bot.slack.calls("views.publish"))
+    await bot.send(block_action(f"{ActionId.COMMAND}:step 3", "step 3", view=home))
+    await bot.slack.wait_for("views.publish", before + 1)
+
+    assert SHOWN in json.dumps(dm.args)
+    assert SHOWN in _home(bot.slack)

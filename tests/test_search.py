@@ -294,3 +294,31 @@ def test_any_text_ranks_without_error_and_scores_stay_between_0_and_1(
 
     assert all(0.0 <= m.score <= 1.0 for m in ranking.matches)
     assert len(ranking.runners_up) <= 3
+
+
+def _topic(index: Index, question: str) -> str | None:
+    reply = answer(index, question, escalation="", language="en")
+    return reply.card.topic if isinstance(reply, Answer) else None
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("how do I pay", "payment-method"),
+        ("how do I pay for mistral", "payment-method"),
+        ("how can we pay", "payment-method"),
+        ("where do i pay", "payment-method"),
+        ("how do I start", "register"),
+    ],
+)
+def test_a_cards_own_wording_in_everyday_words_is_answered(
+    index: Index, question: str, topic: str
+) -> None:
+    assert _topic(index, question) == topic
+
+
+@pytest.mark.parametrize(
+    "question", ["pay my taxes", "how do I pay rent", "how do I start the car"]
+)
+def test_a_cards_own_wording_answers_that_wording_only(index: Index, question: str) -> None:
+    assert _topic(index, question) is None

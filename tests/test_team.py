@@ -228,3 +228,20 @@ async def test_the_team_view_shows_the_funnel_finishers_and_questions_since_coun
     assert f"{figures} · 2 people asked" in view
     assert "• Add a payment method: 1" in view
     assert "Languages: English 2" in view
+
+
+async def test_a_question_too_long_to_paste_keeps_the_gaps_code_blocks_whole(
+    bot: RunningBot,
+) -> None:
+    bot.slack.add_user("UADMIN", is_admin=True)
+    long = "how do I rename a workspace " + "`" * 470
+    await bot.send(event_callback(app_mention(f"<@{BOT_USER_ID}> {long}")))
+    await bot.slack.wait_for("chat.postMessage")
+
+    gaps = json.loads(await _command(bot, "gaps", user="UADMIN"))
+
+    texts = [block["text"]["text"] for block in gaps if block["type"] == "section"]
+    gap = next(text for text in texts if "nearest card" in text)
+    assert "What workspaces are for (`workspaces`)" in gap
+    assert "too long to paste" in gap
+    assert gap.count("```") % 2 == 0

@@ -232,7 +232,14 @@ class Assistant:
         )
         focused = next((s for s in steps if s.card.topic == focus), None)
         checklist = Checklist(steps, focused, notice, person.speaks, changed)
-        return checklist if focused else dataclasses.replace(checklist, focus=checklist.next_step)
+        if focused is None:
+            checklist = dataclasses.replace(checklist, focus=checklist.next_step)
+        if checklist.focus is None:
+            return checklist
+        # As under the card's answer: read with the workspace's settings, no read of its own.
+        return dataclasses.replace(
+            checklist, note=person.workspace.note(checklist.focus.card.topic)
+        )
 
     async def mark_done(self, person: Person, topic: str) -> Checklist:
         change = await self._progress.mark_done(person, topic)
@@ -327,7 +334,7 @@ class Assistant:
         """Keep ``text`` as the workspace's note on ``topic``'s card (``settings_key``:
         ``Person.settings_key``); a kind warning, and nothing changed, when it cannot be."""
         text = text.strip()
-        problem = self._note_problem(topic, text)
+        problem = self.note_problem(topic, text)
         if problem is not None:
             return Notice(problem, "warning", language)
         try:
@@ -343,19 +350,27 @@ class Assistant:
             dropped = await self._workspaces.drop_note(settings_key, topic)
         except StoreUnavailable as error:
             return Notice(Phrase.of_error(error), "warning", language)
+        if not dropped and not self._content.has(topic):
+            unknown = Phrase.of("note_unknown_topic", topic=mask_secrets(topic))
+            return Notice(unknown, "warning", language)
         if not dropped:
             return Notice(self._titled("note_none", topic, language), "warning", language)
         log.info("Note on %s removed for workspace %s", topic, settings_key)
         return Notice(self._titled("note_removed", topic, language), language=language)
 
-    def _note_problem(self, topic: str, text: str) -> Phrase | None:
-        """Why a note cannot be kept, or None."""
+    def note_problem(self, topic: str, text: str) -> Phrase | None:
+        """Why a note (``text`` stripped) cannot be kept, or None: the rule of the CLI, the
+        notes dialog and an import alike."""
         if not self._content.has(topic):
-            return Phrase.of("note_unknown_topic", topic=topic)
+            return Phrase.of("note_unknown_topic", topic=mask_secrets(topic))
         if not text:
             return Phrase.of("note_empty")
         if len(text) > NOTE_LIMIT:
             return Phrase.of("note_too_long", limit=NOTE_LIMIT, length=len(text))
+        # A note is shown under every answer of its card, in channels too: a key in it
+        # would be published to the workspace. Named by its hint only, never echoed.
+        if leaked := find_leaked_keys(text):
+            return Phrase.of("note_has_key", hint=leaked[0].hint)
         return None
 
     async def forget_workspace(self, team: str) -> archive.Team:

@@ -41,6 +41,8 @@ class Checklist:
     notice: Phrase | None = None
     language: Language = "en"
     changed: bool = False  # progress changed: other views of it (App Home) must follow
+    # The note the person's workspace keeps on the opened step's card, shown under its answer.
+    note: str = ""
 
     @property
     def done_count(self) -> int:

@@ -39,10 +39,14 @@ def explain(index: Index, ranking: Ranking) -> Explanation:
     """The evidence behind ``ranking``'s top cards and its closest subject left out."""
     cards = tuple((m, index.evidence(ranking, m.card)) for m in ranking.matches[:SHOWN_CARDS])
     off = ranking.off_guide
+    # A subject sharing no word with the question (score 0) is no competitor: not shown.
+    shown = off is not None and off.score > 0
     return Explanation(
         ranking=ranking,
         cards=cards,
-        off_guide=(off, index.evidence(ranking, off.subject)) if off is not None else None,
+        off_guide=(off, index.evidence(ranking, off.subject))
+        if off is not None and shown
+        else None,
     )
 
 

@@ -39,8 +39,8 @@ class GuideRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    # The day content/guide.md was last accepted: a card re-verified for a newer guide has a
-    # later ``verified`` date (or today's).
+    # The day content/guide.md was last accepted: a card re-verified for a newer guide is
+    # verified on the day that guide is accepted (see revision.reverified).
     kept: date
     left_out: tuple[LeftOut, ...] = ()
 
@@ -111,6 +111,10 @@ def trace(
     warnings: list[str] = []
     for card in content.cards:
         problems += _check_sources(content_dir, card, guide, name)
+        if card.verified > today:
+            # A date to come would count as checked, for every guide accepted until then.
+            why = f"{card.verified} is after today ({today}): set it to the day you checked it"
+            problems.append(ContentProblem(card_file(content_dir, card), "verified", why))
         age = (today - card.verified).days
         if max_age_days is not None and age > max_age_days:
             warnings.append(

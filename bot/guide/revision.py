@@ -1,9 +1,10 @@
 """A new version of the guide against the kept one: what changed, who stands on it, what to do.
 
 ``content diff`` prints it for the author; ``content accept`` makes the new version the kept
-guide once every card it touches has been re-verified: its fingerprints are the new text's,
-and its ``verified`` date is after the day the old guide was kept (or today). The author's
-proof of a review is that edit; the fingerprint the diff prints is only the new text's.
+guide once every card on a section it changed, added or removed has been re-verified: its
+fingerprints are the new text's, and its ``verified`` date is the day of the accept (and after
+the day the old guide was kept). The author's proof of a review is that edit; the fingerprint
+the diff prints is only the new text's.
 """
 
 from __future__ import annotations
@@ -76,14 +77,26 @@ def compare(kept: Guide, new: Guide) -> list[Change]:
     return changes
 
 
+def touched(kept: Guide, new: Guide) -> set[str]:
+    """The sections a new guide changed, added or removed: the cards on them need a review."""
+    return {c.section.id for c in compare(kept, new) if c.needs_author}
+
+
 def reverified(card: Card, guide: Guide, record: GuideRecord, today: date) -> bool:
-    """The card's sources match ``guide``, and it was checked after the kept guide's day."""
+    """A card on a section ``guide`` touched was checked against ``guide``: its sources are
+    ``guide``'s text, and it was verified on the day ``guide`` is accepted (``today``), after
+    the kept guide's day. An earlier date may be a check for another reason, or against the
+    kept guide; a later one is refused by ``trace``."""
     matches = all(
         (section := guide.get(source.section)) is not None
         and section.fingerprint == source.fingerprint
         for source in card.sources
     )
-    return matches and (card.verified > record.kept or card.verified == today)
+    return matches and _verified_for_new(card, record, today)
+
+
+def _verified_for_new(card: Card, record: GuideRecord, today: date) -> bool:
+    return card.verified >= today and card.verified > record.kept
 
 
 @dataclass(frozen=True)
@@ -242,16 +255,26 @@ def refusals(
         content_dir, content, new, record, today=today, max_age_days=None, guide_name=new_name
     )
     problems = list(findings.problems)
-    touched = {c.section.id for c in compare(kept, new) if c.kind in ("changed", "new")}
+    sections = touched(kept, new)
     for card in content.cards:
-        if any(s.section in touched for s in card.sources) and not (
-            card.verified > record.kept or card.verified == today
-        ):
+        if not any(s.section in sections for s in card.sources):
+            continue
+        if reverified(card, new, record, today) or card.verified > today:
+            continue  # a date to come is trace's problem, listed already
+        if _verified_for_new(card, record, today):
+            continue  # its sources do not match: trace's problems, listed already
+        if record.kept >= today:
             why = (
-                f"is {card.verified}, not after the kept guide's {record.kept}: set it to the"
-                f" day you checked the card against {new_name}"
+                f"is {card.verified}, and the kept guide was accepted today ({record.kept}):"
+                f" a check today may have been against it, not {new_name}; accept"
+                f" {new_name} on a later day you check the card against it"
             )
-            problems.append(ContentProblem(card_file(content_dir, card), "verified", why))
+        else:
+            why = (
+                f"is {card.verified}, not today's {today}: set it to today once you have"
+                f" checked the card against {new_name}, and accept it the same day"
+            )
+        problems.append(ContentProblem(card_file(content_dir, card), "verified", why))
     return problems
 
 

@@ -21,7 +21,8 @@ how people talk, not other topics, so they barely count.
 
 The guide does not cover a question when the blended score or the coverage is low, when
 the best card shares no word that carries meaning for it (only everyday words such as
-"last", "year", "use": see ``MEANING_KEYNESS``), when a subject the guide leaves out fits
+"last", "year", "use": see ``MEANING_KEYNESS``) and is not worded as one of its own
+questions ("how do I pay"), when a subject the guide leaves out fits
 it better than any card (``content/scope.toml``), or, more severely, when it names another
 product. ``Ranking.verdict`` says which, and ``Index.evidence`` which words matched what:
 ``python -m bot ask --explain`` prints both.
@@ -71,6 +72,11 @@ ALTERNATES_COUNTED = 3
 # year" alone matched the workspace-usage card on "last month". Calibrated with
 # `bench/qa.py` on the calibration sets (92.5% right without the rule, 94.0% with it;
 # held-out 88.8% and 89.1%): below it only wrong answers are lost.
+# Keyness counts uses, so a word near the line ("pay" is at 1.08) crosses it with one more
+# use and then carries meaning for every card that has it ("pay my taxes" would answer
+# payment-method): a card that must answer an everyday wording gets that wording as one of
+# its questions (the wording rule, ``Index._wordings``) without adding uses of words near
+# the line; bench/qa.py and tests/test_search.py show when one crossed.
 MEANING_KEYNESS = 1.1
 
 # A subject the guide leaves out wins over the best card when it scores at least this
@@ -287,6 +293,18 @@ class Index:
             )
             for field in fields
         ]
+        # A question worded as one of a card's own, but for the words on half the documents
+        # or more, rests on that card, however everyday its words ("how do I pay"): the
+        # author listed that wording, and it speaks for that card only.
+        self._shared = frozenset(term for term in on if 2 * on[term] >= len(fields))
+        self._wordings = [
+            frozenset(
+                wording
+                for question in document.questions
+                if (wording := frozenset(t for t, _ in self._terms(question)) - self._shared)
+            )
+            for document in documents
+        ]
         self._phrases = [self._phrases_of(d) for d in documents]
         # A word no document uses is the strongest sign that the question is elsewhere.
         self._unknown_idf = _idf(len(documents), 0)
@@ -373,10 +391,16 @@ class Index:
         penalty = self._penalty(word for _, word in said)
         cards = len(self._cards)
         terms = {term for term, _ in said}
+        asked = frozenset(terms - self._shared)
         matches = [
-            Match(card, round(penalty * score, 4), round(coverage, 4), bool(terms & meaning))
-            for card, (score, coverage), meaning in zip(
-                self._cards, scores, self._meaning, strict=False
+            Match(
+                card,
+                round(penalty * score, 4),
+                round(coverage, 4),
+                bool(terms & meaning) or asked in wordings,
+            )
+            for card, (score, coverage), meaning, wordings in zip(
+                self._cards, scores, self._meaning, self._wordings, strict=False
             )
         ]
         # Ties keep the content's order, so the same question always ranks the same way.

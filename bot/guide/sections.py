@@ -47,10 +47,6 @@ class Section:
     lines: tuple[str, ...]  # the heading line and the text under it, as written
 
     @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-    @property
     def body(self) -> str:
         return "\n".join(self.lines[1:]).strip()
 
@@ -74,12 +70,11 @@ class Guide:
     def get(self, section_id: str) -> Section | None:
         return self._by_id.get(section_id)
 
-    def ids(self) -> tuple[str, ...]:
-        return tuple(s.id for s in self.sections)
-
 
 def read_guide(path: Path) -> Guide:
-    return parse_guide(path.read_text(encoding="utf-8"))
+    # utf-8-sig: an editor that saves a byte-order mark must not make the first heading look
+    # changed (or not a heading at all).
+    return parse_guide(path.read_text(encoding="utf-8-sig"))
 
 
 def parse_guide(markdown: str) -> Guide:

@@ -307,7 +307,8 @@ def checklist_key(
 ) -> tuple[Hashable, ...] | None:
     """Everything a checklist's template reads, as a key; None (not kept) for a notice
     with values a key cannot hold. Nobody's name or id is in a checklist: the key is the
-    progress it shows, and who was shown it is not kept."""
+    progress it shows (and the workspace's note on the opened step), and who was shown it
+    is not kept."""
     notice = None if reply.notice is None else _phrase_key(reply.notice)
     if (reply.notice is not None and notice is None) or context.keys() - {"show_question"}:
         return None
@@ -315,7 +316,8 @@ def checklist_key(
     focus = reply.focus
     opened = None if focus is None else (focus.number, _Same(focus.card), focus.done)
     shown = bool(context.get("show_question"))
-    return (steps, opened, notice, reply.language, reply.changed, surface, shown)
+    # The note is its workspace's: one workspace's must never be served to another.
+    return (steps, opened, notice, reply.note, reply.language, reply.changed, surface, shown)
 
 
 def _phrase_key(phrase: strings.Phrase) -> tuple[Hashable, ...] | None:
