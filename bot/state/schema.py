@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -281,3 +281,16 @@ async def scan(client: redis.Redis, pattern: str) -> list[str]:
     if "*" not in pattern:
         return [pattern]
     return [str(name) async for name in client.scan_iter(match=pattern)]
+
+
+async def index(client: redis.Redis, team: str, indexes: Iterable[str]) -> None:
+    """List ``team`` in the process's sets ``indexes`` (``TEAMS``, ``NUDGE_TEAMS``).
+
+    Each is in a slot of its own, so this comes after the transaction that wrote the team's
+    keys: a sweep that retires a team from an index looks at its keys again afterwards
+    (``ReminderStore``), so whichever runs second leaves the team listed if it has any.
+    """
+    async with client.pipeline(transaction=False) as pipe:
+        for name in indexes:
+            pipe.sadd(name, team)
+        await pipe.execute()

@@ -201,6 +201,12 @@ async def ping(client: redis.Redis) -> bool:
         return False
 
 
+def clustered(client: redis.Redis | RedisCluster) -> bool:
+    """Whether ``client`` is a Redis Cluster's: a transaction or a script there must keep
+    to one hash tag (``bot.state.schema``)."""
+    return isinstance(client, RedisCluster)
+
+
 async def on_every_primary(client: redis.Redis | RedisCluster, *command: str) -> list[Any]:
     """``command``'s answer from each primary: every one of a cluster's, or the one server.
 
