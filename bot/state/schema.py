@@ -255,9 +255,10 @@ KINDS = (
 )
 
 
-def kind_of(name: str, kinds: Sequence[Kind] = KINDS) -> Kind | None:
-    """The declared kind of the key ``name``, or None when no kind declares it."""
-    return next((kind for kind in kinds if kind.parts_of(name) is not None), None)
+def kind_of(name: str, kinds: Sequence[Kind] = KINDS, *, legacy: bool = False) -> Kind | None:
+    """The declared kind of the key ``name`` (named as version 1 named it, when ``legacy``),
+    or None when no kind declares it."""
+    return next((kind for kind in kinds if kind.parts_of(name, legacy=legacy) is not None), None)
 
 
 def question_entry(entry_id: str, user: str, question: str) -> str:

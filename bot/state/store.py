@@ -22,7 +22,7 @@ from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisClusterException, RedisError, ResponseError
 
-from bot.errors import StoreUnavailable
+from bot.errors import RedisUrlError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,6 @@ SCHEMES = (
 SENTINEL_PORT = 26379
 
 Topology = Literal["server", "cluster", "sentinel"]
-
-
-class RedisUrlError(ValueError):
-    """REDIS_URL names a scheme or a server the bot cannot use; says which and what to write."""
 
 
 def topology(url: str) -> Topology:
@@ -100,6 +96,8 @@ def connect(url: str | None) -> tuple[redis.Redis, bool]:
         return redis.Redis.from_url(url, **options), False
     where = _Where.of(url)
     if kind == "cluster":
+        if where.path.strip("/") not in ("", "0"):
+            raise RedisUrlError("REDIS_URL: a cluster has one database, 0: drop the /N")
         (host, port), *others = where.hosts
         cluster = RedisCluster.from_url(
             where.url(host, port, where.path),
@@ -123,9 +121,7 @@ def connect(url: str | None) -> tuple[redis.Redis, bool]:
     del master_options["host"], master_options["port"]
     ssl = master_options.pop("connection_class", None) is SSLConnection
     watchers = {"socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": CONNECT_TIMEOUT}
-    sentinel = Sentinel(  # type: ignore[no-untyped-call]
-        where.hosts, sentinel_kwargs={**watchers, "ssl": ssl, **theirs}
-    )
+    sentinel = Sentinel(where.hosts, sentinel_kwargs={**watchers, "ssl": ssl, **theirs})
     client = sentinel.master_for(
         master, redis_class=_SentinelMaster, ssl=ssl, **master_options, **options
     )
@@ -223,27 +219,32 @@ async def on_every_primary(client: redis.Redis | RedisCluster, *command: str) ->
 
 async def verify(url: str | None) -> None:
     """At startup: RedisUrlError when ``url`` names the wrong kind of Redis (a plain URL to
-    a cluster node or a Sentinel, a cluster URL to one server). A Redis that does not answer
-    passes: the bot starts without it, says so, and recovers when it comes."""
+    a cluster node or a Sentinel, a cluster URL to one server, a Sentinel URL to something
+    else). A Redis that does not answer passes: the bot starts without it, says so, and
+    recovers when it comes."""
     if not url:
         return
     kind = topology(url)
-    client, _ = connect(url)
+    if kind == "sentinel":
+        for host, port in _Where.of(url).hosts:
+            mode = await _mode(redis.Redis(host=host, port=port, socket_timeout=SOCKET_TIMEOUT))
+            if mode not in (None, "sentinel"):
+                raise RedisUrlError(
+                    f"REDIS_URL is a redis+sentinel:// URL but {host}:{port} is not a Sentinel "
+                    f"(it is a {mode} Redis): list the Sentinels' host:port"
+                )
+        return
     try:
-        mode = str((await client.info("server")).get("redis_mode", "standalone"))
+        client, _ = connect(url)
+        mode = await _mode(client)
     except RedisClusterException as exc:
-        if kind == "cluster" and "not enabled" in str(exc):  # the node said so
+        if "not enabled" in str(exc):  # a node said so
             raise RedisUrlError(
                 "REDIS_URL is a redis+cluster:// URL but its nodes are not in cluster mode: "
                 "use redis://host:port for one server"
             ) from None
         log.warning("Redis is unreachable at startup: %s", type(exc).__name__)
         return
-    except OUTAGES as exc:
-        log.warning("Redis is unreachable at startup: %s", type(exc).__name__)
-        return
-    finally:
-        await client.aclose()
     if kind == "server" and mode == "cluster":
         raise RedisUrlError(
             "REDIS_URL points at a Redis Cluster node: use redis+cluster://host:port[,host:port…]"
@@ -252,6 +253,21 @@ async def verify(url: str | None) -> None:
         raise RedisUrlError(
             "REDIS_URL points at a Sentinel: use redis+sentinel://host:port[,host:port…]/MASTER"
         )
+
+
+async def _mode(client: redis.Redis) -> str | None:
+    """``INFO server``'s ``redis_mode`` (standalone, cluster, sentinel); None when it does not
+    answer. Closes ``client``. A cluster's client raises RedisClusterException when its
+    nodes are not in cluster mode."""
+    try:
+        return str((await client.info("server")).get("redis_mode", "standalone"))
+    except RedisClusterException:
+        raise
+    except OUTAGES as exc:
+        log.warning("Redis is unreachable at startup: %s", type(exc).__name__)
+        return None
+    finally:
+        await client.aclose()
 
 
 # How Redis keeps its data across a restart: an append-only file, snapshots, both, nothing,
