@@ -82,6 +82,26 @@ def own_redis() -> Iterator[RedisServer]:
 MASTER = "mymaster"
 
 
+@pytest.fixture(scope="session")
+def local_cluster() -> Iterator[str]:
+    """A 3-master Redis Cluster of the tests' own, on loopback: its REDIS_URL."""
+    require_redis_server()
+    cluster = LocalCluster()
+    cluster.start()
+    yield cluster.url
+    cluster.stop()
+
+
+@pytest.fixture
+def local_sentinels() -> Iterator[LocalSentinels]:
+    """A master, two replicas and three Sentinels of the test's own, on loopback."""
+    require_redis_server()
+    sentinels = LocalSentinels()
+    sentinels.start()
+    yield sentinels
+    sentinels.stop()
+
+
 def free_port(*, bus: bool = False) -> int:
     """A free loopback port; with ``bus``, one whose cluster bus port (port + 10000) is free
     too, as a cluster node needs. TEST_REDIS_PORTS ("30001-30006,31001-31003") keeps them to
