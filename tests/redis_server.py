@@ -59,6 +59,7 @@ class RedisServer:
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
+        _HANDED_OUT.discard(self.port)  # free again once stopped
 
 
 def require_redis_server() -> None:
@@ -122,6 +123,8 @@ def free_port(*, bus: bool = False) -> int:
             continue
         try:
             with socket.socket() as probe, socket.socket() as bus_probe:
+                for each in (probe, bus_probe):  # as redis-server binds: TIME_WAIT is free
+                    each.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 probe.bind(("127.0.0.1", port))
                 if bus:
                     bus_probe.bind(("127.0.0.1", port + 10000))
@@ -203,14 +206,15 @@ class LocalCluster:
 class LocalSentinels:
     """A master and two replicas on loopback, watched by three Sentinels (quorum two).
 
-    Every server refuses writes unless a replica is connected and at most a second behind
+    Every server refuses writes unless a replica is connected and at most 10 s behind
     (``min-replicas-to-write``): a master cut off from its replicas stops taking writes
     that the failover would throw away.
     """
 
     def __init__(self) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="redis-sentinel-"))
-        durable = ("--min-replicas-to-write", "1", "--min-replicas-max-lag", "1",
+        durable = ("--min-replicas-to-write", "1", "--min-replicas-max-lag", "10",
+                   "--repl-diskless-sync-delay", "0",  # a replica syncs at once
                    "--dir", str(self.directory), *NO_PERSISTENCE)  # fmt: skip
         self.master = RedisServer(*durable)
         replica_of = ("--replicaof", "127.0.0.1", str(self.master.port))
@@ -227,7 +231,7 @@ class LocalSentinels:
         for server in self.servers:
             server.start()
         with _client(self.master.port) as master:
-            _until(lambda: master.info("replication")["connected_slaves"] == 2, "replication")
+            _until(lambda: master.info("replication")["min_slaves_good_slaves"] == 2, "replicas")
         for sentinel in self.sentinels:
             config = self.directory / f"sentinel-{sentinel.port}.conf"
             config.write_text(

@@ -15,8 +15,9 @@ from typing import Any, Literal, cast
 from urllib.parse import parse_qsl, urlencode
 
 import redis.asyncio as redis
+from redis.asyncio.client import Pipeline
 from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.asyncio.connection import SSLConnection, parse_url
+from redis.asyncio.connection import Connection, SSLConnection, parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import NoBackoff
@@ -164,14 +165,39 @@ class _Where:
         return f"{scheme}://{self.userinfo}{host}:{port}{path}" + (f"?{query}" if query else "")
 
 
+# Replication is asynchronous: a write the master acknowledged and then died with is lost
+# when a replica takes over. After each transaction (every step marked), the master is asked
+# to WAIT until a replica has it too, for at most this long; the write stands either way.
+# min-replicas-to-write on the servers (README) makes a master cut off from its replicas
+# refuse writes, rather than take ones the failover would throw away.
+REPLICA_WAIT_MS = 500
+
+
 class _SentinelMaster(redis.Redis):
-    """The master the Sentinels name: closing it closes the connections to them too."""
+    """The master the Sentinels name: its transactions wait for a replica, and closing it
+    closes the connections to the Sentinels too."""
+
+    def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
+        return _Replicated(self.connection_pool, self.response_callbacks, transaction, shard_hint)
 
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
         await super().aclose(close_connection_pool)
         if isinstance(self.connection_pool, SentinelConnectionPool):
             for sentinel in self.connection_pool.sentinel_manager.sentinels:
                 await sentinel.aclose()
+
+
+class _Replicated(Pipeline):
+    """A pipeline whose transactions return once a replica has them (or REPLICA_WAIT_MS
+    passed): WAIT counts the writes of its own connection, so it is sent on that one."""
+
+    async def _execute_transaction(
+        self, connection: Connection, commands: Any, raise_on_error: bool
+    ) -> Any:
+        results = await super()._execute_transaction(connection, commands, raise_on_error)
+        await connection.send_command("WAIT", 1, REPLICA_WAIT_MS)
+        await connection.read_response()
+        return results
 
 
 # What an outage looks like: a connection or a command failing, or, on a cluster, a slot
