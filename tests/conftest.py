@@ -43,6 +43,14 @@ DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_TEST_REDIS = "redis://127.0.0.1:6379/15"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``test_redis`` every test on the test Redis (TEST_REDIS_URL): scripts/test runs
+    them again on a Redis Cluster and behind Sentinels."""
+    for item in items:
+        if "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.test_redis)
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No developer's Slack, Mistral or Redis settings leak into a test."""
