@@ -197,6 +197,15 @@ class LocalCluster:
         for node in self.nodes:
             _until(partial(_cluster_ok, node.port), "the cluster")
 
+    def node_for(self, key: str) -> RedisServer:
+        """The node that serves ``key``'s slot."""
+        with _client(self.nodes[0].port) as client:
+            slot = int(client.cluster("keyslot", key))
+            ranges = client.cluster("slots")
+        # CLUSTER SLOTS: [first slot, last slot, [host, port, id] of the primary, replicas…]
+        ports = [int(primary[1]) for first, last, primary, *_ in ranges if first <= slot <= last]
+        return next(node for node in self.nodes if node.port in ports)
+
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()

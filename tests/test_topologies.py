@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.person import Person
+from bot.state import schema
 from bot.state.store import connect
 from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
 from tests.fakes.mistral_api import FakeMistralAPI
@@ -99,21 +100,25 @@ async def test_on_a_cluster_export_then_import_and_report_work_from_the_shell(
     await client.aclose()
 
 
-async def test_on_a_cluster_healthz_asks_every_primary(slack_api: FakeSlackApi) -> None:
+async def test_on_a_cluster_healthz_asks_every_primary_and_a_lost_slot_is_redis_unavailable(
+    slack_api: FakeSlackApi,
+) -> None:
     require_redis_server()
     cluster = LocalCluster()
     cluster.start()
     try:
         async with running_bot(bot_settings(slack_api, cluster.url), slack_api) as bot:
             before = (await bot.http.get("/healthz")).json()
-            cluster.nodes[2].stop()  # one primary of three: its slots are gone
+            cluster.node_for(schema.PROGRESS.key("T111", "UANNA")).stop()  # T111's slot goes
             after = (await bot.http.get("/healthz")).json()
+            reply = await _command(bot, "done 1", "UANNA")
     finally:
         cluster.stop()
 
     assert before["redis"] == "ok"
     assert before["persistence"] == "none"  # none of them keeps anything on disk
     assert after["redis"] == "unavailable"
+    assert "I can't reach my memory (Redis) right now" in reply  # not "something went wrong"
 
 
 async def test_after_a_sentinel_failover_the_same_process_records_steps_and_lost_none(
