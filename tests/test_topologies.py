@@ -11,8 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import cast
 
 import pytest
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.connection import SSLConnection
+from redis.asyncio.sentinel import SentinelManagedSSLConnection
 
 from bot.person import Person
 from bot.state import schema
@@ -202,4 +206,35 @@ async def test_every_key_is_found_on_every_primary(local_cluster: str) -> None:
     assert len(await client.keys("*")) < len(names)  # KEYS asks one node of three
     await flush(client)
     assert await every_key(client) == []
+    await client.aclose()
+
+
+async def test_a_sentinel_url_gives_the_master_its_credentials_and_the_sentinels_theirs() -> None:
+    client, _ = connect(
+        "rediss+sentinel://bot:s3cret@10.0.0.1:5000,10.0.0.2/setup/3?sentinel_password=watch"
+    )
+    pool = client.connection_pool
+    master = pool.connection_kwargs
+    watchers = [w.connection_pool for w in pool.sentinel_manager.sentinels]  # type: ignore[attr-defined]
+
+    assert pool.service_name == "setup"  # type: ignore[attr-defined]
+    assert (master["db"], master["username"], master["password"]) == (3, "bot", "s3cret")
+    assert pool.connection_class is SentinelManagedSSLConnection
+    where = [(w.connection_kwargs["host"], w.connection_kwargs["port"]) for w in watchers]
+    assert where == [("10.0.0.1", 5000), ("10.0.0.2", 26379)]  # 26379: the Sentinels' port
+    assert [w.connection_kwargs.get("password") for w in watchers] == ["watch", "watch"]
+    assert all(w.connection_class is SSLConnection for w in watchers)
+    await client.aclose()
+
+
+async def test_a_cluster_url_starts_from_every_node_it_lists() -> None:
+    client, _ = connect("redis+cluster://bot:s3cret@10.0.0.1:7000,10.0.0.2:7001,10.0.0.3:7002")
+    cluster = cast("RedisCluster", client)
+
+    assert sorted(cluster.nodes_manager.startup_nodes) == [
+        "10.0.0.1:7000",
+        "10.0.0.2:7001",
+        "10.0.0.3:7002",
+    ]
+    assert cluster.get_connection_kwargs()["password"] == "s3cret"
     await client.aclose()

@@ -1,7 +1,9 @@
 """Redis in one place: the connection, its persistence, and turning outages into StoreUnavailable.
 
 All state the bot keeps is in Redis, so any number of web processes can share one; every
-kind of key it writes is declared in bot.state.schema.
+kind of key it writes is declared in bot.state.schema. REDIS_URL names one server, a Redis
+Cluster or Sentinels (``SCHEMES``); ``verify`` refuses, at startup, a URL that names the
+wrong kind, and health and persistence are asked of every primary of a cluster.
 """
 
 from __future__ import annotations
@@ -43,17 +45,16 @@ RETRY = Retry(NoBackoff(), retries=1)
 
 # The URL schemes the bot reads REDIS_URL in (the conventions of the `limits` library and
 # Prefect): one server, a Redis Cluster, or a master that Sentinels name; "s" for TLS.
-SCHEMES = (
-    "redis",
-    "rediss",
-    "redis+cluster",
-    "rediss+cluster",
-    "redis+sentinel",
-    "rediss+sentinel",
-)
-SENTINEL_PORT = 26379
-
 Topology = Literal["server", "cluster", "sentinel"]
+SCHEMES: dict[str, Topology] = {
+    "redis": "server",
+    "rediss": "server",
+    "redis+cluster": "cluster",
+    "rediss+cluster": "cluster",
+    "redis+sentinel": "sentinel",
+    "rediss+sentinel": "sentinel",
+}
+SENTINEL_PORT = 26379
 
 
 def topology(url: str) -> Topology:
@@ -65,11 +66,7 @@ def topology(url: str) -> Topology:
             "server), redis+cluster://h:p,h:p (Redis Cluster) or "
             "redis+sentinel://h:p,h:p/MASTER (Sentinel)"
         )
-    return (
-        "cluster"
-        if scheme.endswith("+cluster")
-        else ("sentinel" if scheme.endswith("+sentinel") else "server")
-    )
+    return SCHEMES[scheme]
 
 
 def connect(url: str | None) -> tuple[redis.Redis, bool]:
@@ -189,7 +186,8 @@ class _SentinelMaster(redis.Redis):
 
 class _Replicated(Pipeline):
     """A pipeline whose transactions return once a replica has them (or REPLICA_WAIT_MS
-    passed): WAIT counts the writes of its own connection, so it is sent on that one."""
+    passed). WAIT counts the writes of its own connection, so it goes on the transaction's,
+    from redis-py's step that runs a transaction on the connection it holds."""
 
     async def _execute_transaction(
         self, connection: Connection, commands: Any, raise_on_error: bool
