@@ -498,8 +498,8 @@ async def test_a_workspace_taken_from_an_org_install_loses_its_settings_only(
     await shared.send(event_callback(revoked, team="T1", enterprise="EINITECH", org_wide=True))
     await shared.drain()
 
-    assert not await redis_client.exists("mistral-setup:v2:workspace:{EINITECH:T1}")
-    assert await redis_client.exists("mistral-setup:v2:workspace:{EINITECH:T2}")
+    assert not await redis_client.exists("mistral-setup:v2:workspace:{EINITECH}:T1")
+    assert await redis_client.exists("mistral-setup:v2:workspace:{EINITECH}:T2")
     assert await redis_client.exists("mistral-setup:v2:installation:{EINITECH:-}:bot")
 
 
@@ -525,7 +525,7 @@ async def test_an_admin_of_one_workspace_of_the_organisation_is_no_admin_of_anot
     assert "Team progress" in replies["/response/T1"]
     assert "for admins" in replies["/response/T2"]
     assert not slack_api.calls("views.open")
-    assert not await redis_client.exists("mistral-setup:v2:workspace:{EINITECH:T2}")
+    assert not await redis_client.exists("mistral-setup:v2:workspace:{EINITECH}:T2")
     # A demoted admin keeps their rights for five minutes at most.
     assert 0 < await redis_client.ttl("mistral-setup:v2:profile:{EINITECH}:UADMIN:T1") <= 300
 

@@ -24,10 +24,10 @@ USER = "UFORGETME"  # distinctive: no other id contains it
 def test_key_names_carry_their_workspace_or_install_as_the_hash_tag() -> None:
     assert schema.PROGRESS.key("T1", "U1") == "mistral-setup:v2:progress:{T1}:U1"
     assert schema.INSTALLATION.key("E1:-", "bot") == "mistral-setup:v2:installation:{E1:-}:bot"
-    assert schema.WORKSPACE.key("E1:T2") == "mistral-setup:v2:workspace:{E1:T2}"
+    assert schema.WORKSPACE.key("E1:T2") == "mistral-setup:v2:workspace:{E1}:T2"  # the org's
     assert schema.EVENT.key("Ev1") == "mistral-setup:v2:event:Ev1"  # the process's: no tag
     assert schema.kind_of("mistral-setup:v2:throttle:key-check:{T1}:U1") is schema.THROTTLE
-    assert schema.kind_of("mistral-setup:v2:workspace:{E1:T2}") is schema.WORKSPACE
+    assert schema.kind_of("mistral-setup:v2:workspace:{E1}:T2") is schema.WORKSPACE
     assert schema.kind_of("mistral-setup:v2:progress:{T1}") is None  # a part missing
     assert schema.kind_of("mistral-setup:v2:progress:T1:U1") is None  # the tag missing
 
@@ -41,6 +41,8 @@ def test_every_kind_a_transaction_touches_together_shares_the_workspace_tag() ->
     }
 
     assert len(slots) == 1
+    # An organisation's settings, and those of each of its workspaces, are in its slot.
+    assert _slot(schema.WORKSPACE.key("E1")) == _slot(schema.WORKSPACE.key("E1:T2"))
     assert _slot(schema.INSTALLATION.key("-:T1", "bot")) == _slot(
         schema.INSTALLATION.key("-:T1", "installer")
     )

@@ -29,7 +29,9 @@ PREFIX = "mistral-setup:v2"
 LEGACY_PREFIX = "mistral-setup:v1"  # untagged names, renamed by ``python -m bot migrate``
 
 # The part of a key that is its hash tag, the first of these it has: what one transaction
-# touches together is one workspace's (or organisation's), or one install's.
+# touches together is one workspace's (or organisation's), or one install's. Of a settings
+# part (team, or organisation:workspace) the team or organisation alone is the tag, so an
+# organisation's workspaces are in its slot: ``workspace:{E1}:T2``.
 _TAGS = ("team", "install", "settings")
 
 # Who a key belongs to: one person (team, user), a workspace or organisation, one install
@@ -82,7 +84,7 @@ class Kind:
         if len(values) != len(self.parts):
             raise ValueError(f"{self.name} keys have parts {self.parts}, not {values}")
         tagged = (
-            f"{{{v}}}" if p == self.tag else v for p, v in zip(self.parts, values, strict=True)
+            _tagged(p, v) if p == self.tag else v for p, v in zip(self.parts, values, strict=True)
         )
         return ":".join((PREFIX, self.name, *tagged))
 
@@ -94,14 +96,16 @@ class Kind:
         """The parts of ``name`` when it is a key of this kind (named as version 1 named
         it, untagged, when ``legacy``), else None."""
         found = (self._legacy if legacy else self._pattern).fullmatch(name)
-        return None if found is None else dict(zip(self.parts, found.groups(), strict=True))
+        if found is None:
+            return None
+        # Ids hold no braces (_SEGMENT): the tag's are the only ones.
+        values = (value.replace("{", "").replace("}", "") for value in found.groups())
+        return dict(zip(self.parts, values, strict=True))
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
         parts = "".join(
-            rf":\{{({_SHAPES.get(part, _SEGMENT)})\}}"
-            if part == self.tag
-            else f":({_SHAPES.get(part, _SEGMENT)})"
+            f":({_tagged_shape(part)})" if part == self.tag else f":({_SHAPES.get(part, _SEGMENT)})"
             for part in self.parts
         )
         return re.compile(re.escape(f"{PREFIX}:{self.name}") + parts)
@@ -110,6 +114,22 @@ class Kind:
     def _legacy(self) -> re.Pattern[str]:
         parts = "".join(f":({_SHAPES.get(part, _SEGMENT)})" for part in self.parts)
         return re.compile(re.escape(f"{LEGACY_PREFIX}:{self.name}") + parts)
+
+
+def _tagged(part: str, value: str) -> str:
+    """``value`` of ``part`` with its hash tag: all of it, but of a settings part only the
+    team or organisation (``E1:T2`` is ``{E1}:T2``)."""
+    if part != "settings":
+        return f"{{{value}}}"
+    first, colon, rest = value.partition(":")
+    return f"{{{first}}}{colon}{rest}"
+
+
+def _tagged_shape(part: str) -> str:
+    """The regular expression of ``part``'s value with its hash tag (as ``_tagged``)."""
+    if part != "settings":
+        return rf"\{{{_SHAPES.get(part, _SEGMENT)}\}}"
+    return rf"\{{{_SEGMENT}\}}(?::{_SEGMENT})?"
 
 
 def _itself(entry: str) -> str:
