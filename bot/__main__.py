@@ -17,7 +17,12 @@
     python -m bot keygen          print a new key for TOKEN_ENCRYPTION_KEYS
     python -m bot rotate-tokens   encrypt every kept bot token again with the first key
     python -m bot migrate         rename the keys of the previous version (REDIS_URL)
-    python -m bot content check   validate the content cards
+    python -m bot content check   validate the content cards, and trace them to the kept guide
+    python -m bot content diff NEW_GUIDE.md    what a new guide changes, and what to review
+    python -m bot content accept NEW_GUIDE.md  make it the kept guide, once the cards are
+                                  re-verified
+    python -m bot notes set TOPIC "TEXT" | list | clear TOPIC
+                                  a workspace's own notes on cards (REDIS_URL; --workspace T…)
 
 Each command reads settings once and builds only what it needs. ``ask`` and ``content``
 never import Slack code, so they start fast.
@@ -28,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -41,6 +47,7 @@ from bot.errors import ContentError, RedisUrlError, StoreUnavailable
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.guide.search import Index
     from bot.services import Services
 
 T = TypeVar("T")
@@ -85,7 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("socket", help="Socket Mode").set_defaults(run=_run_socket)
     ask = sub.add_parser("ask", help="answer a question from the guide")
     ask.add_argument("question", nargs="?", default="")
-    ask.add_argument("--jsonl", action="store_true", help="one question a line on stdin")
+    how = ask.add_mutually_exclusive_group()
+    how.add_argument("--jsonl", action="store_true", help="one question a line on stdin")
+    how.add_argument(
+        "--explain", action="store_true", help="why this answer: cards, scores, matched words"
+    )
     ask.set_defaults(run=_run_ask)
     report = sub.add_parser("report", help="content gaps from Redis, for the content's authors")
     report.add_argument(
@@ -118,9 +129,46 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("file", help="the export's path, or - for stdin")
     load.set_defaults(run=_run_import)
     content = sub.add_parser("content", help="content tools")
-    content.add_argument("action", choices=["check"])
-    content.set_defaults(run=_run_content_check)
+    content.add_argument("action", choices=["check", "diff", "accept"])
+    content.add_argument("guide", nargs="?", help="diff, accept: the new guide's Markdown file")
+    content.set_defaults(run=_run_content)
+    _notes_parser(sub)
     return parser
+
+
+def _notes_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``notes set TOPIC TEXT``, ``notes list``, ``notes clear TOPIC``, each with --workspace."""
+    workspace = argparse.ArgumentParser(add_help=False)
+    workspace.add_argument(
+        "--workspace",
+        type=_settings_key,
+        help="the workspace's id (T…; E…:T… for a workspace of an org-wide install); "
+        "needed when several are installed",
+    )
+    notes = sub.add_parser("notes", help="a workspace's own notes under the cards' answers")
+    actions = notes.add_subparsers(title="actions", required=True)
+    keep = actions.add_parser("set", parents=[workspace], help="keep a note on a card")
+    keep.add_argument("topic", help="the card's topic id (content/topics.tsv)")
+    keep.add_argument("text", help=f"the note (at most {_note_limit()} characters)")
+    keep.set_defaults(run=_run_notes, action="set")
+    listing = actions.add_parser("list", parents=[workspace], help="the workspace's notes")
+    listing.set_defaults(run=_run_notes, action="list", topic="", text="")
+    clear = actions.add_parser("clear", parents=[workspace], help="remove a card's note")
+    clear.add_argument("topic", help="the card's topic id")
+    clear.set_defaults(run=_run_notes, action="clear", text="")
+
+
+def _settings_key(value: str) -> str:
+    """A workspace as its settings are keyed (``Person.settings_key``): T…, or E…:T…."""
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}(:[A-Za-z0-9._-]{1,64})?", value):
+        raise argparse.ArgumentTypeError("a workspace id is T… (or E…:T… in an organisation)")
+    return value
+
+
+def _note_limit() -> int:
+    from bot.state.workspaces import NOTE_LIMIT
+
+    return NOTE_LIMIT
 
 
 def _run_default(args: argparse.Namespace, settings: Settings) -> int:
@@ -133,16 +181,17 @@ def _run_default(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run_console(_: argparse.Namespace, settings: Settings) -> int:
     from bot import services  # each command imports only what it needs
-    from bot.console import Console
+    from bot.console import CONSOLE_TEAM, Console
     from bot.person import Person
 
     built = services.build(settings)
-    # The person at the terminal runs the bot, so they see what admins see.
-    workspace = built.workspaces.defaults
-    person = Person("console", "you", settings.language, admin=True, workspace=workspace)
-    console = Console(built.assistant, person, sys.stdout)
     with asyncio.Runner() as runner:
         try:
+            # The person at the terminal runs the bot, so they see what admins see; their
+            # workspace's notes are `python -m bot notes`'s with no Slack credentials.
+            workspace = runner.run(built.assistant.workspace(CONSOLE_TEAM))
+            person = Person(CONSOLE_TEAM, "you", settings.language, admin=True, workspace=workspace)
+            console = Console(built.assistant, person, sys.stdout)
             console.run(sys.stdin, runner)
         except KeyboardInterrupt:  # Ctrl-C ends the console quietly, on a fresh line
             print()
@@ -174,6 +223,8 @@ def _run_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.plaintext import blocks_to_text
 
     index = load_index(settings.content_dir)
+    if args.explain:
+        return _explain(index, args.question)
     if not args.jsonl:
         language = language_of(args.question) or settings.language or "en"
         print(blocks_to_text(render(answer(index, args.question, language=language))))
@@ -185,6 +236,23 @@ def _run_ask(args: argparse.Namespace, settings: Settings) -> int:
         score = reply.score if isinstance(reply, Answer | NoAnswer) else 0.0
         record = {"question": question, "topic": topic, "score": score}
         print(json.dumps(record, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _explain(index: Index, question: str) -> int:
+    """``ask --explain``: the ranking ``ask`` decides on, with its evidence."""
+    from bot.apikeys import mask_secrets
+    from bot.domain.answers import PARSED_CHARS, not_a_question, rank
+    from bot.guide.explanation import describe, explain
+
+    question = question[:PARSED_CHARS]
+    early = not_a_question(question)
+    if early is not None:
+        said = mask_secrets(question)
+        kind = type(early).__name__
+        print(f"question: {said}\nverdict: not a question ({kind}): the guide is not searched")
+        return 0
+    print(describe(explain(index, rank(index, question))))
     return 0
 
 
@@ -203,7 +271,7 @@ def _run_report(args: argparse.Namespace, settings: Settings) -> int:
         if not teams:
             print('No unanswered questions or "not helpful" votes on record.')
         for team in teams:
-            gaps = await gaps_report(feedback, services.content, team, "en", shown=None)
+            gaps = await gaps_report(feedback, services.index, team, "en", shown=None)
             print(f"Team {team}\n\n{blocks_to_text(render(gaps))}\n")
 
     _with_services(settings, report)
@@ -292,7 +360,7 @@ def _run_import(args: argparse.Namespace, settings: Settings) -> int:
         done = await services.privacy.restore(data)
         print(
             f"imported {done.teams} team(s): progress of {done.people} people, "
-            f"{done.votes} vote(s), {done.questions} logged question(s)"
+            f"{done.votes} vote(s), {done.questions} logged question(s), {done.notes} note(s)"
         )
 
     _with_services(settings, restore)
@@ -376,6 +444,67 @@ def _run_migrate(_: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _run_notes(args: argparse.Namespace, settings: Settings) -> int:
+    if not _has_redis(settings, "the notes are kept there"):
+        return 2
+
+    async def notes(services: Services) -> int:
+        workspace = await _notes_workspace(services, args.workspace)
+        if workspace is None:
+            return 2
+        assistant, language = services.assistant, services.settings.language or "en"
+        if args.action == "list":
+            kept = (await assistant.workspace(workspace)).notes
+            print("\n".join(f"{topic}\t{text}" for topic, text in kept)
+                  if kept else f"{workspace}: no notes")  # fmt: skip
+            return 0
+        if args.action == "set":
+            reply = await assistant.keep_note(workspace, args.topic, args.text, language)
+        else:
+            reply = await assistant.clear_note(workspace, args.topic, language)
+        print(
+            f"{workspace}: {reply.summary}",
+            file=sys.stderr if reply.kind == "warning" else sys.stdout,
+        )
+        return 1 if reply.kind == "warning" else 0
+
+    return _with_services(settings, notes)
+
+
+async def _notes_workspace(services: Services, asked: str | None) -> str | None:
+    """Whose notes: ``--workspace``; else the console's without Slack credentials,
+    SLACK_BOT_TOKEN's own workspace, or the one workspace installed with Add to Slack."""
+    if asked:
+        return asked
+    settings = services.settings
+    if not settings.slack_enabled:
+        from bot.console import CONSOLE_TEAM
+
+        return CONSOLE_TEAM
+    if settings.slack_bot_token is not None:
+        from slack_sdk.errors import SlackClientError
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        token = settings.slack_bot_token.get_secret_value()
+        client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+        try:
+            return str((await client.auth_test())["team_id"])
+        except SlackClientError as error:
+            why = type(error).__name__
+            print(f"Slack did not say whose SLACK_BOT_TOKEN is ({why}): name the workspace "
+                  "with --workspace T…", file=sys.stderr)  # fmt: skip
+            return None
+    from bot.slack.installations import RedisInstallationStore
+
+    installed = await RedisInstallationStore(services.redis).installed()
+    teams = [str(install.team_id) for install in installed if not install.org_wide]
+    if len(teams) == 1 and len(installed) == 1:
+        return teams[0]
+    print(f"{len(installed)} installs: name the workspace with --workspace T… "
+          "(E…:T… for a workspace of an org-wide install)", file=sys.stderr)  # fmt: skip
+    return None
+
+
 def _has_redis(settings: Settings, why: str) -> bool:
     """The commands on the bot's data need its Redis, not an empty embedded store."""
     if not settings.redis_url:
@@ -400,18 +529,81 @@ def _with_services(settings: Settings, work: Callable[[Services], Awaitable[T]])
     return asyncio.run(run())
 
 
-def _run_content_check(_: argparse.Namespace, settings: Settings) -> int:
+def _run_content(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "check":
+        if args.guide:
+            print("content check takes no file: it checks the kept guide", file=sys.stderr)
+            return 2
+        return _run_content_check(settings)
+    if not args.guide:
+        print(f"content {args.action} needs the new guide: NEW_GUIDE.md", file=sys.stderr)
+        return 2
+    return _run_guide_revision(args.action, Path(args.guide), settings)
+
+
+def _run_content_check(settings: Settings) -> int:
+    from datetime import UTC, datetime
+
     from bot import strings
+    from bot.guide.provenance import check_provenance
     from bot.guide.search import load_index
 
-    # Both checks run, so one pass lists every problem in the cards and in the catalog.
+    # Every check runs, so one pass lists every problem in the cards, the catalog and the
+    # cards' trace to the guide.
     try:
         content = load_index(settings.content_dir).content
     except ContentError as error:
         raise ContentError([*error.problems, *strings.problems()]) from None
-    strings.check()
+    today = datetime.now(UTC).date()
+    findings = check_provenance(
+        settings.content_dir, content, today=today, max_age_days=settings.content_max_age_days
+    )
+    problems = [*findings.problems, *strings.problems()]
+    for warning in findings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if problems:
+        raise ContentError(problems)
     steps = len(content.steps)
-    print(f"content ok: {len(content.cards)} cards, {steps} checklist steps")
+    print(f"content ok: {len(content.cards)} cards, {steps} checklist steps, traced to the guide")
+    return 0
+
+
+def _run_guide_revision(action: str, new_path: Path, settings: Settings) -> int:
+    """``content diff`` (1 when an author is needed) and ``content accept`` (2 when refused)."""
+    from datetime import UTC, datetime
+
+    from bot.guide import revision
+    from bot.guide.content import load_content
+    from bot.guide.provenance import read_kept
+    from bot.guide.sections import read_guide
+
+    content = load_content(settings.content_dir)
+    kept, record, problems = read_kept(settings.content_dir)
+    if kept is None or record is None:
+        raise ContentError(problems)
+    try:
+        new = read_guide(new_path)
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"cannot read {new_path}: {error.__class__.__name__}", file=sys.stderr)
+        return 2
+    today = datetime.now(UTC).date()
+    if action == "diff":
+        found = revision.review(
+            settings.content_dir, content, kept, new, record, new_name=str(new_path), today=today
+        )
+        print("\n".join(found.lines))
+        return 1 if found.needs_author else 0
+    refused = revision.refusals(
+        settings.content_dir, content, kept, new, record, new_name=str(new_path), today=today
+    )
+    if refused:
+        print(f"not accepted: {len(refused)} thing(s) to do first", file=sys.stderr)
+        for problem in refused:
+            print(f"  {problem}", file=sys.stderr)
+        print(f"(python -m bot content diff {new_path} shows what changed)", file=sys.stderr)
+        return 2
+    revision.keep(settings.content_dir, new_path, today)
+    print(f"accepted: {new_path} is now the kept guide (kept = {today})")
     return 0
 
 

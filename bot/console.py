@@ -24,6 +24,10 @@ from bot.person import Person
 from bot.render.blocks import render
 from bot.render.plaintext import blocks_to_text
 
+# The console's person is "you" in this team: its notes are the ones `python -m bot notes`
+# keeps when no Slack credentials are set.
+CONSOLE_TEAM = "console"
+
 CONSOLE_HELP = """\
 Type a question, or a command as you would in Slack: /mistral-setup, /mistral-setup done 2 …
 Console only: /as USER (switch user), /json (toggle raw Block Kit), /quit (or Ctrl-C, Ctrl-D)"""

@@ -20,6 +20,12 @@ class Workspace:
     language: Language | None = None  # everyone's language, whatever their Slack locale
     nudges: bool = False  # remind people who stall (NUDGES)
     digest: bool = False  # a weekly digest for the admins (DIGEST)
+    # Its admins' own notes on cards, (topic, text) by topic: shown under those answers.
+    notes: tuple[tuple[str, str], ...] = ()
+
+    def note(self, topic: str) -> str:
+        """The workspace's note on ``topic``'s card, or ""."""
+        return next((text for noted, text in self.notes if noted == topic), "")
 
 
 @dataclass(frozen=True)

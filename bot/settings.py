@@ -95,6 +95,8 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     content_dir: Path = CONTENT_DIR
+    # `content check` warns about a card whose `verified` date is older than this.
+    content_max_age_days: int = Field(default=180, ge=1)
 
     _split = field_validator("help_channels", "admin_users", mode="before")(_split_list)
 

@@ -92,7 +92,7 @@ async def test_export_flushall_import_brings_everyone_back(
         ("", "the file is empty"),
         ("   \n", "the file is empty"),
         ('{"teams": []}', "not a Mistral setup export"),
-        ('{"format": "mistral-setup-export", "version": 3, "teams": []}', "version 3"),
+        ('{"format": "mistral-setup-export", "version": 4, "teams": []}', "version 4"),
         ('{"format": "mistral-setup-export", "version": 1, "teams": [', "not JSON"),
         (
             '{"format": "mistral-setup-export", "version": 1, "exported_at": 1, '

@@ -221,7 +221,14 @@ def test_italian_says_in_italian_what_english_says() -> None:
     same = {key for key in english if english[key] == italian.get(key)}
 
     # Names of languages, and lines of symbols and values only.
-    assert same <= {"language_en", "language_it", "team_stuck_line", "gaps_times", "step_choice"}
+    assert same <= {
+        "language_en",
+        "language_it",
+        "team_stuck_line",
+        "gaps_times",
+        "step_choice",
+        "notes_line",
+    }
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import signal
 import subprocess
 import sys
@@ -183,3 +184,78 @@ def test_ask_never_echoes_a_key_typed_after_a_command(
     result = run_bot(["ask", f"done {key}"], env_without_slack, tmp_path)
 
     assert key not in result.stdout + result.stderr
+
+
+def test_ask_explain_shows_the_top_cards_matched_words_and_why_it_answered(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    result = run_bot(["ask", "--explain", "how do I add a card"], env_without_slack, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "threshold: score >= 0.28, coverage >= 0.35" in out
+    assert "1. payment-method (Add a payment method): score " in out
+    assert "\n2. " in out
+    assert "\n3. " in out
+    assert "\n4. " not in out
+    # Which card question each word matched, and whether it carries meaning for the card.
+    meant = r'card \(weight [\d.]+, carries meaning here\): question "How do I add a credit card\?"'
+    assert re.search(meant, out)
+    assert "verdict: answered with payment-method" in out
+
+
+def test_ask_explain_says_an_abstention_rests_on_everyday_words_only(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    result = run_bot(["ask", "--explain", "last year"], env_without_slack, tmp_path)
+
+    out = result.stdout
+    assert "1. usage-workspace" in out
+    everyday = r"last \(weight [\d.]+, an everyday or shared word\): question \"see last month's"
+    assert re.search(everyday, out)
+    assert "verdict: abstained: usage-workspace shares only everyday or widely shared words" in out
+
+
+def test_ask_explain_names_the_subject_left_out_that_won(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    question = "Add free Mistral API support, please"
+    result = run_bot(["ask", "--explain", question], env_without_slack, tmp_path)
+
+    out = result.stdout
+    assert "off-guide subject: asking another app to support Mistral: score " in out
+    assert re.search(r'support \(weight [\d.]+, [a-z ]+\): title "asking another app', out)
+    assert 'verdict: abstained: the guide leaves out "asking another app to support Mistral"' in out
+
+
+def test_ask_explain_decides_exactly_as_ask_does(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    """The explanation reads the ranking that decides the answer: never a second opinion."""
+    questions = [
+        "How do I add a payment method?",
+        "what does error 429 mean",
+        "who won the champions league last year",
+        "is the free plan enough for production?",
+        "how do I make pasta carbonara",
+        "my OpenAI key gets 429",
+        "come invito un collega?",
+    ]
+    jsonl = run_bot(["ask", "--jsonl"], env_without_slack, tmp_path, "\n".join(questions) + "\n")
+    topics = [json.loads(line)["topic"] for line in jsonl.stdout.splitlines()]
+
+    for question, topic in zip(questions, topics, strict=True):
+        out = run_bot(["ask", "--explain", question], env_without_slack, tmp_path).stdout
+        verdict = out.splitlines()[-1]
+        if topic is None:
+            assert verdict.startswith("verdict: abstained"), (question, verdict)
+        else:
+            assert verdict.startswith(f"verdict: answered with {topic}:"), (question, verdict)
+
+
+def test_ask_explain_does_not_search_for_a_command(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    result = run_bot(["ask", "--explain", "done 2"], env_without_slack, tmp_path)
+
+    assert "verdict: not a question (CommandPointer): the guide is not searched" in result.stdout

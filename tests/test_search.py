@@ -175,6 +175,54 @@ def test_what_the_guide_does_not_cover_gets_no_card(index: Index, post: str) -> 
 
 
 @pytest.mark.parametrize(
+    "post",
+    [
+        "last year",
+        "who won the champions league last year",
+        "what's new this week?",
+        "who can use it",
+        "see you next week",
+        "l'anno scorso",
+    ],
+)
+def test_everyday_words_alone_never_make_an_answer(index: Index, post: str) -> None:
+    """Each shares a word with some card's questions ("last month", "new key", "use"), but
+    no word that carries meaning for that card."""
+    ranking = index.rank(post)
+
+    assert ranking.best is None
+    assert ranking.verdict == "only-everyday-words"
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        "Add free Mistral API support, please",
+        "feature request: please support Mistral models in the Obsidian plugin",
+    ],
+)
+def test_a_feature_request_for_another_app_gets_no_plans_card(index: Index, post: str) -> None:
+    ranking = index.rank(post)
+
+    assert ranking.best is None
+    assert ranking.off_guide is not None
+    assert ranking.off_guide.subject == "asking another app to support Mistral"
+
+
+def test_the_evidence_names_the_card_questions_each_word_matched(index: Index) -> None:
+    ranking = index.rank("how do I set a monthly spending limit")
+    best = ranking.best
+    assert best is not None
+    assert best.card.topic == "spending-limit"
+
+    evidence = {found.word: found for found in index.evidence(ranking, best.card)}
+
+    assert evidence["spending"].meaningful
+    assert ("title", "Set a monthly spending limit") in evidence["spending"].matched
+    assert ("question", "How do I cap our monthly spend?") in evidence["monthly"].matched
+
+
+@pytest.mark.parametrize(
     ("question", "topic"),
     [
         ("how do I set a spendng limit", "spending-limit"),

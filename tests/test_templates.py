@@ -44,6 +44,7 @@ from bot.person import Workspace
 from bot.render import blocks
 from bot.render.blocks import environment, fallback_text, render, render_template
 from bot.render.plaintext import blocks_to_text
+from bot.state.workspaces import NOTE_LIMIT
 from bot.strings import LANGUAGES, Phrase
 from tests.blockkit import (
     assert_no_broadcast,
@@ -129,6 +130,7 @@ def _samples(content: Content) -> list[Reply]:
         CommandPointer("key", tool="key", language="it"),
         LeakWarning(("…AbCd", "…9xYz"), content.card("delete-api-key").links),
         Answer("429?", content.card("rate-limited"), 0.9, language="it"),
+        Answer("how?", card, 0.9, step_number=7, note="<!channel> & <@U1> " + "n" * 280),
         Nudge(StepState(2, content.steps[1], done=False), 1, 12, idle_days=3),
         Nudge(StepState(8, content.steps[7], done=False), 7, 12, idle_days=1),
     ]
@@ -182,6 +184,7 @@ def test_every_card_answer_renders_as_a_valid_answer_and_checklist_focus(content
 def test_user_text_never_breaks_a_reply_or_pings_anyone(content: Content, question: str) -> None:
     replies: list[Reply] = [
         Answer(question, content.card("register"), 0.5),
+        Answer("q", content.card("register"), 0.5, note=question),
         NoAnswer(question, tuple(content.cards[:3])),
         Help(problem=Phrase.of("not_a_command", word=question), suggestion=question),
         GapsReport((Gap(question, 3, 1.8e9, (question, question)),) * 20, (), 90, more_groups=2),
@@ -265,9 +268,20 @@ def test_dialogs_home_and_leak_warning_are_valid(content: Content) -> None:
         checklist_blocks = render(dataclasses.replace(_checklist(content, 3, 4), language=lang))
         for workspace in (None, Workspace(), SETTINGS):  # a member's Home, then admins'
             home = render_template(
-                "home", checklist_blocks=checklist_blocks, workspace=workspace, lang=lang
+                "home", checklist_blocks=checklist_blocks, workspace=workspace, lang=lang, notes=()
             )
             assert_valid_view(home)
+        # Every card with the longest note, typed to ping everyone: admins' Home and dialog.
+        notes = tuple((card, "<!channel> &" + "n" * (NOTE_LIMIT - 12)) for card in content.cards)
+        home = render_template(
+            "home", checklist_blocks=checklist_blocks, workspace=SETTINGS, lang=lang, notes=notes
+        )
+        dialog = render_template(
+            "notes_dialog", cards=content.cards, notes=notes, limit=NOTE_LIMIT, lang=lang
+        )
+        for view in (home, dialog):
+            assert_valid_view(view)
+            assert_no_broadcast(view["blocks"], allow=("<!subteam^S1>", "U2", "U3"))  # settings
         assert_valid_view(
             render_template(
                 "settings_dialog",

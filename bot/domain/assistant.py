@@ -48,7 +48,7 @@ from bot.state import archive
 from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
-from bot.state.workspaces import WorkspaceSettings
+from bot.state.workspaces import NOTE_LIMIT, WorkspaceSettings
 from bot.strings import LANGUAGES, Language, Phrase
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ class Assistant:
         """The team's progress or the content gaps (``run`` lets only admins here)."""
         if isinstance(command, commands.ShowTeam):
             return await self.team(person.team, command.page, person.speaks)
-        return await gaps_report(self._feedback, self._content, person.team, person.speaks)
+        return await gaps_report(self._feedback, self._index, person.team, person.speaks)
 
     async def team(self, team: str, page: int, language: Language) -> TeamProgress:
         """The team view: everyone's progress, the funnel, and the last weeks' questions."""
@@ -262,7 +262,12 @@ class Assistant:
         return await self.checklist(person, notice=notice, changed=True)
 
     def _notice(self, person: Person, key: str, topic: str) -> Phrase:
-        return Phrase.of(key, title=self._content.card(topic).title_in(person.speaks))
+        return self._titled(key, topic, person.speaks)
+
+    def _titled(self, key: str, topic: str, language: Language) -> Phrase:
+        """``key`` naming ``topic``'s card by its title (by its id, once it is gone)."""
+        title = self._content.card(topic).title_in(language) if self._content.has(topic) else topic
+        return Phrase.of(key, title=title)
 
     async def change_workspace(self, person: Person, workspace: Workspace) -> Notice:
         """Keep new settings for the person's workspace: admins only."""
@@ -279,15 +284,74 @@ class Assistant:
         """A workspace's settings (``Person.settings_key``): the defaults where none are kept."""
         return await self._workspaces.get(settings_key)
 
+    async def change_note(self, person: Person, topic: str, text: str) -> Notice:
+        """An admin's note on ``topic`` for their workspace (App Home): kept, or, when
+        ``text`` is empty, the card's note removed."""
+        if not person.admin:
+            return Notice(Phrase.of("notes_admins_only"), "warning", person.speaks)
+        if not text.strip() and self._content.has(topic):
+            return await self.clear_note(person.settings_key, topic, person.speaks)
+        return await self.keep_note(person.settings_key, topic, text, person.speaks)
+
+    @property
+    def cards(self) -> tuple[Card, ...]:
+        """Every card, in the guide's order: those a workspace may add a note to."""
+        return self._content.cards
+
+    def noted_cards(self, workspace: Workspace) -> tuple[tuple[Card, str], ...]:
+        """The cards ``workspace`` keeps a note on, with the note, in the guide's order."""
+        return tuple(
+            (card, workspace.note(card.topic))
+            for card in self._content.cards
+            if workspace.note(card.topic)
+        )
+
+    async def keep_note(
+        self, settings_key: str, topic: str, text: str, language: Language
+    ) -> Notice:
+        """Keep ``text`` as the workspace's note on ``topic``'s card (``settings_key``:
+        ``Person.settings_key``); a kind warning, and nothing changed, when it cannot be."""
+        text = text.strip()
+        problem = self._note_problem(topic, text)
+        if problem is not None:
+            return Notice(problem, "warning", language)
+        try:
+            await self._workspaces.keep_note(settings_key, topic, text)
+        except StoreUnavailable as error:
+            return Notice(Phrase.of_error(error), "warning", language)
+        log.info("Note on %s kept for workspace %s", topic, settings_key)
+        return Notice(self._titled("note_saved", topic, language), language=language)
+
+    async def clear_note(self, settings_key: str, topic: str, language: Language) -> Notice:
+        """Remove the workspace's note on ``topic``'s card."""
+        try:
+            dropped = await self._workspaces.drop_note(settings_key, topic)
+        except StoreUnavailable as error:
+            return Notice(Phrase.of_error(error), "warning", language)
+        if not dropped:
+            return Notice(self._titled("note_none", topic, language), "warning", language)
+        log.info("Note on %s removed for workspace %s", topic, settings_key)
+        return Notice(self._titled("note_removed", topic, language), language=language)
+
+    def _note_problem(self, topic: str, text: str) -> Phrase | None:
+        """Why a note cannot be kept, or None."""
+        if not self._content.has(topic):
+            return Phrase.of("note_unknown_topic", topic=topic)
+        if not text:
+            return Phrase.of("note_empty")
+        if len(text) > NOTE_LIMIT:
+            return Phrase.of("note_too_long", limit=NOTE_LIMIT, length=len(text))
+        return None
+
     async def forget_workspace(self, team: str) -> archive.Team:
-        """The workspace (or organisation) uninstalled the app: delete its settings and
-        everything kept about its people; return the records deleted."""
+        """The workspace (or organisation) uninstalled the app: delete its settings, its
+        notes and everything kept about its people; return the records deleted."""
         await self._workspaces.forget(team)
         return await self._privacy.forget_team(team)
 
     async def forget_settings(self, settings_key: str) -> None:
-        """An organisation took a workspace away from its org-wide install: its settings go,
-        what its people did stays the organisation's."""
+        """An organisation took a workspace away from its org-wide install: its settings and
+        notes go, what its people did stays the organisation's."""
         await self._workspaces.forget(settings_key)
 
     async def vote(self, person: Person, topic: str, *, helpful: bool) -> Notice | None:
@@ -307,7 +371,7 @@ class Assistant:
             return None
         card = self._content.card(topic)
         reply = card_answer(self._content, card, card.title_in(person.speaks), 1.0, person.speaks)
-        return await self._with_tick(person, reply)
+        return await self._with_tick(person, _noted(person, reply))
 
     async def ask(self, person: Person, question: str, *, private: bool) -> Reply:
         """Answer from the guide, or say plainly it is not covered and log the question.
@@ -325,9 +389,10 @@ class Assistant:
             or (person.speaks if private else person.workspace.language or "en"),
         )
         await self._count(person, reply)
-        if private and isinstance(reply, Answer):
-            return await self._with_tick(person, reply)
-        return reply
+        if not isinstance(reply, Answer):
+            return reply
+        reply = _noted(person, reply)
+        return await self._with_tick(person, reply) if private else reply
 
     async def _count(self, person: Person, reply: Reply) -> None:
         """Count a question in the week's figures, and log it when the guide did not cover
@@ -426,6 +491,13 @@ class StepChoices:
                          title=card.title_in(language))
             for card in self.cards
         )  # fmt: skip
+
+
+def _noted(person: Person, reply: Answer) -> Answer:
+    """The answer with the note the person's workspace keeps on its card, if any: read
+    with the workspace's settings, so it costs no read of its own."""
+    note = person.workspace.note(reply.card.topic)
+    return dataclasses.replace(reply, note=note) if note else reply
 
 
 def _titles(card: Card) -> tuple[str, ...]:

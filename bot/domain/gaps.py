@@ -3,12 +3,15 @@ people found not helpful, so the content's authors know what to write next."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 from rapidfuzz import fuzz, process
 
+from bot.domain.answers import rank
 from bot.domain.replies import Gap, GapsReport
-from bot.guide.content import Content
+from bot.guide.content import question_entry
+from bot.guide.search import SUGGESTION_FLOOR, Index
 from bot.guide.words import STOPWORDS, words
 from bot.state.feedback import Asked, FeedbackStore
 from bot.strings import Language
@@ -25,7 +28,7 @@ OTHER_WORDINGS = 2
 
 async def gaps_report(
     feedback: FeedbackStore,
-    content: Content,
+    index: Index,
     team: str,
     language: Language,
     *,
@@ -34,25 +37,28 @@ async def gaps_report(
     """The gaps of one team within the retention period, the most asked first.
 
     Slack shows the ``shown`` biggest groups (a message holds 50 blocks); the shell
-    report passes None for all of them.
+    report passes None for all of them. Each group names the card that came closest to
+    its newest wording, with the line that adds that wording to the card's questions.
     """
+    content = index.content
     asked = await feedback.recent_unanswered(team)
     unhelpful = await feedback.recent_unhelpful(team)
     votes = Counter(vote.topic for vote in unhelpful)
     last_vote: dict[str, float] = {}
     for vote in unhelpful:
         last_vote.setdefault(vote.topic, vote.at)  # newest first, so the first one is the last
-    groups = group_questions(asked)
+    grouped = group_questions(asked)
+    groups = [with_nearest_card(index, gap) for gap in grouped[:shown]]
     unhelpful_topics = []
     for topic, count in votes.most_common():
         if content.has(topic):
             helpful, _ = await feedback.tally(team, topic)
             unhelpful_topics.append((content.card(topic), count, helpful, last_vote[topic]))
     return GapsReport(
-        unanswered=tuple(groups[:shown]),
+        unanswered=tuple(groups),
         unhelpful=tuple(unhelpful_topics),
         retention_days=feedback.retention_days,
-        more_groups=max(0, len(groups) - len(groups[:shown])),
+        more_groups=len(grouped) - len(groups),
         language=language,
     )
 
@@ -81,3 +87,13 @@ def group_questions(asked: list[Asked]) -> list[Gap]:
         for members in groups
     ]
     return sorted(gaps, key=lambda gap: (-gap.count, -gap.last_asked))
+
+
+def with_nearest_card(index: Index, gap: Gap) -> Gap:
+    """``gap`` with the card the engine ranked first for its question, when that card
+    shares anything real with it (``SUGGESTION_FLOOR``, as for "did you mean")."""
+    ranking = rank(index, gap.question)
+    if not ranking.matches or ranking.score < SUGGESTION_FLOOR:
+        return gap
+    nearest = ranking.matches[0].card
+    return dataclasses.replace(gap, nearest=nearest, entry=question_entry(gap.question))

@@ -99,6 +99,7 @@ class Answer:
     step_number: int | None = None
     step_done: bool = False
     language: Language = "en"
+    note: str = ""  # the workspace's own note on the card, as its admins wrote it
 
     @property
     def summary(self) -> str:
@@ -369,6 +370,9 @@ class Gap:
     count: int
     last_asked: float
     others: tuple[str, ...] = ()  # other wordings, a few
+    # The card that came closest, and the line that adds the question to its `questions`.
+    nearest: Card | None = None
+    entry: str = ""
 
 
 @dataclass(frozen=True)

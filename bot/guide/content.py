@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -51,6 +52,16 @@ class Link(BaseModel):
         return url
 
 
+class Source(BaseModel):
+    """A section of the kept guide (``content/guide.md``) that a card stands on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    section: str = Field(min_length=1, description="the section's id: its heading, unnumbered")
+    # The section's text as the card's author last checked it (see bot/guide/sections.py).
+    fingerprint: str = Field(pattern=r"^[0-9a-f]{16}$")
+
+
 class Card(BaseModel):
     """One topic of the setup guide, written to be read in Slack."""
 
@@ -59,6 +70,10 @@ class Card(BaseModel):
     topic: str = Field(min_length=1)
     title: Annotated[Texts, Written(max_length=150)]
     section: str = Field(min_length=1, description="where in the guide the answer comes from")
+    # What the answer stands on, the first being the section that ``section`` names; and the
+    # day a person last checked the card against the guide and the live console.
+    sources: tuple[Source, ...] = Field(min_length=1)
+    verified: date
     answer: Annotated[Texts, Written()]
     questions: tuple[str, ...] = Field(min_length=3)
     keywords: tuple[str, ...] = ()
@@ -81,6 +96,15 @@ class Card(BaseModel):
                 raise ValueError(f"{error} (in {language})") from None
         return answer
 
+    @field_validator("sources")
+    @classmethod
+    def _each_section_once(cls, sources: tuple[Source, ...]) -> tuple[Source, ...]:
+        sections = [source.section for source in sources]
+        for section in sections:
+            if sections.count(section) > 1:
+                raise ValueError(f"section {section!r} is named twice")
+        return sources
+
     @field_validator("questions", "keywords")
     @classmethod
     def _no_blank_entries(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
@@ -98,6 +122,24 @@ class Card(BaseModel):
     def prompt_in(self, language: Language) -> str:
         """The suggested prompt for this step; its title when it has none."""
         return (self.prompt or self.title).said(language)
+
+
+def question_entry(question: str) -> str:
+    """``question`` as a line to paste into a card's ``questions``: a TOML basic string and
+    its comma. Line breaks become spaces; quotes, backslashes and control characters are
+    escaped as TOML wants, and backticks too (``\\u0060``, the same character to TOML), so
+    the line fits in a Slack code block whatever was asked."""
+    said = " ".join(question.split())
+    escaped = "".join(_TOML_ESCAPES.get(ch) or _toml_char(ch) for ch in said)
+    return f'"{escaped}",'
+
+
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "`": "\\u0060"}
+
+
+def _toml_char(ch: str) -> str:
+    # TOML's basic strings allow no control character but tab, nor DEL.
+    return f"\\u{ord(ch):04X}" if ord(ch) < 0x20 or ord(ch) == 0x7F else ch
 
 
 def _check_answer(answer: str) -> None:
@@ -181,21 +223,21 @@ def load_content(content_dir: Path) -> Content:
         topics = read_topic_ids(content_dir / "topics.tsv")
     except OSError:
         raise ContentError(
-            [ContentProblem(_display(content_dir / "topics.tsv"), "(file)", "missing")]
+            [ContentProblem(display_path(content_dir / "topics.tsv"), "(file)", "missing")]
         ) from None
     files = sorted((content_dir / "cards").glob("*.toml"))
     cards = [card for path in files if (card := _load_card(path, problems)) is not None]
     problems += _check_set(content_dir, cards, topics, files)
-    scope = _load(content_dir / "scope.toml", Scope, problems)
+    scope = load_model(content_dir / "scope.toml", Scope, problems)
     if problems or scope is None:
         raise ContentError(problems)
     known = {topic: n for n, topic in enumerate(topics)}
     return Content(tuple(sorted(cards, key=lambda c: known[c.topic])), scope)
 
 
-def _load(path: Path, model: type[ModelT], problems: list[ContentProblem]) -> ModelT | None:
+def load_model(path: Path, model: type[ModelT], problems: list[ContentProblem]) -> ModelT | None:
     """Parse one TOML file into ``model``; note each fault with the file and the field."""
-    name = _display(path)
+    name = display_path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -230,11 +272,11 @@ def _plain(kind: str, message: str) -> str:
 
 
 def _load_card(path: Path, problems: list[ContentProblem]) -> Card | None:
-    card = _load(path, Card, problems)
+    card = load_model(path, Card, problems)
     if card is not None and path.stem != card.topic:
         problems.append(
             ContentProblem(
-                _display(path), "topic", f"is {card.topic!r} but the file is named {path.name}"
+                display_path(path), "topic", f"is {card.topic!r} but the file is named {path.name}"
             )
         )
         return None
@@ -246,10 +288,12 @@ def _check_set(
 ) -> list[ContentProblem]:
     """The rules that span cards: known topics, all present, unique questions and steps."""
     known = set(topics)
-    named = {card.topic: _display(content_dir / "cards" / f"{card.topic}.toml") for card in cards}
+    named = {
+        card.topic: display_path(content_dir / "cards" / f"{card.topic}.toml") for card in cards
+    }
     problems = [p for card in cards for p in _check_references(named[card.topic], card, known)]
     problems += _check_unique(cards, named)
-    problems += _check_complete(_display(content_dir / "cards"), cards, known, files)
+    problems += _check_complete(display_path(content_dir / "cards"), cards, known, files)
     return problems
 
 
@@ -308,7 +352,7 @@ def _check_complete(
     return problems
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """A path as a person would type it: relative to the working directory when possible."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))

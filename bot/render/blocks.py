@@ -62,6 +62,7 @@ class ActionId(StrEnum):
     OPEN_KEY_DIALOG = "open-key-dialog"
     OPEN_LIMITS_DIALOG = "open-limits-dialog"
     OPEN_SETTINGS_DIALOG = "open-settings-dialog"
+    OPEN_NOTES_DIALOG = "open-notes-dialog"
 
 
 # The button that opens each of the bot's tools; its value is the tool's name.
@@ -77,6 +78,7 @@ class CallbackId(StrEnum):
     KEY_CHECK = "key-check"
     LIMITS = "limits-check"
     WORKSPACE_SETTINGS = "workspace-settings"
+    WORKSPACE_NOTES = "workspace-notes"
 
 
 def escape_mrkdwn(text: str) -> str:

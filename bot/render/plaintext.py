@@ -35,7 +35,23 @@ _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 
 
 def mrkdwn_to_text(text: str) -> str:
-    """Slack mrkdwn as a terminal shows it: links spelled out, no markup characters."""
+    """Slack mrkdwn as a terminal shows it: links spelled out, no markup characters, and a
+    code block's text as it is (Slack formats nothing inside one: a line to paste stays
+    exact)."""
+    parts = text.split("```")
+    # Even parts are prose, odd ones code; an unclosed block is prose, as in Slack.
+    if len(parts) % 2 == 0:
+        parts[-2:] = ["```".join(parts[-2:])]
+    return "".join(
+        _entities(part if n % 2 else _prose_to_text(part)) for n, part in enumerate(parts)
+    )
+
+
+def _entities(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _prose_to_text(text: str) -> str:
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     text = _BARE_LINK.sub(r"\1", text)
     text = _USER.sub(r"@\1", text)
@@ -44,7 +60,7 @@ def mrkdwn_to_text(text: str) -> str:
     text = _ITALIC.sub(r"\1", text)
     for code, symbol in _EMOJI.items():
         text = text.replace(code, symbol)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text
 
 
 def blocks_to_text(blocks: Iterable[dict[str, Any]]) -> str:

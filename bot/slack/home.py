@@ -42,6 +42,7 @@ async def view_for(
         "home",
         checklist_blocks=top + blocks,
         workspace=person.workspace if person.admin else None,
+        notes=assistant.noted_cards(person.workspace) if person.admin else (),
         chart_file=chart_file if person.admin else None,
         lang=person.speaks,
     )

@@ -30,13 +30,13 @@ def register(app: AsyncApp) -> None:
 
 async def on_app_uninstalled(body: dict[str, Any], context: AsyncBoltContext) -> None:
     """The workspace (or organisation) uninstalled the app: forget its token, its
-    settings and everything kept about its people."""
+    settings and notes and everything kept about its people."""
     await _forget_install(context)
     workspace = workspace_of(context, body)
     deleted = await exchange_of(context).assistant.forget_workspace(workspace)
     log.info(
-        "Workspace %s uninstalled the app: deleted its token, its settings, the progress of "
-        "%d people (%d steps), %d votes and %d logged questions",
+        "Workspace %s uninstalled the app: deleted its token, its settings and notes, the "
+        "progress of %d people (%d steps), %d votes and %d logged questions",
         workspace,
         len(deleted.progress),
         sum(len(person.done) for person in deleted.progress),
@@ -55,8 +55,8 @@ async def on_tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) ->
 
 
 async def on_team_access_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
-    """An organisation took workspaces away from its org-wide install: their settings go
-    (what its people did stays the organisation's), and any install of their own."""
+    """An organisation took workspaces away from its org-wide install: their settings and
+    notes go (what its people did stays the organisation's), and any install of their own."""
     assistant, installs = exchange_of(context).assistant, installs_of(context)
     enterprise = context.enterprise_id
     teams = [str(team) for team in event.get("team_ids") or []]

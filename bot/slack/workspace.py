@@ -1,8 +1,9 @@
-"""The workspace's settings dialog: opened from App Home by an admin, saved on submit.
+"""The workspace's settings and notes dialogs: opened from App Home by an admin, saved on submit.
 
 Help channels, who is called when the guide has no answer, the bot's admins and the
 language are picked with Slack's own pickers, so they arrive as ids; only a user group's
-id is typed, and checked before the dialog closes.
+id is typed, and checked before the dialog closes. A note on a card is typed; the
+domain checks it (its length, its card) and Home says what became of it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.person import Workspace
 from bot.render.blocks import ActionId, CallbackId, render_template
 from bot.slack import home
 from bot.slack.context import exchange_of, owed
+from bot.state.workspaces import NOTE_LIMIT
 from bot.strings import LANGUAGES, Language
 
 log = logging.getLogger(__name__)
@@ -30,9 +32,11 @@ _MENTIONED_GROUP = re.compile(r"<!subteam\^([A-Z0-9]+)")
 
 
 def register(app: AsyncApp) -> None:
-    """The Home tab's settings button and the dialog's submission."""
+    """The Home tab's settings and notes buttons and their dialogs' submissions."""
     app.action(ActionId.OPEN_SETTINGS_DIALOG)(owed(on_open_settings))
     app.view(CallbackId.WORKSPACE_SETTINGS)(owed(on_settings_submission))
+    app.action(ActionId.OPEN_NOTES_DIALOG)(owed(on_open_notes))
+    app.view(CallbackId.WORKSPACE_NOTES)(owed(on_notes_submission))
 
 
 async def on_open_settings(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -75,6 +79,41 @@ async def on_settings_submission(
     workspace = _submitted(values, group)
     reply = await exchange.assistant.change_workspace(await exchange.person(), workspace)
     # Home shows the settings as saved (and the admin's language, if that changed).
+    person = await exchange.person(again=True)
+    await home.publish(exchange.client, exchange.assistant, person, reply)
+
+
+async def on_open_notes(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Open the notes dialog with the workspace's notes (admins only)."""
+    await ack()
+    exchange = exchange_of(context)
+    client, person, assistant = exchange.client, await exchange.person(), exchange.assistant
+    if not person.admin:
+        await home.publish(client, assistant, person)
+        return
+    view = render_template(
+        "notes_dialog",
+        lang=person.speaks,
+        cards=assistant.cards,
+        notes=assistant.noted_cards(person.workspace),
+        limit=NOTE_LIMIT,
+    )
+    try:
+        await client.views_open(trigger_id=body.get("trigger_id"), view=view)
+    except SlackApiError as error:
+        log.warning("Could not open the notes dialog: %s", error.response.get("error"))
+
+
+async def on_notes_submission(
+    ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """Keep (or, empty, remove) the note on the chosen card; Home says what became of it."""
+    await ack()
+    exchange = exchange_of(context)
+    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    topic = str((_field(values, "card").get("selected_option") or {}).get("value") or "")
+    text = str(_field(values, "note").get("value") or "")
+    reply = await exchange.assistant.change_note(await exchange.person(), topic, text)
     person = await exchange.person(again=True)
     await home.publish(exchange.client, exchange.assistant, person, reply)
 

@@ -13,11 +13,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from bot.state.workspaces import NOTE_LIMIT
+
 FORMAT = "mistral-setup-export"
 # Version 2 added when people started and finished, their reminders, and the weekly counts
-# of questions and votes; a version 1 file still imports (it holds none of them).
-VERSION: Literal[2] = 2
-READABLE = (1, 2)
+# of questions and votes; version 3 each workspace's notes on cards. Older files still
+# import (they hold none of them); a bot before version 3 refuses a version 3 file whole.
+VERSION: Literal[3] = 3
+READABLE = (1, 2, 3)
 
 
 # Slack ids (and the console's "you"): letters, digits, dots, dashes, underscores. A ":" or
@@ -96,6 +99,15 @@ class Counting(_Record):
     since: Time
 
 
+class Note(_Record):
+    """A workspace's own note on a card, shown under its answer; ``workspace`` is one
+    workspace of an organisation's org-wide install (None: the team's own)."""
+
+    workspace: Id | None = None
+    topic: TopicId
+    text: str = Field(min_length=1, max_length=NOTE_LIMIT)
+
+
 class Team(_Record):
     """What the bot keeps about the people of one Slack team."""
 
@@ -106,13 +118,14 @@ class Team(_Record):
     reminders: tuple[Reminder, ...] = ()
     weeks: tuple[Week, ...] = ()
     counting: tuple[Counting, ...] = ()  # none, or one
+    notes: tuple[Note, ...] = ()
 
 
 class Archive(_Record):
     """The whole file."""
 
     format: Literal["mistral-setup-export"] = "mistral-setup-export"
-    version: Literal[1, 2] = VERSION
+    version: Literal[1, 2, 3] = VERSION
     exported_at: Time
     teams: tuple[Team, ...]
 

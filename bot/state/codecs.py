@@ -16,11 +16,13 @@ from typing import Any, Protocol, TypeVar
 import redis.asyncio as redis
 
 from bot.apikeys import mask_secrets
+from bot.person import settings_key
 from bot.state import archive
 from bot.state.schema import (
     COUNTING_SINCE,
     FEEDBACK,
     FINISHED,
+    NOTES,
     NUDGE,
     NUDGE_DUE,
     NUDGE_TEAMS,
@@ -348,6 +350,43 @@ class _CountingCodec:
             pipe.set(COUNTING_SINCE.key(team), repr(counting.since))
 
 
+class _NotesCodec:
+    """The workspace's notes on cards: the team's own, and those of each workspace of an
+    organisation's org-wide install (``Person.settings_key``). Not about anyone: a
+    person's own export holds none."""
+
+    section = "notes"
+    kinds: tuple[Kind, ...] = ()
+    shared: tuple[Kind, ...] = (NOTES,)
+    indexes: tuple[Kind, ...] = ()
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Note]:
+        if user is not None:
+            return []
+        names = [NOTES.key(team), *await scan(client, NOTES.key(settings_key(team, "*")))]
+        kept = await _together(client, lambda pipe, name: pipe.hgetall(name), names)
+        found = []
+        for name, notes in zip(names, kept, strict=True):
+            workspace = (NOTES.parts_of(name) or {"settings": ""})["settings"].partition(":")[2]
+            found += [
+                archive.Note(workspace=workspace or None, topic=str(topic), text=str(text))
+                for topic, text in sorted(notes.items())
+            ]
+        return found
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Note],
+    ) -> None:
+        for note in records:
+            pipe.hset(NOTES.key(settings_key(team, note.workspace or "")), note.topic, note.text)
+
+
 WEEKS_KEPT = 9 * 7 * 86400
 
 
@@ -370,4 +409,5 @@ CODECS: tuple[Codec[Any], ...] = (
     _RemindersCodec(),
     _WeeksCodec(),
     _CountingCodec(),
+    _NotesCodec(),
 )

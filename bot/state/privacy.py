@@ -39,6 +39,7 @@ class Restored:
     people: int
     votes: int
     questions: int
+    notes: int  # the workspaces' notes on cards
 
 
 class Privacy:
@@ -114,6 +115,7 @@ class Privacy:
             people=sum(len(t.progress) for t in data.teams),
             votes=sum(len(t.votes) for t in data.teams),
             questions=sum(len(t.questions) for t in data.teams),
+            notes=sum(len(t.notes) for t in data.teams),
         )
 
     async def teams(self) -> list[str]:

@@ -235,6 +235,9 @@ TEAMS = Kind("teams", (), "process", "set", personal=False)
 # The workspace's: what its admins changed (it may name admins), and its install (the
 # installer's id and the bot token); each deleted by its own store when the app goes.
 WORKSPACE = Kind("workspace", ("settings",), "team", "string", personal=False)
+# The workspace's own notes on cards, by topic ("At ACME, ask @it-helpdesk for the Admin
+# role"): written by its admins, read with its settings, deleted with them.
+NOTES = Kind("notes", ("settings",), "team", "hash", personal=False)
 INSTALLATION = Kind("installation", ("install", "record"), "install", "string", personal=False)
 INSTALLATIONS = Kind("installations", (), "process", "zset", personal=False)  # installs by when
 # The process's: once-only claims, among them the install states already used (written
@@ -267,6 +270,7 @@ KINDS = (
     THROTTLE,
     BUDGET,
     WORKSPACE,
+    NOTES,
     INSTALLATION,
     INSTALLATIONS,
     OAUTH_STATE,
@@ -287,14 +291,20 @@ def question_entry(entry_id: str, user: str, question: str) -> str:
 
 
 async def teams(client: redis.Redis, kinds: Sequence[Kind]) -> list[str]:
-    """Every team that has a key of one of ``kinds`` (each has a ``team`` part)."""
+    """Every team that has a key of one of ``kinds`` (each has a ``team`` or ``settings`` part)."""
     found: set[str] = set()
     for kind in kinds:
         async for name in client.scan_iter(match=kind.glob()):
             parts = kind.parts_of(str(name))
             if parts is not None:
-                found.add(parts["team"])
+                found.add(team_of(parts))
     return sorted(found)
+
+
+def team_of(parts: dict[str, str]) -> str:
+    """The team a key's ``parts`` belong to: its team, or the team (or organisation) of a
+    workspace's ``settings`` (``Person.settings_key``)."""
+    return parts["team"] if "team" in parts else parts["settings"].partition(":")[0]
 
 
 async def scan(client: redis.Redis, pattern: str) -> list[str]:

@@ -4,11 +4,13 @@ Only what an admin changed is kept, field by field: the environment's value stan
 every other field, and still follows the environment when it changes. Every request
 reads its workspace's settings (is this a help channel? who is admin?), so they are kept
 in memory for a short while: a change made in one process reaches the others within
-``CACHE_SECONDS``.
+``CACHE_SECONDS``. The workspace's notes on cards are read with them, in the same round
+trip, so an answer that shows one costs no read of its own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from typing import Literal, TypeVar
@@ -24,6 +26,8 @@ from bot.strings import Language
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 30.0
+# A workspace's note on a card is a line or two under the answer, not a second answer.
+NOTE_LIMIT = 300
 
 T = TypeVar("T")
 
@@ -56,12 +60,14 @@ class WorkspaceSettings:
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         try:
-            async with store.available():
-                raw = await self._redis.get(_key(team))
+            async with store.available(), self._redis.pipeline(transaction=False) as pipe:
+                pipe.get(_key(team))
+                pipe.hgetall(schema.NOTES.key(team))
+                raw, notes = await pipe.execute()
         except StoreUnavailable:
             # Answering goes on with the defaults; the next request tries Redis again.
             return cached[1] if cached else self.defaults
-        workspace = self._read(team, raw)
+        workspace = dataclasses.replace(self._read(team, raw), notes=_notes(notes))
         self._cache[team] = (time.monotonic() + CACHE_SECONDS, workspace)
         return workspace
 
@@ -79,16 +85,39 @@ class WorkspaceSettings:
         )
         async with store.available():
             await self._redis.set(_key(team), record.model_dump_json(exclude_none=True))
-        self._cache[team] = (time.monotonic() + CACHE_SECONDS, workspace)
+        # The notes are not the dialog's to change: they stay as they are.
+        notes = (await self.get(team)).notes
+        self._cache[team] = (
+            time.monotonic() + CACHE_SECONDS,
+            dataclasses.replace(workspace, notes=notes),
+        )
+
+    async def keep_note(self, team: str, topic: str, text: str) -> None:
+        """Keep ``text`` as the workspace's note on ``topic`` (StoreUnavailable if Redis is
+        down); this process shows it at once, the others within ``CACHE_SECONDS``."""
+        async with store.available():
+            await self._redis.hset(schema.NOTES.key(team), topic, text)
+        self._cache.pop(team, None)
+
+    async def drop_note(self, team: str, topic: str) -> bool:
+        """Delete the workspace's note on ``topic``; whether there was one."""
+        async with store.available():
+            dropped = await self._redis.hdel(schema.NOTES.key(team), topic)
+        self._cache.pop(team, None)
+        return bool(dropped)
 
     async def forget(self, team: str) -> None:
-        """Delete the settings of a workspace, or of every workspace of an organisation."""
+        """Delete the settings and notes of a workspace, or of every workspace of an
+        organisation."""
         for cached in [key for key in self._cache if key == team or key.startswith(f"{team}:")]:
             del self._cache[cached]
         async with store.available():
-            # An organisation's workspaces each have theirs: ``settings_key(org, workspace)``.
-            theirs = await schema.scan(self._redis, _key(settings_key(team, "*")))
-            await self._redis.delete(_key(team), *theirs)
+            names = []
+            for kind in (schema.WORKSPACE, schema.NOTES):
+                # An organisation's workspaces each have theirs: ``settings_key(org, workspace)``.
+                theirs = await schema.scan(self._redis, kind.key(settings_key(team, "*")))
+                names += [kind.key(team), *theirs]
+            await self._redis.delete(*names)
 
     def _read(self, team: str, raw: bytes | str | None) -> Workspace:
         if raw is None:
@@ -117,6 +146,11 @@ class WorkspaceSettings:
 
 def _key(settings: str) -> str:
     return schema.WORKSPACE.key(settings)
+
+
+def _notes(stored: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The notes hash as the Workspace holds them: (topic, text), by topic."""
+    return tuple(sorted((str(topic), str(text)) for topic, text in stored.items()))
 
 
 def _changed(value: T, default: T) -> T | None:
