@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 
 import pytest
 import redis.asyncio as aioredis
@@ -30,6 +31,8 @@ def test_key_names_carry_their_workspace_or_install_as_the_hash_tag() -> None:
     assert schema.kind_of("mistral-setup:v2:workspace:{E1}:T2") is schema.WORKSPACE
     assert schema.kind_of("mistral-setup:v2:progress:{T1}") is None  # a part missing
     assert schema.kind_of("mistral-setup:v2:progress:T1:U1") is None  # the tag missing
+    for settings in ("T1", "E1:T2"):  # a glob finds a team's and an organisation's workspace's
+        assert fnmatchcase(schema.NOTES.key(settings), schema.NOTES.glob())
 
 
 def test_every_kind_a_transaction_touches_together_shares_the_workspace_tag() -> None:

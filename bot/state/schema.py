@@ -121,6 +121,8 @@ def _tagged(part: str, value: str) -> str:
     team or organisation (``E1:T2`` is ``{E1}:T2``)."""
     if part != "settings":
         return f"{{{value}}}"
+    if value == "*":  # a glob for any: a team's own, or one of an organisation's workspaces
+        return "{*}*"
     first, colon, rest = value.partition(":")
     return f"{{{first}}}{colon}{rest}"
 
