@@ -23,6 +23,8 @@
                                   re-verified
     python -m bot notes set TOPIC "TEXT" | list | clear TOPIC
                                   a workspace's own notes on cards (REDIS_URL; --workspace T…)
+    python -m bot doctor          check the deployment: ok, warning or broken, with the fix;
+                                  --workspace T checks one workspace (non-zero when broken)
 
 Each command reads settings once and builds only what it needs. ``ask`` and ``content``
 never import Slack code, so they start fast.
@@ -61,12 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
     except ValidationError as error:
         # Field names and what is wrong only: values may be tokens.
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()
-        )
-        print(f"settings are not valid: {problems}", file=sys.stderr)
+        wrong = [f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()]
+        if args.run is _run_doctor:  # the doctor says it its own way
+            for setting in wrong:
+                print(f"{'broken':<8}settings: {setting}\n{'':<8}fix: see .env.example")
+            return 1
+        print(f"settings are not valid: {'; '.join(wrong)}", file=sys.stderr)
         return 2
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     try:
         return int(args.run(args, settings))
     except ContentError as error:
@@ -128,6 +132,11 @@ def _parser() -> argparse.ArgumentParser:
     load = sub.add_parser("import", help="load an export (checked whole before writing)")
     load.add_argument("file", help="the export's path, or - for stdin")
     load.set_defaults(run=_run_import)
+    doctor = sub.add_parser("doctor", help="check the deployment, saying how to fix it")
+    doctor.add_argument(
+        "--workspace", help="one workspace's id (T…, or E… for an org-wide install)"
+    )
+    doctor.set_defaults(run=_run_doctor)
     content = sub.add_parser("content", help="content tools")
     content.add_argument("action", choices=["check", "diff", "accept"])
     content.add_argument("guide", nargs="?", help="diff, accept: the new guide's Markdown file")
@@ -262,17 +271,19 @@ def _run_report(args: argparse.Namespace, settings: Settings) -> int:
     if args.chart:
         return _with_services(settings, lambda services: _write_chart(services, args))
     from bot.domain.gaps import gaps_report
+    from bot.person import org_workspace
     from bot.render.blocks import render
     from bot.render.plaintext import blocks_to_text
 
     async def report(services: Services) -> None:
         feedback = services.feedback
-        teams = [team for team in await feedback.teams() if args.workspace in (None, team)]
+        teams = await _covered(services, args.workspace, await feedback.teams())
         if not teams:
             print('No unanswered questions or "not helpful" votes on record.')
-        for team in teams:
-            gaps = await gaps_report(feedback, services.index, team, "en", shown=None)
-            print(f"Team {team}\n\n{blocks_to_text(render(gaps))}\n")
+        for team, workspace in teams:
+            seen = await services.members.seen(team, org_workspace(team, workspace))
+            gaps = await gaps_report(feedback, services.index, team, "en", shown=None, seen=seen)
+            print(f"Team {_named(team, workspace)}\n\n{blocks_to_text(render(gaps))}\n")
 
     _with_services(settings, report)
     return 0
@@ -280,15 +291,35 @@ def _run_report(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _write_chart(services: Services, args: argparse.Namespace) -> int:
     """``report --chart FILE.png``: one workspace's chart (the only one, or --workspace)."""
-    teams = [args.workspace] if args.workspace else await services.privacy.teams()
+    teams = await _covered(services, args.workspace, await services.privacy.teams())
     if len(teams) != 1:
         found = "no workspace has data" if not teams else f"{len(teams)} workspaces have data"
         print(f"{found}: name one with --workspace T…", file=sys.stderr)
         return 2
-    png = await services.assistant.chart(teams[0], services.settings.language or "en")
+    [(team, workspace)] = teams
+    png = await services.assistant.chart(team, services.settings.language or "en", workspace)
     await asyncio.to_thread(Path(args.chart).write_bytes, png)
-    print(f"chart of {teams[0]} written to {args.chart}")
+    print(f"chart of {_named(team, workspace)} written to {args.chart}")
     return 0
+
+
+async def _covered(
+    services: Services, workspace: str | None, found: list[str]
+) -> list[tuple[str, str]]:
+    """The (team, workspace) pairs a command covers: each team ``found`` as a whole, or
+    the ``workspace`` named (``--workspace``): a team of its own, or one workspace of an
+    organisation's org-wide install, which covers only the people seen there."""
+    if workspace is None:
+        return [(team, team) for team in found]
+    if workspace in found:
+        return [(workspace, workspace)]
+    organisation = await services.members.organisation_of(workspace)
+    return [(organisation, workspace)] if organisation else [(workspace, workspace)]
+
+
+def _named(team: str, workspace: str) -> str:
+    """How output names a team, or one workspace of an organisation."""
+    return team if workspace == team else f"{workspace} (of organisation {team})"
 
 
 def _run_digest(args: argparse.Namespace, settings: Settings) -> int:
@@ -299,34 +330,40 @@ def _run_digest(args: argparse.Namespace, settings: Settings) -> int:
 
     async def digests(services: Services) -> int:
         assistant = services.assistant
-        teams = [args.workspace] if args.workspace else await services.privacy.teams()
+        teams = await _covered(services, args.workspace, await services.privacy.teams())
         if not teams:
             print("No workspace has any data yet.")
-        for team in teams:
+        for team, workspace in teams:
             if args.send:
-                if not await _send_digests(services, team):
+                if not await _send_digests(services, team, workspace):
                     return 2
                 continue
-            digest = await assistant.digest(team, team, None)
-            print(f"Team {team}\n\n{blocks_to_text(render(digest))}\n")
+            digest = await assistant.digest(team, workspace, None)
+            print(f"Team {_named(team, workspace)}\n\n{blocks_to_text(render(digest))}\n")
         return 0
 
     return _with_services(settings, digests)
 
 
-async def _send_digests(services: Services, team: str) -> bool:
-    """DM ``team``'s digest to each of its admins once; False when no token reaches it."""
+async def _send_digests(services: Services, team: str, workspace: str) -> bool:
+    """DM ``workspace``'s digest to each of its admins once; False when no token reaches it."""
+    from bot.cipher import TokenUnreadable
     from bot.slack.digests import client_for, send_digest
 
-    client = await client_for(services, team)
+    try:
+        client = await client_for(services, team)
+    except TokenUnreadable:
+        print(f"{team}: no key of TOKEN_ENCRYPTION_KEYS decrypts its token: cannot send",
+              file=sys.stderr)  # fmt: skip
+        return False
     if client is None:
         print(f"{team}: no SLACK_BOT_TOKEN and no install: cannot send", file=sys.stderr)
         return False
-    admins = await services.assistant.digest_recipients(team, team)
+    admins = await services.assistant.digest_recipients(team, workspace)
     for user in admins:
-        await send_digest(client, services.assistant, team, team, user, None)
-    print(f"{team}: digest sent to {len(admins)} admin(s)" + (": " if admins else "")
-          + ", ".join(admins))  # fmt: skip
+        await send_digest(client, services.assistant, team, workspace, user, None)
+    print(f"{_named(team, workspace)}: digest sent to {len(admins)} admin(s)"
+          + (": " if admins else "") + ", ".join(admins))  # fmt: skip
     return True
 
 
@@ -503,6 +540,17 @@ async def _notes_workspace(services: Services, asked: str | None) -> str | None:
     print(f"{len(installed)} installs: name the workspace with --workspace T… "
           "(E…:T… for a workspace of an org-wide install)", file=sys.stderr)  # fmt: skip
     return None
+
+
+def _run_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.slack.doctor import Doctor, Finding, broken
+
+    async def examine(services: Services) -> list[Finding]:
+        return await Doctor(services).examine(args.workspace)
+
+    findings = _with_services(settings, examine)
+    print("\n".join(map(str, findings)))
+    return 1 if broken(findings) else 0
 
 
 def _has_redis(settings: Settings, why: str) -> bool:

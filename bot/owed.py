@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from bot.metrics import Metrics
+
 # Cancelled work gets this long to unwind (its cleanup may call Slack once more).
 UNWIND_SECONDS = 2.0
 
@@ -32,7 +34,8 @@ class Settled:
 class Owed:
     """The pieces of work running after their ack, and the shutdown's deadline."""
 
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
         self._running: dict[asyncio.Task[Any], str] = {}
         self._deadline: float | None = None
         self._finished = 0
@@ -49,9 +52,11 @@ class Owed:
             yield
             return
         self._running[task] = what
+        self._metrics.owed_tasks.inc()
         try:
             yield
         finally:
+            self._metrics.owed_tasks.dec()
             self._running.pop(task, None)
             if self._deadline is not None and task not in self._abandoned:
                 self._finished += 1

@@ -54,6 +54,12 @@ class Person:
         return settings_key(self.team, self.workspace_id)
 
     @property
+    def org_workspace(self) -> str:
+        """The workspace of an organisation's org-wide install the request came from ("" when
+        ``team`` is the workspace itself): its admins see only the people seen there."""
+        return org_workspace(self.team, self.workspace_id)
+
+    @property
     def speaks(self) -> Language:
         """The language to use with them when what they typed does not say (English by default)."""
         return self.language or "en"
@@ -62,6 +68,11 @@ class Person:
 def settings_key(team: str, workspace_id: str) -> str:
     """Whose settings apply to a request from ``workspace_id`` in ``team``: the team's own,
     or ``team:workspace_id`` for one workspace of an organisation's org-wide install."""
-    if not workspace_id or workspace_id == team:
-        return team
-    return f"{team}:{workspace_id}"
+    workspace = org_workspace(team, workspace_id)
+    return f"{team}:{workspace}" if workspace else team
+
+
+def org_workspace(team: str, workspace_id: str) -> str:
+    """``workspace_id`` when it is one workspace of the organisation ``team`` (an org-wide
+    install), else "": the team is the workspace."""
+    return "" if not workspace_id or workspace_id == team else workspace_id

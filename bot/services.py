@@ -22,6 +22,7 @@ from bot.domain.keychecks import KeyChecker
 from bot.domain.reminders import Reminders
 from bot.guide.content import Content
 from bot.guide.search import Index, load_index
+from bot.metrics import Metrics
 from bot.mistral.client import MistralClient, build_http_client
 from bot.owed import Owed
 from bot.person import Workspace
@@ -29,6 +30,7 @@ from bot.settings import Settings
 from bot.state.activity import ActivityStore
 from bot.state.deliveries import Deliveries
 from bot.state.feedback import FeedbackStore
+from bot.state.members import Members
 from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
 from bot.state.reminders import ReminderStore
@@ -62,11 +64,13 @@ class Services:
     reminders: ReminderStore
     nudging: Reminders
     activity: ActivityStore
+    members: Members
     deliveries: Deliveries
     backlog: Backlog
     owed: Owed
     mistral_http: httpx.AsyncClient
     mistral: MistralClient
+    metrics: Metrics
 
     async def settle(self) -> None:
         """Finish the replies owed (SHUTDOWN_GRACE_SECONDS at most) and say how it went."""
@@ -88,6 +92,7 @@ class Services:
     async def close(self) -> None:
         await self.mistral_http.aclose()
         await self.redis.aclose()
+        self.metrics.close()
 
 
 def build(settings: Settings) -> Services:
@@ -100,8 +105,10 @@ def build(settings: Settings) -> Services:
             "REDIS_URL is not set: progress is kept in an embedded in-process store "
             "and is lost when the bot stops."
         )
+    metrics = Metrics(settings.prometheus_multiproc_dir)
+    metrics.count_redis_errors()
     mistral_http = build_http_client(settings.mistral_api_url)
-    mistral = MistralClient(mistral_http)
+    mistral = MistralClient(mistral_http, metrics)
     limits_links = (
         *content.card("rate-limits").links,
         *content.card("increase-rate-limits").links,
@@ -114,16 +121,18 @@ def build(settings: Settings) -> Services:
     reminders = ReminderStore(client)
     nudging = Reminders(content, progress, reminders, most=settings.nudge_max)
     activity = ActivityStore(client)
+    members = Members(client)
     dashboard = Dashboard(
         content,
         progress,
         feedback,
         activity,
+        members,
         _draw_chart,
         stalled_after=settings.nudge_after_hours * 3600,
     )
     assistant = Assistant(
-        content, index, progress, feedback, privacy, keys, workspaces, nudging, dashboard
+        content, index, progress, feedback, privacy, keys, workspaces, nudging, dashboard, metrics
     )
     return Services(
         settings=settings,
@@ -140,11 +149,13 @@ def build(settings: Settings) -> Services:
         reminders=reminders,
         nudging=nudging,
         activity=activity,
+        members=members,
         deliveries=Deliveries(client, scripted=not embedded),
         backlog=Backlog(),
-        owed=Owed(),
+        owed=Owed(metrics),
         mistral_http=mistral_http,
         mistral=mistral,
+        metrics=metrics,
     )
 
 

@@ -94,6 +94,17 @@ class Settings(BaseSettings):
     digest_hour: int = Field(default=9, ge=0, le=23)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "text" (one readable line per record) or "json" (one JSON object per line, with the
+    # request's workspace and event id), for a log collector.
+    log_format: Literal["text", "json"] = "text"
+
+    # Prometheus metrics: the web process serves GET /metrics on PORT; the Socket Mode
+    # worker has no web server and serves them on METRICS_PORT when it is set.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Several processes on one machine: a directory they all write their metrics to (empty
+    # at startup), so that any one's /metrics reports them all (prometheus_client's
+    # multiprocess mode). Unset: each process reports its own.
+    prometheus_multiproc_dir: Path | None = None
     content_dir: Path = CONTENT_DIR
     # `content check` warns about a card whose `verified` date is older than this.
     content_max_age_days: int = Field(default=180, ge=1)
@@ -114,6 +125,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("help_channels")
     @classmethod

@@ -30,8 +30,8 @@ TEMPLATES = BOT / "render" / "templates"
 # purpose, because an operator reads them, in English, in a terminal or a log: the
 # command line (__main__), settings and content validation errors, the export format,
 # Redis's startup warning, the console's own help line, HTTP answers to Slack's servers
-# (slack/web.py, slack/admission.py), and exception texts (logs only, by bot/errors.py's
-# contract).
+# (slack/web.py, slack/admission.py), `python -m bot doctor`'s checks (slack/doctor.py),
+# and exception texts (logs only, by bot/errors.py's contract).
 PEOPLE_FACING = (
     "domain",
     "render",
@@ -41,7 +41,7 @@ PEOPLE_FACING = (
     "person.py",
     "apikeys.py",
 )
-OPERATOR_FACING = {"slack/web.py", "slack/admission.py"}
+OPERATOR_FACING = {"slack/web.py", "slack/admission.py", "slack/doctor.py"}
 
 # A literal with this many words, words being most of it, is a sentence (or a button's
 # label, which is two words as often as not).

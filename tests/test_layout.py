@@ -27,7 +27,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "domain",
         "guide state mistral",
         "person settings backlog owed logs",
-        "strings apikeys schedule cipher",
+        "strings apikeys schedule cipher metrics",
         "errors",
     )
 )

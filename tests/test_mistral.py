@@ -21,6 +21,7 @@ from bot.errors import (
     MistralRejectedKey,
     MistralUnreachable,
 )
+from bot.metrics import Metrics
 from bot.mistral.client import MistralClient, build_http_client, parse_retry_after
 from bot.mistral.models import ModelCard, ModelKind, summarize_models
 from bot.mistral.probes import LimitStatus
@@ -46,7 +47,7 @@ SHORT_TIMEOUT = httpx.Timeout(0.3)
 @pytest.fixture
 async def mistral(mistral_api: FakeMistralAPI) -> AsyncIterator[MistralClient]:
     async with build_http_client(mistral_api.url, timeout=SHORT_TIMEOUT) as http:
-        yield MistralClient(http)
+        yield MistralClient(http, Metrics())
 
 
 async def test_valid_key_lists_every_card_with_aliases_as_separate_entries(mistral, mistral_api):
@@ -157,7 +158,7 @@ async def test_slow_api_is_reported_as_unreachable_once_the_read_timeout_passes(
 async def test_closed_port_is_reported_as_unreachable():
     async with build_http_client(f"http://127.0.0.1:{_closed_port()}") as http:
         with pytest.raises(MistralUnreachable) as raised:
-            await MistralClient(http).list_models(random_key())
+            await MistralClient(http, Metrics()).list_models(random_key())
         assert re.search("couldn't reach", _said(raised.value))
 
 
@@ -199,7 +200,7 @@ async def test_key_never_appears_when_mistral_is_unreachable_or_the_key_is_unsen
     caplog.set_level(logging.DEBUG)
     key = random_key()
     async with build_http_client(f"http://127.0.0.1:{_closed_port()}") as http:
-        client = MistralClient(http)
+        client = MistralClient(http, Metrics())
         for attempt in (key, f"{key}\n{key}", f"{key}é"):
             with pytest.raises(MistralError) as caught:
                 await client.admin_rate_limits(attempt)

@@ -54,7 +54,9 @@ INITECH_ORG = Install(None, None, "EINITECH", "Initech", org_wide=True)
 
 
 @contextlib.asynccontextmanager
-async def shared_deployment(slack_api: FakeSlackApi, redis_url: str) -> AsyncIterator[RunningBot]:
+async def shared_deployment(
+    slack_api: FakeSlackApi, redis_url: str, **overrides: Any
+) -> AsyncIterator[RunningBot]:
     settings = bot_settings(
         slack_api,
         redis_url,
@@ -62,6 +64,7 @@ async def shared_deployment(slack_api: FakeSlackApi, redis_url: str) -> AsyncIte
         slack_client_id="1111.2222",
         slack_client_secret="client-secret",
         token_encryption_keys=TOKEN_KEY,
+        **overrides,
     )
     async with running_bot(settings, slack_api) as bot:
         # The workspace the test requests default to (bot.drain() uses it) is installed too.

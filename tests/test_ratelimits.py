@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.domain.limits import ASSUMPTIONS, LimitsDescription, describe_limits, messages_per_minute
 from bot.errors import MistralRejectedKey
+from bot.metrics import Metrics
 from bot.mistral.client import MistralClient, build_http_client
 from bot.mistral.probes import LimitStatus, ModelLimits, probe_limits
 from bot.mistral.ratelimits import Quota, RateLimitReading, RequestWindow, parse_rate_limit_headers
@@ -28,7 +29,7 @@ from tests.fakes.mistral_api import (
 @pytest.fixture
 async def mistral(mistral_api: FakeMistralAPI) -> AsyncIterator[MistralClient]:
     async with build_http_client(mistral_api.url, timeout=httpx.Timeout(2.0)) as http:
-        yield MistralClient(http)
+        yield MistralClient(http, Metrics())
 
 
 def test_2026_family_gives_tokens_per_minute_and_month_and_requests_per_minute():

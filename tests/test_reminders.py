@@ -15,6 +15,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
+from bot.cipher import new_key
 from bot.person import Person
 from bot.render.blocks import ActionId
 from bot.schedule import zone
@@ -25,7 +26,7 @@ from tests.conftest import bot_settings, running_bot
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.socket_mode import FakeSocketMode
 from tests.slack_requests import TOKEN_KEY, block_action, event_callback, slash_command
-from tests.test_oauth import ACME, DEFAULT, GLOBEX, install
+from tests.test_oauth import ACME, DEFAULT, GLOBEX, install, shared_deployment
 from tests.web_process import procfile_process, web_process
 
 # Reminders 7.2 seconds after the last step, every day, swept every second.
@@ -201,6 +202,40 @@ async def test_each_workspace_is_reminded_with_its_own_token_and_a_revoked_one_n
     assert reminder.token == ACME.bot_token
     assert "Reminder of step billing-details sent to U111 of TACME" in caplog.text
     assert "xoxb-" not in caplog.text
+
+
+async def test_reminders_wait_when_their_workspaces_token_cannot_be_decrypted_and_say_so_once(
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A misconfigured TOKEN_ENCRYPTION_KEYS is the operator's mistake, not people leaving."""
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, ACME)
+    progress = ProgressStore(redis_client, remind_after=-60)  # due a minute ago
+    for user in ("UANNA", "UBEN"):
+        await progress.mark_done(Person("TACME", user), "register")
+    wrong_key = bot_settings(
+        slack_api, redis_url, slack_bot_token=None, slack_client_id="1111.2222",
+        slack_client_secret="client-secret", token_encryption_keys=new_key(), nudges=True,
+        nudge_hours="0-24", nudge_days="mon-sun", sweep_seconds=0.3,
+    )  # fmt: skip
+    caplog.set_level(logging.INFO)
+
+    async with running_bot(wrong_key, slack_api):
+        await asyncio.sleep(1.5)  # several sweeps
+
+    assert slack_api.calls("chat.postMessage") == []
+    raw = await redis_client.zrange(schema.NUDGE_DUE.key("TACME"), 0, -1, withscores=True)
+    due = {str(pair[0]): float(pair[1]) for pair in raw}
+    assert sorted(due) == ["UANNA", "UBEN"]  # kept, not dropped
+    assert all(at > time.time() + 3000 for at in due.values())  # tried again in an hour
+    said = [r.message for r in caplog.records if "cannot be decrypted" in r.message]
+    assert said == [
+        "The bot token of TACME cannot be decrypted with TOKEN_ENCRYPTION_KEYS (was the key "
+        "that encrypted it removed?): its reminders and digests wait"
+    ]
 
 
 async def test_each_admin_gets_the_weekly_digest_once_on_its_day_in_their_time_zone(

@@ -43,7 +43,8 @@ from bot.guide.content import Card, Content, Tool
 from bot.guide.language import language_of
 from bot.guide.search import Index
 from bot.guide.words import words
-from bot.person import Person, Workspace
+from bot.metrics import Metrics
+from bot.person import Person, Workspace, org_workspace, settings_key
 from bot.state import archive
 from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
@@ -77,6 +78,7 @@ class Assistant:
         workspaces: WorkspaceSettings,
         reminders: Reminders,
         dashboard: Dashboard,
+        metrics: Metrics,
     ) -> None:
         self._content = content
         self._index = index
@@ -87,6 +89,7 @@ class Assistant:
         self._workspaces = workspaces
         self._reminders = reminders
         self._dashboard = dashboard
+        self._metrics = metrics
 
     async def handle(self, person: Person, text: str) -> Reply:
         """Run the text of ``/mistral-setup`` (or a console line) and return the reply."""
@@ -159,44 +162,56 @@ class Assistant:
     async def _admin_view(
         self, person: Person, command: commands.ShowTeam | commands.ShowGaps
     ) -> Reply:
-        """The team's progress or the content gaps (``run`` lets only admins here)."""
+        """The team's progress or the content gaps (``run`` lets only admins here): in an
+        org-wide install, of the admin's own workspace only."""
+        team = person.team
         if isinstance(command, commands.ShowTeam):
-            return await self.team(person.team, command.page, person.speaks)
-        return await gaps_report(self._feedback, self._index, person.team, person.speaks)
+            return await self.team(team, command.page, person.speaks, person.workspace_id)
+        seen = await self._dashboard.seen(team, person.org_workspace)
+        return await gaps_report(self._feedback, self._index, team, person.speaks, seen=seen)
 
-    async def team(self, team: str, page: int, language: Language) -> TeamProgress:
-        """The team view: everyone's progress, the funnel, and the last weeks' questions."""
-        view = await team_progress(self._progress, self._content, team, page, language)
+    async def team(
+        self, team: str, page: int, language: Language, workspace: str = ""
+    ) -> TeamProgress:
+        """The team view: everyone's progress, the funnel, and the last weeks' questions
+        (of ``workspace`` only, when it is one workspace of the organisation ``team``)."""
+        workspace = org_workspace(team, workspace)
+        seen = await self._dashboard.seen(team, workspace)
+        view = await team_progress(self._progress, self._content, team, page, language, seen)
         return dataclasses.replace(
             view,
-            setup=await self._dashboard.setup(team, language),
-            questions=await self._dashboard.questions(team, language),
+            setup=await self._dashboard.setup(team, language, workspace),
+            questions=await self._dashboard.questions(team, language, workspace),
         )
 
-    async def digest(self, team: str, settings_key: str, language: Language | None) -> Digest:
-        """The weekly digest of ``team`` for its leads, in ``language`` (None: the
-        workspace's language, English when it has none)."""
+    async def digest(self, team: str, workspace: str, language: Language | None) -> Digest:
+        """The weekly digest of ``workspace`` (``team`` itself, or one workspace of the
+        organisation ``team``) for its leads, in ``language`` (None: the workspace's
+        language, English when it has none)."""
         if language is None:
-            language = (await self.workspace(settings_key)).language or "en"
-        return await self._dashboard.digest(team, language)
+            language = (await self.workspace(settings_key(team, workspace))).language or "en"
+        return await self._dashboard.digest(team, language, org_workspace(team, workspace))
 
-    async def digest_recipients(self, team: str, settings_key: str) -> list[str]:
-        """Who gets the digest: the workspace's admins (its settings over ADMIN_USERS) and
-        its Slack admins who used the bot lately, each once."""
-        admins = (await self.workspace(settings_key)).admin_users
-        return sorted(admins | await self._dashboard.slack_admins(team))
+    async def digest_recipients(self, team: str, workspace: str) -> list[str]:
+        """Who gets the digest of ``workspace`` (as for ``digest``): its admins (its
+        settings over ADMIN_USERS) and its Slack admins who used the bot lately, each once."""
+        admins = (await self.workspace(settings_key(team, workspace))).admin_users
+        slack_admins = await self._dashboard.slack_admins(team, org_workspace(team, workspace))
+        return sorted(admins | slack_admins)
 
-    async def chart(self, team: str, language: Language) -> bytes:
-        """The team chart as a PNG (drawn off the event loop)."""
-        return await self._dashboard.chart(team, language)
+    async def chart(self, team: str, language: Language, workspace: str = "") -> bytes:
+        """The team chart as a PNG (drawn off the event loop); ``workspace`` as for
+        ``digest``."""
+        return await self._dashboard.chart(team, language, org_workspace(team, workspace))
 
-    async def home_chart(self, team: str, channel: str) -> str | None:
-        """The chart uploaded lately into an admin's DM ``channel`` (App Home's file id)."""
-        return await self._dashboard.chart_file(team, channel)
+    async def home_chart(self, team: str, workspace: str, channel: str) -> str | None:
+        """The chart of ``workspace`` (as for ``digest``) uploaded lately into an admin's DM
+        ``channel`` (App Home's file id)."""
+        return await self._dashboard.chart_file(team, workspace or team, channel)
 
-    async def keep_home_chart(self, team: str, channel: str, file_id: str) -> None:
+    async def keep_home_chart(self, team: str, workspace: str, channel: str, file_id: str) -> None:
         """The chart just uploaded into ``channel``: App Home shows it for a few minutes."""
-        await self._dashboard.keep_chart_file(team, channel, file_id)
+        await self._dashboard.keep_chart_file(team, workspace or team, channel, file_id)
 
     async def checklist(
         self,
@@ -349,15 +364,18 @@ class Assistant:
         await self._workspaces.forget(team)
         return await self._privacy.forget_team(team)
 
-    async def forget_settings(self, settings_key: str) -> None:
-        """An organisation took a workspace away from its org-wide install: its settings and
-        notes go, what its people did stays the organisation's."""
-        await self._workspaces.forget(settings_key)
+    async def forget_org_workspace(self, team: str, workspace: str) -> None:
+        """The organisation ``team`` took ``workspace`` away from its org-wide install: its
+        settings and notes, who was seen there and its weekly counts go; what its people
+        did stays the organisation's."""
+        await self._workspaces.forget(settings_key(team, workspace))
+        await self._dashboard.forget_workspace(team, workspace)
 
     async def vote(self, person: Person, topic: str, *, helpful: bool) -> Notice | None:
         """Keep a 👍 or 👎 on a topic's answer and thank the voter; None for no such topic."""
         if not self._content.has(topic):
             return None
+        (self._metrics.helpful if helpful else self._metrics.not_helpful).inc()
         try:
             await self._feedback.vote(person, topic, helpful=helpful)
         except StoreUnavailable as error:
@@ -396,11 +414,14 @@ class Assistant:
 
     async def _count(self, person: Person, reply: Reply) -> None:
         """Count a question in the week's figures, and log it when the guide did not cover
-        it; a greeting or a command typed without the slash is not a question."""
+        it; a greeting or a command typed without the slash is not a question. The
+        process's metrics count it even when the store is away."""
         try:
             if isinstance(reply, NoAnswer):
+                self._metrics.not_covered.inc()
                 await self._feedback.unanswered(person, reply.question, reply.language)
             elif isinstance(reply, Answer):
+                self._metrics.answered.inc()
                 await self._feedback.answered(person, reply.card.topic, reply.language)
         except StoreUnavailable:
             log.info("Question not counted or logged: the store is unavailable")

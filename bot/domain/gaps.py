@@ -14,6 +14,7 @@ from bot.guide.content import question_entry
 from bot.guide.search import SUGGESTION_FLOOR, Index
 from bot.guide.words import STOPWORDS, words
 from bot.state.feedback import Asked, FeedbackStore
+from bot.state.members import EVERYONE, Seen
 from bot.strings import Language
 
 # Two questions belong together when their content words overlap this much (rapidfuzz's
@@ -33,16 +34,18 @@ async def gaps_report(
     language: Language,
     *,
     shown: int | None = SHOWN,
+    seen: Seen = EVERYONE,
 ) -> GapsReport:
-    """The gaps of one team within the retention period, the most asked first.
+    """The gaps of one team within the retention period, the most asked first: the
+    questions and votes of the people ``seen`` (one workspace's, in an organisation).
 
     Slack shows the ``shown`` biggest groups (a message holds 50 blocks); the shell
     report passes None for all of them. Each group names the card that came closest to
     its newest wording, with the line that adds that wording to the card's questions.
     """
     content = index.content
-    asked = await feedback.recent_unanswered(team)
-    unhelpful = await feedback.recent_unhelpful(team)
+    asked = [entry for entry in await feedback.recent_unanswered(team) if entry.user in seen]
+    unhelpful = [vote for vote in await feedback.recent_unhelpful(team) if vote.user in seen]
     votes = Counter(vote.topic for vote in unhelpful)
     last_vote: dict[str, float] = {}
     for vote in unhelpful:
@@ -52,7 +55,7 @@ async def gaps_report(
     unhelpful_topics = []
     for topic, count in votes.most_common():
         if content.has(topic):
-            helpful, _ = await feedback.tally(team, topic)
+            helpful, _ = await feedback.tally(team, topic, seen)
             unhelpful_topics.append((content.card(topic), count, helpful, last_vote[topic]))
     return GapsReport(
         unanswered=tuple(groups),

@@ -7,6 +7,7 @@ from collections import Counter
 
 from bot.domain.replies import Member, TeamProgress
 from bot.guide.content import Card, Content
+from bot.state.members import EVERYONE, Seen
 from bot.state.progress import ProgressStore
 from bot.strings import Language
 
@@ -15,10 +16,15 @@ STUCK_SHOWN = 3
 
 
 async def team_progress(
-    progress: ProgressStore, content: Content, team: str, page: int, language: Language
+    progress: ProgressStore,
+    content: Content,
+    team: str,
+    page: int,
+    language: Language,
+    seen: Seen = EVERYONE,
 ) -> TeamProgress:
-    """Everyone's progress, most recently active first, one page at a time."""
-    people = await progress.people(team)
+    """The progress of everyone ``seen``, most recently active first, one page at a time."""
+    people = await progress.people(team, seen)
     pages = max(1, math.ceil(len(people) / PAGE_SIZE))
     page = min(max(page, 1), pages)
     done = await progress.done_by(team, [user for user, _ in people])

@@ -25,6 +25,7 @@ from bot.errors import (
     MistralRejectedKey,
     MistralUnreachable,
 )
+from bot.metrics import Metrics
 from bot.mistral.models import ModelCard
 from bot.mistral.ratelimits import RateLimitReading, parse_rate_limit_headers
 from bot.mistral.schemas import AdminRateLimits, ModelList
@@ -63,8 +64,9 @@ def build_http_client(
 class MistralClient:
     """Calls Mistral on behalf of whoever owns the key passed to each method."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, metrics: Metrics) -> None:
         self._http = http
+        self._metrics = metrics
 
     async def list_models(self, key: str) -> list[ModelCard]:
         """Check a key the cheap way: list its models (no tokens spent, no side effects)."""
@@ -89,6 +91,13 @@ class MistralClient:
         response = await self._send("GET", "/v1/admin/rate-limit", key, admin=True)
         return _parse(AdminRateLimits, response)
 
+    async def answers(self) -> int:
+        """Whether the API answers at all, with no key (``python -m bot doctor``): the status
+        of an unauthenticated ``GET /v1/models``, 401 from a working API; MistralUnreachable
+        when nothing answers."""
+        response = await self._request("GET", "/v1/models", "keyless")
+        return response.status_code
+
     async def _send(
         self,
         method: str,
@@ -107,23 +116,37 @@ class MistralClient:
             # The Admin API spec says bearer token, its docs say x-api-key; send both so
             # the check works whichever Mistral enforces.
             headers["x-api-key"] = token
-        hint = key_hint(token)
+        whose = f"key {key_hint(token)}"
+        response = await self._request(method, path, whose, headers=headers, json=json)
+        logger.info("Mistral %s %s answered %s (%s)", method, path, response.status_code, whose)
+        rejected, forbidden = (ADMIN_ONLY, ADMIN_ONLY) if admin else (REJECTED, forbidden)
+        _raise_for_status(response, rejected=rejected, forbidden=forbidden)
+        return response
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        whose: str,
+        *,
+        headers: dict[str, str] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """One timed call; failing to get an answer becomes MistralUnreachable, logged with
+        ``whose`` ("key …abcd": never the key itself)."""
         try:
-            response = await self._http.request(method, path, headers=headers, json=json)
+            with self._metrics.timing_mistral(path):
+                return await self._http.request(method, path, headers=headers, json=json)
         except httpx.TimeoutException as exc:
-            logger.warning("Mistral %s %s timed out (key %s)", method, path, hint)
+            logger.warning("Mistral %s %s timed out (%s)", method, path, whose)
             raise MistralUnreachable("mistral_timed_out") from exc
         except httpx.TransportError as exc:
             logger.warning(
-                "Mistral %s %s unreachable: %s (key %s)", method, path, type(exc).__name__, hint
+                "Mistral %s %s unreachable: %s (%s)", method, path, type(exc).__name__, whose
             )
             raise MistralUnreachable("mistral_unreachable") from exc
         except httpx.DecodingError as exc:
             raise MistralBroken("mistral_unreadable") from exc
-        logger.info("Mistral %s %s answered %s (key %s)", method, path, response.status_code, hint)
-        rejected, forbidden = (ADMIN_ONLY, ADMIN_ONLY) if admin else (REJECTED, forbidden)
-        _raise_for_status(response, rejected=rejected, forbidden=forbidden)
-        return response
 
 
 def _raise_for_status(response: httpx.Response, *, rejected: Phrase, forbidden: Phrase) -> None:

@@ -4,31 +4,39 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import strings
 from bot.domain.replies import Notice
+from bot.metrics import Metrics
 from bot.render.blocks import fallback_text, render
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import actions, commands, events, modals, oauth, uninstalls, views, workspace
 from bot.slack.admission import Admission
 from bot.slack.arguments import lighten
-from bot.slack.context import Provide, exchange_of
+from bot.slack.context import EXCHANGE, Provide, exchange_of
 from bot.slack.exchange import FIRST_DELIVERY
 from bot.slack.installations import Installs
-from bot.slack.payloads import describe
+from bot.slack.payloads import describe, kind_of
 from bot.strings import Language, Phrase
 
 log = logging.getLogger(__name__)
@@ -36,14 +44,51 @@ log = logging.getLogger(__name__)
 
 def configure_client(client: AsyncWebClient, services: Services) -> None:
     """Point the app's Web API client at SLACK_API_URL and have it retry 429s (after
-    Retry-After), 5xx and dropped connections: Bolt's way, retry handlers on app.client."""
+    Retry-After), 5xx and dropped connections: Bolt's way, retry handlers on app.client.
+    Bolt gives each request's client a copy of them, so every call's errors are counted."""
     client.base_url = services.settings.slack_api_url
     client.timeout = 10
     client.retry_handlers = [
+        CountErrors(services.metrics),
         AsyncConnectionErrorRetryHandler(max_retry_count=1),
         AsyncRateLimitErrorRetryHandler(max_retry_count=2),
         AsyncServerErrorRetryHandler(max_retry_count=1),
     ]
+
+
+class CountErrors(AsyncRetryHandler):
+    """Counts every failed Web API call by method and Slack's error, and retries nothing.
+
+    slack_sdk shows each response (and each failure to get one) to its retry handlers
+    before raising: the one place every call of every client passes through.
+    """
+
+    def __init__(self, metrics: Metrics) -> None:
+        super().__init__()
+        self._errors = metrics.slack_api_errors
+
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if error is not None:
+            failure = type(error).__name__
+        elif response is None or (response.status_code == 200 and _ok(response)):
+            return False
+        else:
+            body = response.body or {}
+            failure = str(body.get("error") or f"http_{response.status_code}")[:60]
+        self._errors.labels(request.url.rsplit("/", 1)[-1][:60], failure).inc()
+        return False
+
+
+def _ok(response: HttpResponse) -> bool:
+    """Slack answers 200 with ``"ok": false`` and an error; files come back without a body."""
+    return response.body is None or bool(response.body.get("ok", True))
 
 
 @contextlib.asynccontextmanager
@@ -71,7 +116,8 @@ def create_app(services: Services) -> AsyncApp:
     installs = (
         Installs.over(services.redis, settings.token_cipher()) if settings.distributed else None
     )
-    app = AsyncApp(
+    app = MeasuredApp(
+        services.metrics,
         token=token.get_secret_value() if token else None,
         signing_secret=secret.get_secret_value() if secret else "",
         # Without a signing secret (Socket Mode), HTTP requests cannot be verified: refuse them.
@@ -96,6 +142,30 @@ def create_app(services: Services) -> AsyncApp:
     lighten(app)
     app.error(_handle_error)
     return app
+
+
+class MeasuredApp(AsyncApp):
+    """Bolt's app, counting each request and timing it from dispatch to its ack.
+
+    Both surfaces hand every request to ``async_dispatch`` and send its answer, the ack,
+    when it returns; a middleware cannot time that, since Bolt runs the listener after
+    the last middleware has returned.
+    """
+
+    def __init__(self, metrics: Metrics, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._metrics = metrics
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        start = time.perf_counter()
+        try:
+            return await super().async_dispatch(req)
+        finally:
+            # Only a request that reached our middleware was verified: the kind of a
+            # forged one, whatever it claims, must not become a label.
+            if EXCHANGE in req.context:
+                surface = "socket" if req.mode == "socket_mode" else "http"
+                self._metrics.request(surface, kind_of(req.body), time.perf_counter() - start)
 
 
 def _many_workspaces(settings: Settings, installs: Installs) -> dict[str, Any]:

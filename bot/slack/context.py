@@ -17,10 +17,12 @@ from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot import logs
 from bot.services import Services
+from bot.slack.admission import event_id
 from bot.slack.exchange import Exchange
 from bot.slack.installations import Installs
-from bot.slack.payloads import describe
+from bot.slack.payloads import describe, workspace_of
 from bot.slack.people import People
 
 Listener = Callable[..., Awaitable[None]]
@@ -43,7 +45,9 @@ def installs_of(context: AsyncBoltContext) -> Installs | None:
 
 
 class Provide(AsyncMiddleware):
-    """Puts an ``Exchange`` (and the installation store, if any) on every request's context.
+    """Puts an ``Exchange`` (and the installation store, if any) on every request's context,
+    and names its workspace and event for the log lines written while it is handled
+    (``bot.logs.REQUEST``).
 
     A class rather than a function middleware: for a function, Bolt rebuilds some thirty
     keyword arguments on every request.
@@ -61,9 +65,13 @@ class Provide(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
-        req.context[EXCHANGE] = Exchange(self._services, self._people, req.body, req.context)
+        body = req.body
+        req.context[EXCHANGE] = Exchange(self._services, self._people, body, req.context)
         if self._installs is not None:
             req.context[INSTALLS] = self._installs
+        # Set for the rest of the request's task (uvicorn's, or Socket Mode's, one per
+        # request), whose copy the listener tasks Bolt starts after the middleware take.
+        logs.REQUEST.set(logs.Request(workspace_of(req.context, body), event_id(body) or None))
         return await next()
 
 

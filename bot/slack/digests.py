@@ -30,17 +30,17 @@ async def send_digest(
     client: AsyncWebClient,
     assistant: Assistant,
     team: str,
-    settings_key: str,
+    workspace: str,
     user: str,
     language: Language | None,
 ) -> None:
-    """DM ``user`` the digest of ``team`` (in ``language``, or the workspace's), the chart
-    with it."""
-    digest = await assistant.digest(team, settings_key, language)
+    """DM ``user`` the digest of ``workspace`` (``team`` itself, or one workspace of the
+    organisation ``team``) in ``language`` (or the workspace's), the chart with it."""
+    digest = await assistant.digest(team, workspace, language)
     channel = await dm_channel(client, user)
     await post(client, digest, channel=channel)
     try:
-        png = await assistant.chart(team, digest.language)
+        png = await assistant.chart(team, digest.language, workspace)
         await upload_chart(client, channel, png, digest.language)
     except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
         # The digest went: without its chart it must not go again (files:write missing,
@@ -71,14 +71,15 @@ async def client_for(
 ) -> AsyncWebClient | None:
     """A Web API client with ``team``'s token: SLACK_BOT_TOKEN, or the token its "Add to
     Slack" install keeps (``E…``: an organisation's org-wide install); None without one
-    (the workspace uninstalled the app, or its token was revoked). ``like``, the app's own
-    client, lends its HTTP session, timeout and retries."""
+    (the workspace uninstalled the app, or its token was revoked); TokenUnreadable when no
+    key of TOKEN_ENCRYPTION_KEYS decrypts its token. ``like``, the app's own client, lends
+    its HTTP session, timeout and retries."""
     settings = services.settings
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     if token is None:
         org_wide = team.startswith("E")
         installs = RedisInstallationStore(services.redis, settings.token_cipher())
-        bot = await installs.async_find_bot(
+        bot = await installs.readable_bot(
             enterprise_id=team if org_wide else None,
             team_id=None if org_wide else team,
             is_enterprise_install=org_wide,

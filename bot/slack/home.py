@@ -63,12 +63,12 @@ async def _chart_file(client: AsyncWebClient, assistant: Assistant, person: Pers
     Redis refuses: Home goes on without it."""
     try:
         channel = await dm_channel(client, person.user)
-        cached = await assistant.home_chart(person.team, channel)
+        cached = await assistant.home_chart(person.team, person.workspace_id, channel)
         if cached:
             return cached
-        png = await assistant.chart(person.team, person.speaks)
+        png = await assistant.chart(person.team, person.speaks, person.workspace_id)
         file_id = await upload_chart(client, channel, png, person.speaks)
-        await assistant.keep_home_chart(person.team, channel, file_id)
+        await assistant.keep_home_chart(person.team, person.workspace_id, channel, file_id)
     except (SlackClientError, aiohttp.ClientError, TimeoutError, StoreUnavailable) as error:
         log.info("App Home without the chart: %s", type(error).__name__)
         return None

@@ -123,7 +123,11 @@ class RedisInstallationStore(AsyncInstallationStore):
     ) -> Bot | None:
         name = _name(enterprise_id, team_id, is_enterprise_install)
         try:
-            record = await self._bot(name)
+            return await self.readable_bot(
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                is_enterprise_install=is_enterprise_install,
+            )
         except TokenUnreadable:
             # Served as not installed; the operator learns why (never the token itself).
             log.error(
@@ -132,6 +136,17 @@ class RedisInstallationStore(AsyncInstallationStore):
                 name,
             )
             return None
+
+    async def readable_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        """``async_find_bot``, but a token no key of TOKEN_ENCRYPTION_KEYS decrypts raises
+        TokenUnreadable, for whoever must tell a misconfigured key from an uninstall."""
+        record = await self._bot(_name(enterprise_id, team_id, is_enterprise_install))
         return None if record is None else Bot(**record)
 
     async def async_find_installation(

@@ -98,3 +98,14 @@ def describe(context: AsyncBoltContext, body: dict[str, Any]) -> str:
         ),
     ]
     return " ".join(part for part in parts if part)
+
+
+def kind_of(body: dict[str, Any]) -> str:
+    """What kind of request it is, for the metrics: ``command``, the event's type, or the
+    interaction's (``block_actions``, ``view_submission``…); never anything a person wrote."""
+    if body.get("command"):
+        return "command"
+    event = body.get("event")
+    if body.get("type") == "event_callback" and isinstance(event, dict):
+        return str(event.get("type") or "event")[:40]
+    return str(body.get("type") or "unknown")[:40]

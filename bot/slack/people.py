@@ -96,7 +96,7 @@ class People:
             # An org-wide token answers for any workspace of the organisation: name this one.
             asked = {"team_id": _workspace(who)} if _workspace(who) != who.team else {}
             response = await client.users_info(user=who.user, include_locale=True, **asked)
-            profile = _profile(response.get("user") or {}, _workspace(who))
+            profile = profile_from(response.get("user") or {}, _workspace(who))
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
             # No users:read scope, or Slack unreachable: the person is simply not known to be
             # admin and gets the default language.
@@ -115,8 +115,14 @@ class People:
 
     @staticmethod
     def _admins(pipe: redis.client.Pipeline, who: Person, *, admin: bool) -> None:
-        """Keep who are Slack admins of the workspace, for its digest."""
-        admins = schema.ADMINS.key(who.team)
+        """Keep who are Slack admins of the workspace, for its digest (of one workspace of
+        an organisation: its admins are not the organisation's)."""
+        workspace = who.org_workspace
+        admins = (
+            schema.WORKSPACE_ADMINS.key(who.team, workspace)
+            if workspace
+            else schema.ADMINS.key(who.team)
+        )
         if admin:
             pipe.sadd(admins, who.user)
             pipe.expire(admins, ADMINS_SECONDS)
@@ -131,7 +137,7 @@ class People:
         self._memory[name] = (time.monotonic() + min(seconds, MEMORY_SECONDS), profile)
 
 
-def _profile(user: dict[str, Any], workspace: str) -> Profile:
+def profile_from(user: dict[str, Any], workspace: str) -> Profile:
     """What ``users.info`` said, the admin flag only for a member of ``workspace``: an admin
     of another workspace of the organisation is no admin here."""
     enterprise = user.get("enterprise_user") or {}

@@ -4,6 +4,8 @@ On SIGTERM or SIGINT the process stops reading envelopes, lets those it already 
 be dispatched and acked (so Slack does not send them again elsewhere), closes the
 WebSocket, and finishes the replies owed (``bot.owed``) before exiting. A second signal
 stops waiting. A signal while still connecting ends the connecting.
+
+With METRICS_PORT set, the metrics (``bot.metrics``) are served on it at GET /metrics.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ async def serve(settings: Settings) -> None:
     gc.freeze()  # as in HTTP mode (bot.slack.web.serve): startup's objects live for good
     log.info("Connecting to Slack in Socket Mode")
     try:
+        if settings.metrics_port is not None:
+            services.metrics.serve(settings.metrics_port)  # stopped by services.close()
+            log.info("Serving metrics on port %s at /metrics", settings.metrics_port)
         async with web_api_session(app):
             if await _connected(handler, stop):
                 async with Sweep(app, services).running():

@@ -8,7 +8,9 @@ a process claimed and could not send stays due and goes with a later sweep. A re
 goes out only in its recipient's working hours (``NUDGE_HOURS`` on ``NUDGE_DAYS`` in their
 Slack time zone): outside them it waits for the next opening. Each workspace's people are
 reminded with that workspace's token; a workspace that uninstalled the app, or whose
-token was revoked, gets nothing.
+token was revoked, gets nothing. A token no key of TOKEN_ENCRYPTION_KEYS decrypts is the
+operator's mistake, not a workspace gone: its reminders wait an hour, as a failed send's
+do, and each sweep says so once per workspace.
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import schedule
+from bot.cipher import TokenUnreadable
 from bot.errors import StoreUnavailable
 from bot.guide.language import from_locale
-from bot.person import Person, settings_key
+from bot.person import Person, org_workspace, settings_key
 from bot.services import Services
 from bot.slack.digests import client_for, send_digest
+from bot.slack.people import profile_from
 from bot.slack.sending import post
 from bot.state.reminders import Due
 
@@ -79,6 +83,9 @@ class Sweep:
         self._services = services
         self._settings = services.settings
         self._stopping = asyncio.Event()
+        # The workspaces whose token could not be decrypted in the sweep under way: each is
+        # logged once a sweep, however many of its reminders wait.
+        self._unreadable: set[str] = set()
 
     async def run(self) -> None:
         """Sweep every SWEEP_SECONDS until ``stop``; the first sweep comes at a random point
@@ -114,6 +121,7 @@ class Sweep:
         """One sweep: every reminder due by ``now``; how each went."""
         now = time.time() if now is None else now
         tally: dict[Outcome, int] = {}
+        self._unreadable.clear()
         try:
             due = await self._services.reminders.due(now)
         except StoreUnavailable:
@@ -148,6 +156,9 @@ class Sweep:
         failure is logged, and the reminder tried again an hour later."""
         try:
             return await self._send(due)
+        except TokenUnreadable:
+            self._cannot_decrypt(due.team)
+            return "failed"
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
             code = _code(error)
             if code in GONE:
@@ -200,50 +211,89 @@ class Sweep:
         return "sent"
 
     async def _client(self, team: str) -> AsyncWebClient | None:
-        """A Web API client with ``team``'s token; None when it has none any more."""
+        """A Web API client with ``team``'s token; None when it has none any more
+        (TokenUnreadable when it has one no configured key decrypts)."""
         return await client_for(self._services, team, like=self._app.client)
 
+    def _cannot_decrypt(self, team: str) -> None:
+        """Say once a sweep that ``team``'s token cannot be decrypted: what waits, and why."""
+        if team not in self._unreadable:
+            self._unreadable.add(team)
+            log.error(
+                "The bot token of %s cannot be decrypted with TOKEN_ENCRYPTION_KEYS (was the "
+                "key that encrypted it removed?): its reminders and digests wait",
+                team,
+            )
+
     async def _digests(self, now: float) -> int:
-        """Send each admin whose local digest time has come this week's digest, once."""
+        """Send each admin whose local digest time has come this week's digest, once: of
+        their workspace (each workspace of an organisation's org-wide install has its own)."""
         sent = 0
         for team in await self._services.reminders.teams():
-            if self._stopping.is_set():
-                break
-            workspace = await self._services.assistant.workspace(team)
-            client = await self._client(team) if workspace.digest else None
-            if client is None:
-                continue  # digests are off there, or the app is gone from it
-            admins = workspace.admin_users
-            for user in await self._services.assistant.digest_recipients(team, team):
-                sent += await self._digest(client, team, user, admins)
+            for workspace in await self._workspaces(team):
+                if self._stopping.is_set():
+                    return sent
+                sent += await self._workspace_digests(team, workspace)
+        return sent
+
+    async def _workspaces(self, team: str) -> list[str]:
+        """``team`` itself, or for an organisation (``E…``) its workspaces where anyone was
+        seen."""
+        if team.startswith("E"):
+            return await self._services.members.workspaces(team)
+        return [team]
+
+    async def _workspace_digests(self, team: str, workspace: str) -> int:
+        assistant = self._services.assistant
+        settings = await assistant.workspace(settings_key(team, workspace))
+        try:
+            client = await self._client(team) if settings.digest else None
+        except TokenUnreadable:
+            self._cannot_decrypt(team)
+            return 0
+        if client is None:
+            return 0  # digests are off there, or the app is gone from it
+        sent = 0
+        for user in await assistant.digest_recipients(team, workspace):
+            sent += await self._digest(client, team, workspace, user, settings.admin_users)
         return sent
 
     async def _digest(
-        self, client: AsyncWebClient, team: str, user: str, admins: frozenset[str]
+        self,
+        client: AsyncWebClient,
+        team: str,
+        workspace: str,
+        user: str,
+        admins: frozenset[str],
     ) -> int:
-        """This week's digest for ``user`` when it is time where they are: 1 if sent."""
+        """This week's digest of ``workspace`` for ``user`` when it is time where they are:
+        1 if sent."""
         store, when = self._services.reminders, self._settings.digest_time
         moment = datetime.now(UTC)
         if not when.may_be_due(moment):
             return 0  # its day is nowhere on Earth now: nobody to ask about
         try:
-            profile = (await client.users_info(user=user, include_locale=True)).get("user") or {}
-            still_admin = user in admins or profile.get("is_admin") or profile.get("is_owner")
+            # An org-wide token answers for any workspace of the organisation: name this one.
+            asked = {"team_id": workspace} if org_workspace(team, workspace) else {}
+            response = await client.users_info(user=user, include_locale=True, **asked)
+            profile = response.get("user") or {}
+            # A Slack admin of another workspace of the organisation is no admin of this one.
+            still_admin = user in admins or profile_from(profile, workspace)["admin"]
             week = when.week_due(moment, schedule.zone(profile.get("tz")))
             if profile.get("deleted") or not still_admin or week is None:
                 return 0
             if not await store.claim_digest(team, user, week):
                 return 0
-            await send_digest(client, self._services.assistant, team, team, user, None)
+            await send_digest(client, self._services.assistant, team, workspace, user, None)
             await store.digest_sent(team, user, week)
         except (SlackClientError, aiohttp.ClientError, TimeoutError, StoreUnavailable) as error:
             # A claim while sending expires in minutes: a later sweep tries again.
-            log.warning("Digest for %s of %s not sent (%s)", user, team, _code(error))
+            log.warning("Digest for %s of %s not sent (%s)", user, workspace, _code(error))
             return 0
         except Exception:
-            log.exception("Digest for %s of %s failed", user, team)
+            log.exception("Digest for %s of %s failed", user, workspace)
             return 0
-        log.info("Weekly digest %s sent to %s of %s", week, user, team)
+        log.info("Weekly digest %s sent to %s of %s", week, user, workspace)
         return 1
 
     async def _stopped_within(self, seconds: float) -> bool:

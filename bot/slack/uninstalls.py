@@ -14,7 +14,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.person import settings_key
 from bot.slack.context import exchange_of, installs_of, owed
 from bot.slack.payloads import workspace_of
 
@@ -56,7 +55,8 @@ async def on_tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) ->
 
 async def on_team_access_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
     """An organisation took workspaces away from its org-wide install: their settings and
-    notes go (what its people did stays the organisation's), and any install of their own."""
+    notes, and who was seen in them go (what its people did stays the organisation's), and any
+    install of their own."""
     assistant, installs = exchange_of(context).assistant, installs_of(context)
     enterprise = context.enterprise_id
     teams = [str(team) for team in event.get("team_ids") or []]
@@ -64,7 +64,7 @@ async def on_team_access_revoked(event: dict[str, Any], context: AsyncBoltContex
         if installs is not None:
             await installs.forget(enterprise, team)
         if enterprise:
-            await assistant.forget_settings(settings_key(enterprise, team))
+            await assistant.forget_org_workspace(enterprise, team)
     log.info("Enterprise %s revoked access for teams %s", enterprise, ", ".join(teams) or "-")
 
 

@@ -6,6 +6,7 @@ GET  /slack/oauth_redirect   where Slack sends the installer back (the same)
 GET  /healthz        200 with {"ok": true, "redis": "ok" | "unavailable" | "embedded",
                      "persistence": "aof" | "rdb" | "aof+rdb" | "none" | "unknown" |
                      "unreachable" | "embedded"}
+GET  /metrics        Prometheus' text format (bot.metrics)
 
 On SIGTERM or SIGINT uvicorn stops accepting requests and lets those in progress finish;
 then the replies already owed are finished too (``bot.owed``), and only then does the
@@ -63,6 +64,7 @@ def create_web_app(services: Services) -> Starlette:
     routes = [
         Route(EVENTS_PATH, _events_endpoint(app, services), methods=["POST"]),
         Route("/healthz", _health_endpoint(services), methods=["GET"]),
+        Route("/metrics", _metrics_endpoint(services), methods=["GET"]),
     ]
     flow = app.oauth_flow
     if flow is not None:
@@ -148,6 +150,16 @@ def _health_endpoint(services: Services) -> Endpoint:
         return JSONResponse({"ok": True, "redis": redis_state, "persistence": kept})
 
     return healthz
+
+
+def _metrics_endpoint(services: Services) -> Endpoint:
+    async def metrics(_: Request) -> Response:
+        # Counts and timings only, no ids or text: public like /healthz. In multiprocess
+        # mode it reads every process's files, a few milliseconds: off the event loop.
+        text, content_type = await asyncio.to_thread(services.metrics.exposition)
+        return Response(text, headers={"Content-Type": content_type})
+
+    return metrics
 
 
 def _lifespan(app: AsyncApp, services: Services) -> Lifespan:

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 import redis.asyncio as redis
 
-from bot.state import schema, store
+from bot.person import Person
+from bot.state import members, schema, store
 
 WEEKS_SECONDS = 9 * 7 * 86400  # the last 8 weeks, and the one before for their edges
 CHART_SECONDS = 300
@@ -65,34 +66,44 @@ def last_weeks(now: float, count: int) -> list[str]:
 
 def write_question(
     pipe: redis.client.Pipeline,
-    team: str,
-    user: str,
+    person: Person,
     at: float,
     *,
     topic: str | None,
     language: str,
 ) -> None:
-    """Count a question asked by ``user``: answered by ``topic``'s card, or not covered."""
-    counts, askers = _week_keys(team, at)
-    pipe.hincrby(counts, ASKED, 1)
-    pipe.hincrby(counts, ANSWERED if topic else NOT_COVERED, 1)
-    pipe.hincrby(counts, LANGUAGE + language, 1)
-    if topic:
-        pipe.hincrby(counts, TOPIC + topic, 1)
-    pipe.sadd(askers, user)
-    _kept(pipe, team, at, counts, askers)
+    """Count a question asked by ``person``: answered by ``topic``'s card, or not covered."""
+    team = person.team
+    counted = _counts(person, at)
+    askers = schema.WEEK_ASKERS.key(team, week_of(at))
+    for counts in counted:
+        pipe.hincrby(counts, ASKED, 1)
+        pipe.hincrby(counts, ANSWERED if topic else NOT_COVERED, 1)
+        pipe.hincrby(counts, LANGUAGE + language, 1)
+        if topic:
+            pipe.hincrby(counts, TOPIC + topic, 1)
+    pipe.sadd(askers, person.user)
+    members.write_seen(pipe, person)
+    _kept(pipe, team, at, *counted, askers)
 
 
-def write_vote(pipe: redis.client.Pipeline, team: str, at: float, *, helpful: bool) -> None:
-    """Count a 👍 or a 👎 cast at ``at``."""
-    counts, _ = _week_keys(team, at)
-    pipe.hincrby(counts, UP if helpful else DOWN, 1)
-    _kept(pipe, team, at, counts)
+def write_vote(pipe: redis.client.Pipeline, person: Person, at: float, *, helpful: bool) -> None:
+    """Count a 👍 or a 👎 cast by ``person`` at ``at``."""
+    counted = _counts(person, at)
+    for counts in counted:
+        pipe.hincrby(counts, UP if helpful else DOWN, 1)
+    members.write_seen(pipe, person)
+    _kept(pipe, person.team, at, *counted)
 
 
-def _week_keys(team: str, at: float) -> tuple[str, str]:
-    week = week_of(at)
-    return schema.WEEK_COUNTS.key(team, week), schema.WEEK_ASKERS.key(team, week)
+def _counts(person: Person, at: float) -> list[str]:
+    """The week's counters the person's question or vote goes into: their team's, and in an
+    org-wide install their workspace's too (which its admins see)."""
+    week, workspace = week_of(at), person.org_workspace
+    names = [schema.WEEK_COUNTS.key(person.team, week)]
+    if workspace:
+        names.append(schema.WORKSPACE_WEEK_COUNTS.key(person.team, workspace, week))
+    return names
 
 
 def _kept(pipe: redis.client.Pipeline, team: str, at: float, *names: str) -> None:
@@ -107,23 +118,36 @@ class ActivityStore:
     def __init__(self, client: redis.Redis) -> None:
         self._redis = client
 
-    async def weeks(self, team: str, weeks: Sequence[str]) -> list[WeekCounts]:
-        """The counters of each of ``weeks``, in one round trip."""
+    async def weeks(self, team: str, weeks: Sequence[str], workspace: str = "") -> list[WeekCounts]:
+        """The counters of each of ``weeks``, in one round trip: the team's, or one
+        workspace's of an organisation (who asked: those seen there)."""
+        seen = schema.MEMBERS.key(team, workspace) if workspace else ""
         async with store.available(), self._redis.pipeline(transaction=False) as pipe:
             for week in weeks:
-                pipe.hgetall(schema.WEEK_COUNTS.key(team, week))
-                pipe.scard(schema.WEEK_ASKERS.key(team, week))
+                askers = schema.WEEK_ASKERS.key(team, week)
+                if workspace:
+                    pipe.hgetall(schema.WORKSPACE_WEEK_COUNTS.key(team, workspace, week))
+                    pipe.sinter([askers, seen])
+                else:
+                    pipe.hgetall(schema.WEEK_COUNTS.key(team, week))
+                    pipe.scard(askers)
             found = await pipe.execute()
         return [
-            WeekCounts(week, {str(k): int(v) for k, v in counts.items()}, int(askers))
+            WeekCounts(week, {str(k): int(v) for k, v in counts.items()}, _size(askers))
             for week, counts, askers in zip(weeks, found[::2], found[1::2], strict=True)
         ]
 
-    async def askers(self, team: str, weeks: Sequence[str]) -> int:
-        """How many people asked in any of ``weeks`` (each counted once)."""
+    async def askers(self, team: str, weeks: Sequence[str], workspace: str = "") -> int:
+        """How many people asked in any of ``weeks`` (each counted once): of the team, or
+        of one workspace of an organisation."""
         names = [schema.WEEK_ASKERS.key(team, week) for week in weeks]
+        if not names:
+            return 0
         async with store.available():
-            return len(await self._redis.sunion(names)) if names else 0
+            askers = await self._redis.sunion(names)
+            if workspace:
+                askers &= await self._redis.smembers(schema.MEMBERS.key(team, workspace))
+        return len(askers)
 
     async def milestones(self, team: str) -> tuple[dict[str, float], dict[str, float]]:
         """When each person did their first step, and when each finished (``STARTED``,
@@ -144,18 +168,29 @@ class ActivityStore:
             raw = await self._redis.get(schema.COUNTING_SINCE.key(team))
         return None if raw is None else float(raw)
 
-    async def slack_admins(self, team: str) -> frozenset[str]:
-        """The team's Slack admins who have used the bot lately (``ADMINS``)."""
+    async def slack_admins(self, team: str, workspace: str = "") -> frozenset[str]:
+        """The team's Slack admins who have used the bot lately (``ADMINS``), or those of
+        one workspace of an organisation."""
+        if workspace:
+            name = schema.WORKSPACE_ADMINS.key(team, workspace)
+        else:
+            name = schema.ADMINS.key(team)
         async with store.available():
-            found = await self._redis.smembers(schema.ADMINS.key(team))
+            found = await self._redis.smembers(name)
         return frozenset(map(str, found))
 
-    async def chart_file(self, team: str, channel: str) -> str | None:
+    async def chart_file(self, team: str, workspace: str, channel: str) -> str | None:
         """The id of the chart uploaded into ``channel`` in the last few minutes, if any."""
         async with store.available():
-            raw = await self._redis.get(schema.CHART.key(team, channel))
+            raw = await self._redis.get(schema.CHART.key(team, workspace, channel))
         return None if raw is None else str(raw)
 
-    async def keep_chart_file(self, team: str, channel: str, file_id: str) -> None:
+    async def keep_chart_file(self, team: str, workspace: str, channel: str, file_id: str) -> None:
+        name = schema.CHART.key(team, workspace, channel)
         async with store.available():
-            await self._redis.set(schema.CHART.key(team, channel), file_id, ex=CHART_SECONDS)
+            await self._redis.set(name, file_id, ex=CHART_SECONDS)
+
+
+def _size(found: int | set[str]) -> int:
+    """How many: SCARD's count, or the members SINTER found."""
+    return found if isinstance(found, int) else len(found)

@@ -17,8 +17,9 @@ from bot.state.workspaces import NOTE_LIMIT
 
 FORMAT = "mistral-setup-export"
 # Version 2 added when people started and finished, their reminders, and the weekly counts
-# of questions and votes; version 3 each workspace's notes on cards. Older files still
-# import (they hold none of them); a bot before version 3 refuses a version 3 file whole.
+# of questions and votes; version 3 each workspace's notes on cards, and who was seen in
+# which workspace of an organisation. Older files still import (they hold none of them); a
+# bot before version 3 refuses a version 3 file whole.
 VERSION: Literal[3] = 3
 READABLE = (1, 2, 3)
 
@@ -108,6 +109,14 @@ class Note(_Record):
     text: str = Field(min_length=1, max_length=NOTE_LIMIT)
 
 
+class Membership(_Record):
+    """Who was seen in one workspace of an organisation's org-wide install (its admins see
+    only them)."""
+
+    workspace: Id
+    users: tuple[Id, ...]
+
+
 class Team(_Record):
     """What the bot keeps about the people of one Slack team."""
 
@@ -119,6 +128,7 @@ class Team(_Record):
     weeks: tuple[Week, ...] = ()
     counting: tuple[Counting, ...] = ()  # none, or one
     notes: tuple[Note, ...] = ()
+    members: tuple[Membership, ...] = ()  # an organisation's only
 
 
 class Archive(_Record):

@@ -22,10 +22,12 @@ from bot.state.schema import (
     COUNTING_SINCE,
     FEEDBACK,
     FINISHED,
+    MEMBERS,
     NOTES,
     NUDGE,
     NUDGE_DUE,
     NUDGE_TEAMS,
+    ORG_WORKSPACES,
     PEOPLE,
     PROGRESS,
     STARTED,
@@ -350,6 +352,38 @@ class _CountingCodec:
             pipe.set(COUNTING_SINCE.key(team), repr(counting.since))
 
 
+class _MembersCodec:
+    section = "members"
+    kinds: tuple[Kind, ...] = (MEMBERS,)
+    shared: tuple[Kind, ...] = ()
+    indexes: tuple[Kind, ...] = ()
+
+    async def read(
+        self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
+    ) -> list[archive.Membership]:
+        names = await scan(client, MEMBERS.glob(team=team))
+        found = await _together(client, lambda pipe, name: pipe.smembers(name), names)
+        seen = []
+        for name, users in zip(names, found, strict=True):
+            workspace = (MEMBERS.parts_of(name) or {"workspace": ""})["workspace"]
+            who = tuple(sorted(u for u in map(str, users) if user in (None, u)))
+            if workspace and who:
+                seen.append(archive.Membership(workspace=workspace, users=who))
+        return sorted(seen, key=lambda membership: membership.workspace)
+
+    def write(
+        self,
+        pipe: redis.client.Pipeline,
+        feedback: Feedback,
+        team: str,
+        records: Sequence[archive.Membership],
+    ) -> None:
+        for membership in records:
+            if membership.users:
+                pipe.sadd(MEMBERS.key(team, membership.workspace), *membership.users)
+                pipe.sadd(ORG_WORKSPACES.key(team), membership.workspace)
+
+
 class _NotesCodec:
     """The workspace's notes on cards: the team's own, and those of each workspace of an
     organisation's org-wide install (``Person.settings_key``). Not about anyone: a
@@ -409,5 +443,6 @@ CODECS: tuple[Codec[Any], ...] = (
     _RemindersCodec(),
     _WeeksCodec(),
     _CountingCodec(),
+    _MembersCodec(),
     _NotesCodec(),
 )

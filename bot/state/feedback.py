@@ -18,6 +18,7 @@ import redis.asyncio as redis
 
 from bot.person import Person
 from bot.state import activity, schema, store
+from bot.state.members import EVERYONE, Seen
 from bot.state.schema import question_entry
 
 DAY = 86400
@@ -58,7 +59,7 @@ class FeedbackStore:
         now = time.time()
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
             self.write_vote(pipe, person.team, person.user, topic, helpful, now)
-            activity.write_vote(pipe, person.team, now, helpful=helpful)
+            activity.write_vote(pipe, person, now, helpful=helpful)
             await pipe.execute()
 
     def write_vote(
@@ -86,11 +87,12 @@ class FeedbackStore:
         pipe.zremrangebyrank(name, 0, -QUESTIONS_KEPT - 1)  # the newest are kept
         self._expire(pipe, name)
 
-    async def tally(self, team: str, topic: str) -> tuple[int, int]:
-        """(helpful, not helpful) votes on a topic."""
+    async def tally(self, team: str, topic: str, seen: Seen = EVERYONE) -> tuple[int, int]:
+        """(helpful, not helpful) votes on a topic, by the people ``seen``."""
         async with store.available():
-            votes = await self._redis.hvals(schema.FEEDBACK.key(team, topic))
-        return votes.count("up"), votes.count("down")
+            votes = await self._redis.hgetall(schema.FEEDBACK.key(team, topic))
+        shown = [vote for voter, vote in votes.items() if voter in seen]
+        return shown.count("up"), shown.count("down")
 
     async def unanswered(self, person: Person, question: str, language: str = "en") -> None:
         """Log a question the guide did not cover (replied to in ``language``), its start
@@ -107,17 +109,13 @@ class FeedbackStore:
             _, logged = await pipe.execute()
             if int(logged) <= QUESTIONS_A_DAY:
                 self.write_question(pipe, person.team, entry, now)
-            activity.write_question(
-                pipe, person.team, person.user, now, topic=None, language=language
-            )
+            activity.write_question(pipe, person, now, topic=None, language=language)
             await pipe.execute()
 
     async def answered(self, person: Person, topic: str, language: str) -> None:
         """Count a question the guide answered with ``topic``'s card, in ``language``."""
         async with store.available(), self._redis.pipeline(transaction=True) as pipe:
-            activity.write_question(
-                pipe, person.team, person.user, time.time(), topic=topic, language=language
-            )
+            activity.write_question(pipe, person, time.time(), topic=topic, language=language)
             await pipe.execute()
 
     async def recent_unanswered(self, team: str) -> list[Asked]:

@@ -14,7 +14,8 @@ from typing import Any
 import redis.asyncio as redis
 
 from bot.person import Person
-from bot.state import schema, store
+from bot.state import members, schema, store
+from bot.state.members import EVERYONE, Seen
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,12 @@ class ProgressStore:
                 pipe.zrem(schema.FINISHED.key(team), user)
             await pipe.execute()
 
-    async def people(self, team: str) -> list[tuple[str, float]]:
-        """Everyone in the team who has ticked a step, with when they last changed it."""
+    async def people(self, team: str, seen: Seen = EVERYONE) -> list[tuple[str, float]]:
+        """Everyone in the team who has ticked a step (of those ``seen``: one workspace's,
+        in an organisation), with when they last changed it, the latest first."""
         async with store.available():
             raw = await self._redis.zrevrange(schema.PEOPLE.key(team), 0, -1, withscores=True)
-        return [(str(pair[0]), float(pair[1])) for pair in raw]
+        return [(str(pair[0]), float(pair[1])) for pair in raw if str(pair[0]) in seen]
 
     async def done_by(self, team: str, users: list[str]) -> dict[str, frozenset[str]]:
         """The steps each of ``users`` has done, in one round trip."""
@@ -106,6 +108,7 @@ class ProgressStore:
         due = now + self._remind_after
         pipe.zadd(schema.PEOPLE.key(team), {user: now})
         pipe.zadd(schema.NUDGE_DUE.key(team), {user: due})
+        members.write_seen(pipe, person)
         if person.workspace_id and person.workspace_id != team:
             # Whose settings apply when the reminder goes (an org-wide install's workspace).
             pipe.hset(schema.NUDGE.key(team, user), "workspace", person.workspace_id)

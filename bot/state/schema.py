@@ -170,6 +170,12 @@ FINISHED = Kind(  # when every required step was done
 # their workspace within an org-wide install), and when their next one is due.
 NUDGE = Kind("nudge", ("team", "user"), "person", "hash", personal=True)
 NUDGE_DUE = Kind("nudge-due", ("team",), "team", "zset", personal=True, whose=_itself)
+# Who of an org-wide install's people was seen in each of its workspaces (acted there: a
+# step, a question, a vote): an admin of one workspace sees only its people. Only an
+# organisation's keys have these; a workspace's own install needs none.
+MEMBERS = Kind("members", ("team", "workspace"), "team", "set", personal=True, whose=_itself)
+# Those workspaces of the organisation (the sweep reads them for digests, with no SCAN).
+ORG_WORKSPACES = Kind("org-workspaces", ("team",), "team", "set", personal=False)
 ADMINS = Kind(  # Slack admins who have used the bot: the digest goes to them
     "admins",
     ("team",),
@@ -180,6 +186,12 @@ ADMINS = Kind(  # Slack admins who have used the bot: the digest goes to them
     ttl="30 days after an admin last used the bot",
     whose=_itself,
 )
+# The same for one workspace of an org-wide install, whose admins are its own (an admin
+# of another workspace of the organisation gets none of its digests).
+WORKSPACE_ADMINS = Kind(
+    "workspace-admins", ("team", "workspace"), "team", "set", personal=True, cache=True,
+    ttl="30 days after an admin last used the bot", whose=_itself,
+)  # fmt: skip
 # The questions and votes of each ISO week ("2026-W07"), counted as they come: how many
 # were asked, answered, not covered; 👍 and 👎; the answers' languages and cards
 # (``asked``, ``answered``, ``not_covered``, ``up``, ``down``, ``lang:en``, ``topic:<id>``).
@@ -189,12 +201,21 @@ WEEK_COUNTS = Kind("week-counts", ("team", "week"), "team", "hash", personal=Fal
 WEEK_ASKERS = Kind(
     "week-askers", ("team", "week"), "team", "set", personal=True, ttl=_WEEKS_TTL, whose=_itself
 )
+# The same counters for one workspace of an org-wide install (the organisation's are
+# counted too): what its admins see. Never about anyone, so not exported.
+WORKSPACE_WEEK_COUNTS = Kind(
+    "workspace-week-counts", ("team", "workspace", "week"), "team", "hash", personal=False,
+    ttl=_WEEKS_TTL,
+)  # fmt: skip
 # When the team's first question or vote was counted: views say "since" rather than
 # showing the weeks before it as empty.
 COUNTING_SINCE = Kind("counting-since", ("team",), "team", "string", personal=False)
 # The team chart's Slack file id, uploaded into an admin's DM with the bot (the channel
-# part) for App Home: the DM's, not about the admin, so forget leaves it to expire.
-CHART = Kind("chart", ("team", "channel"), "team", "string", personal=False, ttl="5 minutes")
+# part) for App Home: the DM's, not about the admin, so forget leaves it to expire. Drawn
+# for one workspace (the team itself, or one of an organisation's, with its own people).
+CHART = Kind(
+    "chart", ("team", "workspace", "channel"), "team", "string", personal=False, ttl="5 minutes"
+)
 PROFILE = Kind(  # users.info's locale and admin flag, in the workspace asked from
     "profile",
     ("team", "user", "workspace"),
@@ -259,9 +280,13 @@ KINDS = (
     NUDGE_TEAMS,
     TEAMS,
     DIGEST_CLAIM,
+    MEMBERS,
+    ORG_WORKSPACES,
     ADMINS,
+    WORKSPACE_ADMINS,
     WEEK_COUNTS,
     WEEK_ASKERS,
+    WORKSPACE_WEEK_COUNTS,
     COUNTING_SINCE,
     CHART,
     FEEDBACK,

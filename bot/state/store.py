@@ -26,6 +26,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisClusterException, RedisError, ResponseError
 
 from bot.errors import RedisUrlError, StoreUnavailable
+from bot.metrics import count_redis_error
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +211,7 @@ async def available() -> AsyncIterator[None]:
         yield
     except OUTAGES as exc:
         log.warning("Redis unavailable: %s", type(exc).__name__)
+        count_redis_error()
         raise StoreUnavailable from exc
 
 

@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from slack_sdk.oauth.installation_store import Installation
 
+from bot.slack.oauth import BOT_SCOPES  # what installing the app from manifest.yml grants
+
 AUTH_TEST: dict[str, Any] = {
     "ok": True,
     "url": "https://test.slack.com/",
@@ -185,6 +187,10 @@ class FakeSlackApi:
         # Files by id: announced (files.getUploadURLExternal), then their bytes, then shared.
         self._pending: dict[str, dict[str, Any]] = {}
         self._uploads: list[Upload] = []
+        # The scopes every token was granted (Slack's x-oauth-scopes header), and the
+        # channels conversations.info knows, by id: name and whether the bot is a member.
+        self.scopes: tuple[str, ...] = BOT_SCOPES
+        self._channels: dict[str, tuple[str, bool]] = {}
 
     # Lifecycle
 
@@ -264,6 +270,11 @@ class FakeSlackApi:
             self._codes[code] = install
             self._installs[install.bot_token] = install
         return code
+
+    def add_channel(self, channel_id: str, name: str, *, bot_is_member: bool = True) -> None:
+        """A channel for conversations.info; unknown ones are ``channel_not_found``."""
+        with self._lock:
+            self._channels[channel_id] = (name, bot_is_member)
 
     def fail_next(
         self,
@@ -401,7 +412,9 @@ class FakeSlackApi:
             return _json_reply({"ok": False, "error": failure.error}, failure.status, headers)
         if token is None and not method.startswith(_TOKENLESS_PREFIXES):
             return _json_reply({"ok": False, "error": "not_authed"})
-        return _json_reply(self._answer(method, args, token))
+        # Slack says on every call with a token which scopes that token was granted.
+        granted = {} if token is None else {"x-oauth-scopes": ",".join(self.scopes)}
+        return _json_reply(self._answer(method, args, token), headers=granted)
 
     def _response_url_reply(self, path: str, body: dict[str, Any]) -> _Reply:
         with self._lock:
@@ -489,6 +502,8 @@ class FakeSlackApi:
                 first_user = str(args.get("users", "")).split(",")[0]
                 channel = str(args.get("channel") or _channel_for(first_user))
                 return {"ok": True, "channel": {"id": channel}}
+            case "conversations.info":
+                return self._conversation(str(args.get("channel", "")))
             case "users.info":
                 return {"ok": True, "user": self._user(str(args.get("user", "")), args, token)}
             case "files.getUploadURLExternal":
@@ -514,6 +529,15 @@ class FakeSlackApi:
             "bot_user_id": install.bot_user_id,
             "is_enterprise_install": install.org_wide,
         }
+
+    def _conversation(self, channel_id: str) -> dict[str, Any]:
+        with self._lock:
+            known = self._channels.get(channel_id)
+        if known is None:
+            return {"ok": False, "error": "channel_not_found"}
+        name, member = known
+        channel = {"id": channel_id, "name": name, "is_channel": True, "is_member": member}
+        return {"ok": True, "channel": channel}
 
     def _oauth_access(self, code: str) -> dict[str, Any]:
         """Slack's answer to oauth.v2.access for a bot-only install; a code works once."""

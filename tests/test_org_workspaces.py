@@ -1,0 +1,230 @@
+"""An Enterprise Grid organisation installs the app once for all its workspaces: people are
+keyed by the organisation, yet an admin of one workspace sees only that workspace's people,
+questions and votes, in the team view, the gaps, the weekly digest and the shell's report.
+
+The web app runs with an org-wide install made through the OAuth flow (tests/test_oauth.py),
+requests are signed as Slack signs them, and the fake Slack API says who administers which
+workspace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from bot.render.blocks import ActionId
+from bot.schedule import zone
+from tests.conftest import RunningBot, run_bot
+from tests.fakes.slack_api import FakeSlackApi
+from tests.keyspace import flush
+from tests.slack_requests import app_home_opened, block_action, event_callback, slash_command
+from tests.test_oauth import INITECH_ORG, install, shared_deployment
+from tests.test_schema import kinds_holding
+
+ORG = "EINITECH"
+
+
+async def _say(bot: RunningBot, team: str, user: str, text: str) -> str:
+    """``/mistral-setup TEXT`` by ``user`` in Initech's workspace ``team``: the reply's text."""
+    slack = bot.slack
+    before = len(slack.responses)
+    url = slack.response_url(team)
+    await bot.send(
+        slash_command(text, team=team, user=user, enterprise=ORG, org_wide=True, response_url=url)
+    )
+    reply = (await slack.wait_for_responses(before + 1))[before]
+    return json.dumps(reply.body, ensure_ascii=False)
+
+
+async def _seed(bot: RunningBot) -> None:
+    """Anna works in T1; Bob and Bea in T2, where Bob asks what the guide does not cover
+    and finds an answer not helpful."""
+    slack = bot.slack
+    for user, team in (("UANNA", "T1"), ("UBOB", "T2"), ("UBEA", "T2")):
+        slack.add_user(user, teams=(team,))
+    slack.add_user("UADMIN1", is_admin=True, teams=("T1",))
+    slack.add_user("UADMIN2", is_admin=True, teams=("T2",))
+    await _say(bot, "T1", "UANNA", "done 1")
+    await _say(bot, "T1", "UANNA", "how do I knit a wool scarf")
+    for user in ("UBOB", "UBEA"):
+        await _say(bot, "T2", user, "done 1")
+    await _say(bot, "T2", "UBOB", "done 2")
+    await _say(bot, "T2", "UBOB", "how do I bake bread")
+    down = block_action(ActionId.FEEDBACK_DOWN, "spending-limit", user="UBOB", team="T2", org=ORG)
+    await bot.send(down)
+    await slack.wait_for("chat.postEphemeral")
+
+
+async def test_an_admin_of_one_workspace_sees_only_its_people_in_the_team_view_and_gaps(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed(bot)
+
+        team_1 = await _say(bot, "T1", "UADMIN1", "team")
+        gaps_1 = await _say(bot, "T1", "UADMIN1", "gaps")
+        team_2 = await _say(bot, "T2", "UADMIN2", "team")
+        gaps_2 = await _say(bot, "T2", "UADMIN2", "gaps")
+        refused = await _say(bot, "T2", "UADMIN1", "team")
+
+    assert "1 person has started the setup" in team_1
+    assert "<@UANNA>" in team_1
+    assert "UBOB" not in team_1
+    assert "UBEA" not in team_1
+    # The week's counts are the workspace's own: Anna's question, no vote.
+    assert "1 asked · 0% answered, 100% not covered · :thumbsup: 0 · :thumbsdown: 0" in team_1
+    assert "knit a wool scarf" in gaps_1
+    assert "bake bread" not in gaps_1
+    assert "spending-limit" not in gaps_1  # Bob's 👎, in T2
+
+    assert "2 people have started the setup" in team_2
+    assert "<@UBOB>" in team_2
+    assert "<@UBEA>" in team_2
+    assert "UANNA" not in team_2
+    assert ":thumbsdown: 1 · 1 person asked" in team_2
+    assert "bake bread" in gaps_2
+    assert "knit" not in gaps_2
+    assert "`spending-limit`): 1 not helpful" in gaps_2
+
+    assert "for admins" in refused  # T1's admin is nobody's admin in T2
+
+
+async def test_each_workspace_s_admins_get_its_own_weekly_digest_and_no_other(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    today_in_rome = datetime.now(zone("Europe/Rome")).strftime("%a").lower()
+    weekly = {"digest": True, "digest_day": today_in_rome, "digest_hour": 0, "sweep_seconds": 0.3}
+    async with shared_deployment(slack_api, redis_url, **weekly) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed(bot)
+        await _say(bot, "T1", "UADMIN1", "team")  # Slack admins who use the bot get it
+        await _say(bot, "T2", "UADMIN2", "team")
+        await _say(bot, "T2", "UADMIN1", "team")  # T1's admin, a member of T2 too
+        await slack_api.wait_for("files.completeUploadExternal", count=2, timeout=10)
+        await asyncio.sleep(1.5)  # more sweeps
+
+    digests = {
+        channel: [str(c.args) for c in slack_api.calls("chat.postMessage")
+                  if c.args["channel"] == channel]
+        for channel in ("DADMIN1", "DADMIN2")
+    }  # fmt: skip
+    [to_admin_1] = digests["DADMIN1"]
+    assert "Mistral setup this week: 1 started, 0 finished" in to_admin_1
+    assert "knit a wool scarf" in to_admin_1
+    assert "bake bread" not in to_admin_1
+    [to_admin_2] = digests["DADMIN2"]
+    assert "Mistral setup this week: 2 started, 0 finished" in to_admin_2
+    assert "bake bread" in to_admin_2
+    assert "knit" not in to_admin_2
+
+
+async def test_an_admin_of_two_workspaces_sees_each_ones_own_chart_in_app_home(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed(bot)
+        slack_api.add_user("UBOTH", is_admin=True, teams=("T1", "T2"))
+        for team in ("T1", "T2", "T1"):
+            opened = app_home_opened(user="UBOTH")
+            await bot.send(event_callback(opened, team=team, enterprise=ORG, org_wide=True))
+            await bot.drain()
+
+    publishes = slack_api.calls("views.publish")
+    homes = [call.args["view"]["blocks"] for call in publishes if call.args["user_id"] == "UBOTH"]
+    charts = [[b["slack_file"]["id"] for b in home if b["type"] == "image"] for home in homes]
+    assert len(slack_api.uploads) == 2  # one chart per workspace, each reused for a while
+    assert charts[0] == charts[2]
+    assert charts[0] != charts[1]
+
+
+async def test_report_of_one_workspace_of_an_organisation_holds_only_its_questions(
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    env_without_slack: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed(bot)
+    env = {**env_without_slack, "REDIS_URL": redis_url}
+
+    report = run_bot(["report", "--workspace", "T2"], env, tmp_path)
+    digest = run_bot(["digest", "--workspace", "T1"], env, tmp_path)
+
+    assert report.returncode == 0, report.stderr
+    assert "Team T2 (of organisation EINITECH)" in report.stdout
+    assert "bake bread" in report.stdout
+    assert "knit" not in report.stdout
+    assert digest.returncode == 0, digest.stderr
+    assert "In all: 1 started, 0 finished" in digest.stdout
+    assert "knit a wool scarf" in digest.stdout
+    assert "bake bread" not in digest.stdout
+
+
+async def test_a_workspace_taken_from_the_organisation_loses_who_was_seen_there(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed(bot)
+        await _say(bot, "T1", "UADMIN1", "team")
+        revoked = {"type": "team_access_revoked", "team_ids": ["T1"]}
+        await bot.send(event_callback(revoked, team="T1", enterprise=ORG, org_wide=True))
+        await bot.drain()
+
+        t1_keys = [name async for name in redis_client.scan_iter(match=f"*:{ORG}:T1*")]
+        assert t1_keys == []  # who was seen there, its admins, its weekly counts
+        assert await redis_client.smembers(f"mistral-setup:v2:members:{{{ORG}}}:T2") == {
+            "UBOB",
+            "UBEA",
+        }
+        assert await redis_client.smembers(f"mistral-setup:v2:org-workspaces:{{{ORG}}}") == {"T2"}
+        # What Anna did stays the organisation's.
+        assert await redis_client.exists(f"mistral-setup:v2:progress:{{{ORG}}}:UANNA")
+
+
+async def test_forget_removes_the_person_from_every_workspace_they_were_seen_in(
+    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed(bot)
+        await _say(bot, "T1", "UBOB", "done 3")  # Bob works in T1 too
+        await _say(bot, "T1", "UBOB", "forget yes")
+
+    assert await kinds_holding(redis_client, "UBOB") == set()
+    assert await redis_client.smembers(f"mistral-setup:v2:members:{{{ORG}}}:T2") == {"UBEA"}
+
+
+async def test_who_was_seen_in_which_workspace_survives_an_export_and_import(
+    slack_api: FakeSlackApi,
+    redis_url: str,
+    redis_client: aioredis.Redis,
+    env_without_slack: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    async with shared_deployment(slack_api, redis_url) as bot:
+        await install(bot.http, slack_api, INITECH_ORG)
+        await _seed(bot)
+    env = {**env_without_slack, "REDIS_URL": redis_url}
+    exported = run_bot(["export", "--workspace", ORG], env, tmp_path)
+    (tmp_path / "export.json").write_text(exported.stdout, encoding="utf-8")
+    await flush(redis_client)
+
+    imported = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)
+    report = run_bot(["digest", "--workspace", "T2"], env, tmp_path)
+
+    assert imported.returncode == 0, imported.stderr
+    [team] = json.loads(exported.stdout)["teams"]
+    assert team["members"] == [
+        {"workspace": "T1", "users": ["UANNA"]},
+        {"workspace": "T2", "users": ["UBEA", "UBOB"]},
+    ]
+    assert "In all: 2 started, 0 finished" in report.stdout
