@@ -119,7 +119,13 @@ def connect(url: str | None) -> tuple[redis.Redis, bool]:
     master_options = parse_url(where.url(host, port, f"/{db or 0}", urlencode(params)))
     del master_options["host"], master_options["port"]
     ssl = master_options.pop("connection_class", None) is SSLConnection
-    watchers = {"socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": CONNECT_TIMEOUT}
+    # A Sentinel that does not answer is not asked again: the next one is (redis-py's
+    # default would retry it with backoff, delaying every lookup of the master after a crash).
+    watchers = {
+        "socket_timeout": SOCKET_TIMEOUT,
+        "socket_connect_timeout": CONNECT_TIMEOUT,
+        "retry": Retry(NoBackoff(), retries=0),
+    }
     sentinel = Sentinel(where.hosts, sentinel_kwargs={**watchers, "ssl": ssl, **theirs})
     client = sentinel.master_for(
         master, redis_class=_SentinelMaster, ssl=ssl, **master_options, **options
