@@ -16,6 +16,7 @@
     python -m bot workspaces      the workspaces installed (Add to Slack) or with data, no tokens
     python -m bot keygen          print a new key for TOKEN_ENCRYPTION_KEYS
     python -m bot rotate-tokens   encrypt every kept bot token again with the first key
+    python -m bot migrate         rename the keys of the previous version (REDIS_URL)
     python -m bot content check   validate the content cards, and trace them to the kept guide
     python -m bot content diff NEW_GUIDE.md    what a new guide changes, and what to review
     python -m bot content accept NEW_GUIDE.md  make it the kept guide, once the cards are
@@ -44,7 +45,7 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import ValidationError
 
 from bot import logs
-from bot.errors import ContentError, StoreUnavailable
+from bot.errors import ContentError, RedisUrlError, StoreUnavailable
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -79,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 2
     except StoreUnavailable as error:
+        print(f"{error}", file=sys.stderr)
+        return 2
+    except RedisUrlError as error:
         print(f"{error}", file=sys.stderr)
         return 2
 
@@ -123,6 +127,8 @@ def _parser() -> argparse.ArgumentParser:
         "rotate-tokens", help="encrypt every kept bot token again with the first key"
     )
     rotate.set_defaults(run=_run_rotate_tokens)
+    migrate = sub.add_parser("migrate", help="rename the keys of the previous version")
+    migrate.set_defaults(run=_run_migrate)
     load = sub.add_parser("import", help="load an export (checked whole before writing)")
     load.add_argument("file", help="the export's path, or - for stdin")
     load.set_defaults(run=_run_import)
@@ -475,6 +481,25 @@ def _run_rotate_tokens(_: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _run_migrate(_: argparse.Namespace, settings: Settings) -> int:
+    if not _has_redis(settings, "the keys to rename are there"):
+        return 2
+    from bot.state.migration import Migrated, MigrationRefused, migrate
+
+    async def run(services: Services) -> Migrated | str:
+        try:
+            return await migrate(services.redis)
+        except MigrationRefused as refused:
+            return str(refused)
+
+    done = _with_services(settings, run)
+    if isinstance(done, str):
+        print(f"migrate: {done}", file=sys.stderr)
+        return 2
+    print("\n".join(done.lines()))
+    return 0
+
+
 def _run_notes(args: argparse.Namespace, settings: Settings) -> int:
     if not _has_redis(settings, "the notes are kept there"):
         return 2
@@ -566,11 +591,13 @@ def _has_redis(settings: Settings, why: str) -> bool:
 def _with_services(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
     """Build the services, run ``work`` with them, and close them whatever happens."""
     from bot.services import build
+    from bot.state.store import verify
 
     services = build(settings)
 
     async def run() -> T:
         try:
+            await verify(settings.redis_url)
             return await work(services)
         finally:
             await services.close()

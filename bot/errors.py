@@ -13,6 +13,9 @@
     ├── UnknownStep           a step number or name that is not on the checklist
     └── AmbiguousStep         a step name that fits two steps equally well
 
+``RedisUrlError`` is not one of them: REDIS_URL names something the bot cannot use, and it
+stops startup with its one line (``python -m bot`` prints it), never reaching a user.
+
 Anything else is a bug: it goes to the one error handler, which logs the traceback
 and tells the user something went wrong without showing internals. Messages never
 contain an API key: at most its last four characters.
@@ -78,6 +81,11 @@ class StoreUnavailable(BotError):
 
     def __init__(self) -> None:
         super().__init__("Redis did not answer")
+
+
+class RedisUrlError(ValueError):
+    """REDIS_URL names a scheme or a kind of Redis the bot cannot use: says which, and what
+    to write instead."""
 
 
 class _Said(BotError):

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-import redis
 import redis.asyncio as aioredis
 import uvicorn
 
@@ -26,8 +25,9 @@ from bot.services import Services, build
 from bot.settings import CONTENT_DIR, Settings
 from bot.slack.web import create_web_app
 from bot.state.feedback import FeedbackStore
+from bot.state.store import connect, ping
 from tests.fakes.mistral_api import FakeMistralAPI
-from tests.keyspace import assert_declared
+from tests.keyspace import assert_declared, flush
 from tests.slack_requests import SIGNING_SECRET, app_home_opened, event_callback
 
 if TYPE_CHECKING:
@@ -41,6 +41,14 @@ TEST_PACE = 0.01
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_TEST_REDIS = "redis://127.0.0.1:6379/15"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``test_redis`` every test on the test Redis (TEST_REDIS_URL): scripts/test runs
+    them again on a Redis Cluster and behind Sentinels."""
+    for item in items:
+        if "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.test_redis)
 
 
 @pytest.fixture(autouse=True)
@@ -64,27 +72,35 @@ def index(content: Content) -> Index:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """A real Redis server's URL; a missing server fails under CI and skips elsewhere."""
+    """A real Redis's URL (one server, a cluster or Sentinels: anything REDIS_URL may be);
+    a missing server fails under CI and skips elsewhere."""
     url = os.environ.get("TEST_REDIS_URL", DEFAULT_TEST_REDIS)
-    try:
-        redis.Redis.from_url(url, socket_timeout=1).ping()
-    except redis.RedisError:
+    if not asyncio.run(_answers(url)):
         if os.environ.get("CI"):
             pytest.fail(f"CI needs Redis at {url}; scripts/test starts one")
         pytest.skip(f"no Redis at {url}; run scripts/test, which starts one")
     return url
 
 
+async def _answers(url: str) -> bool:
+    client, _ = connect(url)
+    try:
+        return await ping(client)
+    finally:
+        await client.aclose()
+
+
 @pytest.fixture
 async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    """The test database, empty; at the end, every key left in it must be a declared kind."""
-    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
-    await client.flushdb()
+    """The test database, empty, through the bot's own ``connect``; at the end, every key
+    left in it (on every primary of a cluster) must be a declared kind."""
+    client, _ = connect(redis_url)
+    await flush(client)
     try:
         yield client
         await assert_declared(client)
     finally:
-        await client.flushdb()
+        await flush(client)
         await client.aclose()
 
 

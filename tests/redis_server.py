@@ -1,15 +1,28 @@
-"""A Redis server of a test's own: to stop and restart at will, or configured differently."""
+"""Redis servers of a test's own: one to stop and restart at will, or configured differently;
+a 3-master Redis Cluster; a master with two replicas watched by three Sentinels.
+
+``python -m tests.redis_server cluster`` (or ``sentinel``) starts one of the last two on
+loopback, prints its REDIS_URL, and stops it all at SIGTERM or SIGINT: scripts/test runs the
+Redis tests on each that way.
+"""
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
+import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
 
 import pytest
+import redis
 
 # As the machine's Redis runs: nothing kept on disk.
 NO_PERSISTENCE = ("--save", "", "--appendonly", "no")
@@ -18,19 +31,19 @@ NO_PERSISTENCE = ("--save", "", "--appendonly", "no")
 class RedisServer:
     """A Redis server of the test's own, started with ``options`` (redis-server flags)."""
 
-    def __init__(self, *options: str) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
+    def __init__(self, *options: str, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.options = options or NO_PERSISTENCE
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, *command: str) -> None:
+        """Start it (``command``: redis-server's first arguments, e.g. a Sentinel's config)."""
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", *self.options],
+            ["redis-server", *command, "--port", str(self.port), "--bind", "127.0.0.1",
+             *self.options],
             stdout=subprocess.DEVNULL,
-        )
+        )  # fmt: skip
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -46,6 +59,7 @@ class RedisServer:
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
+        _HANDED_OUT.discard(self.port)  # free again once stopped
 
 
 def require_redis_server() -> None:
@@ -64,3 +78,210 @@ def own_redis() -> Iterator[RedisServer]:
     server.start()
     yield server
     server.stop()
+
+
+MASTER = "mymaster"
+
+
+@pytest.fixture(scope="session")
+def local_cluster() -> Iterator[str]:
+    """A 3-master Redis Cluster of the tests' own, on loopback: its REDIS_URL."""
+    require_redis_server()
+    cluster = LocalCluster()
+    cluster.start()
+    yield cluster.url
+    cluster.stop()
+
+
+@pytest.fixture
+def local_sentinels() -> Iterator[LocalSentinels]:
+    """A master, two replicas and three Sentinels of the test's own, on loopback."""
+    require_redis_server()
+    sentinels = LocalSentinels()
+    sentinels.start()
+    yield sentinels
+    sentinels.stop()
+
+
+def free_port(*, bus: bool = False) -> int:
+    """A free loopback port; with ``bus``, one whose cluster bus port (port + 10000) is free
+    too, as a cluster node needs. TEST_REDIS_PORTS ("30001-30006,31001-31003") keeps them to
+    those ranges, on a machine shared with others."""
+    ranges = [
+        range(int(first), int(last) + 1)
+        for first, _, last in (part.partition("-") for part in _PORTS.split(",") if part)
+    ]
+    candidates = [port for each in ranges for port in each] if ranges else None
+    while True:
+        if candidates is not None:
+            if not candidates:
+                raise RuntimeError(f"no free port left in TEST_REDIS_PORTS={_PORTS}")
+            port = candidates.pop(0)
+        else:
+            port = random.randrange(20000, 45000) if bus else 0
+        if port in _HANDED_OUT:  # free, but a server not started yet will take it
+            continue
+        try:
+            with socket.socket() as probe, socket.socket() as bus_probe:
+                for each in (probe, bus_probe):  # as redis-server binds: TIME_WAIT is free
+                    each.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(("127.0.0.1", port))
+                if bus:
+                    bus_probe.bind(("127.0.0.1", port + 10000))
+                port = int(probe.getsockname()[1])
+        except OSError:
+            continue
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
+
+
+_PORTS = os.environ.get("TEST_REDIS_PORTS", "")
+_HANDED_OUT: set[int] = set()
+
+
+def _until(ready: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if ready():
+                return
+        except redis.RedisError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not come up in {seconds:.0f} s")
+        time.sleep(0.1)
+
+
+def _client(port: int) -> redis.Redis:
+    return redis.Redis(port=port, socket_timeout=1, decode_responses=True)
+
+
+def _cluster_ok(port: int) -> bool:
+    with _client(port) as client:
+        return bool(client.cluster("info")["cluster_state"] == "ok")
+
+
+def _watching(port: int) -> bool:
+    """Whether the Sentinel on ``port`` knows the other two and both replicas."""
+    with _client(port) as watcher:
+        others = watcher.sentinel_sentinels(MASTER)
+        replicas = watcher.sentinel_slaves(MASTER)
+    return len(others) == 2 and len(replicas) == 2
+
+
+class LocalCluster:
+    """Three masters on loopback, no replicas, made one cluster by ``redis-cli --cluster``."""
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="redis-cluster-"))
+        self.nodes: list[RedisServer] = []
+        for _ in range(3):
+            port = free_port(bus=True)
+            config = str(self.directory / f"nodes-{port}.conf")
+            options = ("--cluster-enabled", "yes", "--cluster-config-file", config,
+                       "--cluster-node-timeout", "2000", "--dir", str(self.directory),
+                       *NO_PERSISTENCE)  # fmt: skip
+            self.nodes.append(RedisServer(*options, port=port))
+        self.url = "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
+
+    def start(self) -> None:
+        for node in self.nodes:
+            node.start()
+        subprocess.run(
+            ["redis-cli", "--cluster", "create",
+             *(f"127.0.0.1:{node.port}" for node in self.nodes),
+             "--cluster-replicas", "0", "--cluster-yes"],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+        for node in self.nodes:
+            _until(partial(_cluster_ok, node.port), "the cluster")
+
+    def node_for(self, key: str) -> RedisServer:
+        """The node that serves ``key``'s slot."""
+        with _client(self.nodes[0].port) as client:
+            slot = int(client.cluster("keyslot", key))
+            ranges = client.cluster("slots")
+        # CLUSTER SLOTS: [first slot, last slot, [host, port, id] of the primary, replicas…]
+        ports = [int(primary[1]) for first, last, primary, *_ in ranges if first <= slot <= last]
+        return next(node for node in self.nodes if node.port in ports)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class LocalSentinels:
+    """A master and two replicas on loopback, watched by three Sentinels (quorum two).
+
+    Every server refuses writes unless a replica is connected and at most 10 s behind
+    (``min-replicas-to-write``): a master cut off from its replicas stops taking writes
+    that the failover would throw away.
+    """
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="redis-sentinel-"))
+        durable = ("--min-replicas-to-write", "1", "--min-replicas-max-lag", "10",
+                   "--repl-diskless-sync-delay", "0",  # a replica syncs at once
+                   "--dir", str(self.directory), *NO_PERSISTENCE)  # fmt: skip
+        self.master = RedisServer(*durable)
+        replica_of = ("--replicaof", "127.0.0.1", str(self.master.port))
+        self.replicas = [RedisServer(*durable, *replica_of) for _ in range(2)]
+        self.sentinels = [RedisServer("--dir", str(self.directory)) for _ in range(3)]
+        hosts = ",".join(f"127.0.0.1:{sentinel.port}" for sentinel in self.sentinels)
+        self.url = f"redis+sentinel://{hosts}/{MASTER}/0"
+
+    @property
+    def servers(self) -> list[RedisServer]:
+        return [self.master, *self.replicas]
+
+    def start(self) -> None:
+        for server in self.servers:
+            server.start()
+        with _client(self.master.port) as master:
+            _until(lambda: master.info("replication")["min_slaves_good_slaves"] == 2, "replicas")
+        for sentinel in self.sentinels:
+            config = self.directory / f"sentinel-{sentinel.port}.conf"
+            config.write_text(
+                f"sentinel monitor {MASTER} 127.0.0.1 {self.master.port} 2\n"
+                f"sentinel down-after-milliseconds {MASTER} 1000\n"
+                f"sentinel failover-timeout {MASTER} 5000\n"
+            )
+            sentinel.start(str(config), "--sentinel")
+        for sentinel in self.sentinels:
+            _until(partial(_watching, sentinel.port), "the Sentinels")
+
+    def master_port(self) -> int:
+        """The port of the master the Sentinels name now."""
+        with _client(self.sentinels[0].port) as watcher:
+            return int(watcher.sentinel_get_master_addr_by_name(MASTER)[1])
+
+    def stop(self) -> None:
+        for server in [*self.sentinels, *self.servers]:
+            server.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def main(topology: str) -> None:
+    """Start ``topology`` (cluster or sentinel), print its URL, stop it at SIGTERM/SIGINT."""
+    setup = LocalCluster() if topology == "cluster" else LocalSentinels()
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        setup.start()
+        print(setup.url, flush=True)
+        while not stopping:
+            time.sleep(0.2)
+    finally:
+        setup.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -14,7 +14,7 @@ from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from bot.state.progress import ProgressStore
 from tests.conftest import run_bot
-from tests.keyspace import assert_declared
+from tests.keyspace import assert_declared, every_key, flush
 
 ANNA = Person("T111", "U111")
 BRUNO = Person("T111", "U222")
@@ -43,7 +43,7 @@ async def _everything(client: aioredis.Redis) -> dict[str, object]:
     """Every key and its contents: what must come back, and what must not change (caches,
     which an export never holds, aside)."""
     found: dict[str, object] = {}
-    for name in sorted(map(str, await client.keys("*"))):
+    for name in sorted(map(str, await every_key(client))):
         declared = schema.kind_of(name)
         if declared is not None and declared.cache:
             continue
@@ -73,7 +73,7 @@ async def test_export_flushall_import_brings_everyone_back(
     exported = run_bot(["export"], env, tmp_path)
     (tmp_path / "export.json").write_text(exported.stdout, encoding="utf-8")
     await assert_declared(redis_client)
-    await redis_client.flushdb()
+    await flush(redis_client)
     first = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)
     again = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)
 

@@ -29,7 +29,7 @@ async def test_concurrent_claims_each_get_their_own_answer(redis_client: aioredi
 async def test_the_same_event_claimed_at_once_from_two_places_is_won_once(
     redis_url: str, redis_client: aioredis.Redis
 ) -> None:
-    clients = [aioredis.Redis.from_url(redis_url, decode_responses=True) for _ in range(2)]
+    clients = [connect(redis_url)[0] for _ in range(2)]
     places = [Deliveries(client) for client in clients]
 
     results = await asyncio.gather(*(d.admit("", "Ev1") for d in places for _ in range(5)))

@@ -16,6 +16,7 @@ from bot.state import activity, archive, schema
 from tests.blockkit import assert_valid_blocks
 from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi
+from tests.keyspace import every_key, flush
 from tests.slack_requests import app_home_opened, block_action, event_callback, slash_command
 
 
@@ -185,9 +186,9 @@ async def test_forget_removes_the_person_from_every_weeks_askers(
     await _command(bot, "forget yes", "U111")
 
     assert await redis_client.smembers(old_week) == {"U222"}
-    for name in await redis_client.keys(schema.WEEK_ASKERS.glob(team="T111")):
+    for name in await every_key(redis_client, schema.WEEK_ASKERS.glob(team="T111")):
         assert "U111" not in await redis_client.smembers(name)
-    counts = await redis_client.keys(schema.WEEK_COUNTS.glob(team="T111"))
+    counts = await every_key(redis_client, schema.WEEK_COUNTS.glob(team="T111"))
     assert counts  # the team's counts are nobody's: they stay
 
 
@@ -202,7 +203,7 @@ async def test_export_and_import_round_trip_the_weekly_counts(
     assert team.weeks[0].counts["asked"] == 2
     assert len(team.counting) == 1
 
-    await redis_client.flushdb()
+    await flush(redis_client)
     text = archive.dumps(exported)
     await bot.services.privacy.restore(archive.loads(text))
     await bot.services.privacy.restore(archive.loads(text))  # twice is the same as once

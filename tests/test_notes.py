@@ -16,6 +16,7 @@ from bot.render.blocks import ActionId, CallbackId
 from tests.blockkit import assert_no_broadcast, assert_valid_view
 from tests.conftest import RunningBot, run_bot
 from tests.fakes.slack_api import FakeSlackApi
+from tests.keyspace import flush
 from tests.slack_requests import (
     TOKEN_KEY,
     app_mention,
@@ -318,7 +319,7 @@ async def test_notes_are_exported_and_imported_back(
     _notes(["set", "workspaces", "Use aisuru-prod", "--workspace", "EINITECH:T2"], env, tmp_path)
 
     exported = run_bot(["export"], env, tmp_path)
-    await redis_client.flushdb()
+    await flush(redis_client)
     (tmp_path / "backup.json").write_text(exported.stdout, encoding="utf-8")
     imported = run_bot(["import", str(tmp_path / "backup.json")], env, tmp_path)
     again = run_bot(["import", str(tmp_path / "backup.json")], env, tmp_path)

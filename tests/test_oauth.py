@@ -21,7 +21,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import redis
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 
@@ -29,6 +28,7 @@ from bot.cipher import Cipher
 from bot.render.blocks import ActionId, CallbackId
 from bot.settings import Settings
 from bot.slack.oauth import BOT_SCOPES
+from bot.state.store import connect
 from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi, Install
 from tests.fakes.socket_mode import FakeSocketMode
@@ -238,8 +238,8 @@ async def test_bot_tokens_are_kept_only_encrypted_once_in_the_bot_record(
     assert ACME.bot_token not in caplog.text
     assert ACME.bot_token not in exported.model_dump_json()
     assert holding == []  # before TOKEN_ENCRYPTION_KEYS: the bot and installer records, plain
-    bot = json.loads(str(await redis_client.get("mistral-setup:v1:installation:-:TACME:bot")))
-    installer = str(await redis_client.get("mistral-setup:v1:installation:-:TACME:installer"))
+    bot = json.loads(str(await redis_client.get("mistral-setup:v2:installation:{-:TACME}:bot")))
+    installer = str(await redis_client.get("mistral-setup:v2:installation:{-:TACME}:installer"))
     assert Cipher([TOKEN_KEY]).open(bot["sealed"]["bot_token"]) == ACME.bot_token
     assert "sealed" not in json.loads(installer)
 
@@ -322,7 +322,7 @@ def test_a_shared_deployment_end_to_end_through_the_procfiles_web_processes(
         assert "0 of 12 done" in str(replies["/response/globex"])
 
         send(event_callback({"type": "app_uninstalled"}, team="TACME"))
-        _wait_until_deleted(redis_url, "mistral-setup:v1:installation:-:TACME:bot")
+        _wait_until_deleted(redis_url, "mistral-setup:v2:installation:{-:TACME}:bot")
         slack_api.clear()
         for workspace in (ACME, GLOBEX):
             bot_user = workspace.bot_user_id
@@ -360,11 +360,18 @@ def _button(page: str) -> str:
 
 def _wait_until_deleted(redis_url: str, key: str) -> None:
     """The uninstall is handled after its ack: wait until its effect is in Redis."""
-    with redis.Redis.from_url(redis_url) as client:
-        deadline = time.monotonic() + 5
-        while client.exists(key):
-            assert time.monotonic() < deadline, f"{key} was not deleted"
-            time.sleep(0.02)
+
+    async def deleted() -> None:
+        client, _ = connect(redis_url)
+        try:
+            deadline = time.monotonic() + 5
+            while await client.exists(key):
+                assert time.monotonic() < deadline, f"{key} was not deleted"
+                await asyncio.sleep(0.02)
+        finally:
+            await client.aclose()
+
+    asyncio.run(deleted())
 
 
 @pytest.mark.parametrize(
@@ -442,7 +449,7 @@ async def test_a_revoked_bot_token_is_no_longer_used_but_the_data_stays(
     await shared.drain()
 
     assert [call.token for call in slack_api.calls("chat.postMessage")] == [GLOBEX.bot_token]
-    assert await redis_client.exists("mistral-setup:v1:progress:TACME:U111")
+    assert await redis_client.exists("mistral-setup:v2:progress:{TACME}:U111")
 
 
 async def test_an_organisations_workspaces_keep_settings_of_their_own(
@@ -494,9 +501,9 @@ async def test_a_workspace_taken_from_an_org_install_loses_its_settings_only(
     await shared.send(event_callback(revoked, team="T1", enterprise="EINITECH", org_wide=True))
     await shared.drain()
 
-    assert not await redis_client.exists("mistral-setup:v1:workspace:EINITECH:T1")
-    assert await redis_client.exists("mistral-setup:v1:workspace:EINITECH:T2")
-    assert await redis_client.exists("mistral-setup:v1:installation:EINITECH:-:bot")
+    assert not await redis_client.exists("mistral-setup:v2:workspace:{EINITECH}:T1")
+    assert await redis_client.exists("mistral-setup:v2:workspace:{EINITECH}:T2")
+    assert await redis_client.exists("mistral-setup:v2:installation:{EINITECH:-}:bot")
 
 
 async def test_an_admin_of_one_workspace_of_the_organisation_is_no_admin_of_another(
@@ -521,9 +528,9 @@ async def test_an_admin_of_one_workspace_of_the_organisation_is_no_admin_of_anot
     assert "Team progress" in replies["/response/T1"]
     assert "for admins" in replies["/response/T2"]
     assert not slack_api.calls("views.open")
-    assert not await redis_client.exists("mistral-setup:v1:workspace:EINITECH:T2")
+    assert not await redis_client.exists("mistral-setup:v2:workspace:{EINITECH}:T2")
     # A demoted admin keeps their rights for five minutes at most.
-    assert 0 < await redis_client.ttl("mistral-setup:v1:profile:EINITECH:UADMIN:T1") <= 300
+    assert 0 < await redis_client.ttl("mistral-setup:v2:profile:{EINITECH}:UADMIN:T1") <= 300
 
 
 def _in_initech(text: str, team: str, response_url: str, user: str = "U111") -> SignedRequest:

@@ -20,9 +20,10 @@ import redis.asyncio as aioredis
 
 from bot.render.blocks import ActionId
 from bot.schedule import zone
-from bot.state import feedback
+from bot.state import feedback, schema
 from tests.conftest import RunningBot, run_bot
 from tests.fakes.slack_api import FakeSlackApi
+from tests.keyspace import flush
 from tests.slack_requests import app_home_opened, block_action, event_callback, slash_command
 from tests.test_oauth import INITECH_ORG, install, shared_deployment
 from tests.test_schema import kinds_holding
@@ -181,15 +182,15 @@ async def test_a_workspace_taken_from_the_organisation_loses_who_was_seen_there(
         await bot.send(event_callback(revoked, team="T1", enterprise=ORG, org_wide=True))
         await bot.drain()
 
-        t1_keys = [name async for name in redis_client.scan_iter(match=f"*:{ORG}:T1*")]
+        t1_keys = [name async for name in redis_client.scan_iter(match=f"*{{{ORG}}}*:T1*")]
         assert t1_keys == []  # who was seen there, its admins, weekly counts, questions
-        assert await redis_client.smembers(f"mistral-setup:v1:members:{ORG}:T2") == {
+        assert await redis_client.smembers(schema.MEMBERS.key(ORG, "T2")) == {
             "UBOB",
             "UBEA",
         }
-        assert await redis_client.smembers(f"mistral-setup:v1:org-workspaces:{ORG}") == {"T2"}
+        assert await redis_client.smembers(schema.ORG_WORKSPACES.key(ORG)) == {"T2"}
         # What Anna did stays the organisation's.
-        assert await redis_client.exists(f"mistral-setup:v1:progress:{ORG}:UANNA")
+        assert await redis_client.exists(schema.PROGRESS.key(ORG, "UANNA"))
 
 
 async def test_forget_removes_the_person_from_every_workspace_they_were_seen_in(
@@ -202,7 +203,7 @@ async def test_forget_removes_the_person_from_every_workspace_they_were_seen_in(
         await _say(bot, "T1", "UBOB", "forget yes")
 
     assert await kinds_holding(redis_client, "UBOB") == set()
-    assert await redis_client.smembers(f"mistral-setup:v1:members:{ORG}:T2") == {"UBEA"}
+    assert await redis_client.smembers(schema.MEMBERS.key(ORG, "T2")) == {"UBEA"}
 
 
 async def test_who_was_seen_in_which_workspace_survives_an_export_and_import(
@@ -218,7 +219,7 @@ async def test_who_was_seen_in_which_workspace_survives_an_export_and_import(
     env = {**env_without_slack, "REDIS_URL": redis_url}
     exported = run_bot(["export", "--workspace", ORG], env, tmp_path)
     (tmp_path / "export.json").write_text(exported.stdout, encoding="utf-8")
-    await redis_client.flushdb()
+    await flush(redis_client)
 
     imported = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)
     report = run_bot(["digest", "--workspace", "T2"], env, tmp_path)
@@ -315,13 +316,9 @@ async def test_questions_and_votes_logged_before_workspaces_were_kept_show_by_wh
         await _seed(bot)
         # As the bot wrote them before: the organisation's log, with no workspace.
         older = {"id": "old1", "user": "UANNA", "question": "how do I paint a fence"}
-        await redis_client.zadd(
-            f"mistral-setup:v1:unanswered:{ORG}", {json.dumps(older): time.time() - 60}
-        )
-        await redis_client.zadd(
-            f"mistral-setup:v1:unhelpful:{ORG}", {"register|UANNA": time.time() - 60}
-        )
-        await redis_client.hset(f"mistral-setup:v1:feedback:{ORG}:register", "UANNA", "down")
+        await redis_client.zadd(schema.UNANSWERED.key(ORG), {json.dumps(older): time.time() - 60})
+        await redis_client.zadd(schema.UNHELPFUL.key(ORG), {"register|UANNA": time.time() - 60})
+        await redis_client.hset(schema.FEEDBACK.key(ORG, "register"), "UANNA", "down")
         gaps_1 = await _say(bot, "T1", "UADMIN1", "gaps")
         gaps_2 = await _say(bot, "T2", "UADMIN2", "gaps")
 

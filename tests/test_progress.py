@@ -14,6 +14,7 @@ from bot.errors import StoreUnavailable
 from bot.person import Person
 from bot.state.progress import ProgressStore
 from bot.state.store import connect
+from tests.keyspace import every_key
 
 ALICE = Person("T1", "UALICE")
 BOB = Person("T1", "UBOB")
@@ -54,20 +55,20 @@ async def test_keys_are_namespaced_and_versioned(
 ) -> None:
     await progress.mark_done(ALICE, "register")
 
-    keys = sorted(await redis_client.keys("*"))
-    assert keys == [
-        "mistral-setup:v1:nudge-due:T1",  # when Alice's reminder is due
-        "mistral-setup:v1:nudge-teams",
-        "mistral-setup:v1:people:T1",
-        "mistral-setup:v1:progress:T1:UALICE",
-        "mistral-setup:v1:started:T1",  # when she started
-        "mistral-setup:v1:teams",  # where the sweep looks for digests
+    keys = sorted(await every_key(redis_client))
+    assert keys == [  # the team is the hash tag: on a cluster, one slot holds them all
+        "mistral-setup:v2:nudge-due:{T1}",  # when Alice's reminder is due
+        "mistral-setup:v2:nudge-teams",
+        "mistral-setup:v2:people:{T1}",
+        "mistral-setup:v2:progress:{T1}:UALICE",
+        "mistral-setup:v2:started:{T1}",  # when she started
+        "mistral-setup:v2:teams",  # where the sweep looks for digests
     ]
 
 
 async def test_concurrent_updates_from_many_connections_lose_nothing(redis_url: str) -> None:
     topics = [f"step-{i}" for i in range(50)]
-    clients = [aioredis.Redis.from_url(redis_url, decode_responses=True) for _ in range(5)]
+    clients = [connect(redis_url)[0] for _ in range(5)]
     stores = [ProgressStore(c) for c in clients]
 
     await asyncio.gather(*(stores[i % 5].mark_done(ALICE, t) for i, t in enumerate(topics)))
@@ -83,12 +84,12 @@ def test_two_processes_updating_one_person_at_once_lose_nothing(
     writer = textwrap.dedent(
         """
         import asyncio, sys
-        import redis.asyncio as aioredis
         from bot.state.progress import ProgressStore
+        from bot.state.store import connect
         from bot.person import Person
 
         async def main(url, start):
-            client = aioredis.Redis.from_url(url, decode_responses=True)
+            client = connect(url)[0]
             store = ProgressStore(client)
             person = Person("T1", "UALICE")
             steps = (f"step-{i}" for i in range(start, start + 100))
@@ -109,7 +110,7 @@ def test_two_processes_updating_one_person_at_once_lose_nothing(
 
 
 async def _done(url: str) -> frozenset[str]:
-    client = aioredis.Redis.from_url(url, decode_responses=True)
+    client = connect(url)[0]
     try:
         return await ProgressStore(client).done(ALICE)
     finally:

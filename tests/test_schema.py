@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 
 import pytest
 import redis.asyncio as aioredis
+from redis.crc import key_slot
 
 from bot.person import Person
 from bot.render.blocks import ActionId
@@ -14,19 +16,43 @@ from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from tests.conftest import RunningBot
 from tests.fakes.mistral_api import FakeMistralAPI
-from tests.keyspace import undeclared
+from tests.keyspace import every_key, undeclared
 from tests.slack_requests import block_action, slash_command
 
 USER = "UFORGETME"  # distinctive: no other id contains it
 
 
-def test_key_names_are_those_existing_data_was_written_under() -> None:
-    assert schema.PROGRESS.key("T1", "U1") == "mistral-setup:v1:progress:T1:U1"
-    assert schema.INSTALLATION.key("E1:-", "bot") == "mistral-setup:v1:installation:E1:-:bot"
-    assert schema.WORKSPACE.key("E1:T2") == "mistral-setup:v1:workspace:E1:T2"
-    assert schema.kind_of("mistral-setup:v1:throttle:key-check:T1:U1") is schema.THROTTLE
-    assert schema.kind_of("mistral-setup:v1:workspace:E1:T2") is schema.WORKSPACE
-    assert schema.kind_of("mistral-setup:v1:progress:T1") is None  # a part missing
+def test_key_names_carry_their_workspace_or_install_as_the_hash_tag() -> None:
+    assert schema.PROGRESS.key("T1", "U1") == "mistral-setup:v2:progress:{T1}:U1"
+    assert schema.INSTALLATION.key("E1:-", "bot") == "mistral-setup:v2:installation:{E1:-}:bot"
+    assert schema.WORKSPACE.key("E1:T2") == "mistral-setup:v2:workspace:{E1}:T2"  # the org's
+    assert schema.EVENT.key("Ev1") == "mistral-setup:v2:event:Ev1"  # the process's: no tag
+    assert schema.kind_of("mistral-setup:v2:throttle:key-check:{T1}:U1") is schema.THROTTLE
+    assert schema.kind_of("mistral-setup:v2:workspace:{E1}:T2") is schema.WORKSPACE
+    assert schema.kind_of("mistral-setup:v2:progress:{T1}") is None  # a part missing
+    assert schema.kind_of("mistral-setup:v2:progress:T1:U1") is None  # the tag missing
+    for settings in ("T1", "E1:T2"):  # a glob finds a team's and an organisation's workspace's
+        assert fnmatchcase(schema.NOTES.key(settings), schema.NOTES.glob())
+
+
+def test_every_kind_a_transaction_touches_together_shares_the_workspace_tag() -> None:
+    together = [schema.PROGRESS, schema.PEOPLE, schema.STARTED, schema.NUDGE_DUE, schema.NUDGE,
+                schema.FEEDBACK, schema.UNHELPFUL, schema.WEEK_COUNTS, schema.COUNTING_SINCE,
+                schema.QUESTIONS_LOGGED, schema.UNANSWERED, schema.THROTTLE]  # fmt: skip
+    slots = {
+        _slot(kind.key(*("T1" if p == "team" else "x" for p in kind.parts))) for kind in together
+    }
+
+    assert len(slots) == 1
+    # An organisation's settings, and those of each of its workspaces, are in its slot.
+    assert _slot(schema.WORKSPACE.key("E1")) == _slot(schema.WORKSPACE.key("E1:T2"))
+    assert _slot(schema.INSTALLATION.key("-:T1", "bot")) == _slot(
+        schema.INSTALLATION.key("-:T1", "installer")
+    )
+
+
+def _slot(name: str) -> int:
+    return int(key_slot(name.encode()))
 
 
 def test_every_personal_kind_is_exported_unless_it_is_a_cache() -> None:
@@ -45,17 +71,17 @@ def test_a_personal_kind_that_does_not_say_where_the_person_is_is_refused() -> N
 async def test_a_key_the_schema_does_not_declare_is_reported(
     redis_client: aioredis.Redis,
 ) -> None:
-    await redis_client.set("mistral-setup:v1:nickname:T1:U1", "Al")
+    await redis_client.set("mistral-setup:v2:nickname:{T1}:U1", "Al")
     await redis_client.set(schema.PROGRESS.key("T1", "U1"), "not a set")
     await redis_client.sadd(schema.PROGRESS.key("T1", "U2"), "register")
 
     faults = await undeclared(redis_client)
 
     assert faults == [
-        "mistral-setup:v1:nickname:T1:U1: no kind in bot/state/schema.py declares it",
-        "mistral-setup:v1:progress:T1:U1: a string, but progress keys are a set",
+        "mistral-setup:v2:nickname:{T1}:U1: no kind in bot/state/schema.py declares it",
+        "mistral-setup:v2:progress:{T1}:U1: a string, but progress keys are a set",
     ]
-    await redis_client.delete("mistral-setup:v1:nickname:T1:U1", schema.PROGRESS.key("T1", "U1"))
+    await redis_client.delete("mistral-setup:v2:nickname:{T1}:U1", schema.PROGRESS.key("T1", "U1"))
 
 
 @pytest.mark.redis
@@ -75,7 +101,7 @@ async def test_a_newly_declared_personal_kind_is_forgotten_with_no_other_edit(
     assert not await redis_client.exists(nicknames.key("T1", "U1"))
     assert await redis_client.zrange(mentions.key("T1"), 0, -1) == ["U2"]
     await privacy.forget_team("T1")
-    assert await redis_client.keys("*") == []
+    assert await every_key(redis_client) == []
 
 
 async def test_forget_leaves_nothing_about_the_person_but_what_is_not_personal(

@@ -16,6 +16,7 @@ from tests.conftest import RunningBot
 from tests.fakes.mistral_api import UNAUTHORIZED, FakeMistralAPI, Scenario, random_key
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.socket_mode import FakeSocketMode
+from tests.keyspace import every_key
 from tests.slack_requests import (
     BOT_USER_ID,
     SIGNING_SECRET,
@@ -67,7 +68,7 @@ async def test_no_feature_leaks_the_key_or_the_tokens(
     secrets = (key, revoked, BOT_TOKEN, SIGNING_SECRET)
     for secret in secrets:
         assert secret not in caplog.text
-        for name in await bot.services.redis.keys("*"):
+        for name in await every_key(bot.services.redis):
             assert secret not in str(name)
             assert secret not in await stored_text(bot.services.redis, str(name))
         for call in bot.slack.calls():

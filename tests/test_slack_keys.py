@@ -28,6 +28,7 @@ from tests.fakes.mistral_api import (
     rate_limited,
     server_error,
 )
+from tests.keyspace import every_key
 from tests.slack_requests import event_callback, message_event, slash_command, view_submission
 
 
@@ -58,7 +59,7 @@ async def _assert_key_kept_nowhere(
     """No log line (DEBUG included), Redis key or value, or message to Slack holds the key."""
     assert key not in caplog.text
     redis = bot.services.redis
-    for name in await redis.keys("*"):
+    for name in await every_key(redis):
         assert key not in name
         assert key not in await stored_text(redis, str(name))
     for call in bot.slack.calls():

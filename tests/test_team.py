@@ -16,6 +16,7 @@ from bot.settings import CONTENT_DIR
 from tests.blockkit import assert_valid_blocks
 from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi
+from tests.keyspace import every_key
 from tests.slack_requests import (
     BOT_USER_ID,
     app_mention,
@@ -106,7 +107,7 @@ async def test_gaps_older_than_the_retention_period_are_gone(
 ) -> None:
     old = time.time() - 91 * 86400
     entry = json.dumps({"id": "x", "user": "U9", "question": "an old question about fax"})
-    await redis_client.zadd("mistral-setup:v1:unanswered:T111", {entry: old})
+    await redis_client.zadd("mistral-setup:v2:unanswered:{T111}", {entry: old})
     bot.slack.add_user("UADMIN", is_admin=True)
 
     gaps = await _command(bot, "gaps", user="UADMIN")
@@ -185,12 +186,12 @@ async def test_forget_asks_first_then_deletes_everything_about_the_caller(
     await _command(bot, "done 1", user="U222")  # someone else's progress stays
 
     asked = await _command(bot, "forget")
-    assert await redis_client.exists("mistral-setup:v1:progress:T111:U111")
+    assert await redis_client.exists("mistral-setup:v2:progress:{T111}:U111")
     done = await _command(bot, "forget yes")
 
     assert "cannot be undone" in asked
     assert "your progress (1 step), 1 vote and 1 logged question" in done
-    remaining = [str(k) for k in await redis_client.keys("*") if "signature" not in str(k)]
+    remaining = [str(k) for k in await every_key(redis_client) if "signature" not in str(k)]
     for name in remaining:
         assert "U111" not in name
         kind = await redis_client.type(name)
@@ -198,7 +199,7 @@ async def test_forget_asks_first_then_deletes_everything_about_the_caller(
             assert "U111" not in await redis_client.hkeys(name)
         elif kind in ("zset",):
             assert "U111" not in str(await redis_client.zrange(name, 0, -1))
-    assert await redis_client.exists("mistral-setup:v1:progress:T111:U222")
+    assert await redis_client.exists("mistral-setup:v2:progress:{T111}:U222")
 
 
 async def test_the_team_view_shows_the_funnel_finishers_and_questions_since_counting_began(

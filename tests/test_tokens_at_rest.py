@@ -139,11 +139,13 @@ async def _write_as_before(client: aioredis.Redis, workspace: Install) -> None:
     """An install as the bot kept it before TOKEN_ENCRYPTION_KEYS: two plain JSON records."""
     record = _legacy_install(workspace)
     name = f"-:{workspace.team_id}"
-    await client.set(f"mistral-setup:v1:installation:{name}:installer", json.dumps(record.__dict__))
     await client.set(
-        f"mistral-setup:v1:installation:{name}:bot", json.dumps(record.to_bot().__dict__)
+        f"mistral-setup:v2:installation:{{{name}}}:installer", json.dumps(record.__dict__)
     )
-    await client.zadd("mistral-setup:v1:installations", {name: record.installed_at})
+    await client.set(
+        f"mistral-setup:v2:installation:{{{name}}}:bot", json.dumps(record.to_bot().__dict__)
+    )
+    await client.zadd("mistral-setup:v2:installations", {name: record.installed_at})
 
 
 async def test_a_plain_record_from_before_is_encrypted_on_first_read_and_nothing_is_lost(
@@ -156,14 +158,14 @@ async def test_a_plain_record_from_before_is_encrypted_on_first_read_and_nothing
     async with running_bot(_deployment(slack_api, redis_url, TOKEN_KEY), slack_api) as bot:
         await mention(bot, ACME, "how do I add a card?")
         [post] = await slack_api.wait_for("chat.postMessage")
-        listed = await bot.services.redis.zrange("mistral-setup:v1:installations", 0, -1)
+        listed = await bot.services.redis.zrange("mistral-setup:v2:installations", 0, -1)
 
     assert post.token == ACME.bot_token
     assert sorted(await _tokens_in_redis(redis_client)) == [
-        "mistral-setup:v1:installation:-:TGLOBEX:bot",  # not read yet: rotate-tokens does it
-        "mistral-setup:v1:installation:-:TGLOBEX:installer",
+        "mistral-setup:v2:installation:{-:TGLOBEX}:bot",  # not read yet: rotate-tokens does it
+        "mistral-setup:v2:installation:{-:TGLOBEX}:installer",
     ]
-    acme = json.loads(str(await redis_client.get("mistral-setup:v1:installation:-:TACME:bot")))
+    acme = json.loads(str(await redis_client.get("mistral-setup:v2:installation:{-:TACME}:bot")))
     assert Cipher([TOKEN_KEY]).open(acme["sealed"]["bot_token"]) == ACME.bot_token
     assert (acme["bot_user_id"], acme["team_name"]) == (ACME.bot_user_id, "Acme")
     assert sorted(listed) == ["-:TACME", "-:TGLOBEX"]

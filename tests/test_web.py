@@ -13,6 +13,7 @@ from bot.services import build
 from bot.slack.app import create_app
 from tests.conftest import RunningBot, bot_settings, running_bot
 from tests.fakes.slack_api import FakeSlackApi
+from tests.keyspace import every_key
 from tests.slack_requests import (
     BOT_USER_ID,
     SIGNING_SECRET,
@@ -93,7 +94,7 @@ async def test_unsigned_or_badly_signed_requests_get_401_and_do_nothing(
     assert response.json() == {"error": "invalid request"}
     # Nothing runs after a refusal: had anything been said, it would be here by now.
     assert (bot.slack.calls(), bot.slack.responses) == ([], [])
-    assert await bot.services.redis.keys("*") == []
+    assert await every_key(bot.services.redis) == []
 
 
 async def test_a_replayed_request_older_than_five_minutes_is_refused(bot: RunningBot) -> None:

@@ -94,11 +94,16 @@ class RedisInstallationStore(AsyncInstallationStore):
         )
         bot = self._sealed(installation.to_bot().__dict__)
         try:
-            async with store.available(), self.redis.pipeline(transaction=True) as pipe:
-                pipe.set(schema.INSTALLATION.key(name, "installer"), _plain(installation.__dict__))
-                pipe.set(schema.INSTALLATION.key(name, "bot"), bot)
-                pipe.zadd(schema.INSTALLATIONS.key(), {name: installation.installed_at})
-                await pipe.execute()
+            async with store.available():
+                # The install's records share its hash tag; the list of installs, in a slot
+                # of its own on a cluster, comes after them (it lists only what exists).
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.set(
+                        schema.INSTALLATION.key(name, "installer"), _plain(installation.__dict__)
+                    )
+                    pipe.set(schema.INSTALLATION.key(name, "bot"), bot)
+                    await pipe.execute()
+                await self.redis.zadd(schema.INSTALLATIONS.key(), {name: installation.installed_at})
         except StoreUnavailable as error:
             # Bolt shows its "storage error" page for a BoltError, and nothing is half-saved.
             raise BoltError("the installation could not be saved: Redis did not answer") from error
@@ -275,11 +280,12 @@ class RedisInstallationStore(AsyncInstallationStore):
     async def _delete(self, enterprise_id: str | None, team_id: str | None, *what: str) -> None:
         # Bolt passes no team for an org-wide install, as its file store expects.
         name = _name(enterprise_id, team_id, team_id is None)
-        async with store.available(), self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(*(schema.INSTALLATION.key(name, part) for part in what))
+        async with store.available():
+            # One DEL: the install's records share its hash tag. The list of installs is in
+            # a slot of its own on a cluster, so it is a command of its own.
+            await self.redis.delete(*(schema.INSTALLATION.key(name, part) for part in what))
             if "bot" in what:
-                pipe.zrem(schema.INSTALLATIONS.key(), name)
-            await pipe.execute()
+                await self.redis.zrem(schema.INSTALLATIONS.key(), name)
 
 
 class InstallationAuthorize(AsyncAuthorize):

@@ -213,6 +213,7 @@ def serve(settings: Settings) -> None:
     """Run the web process until it is stopped."""
     if settings.slack_signing_secret is None:
         raise SystemExit("HTTP mode needs SLACK_SIGNING_SECRET (see .env.example).")
+    asyncio.run(store.verify(settings.redis_url))  # a wrong kind of Redis stops it here
     services = composition.build(settings, serves_metrics=True)
     config = uvicorn.Config(
         create_web_app(services),

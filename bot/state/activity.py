@@ -121,19 +121,23 @@ class ActivityStore:
     async def weeks(self, team: str, weeks: Sequence[str], workspace: str = "") -> list[WeekCounts]:
         """The counters of each of ``weeks``, in one round trip: the team's, or one
         workspace's of an organisation (who asked: those seen there)."""
-        seen = schema.MEMBERS.key(team, workspace) if workspace else ""
         async with store.available(), self._redis.pipeline(transaction=False) as pipe:
+            # Who was seen in the workspace, read with the weeks' askers and kept in common
+            # here: a cluster's pipeline refuses SINTER, though both keys share the team's slot.
+            if workspace:
+                pipe.smembers(schema.MEMBERS.key(team, workspace))
             for week in weeks:
                 askers = schema.WEEK_ASKERS.key(team, week)
                 if workspace:
                     pipe.hgetall(schema.WORKSPACE_WEEK_COUNTS.key(team, workspace, week))
-                    pipe.sinter([askers, seen])
+                    pipe.smembers(askers)
                 else:
                     pipe.hgetall(schema.WEEK_COUNTS.key(team, week))
                     pipe.scard(askers)
             found = await pipe.execute()
+        seen: set[str] = set(found.pop(0)) if workspace else set()
         return [
-            WeekCounts(week, {str(k): int(v) for k, v in counts.items()}, _size(askers))
+            WeekCounts(week, {str(k): int(v) for k, v in counts.items()}, _size(askers, seen))
             for week, counts, askers in zip(weeks, found[::2], found[1::2], strict=True)
         ]
 
@@ -191,6 +195,6 @@ class ActivityStore:
             await self._redis.set(name, file_id, ex=CHART_SECONDS)
 
 
-def _size(found: int | set[str]) -> int:
-    """How many: SCARD's count, or the members SINTER found."""
-    return found if isinstance(found, int) else len(found)
+def _size(found: int | set[str], seen: set[str]) -> int:
+    """How many: SCARD's count, or the askers among those ``seen`` in the workspace."""
+    return found if isinstance(found, int) else len(found & seen)

@@ -1,8 +1,9 @@
 """How the export holds what the schema declares: one codec per section of the file.
 
 Each codec reads its section of a team (or of one person) from the kinds it holds, and
-writes it back; ``shared`` are the team's own kinds a section carries too (a week's
-counts). ``bot.state.privacy`` exports, imports and forgets through ``CODECS``.
+writes it back, in a transaction of that team's keys only; ``shared`` are the team's own
+kinds a section carries too (a week's counts), ``indexes`` the process's sets that list it.
+``bot.state.privacy`` exports, imports and forgets through ``CODECS``.
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ class Codec(Protocol[R]):
     section: str
     kinds: tuple[Kind, ...]  # the personal kinds it holds
     shared: tuple[Kind, ...]  # the team's own kinds it also holds (not about anyone)
+    # The process's sets that list a team with records in this section (the sweep reads
+    # them): written after the team's transaction, which holds only the team's keys.
+    indexes: tuple[Kind, ...]
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -108,6 +112,7 @@ class _ProgressCodec:
     section = "progress"
     kinds: tuple[Kind, ...] = (PROGRESS, PEOPLE, STARTED, FINISHED)
     shared: tuple[Kind, ...] = ()
+    indexes: tuple[Kind, ...] = (TEAMS,)
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -145,7 +150,6 @@ class _ProgressCodec:
             if progress.done:
                 pipe.sadd(PROGRESS.key(team, progress.user), *progress.done)
             pipe.zadd(PEOPLE.key(team), {progress.user: progress.changed_at})
-            pipe.sadd(TEAMS.key(), team)  # the index the sweep reads, as progress leaves it
             # A version 1 file does not say when people started: their first change will.
             if progress.started_at is not None:
                 pipe.zadd(STARTED.key(team), {progress.user: progress.started_at})
@@ -157,6 +161,7 @@ class _RemindersCodec:
     section = "reminders"
     kinds: tuple[Kind, ...] = (NUDGE, NUDGE_DUE)
     shared: tuple[Kind, ...] = ()
+    indexes: tuple[Kind, ...] = (NUDGE_TEAMS,)
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -192,7 +197,6 @@ class _RemindersCodec:
                     pipe.hset(name, field, text)
             if reminder.due_at is not None:
                 pipe.zadd(NUDGE_DUE.key(team), {reminder.user: reminder.due_at})
-                pipe.sadd(NUDGE_TEAMS.key(), team)
 
 
 def _reminder(user: str, state: dict[Any, Any], due: float | None) -> archive.Reminder:
@@ -217,6 +221,7 @@ class _VotesCodec:
     section = "votes"
     kinds: tuple[Kind, ...] = (FEEDBACK, UNHELPFUL)
     shared: tuple[Kind, ...] = ()
+    indexes: tuple[Kind, ...] = ()
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -262,6 +267,7 @@ class _QuestionsCodec:
     section = "questions"
     kinds: tuple[Kind, ...] = (UNANSWERED, WORKSPACE_UNANSWERED)
     shared: tuple[Kind, ...] = ()
+    indexes: tuple[Kind, ...] = ()
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -302,6 +308,7 @@ class _WeeksCodec:
     section = "weeks"
     kinds: tuple[Kind, ...] = (WEEK_ASKERS,)
     shared: tuple[Kind, ...] = (WEEK_COUNTS,)
+    indexes: tuple[Kind, ...] = ()
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -347,6 +354,7 @@ class _WorkspaceWeeksCodec:
     section = "workspace_weeks"
     kinds: tuple[Kind, ...] = ()
     shared: tuple[Kind, ...] = (WORKSPACE_WEEK_COUNTS,)
+    indexes: tuple[Kind, ...] = ()
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -383,6 +391,7 @@ class _CountingCodec:
     section = "counting"
     kinds: tuple[Kind, ...] = ()
     shared: tuple[Kind, ...] = (COUNTING_SINCE,)
+    indexes: tuple[Kind, ...] = ()
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -405,6 +414,7 @@ class _MembersCodec:
     section = "members"
     kinds: tuple[Kind, ...] = (MEMBERS,)
     shared: tuple[Kind, ...] = ()
+    indexes: tuple[Kind, ...] = ()
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None
@@ -440,6 +450,7 @@ class _NotesCodec:
     section = "notes"
     kinds: tuple[Kind, ...] = ()
     shared: tuple[Kind, ...] = (NOTES,)
+    indexes: tuple[Kind, ...] = ()
 
     async def read(
         self, client: redis.Redis, feedback: Feedback, team: str, user: str | None

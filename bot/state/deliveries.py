@@ -95,9 +95,12 @@ class _Claims:
     def __init__(self, client: redis.Redis, *, scripted: bool) -> None:
         # redis-py sends the script by its hash and loads it again when Redis lost it
         # (after a restart). The embedded store runs no Lua: it gets a pipeline instead,
-        # which costs nothing there (no network, one process).
+        # which costs nothing there (no network, one process). So does a cluster: a script
+        # runs in one slot, and claims are in every slot; redis-py sends the pipeline's
+        # SETs to each primary in one round trip (bench/claims.py measures the cost).
         self._client = client
-        self._claim_all = client.register_script(CLAIM_ALL) if scripted else None
+        one_script = scripted and not store.clustered(client)
+        self._claim_all = client.register_script(CLAIM_ALL) if one_script else None
         self._waiting: list[tuple[list[Claim], asyncio.Future[list[bool]]]] = []
         self._sending: set[asyncio.Task[None]] = set()  # held so they are not collected
 

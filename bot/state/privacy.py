@@ -92,12 +92,24 @@ class Privacy:
         return archive.Archive(exported_at=time.time(), teams=tuple(teams))
 
     async def restore(self, data: archive.Archive) -> Restored:
-        """Write an export back. Idempotent: importing the same file twice changes nothing."""
-        async with store.available(), self._redis.pipeline(transaction=True) as pipe:
+        """Write an export back. Idempotent: importing the same file twice changes nothing.
+
+        One transaction per team: a team's keys share its hash tag, so on a Redis Cluster
+        each team's import is whole or not at all (an interrupted import is run again).
+        """
+        async with store.available():
             for team in data.teams:
-                for codec in codecs.CODECS:
-                    codec.write(pipe, self._feedback, team.team, getattr(team, codec.section))
-            await pipe.execute()
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    for codec in codecs.CODECS:
+                        codec.write(pipe, self._feedback, team.team, getattr(team, codec.section))
+                    await pipe.execute()
+                indexes = {
+                    index.key()
+                    for codec in codecs.CODECS
+                    if getattr(team, codec.section)
+                    for index in codec.indexes
+                }
+                await schema.index(self._redis, team.team, indexes)
         return Restored(
             teams=len(data.teams),
             people=sum(len(t.progress) for t in data.teams),

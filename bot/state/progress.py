@@ -119,14 +119,16 @@ class ProgressStore:
         due = now + self._remind_after
         pipe.zadd(schema.PEOPLE.key(team), {user: now})
         pipe.zadd(schema.NUDGE_DUE.key(team), {user: due})
-        pipe.sadd(schema.NUDGE_TEAMS.key(), team)
-        pipe.sadd(schema.TEAMS.key(), team)
         members.write_seen(pipe, person)
         if person.workspace_id and person.workspace_id != team:
             # Whose settings apply when the reminder goes (an org-wide install's workspace).
             pipe.hset(schema.NUDGE.key(team, user), "workspace", person.workspace_id)
         pipe.smembers(_done_key(person))
-        return list(await pipe.execute())
+        results = list(await pipe.execute())
+        # Where the sweep looks for reminders and digests: the process's sets, outside the
+        # transaction, which holds only the team's keys (one hash tag, one cluster slot).
+        await schema.index(self._redis, team, (schema.NUDGE_TEAMS.key(), schema.TEAMS.key()))
+        return results
 
     @staticmethod
     def _change(results: list[Any]) -> Change:

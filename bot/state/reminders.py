@@ -174,15 +174,12 @@ class ReminderStore:
 
     async def _retire(self, team: str) -> None:
         """A team with nothing scheduled leaves the index, unless something was scheduled
-        meanwhile (a transaction watching its sorted set)."""
-        due = schema.NUDGE_DUE.key(team)
-        async with store.available(), self._redis.pipeline(transaction=True) as pipe:
-            try:
-                await pipe.watch(due)
-                if await pipe.exists(due):
-                    return
-                pipe.multi()  # type: ignore[no-untyped-call]
-                pipe.srem(schema.NUDGE_TEAMS.key(), team)
-                await pipe.execute()
-            except WatchError:
-                pass  # scheduled meanwhile: it stays
+        meanwhile. The index is in a slot of its own on a cluster, so no transaction holds
+        both: the team is taken out, then its schedule read again, and put back if a change
+        came in between (a change writes the schedule first, then the index: whichever of
+        the two runs second leaves the team listed)."""
+        due, teams = schema.NUDGE_DUE.key(team), schema.NUDGE_TEAMS.key()
+        async with store.available():
+            await self._redis.srem(teams, team)
+            if await self._redis.exists(due):
+                await self._redis.sadd(teams, team)

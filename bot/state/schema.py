@@ -1,8 +1,12 @@
 """Every kind of key the bot keeps in Redis, declared once.
 
-A kind says how its keys are named (``mistral-setup:v1:<name>:<part>:…``, namespaced and
-versioned so a future change of shape can live beside the old one), who owns them, how long
-they live, their Redis type, and whether they are personal data. Stores name keys only
+A kind says how its keys are named (``mistral-setup:v2:<name>:<part>:…``, namespaced and
+versioned so a change of shape can live beside the old one), who owns them, how long they
+live, their Redis type, and whether they are personal data. The workspace (or organisation),
+or the install, is a key's hash tag (``progress:{T1}:U1``): on a Redis Cluster every key of
+one workspace is in one slot, so each transaction and script, which touch one workspace's
+keys together, runs there. ``python -m bot migrate`` renames the keys of version 1, which
+had no tags (``bot.state.migration``). Stores name keys only
 through these kinds, and forgetting a person, an uninstall, the export and the import all
 follow the declarations: a new personal kind declared here is deleted by ``forget`` and by
 an uninstall with no other edit, and ``__post_init__`` refuses one that does not say where
@@ -14,14 +18,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
 import redis.asyncio as redis
 
-PREFIX = "mistral-setup:v1"
+PREFIX = "mistral-setup:v2"
+LEGACY_PREFIX = "mistral-setup:v1"  # untagged names, renamed by ``python -m bot migrate``
+
+# The part of a key that is its hash tag, the first of these it has: what one transaction
+# touches together is one workspace's (or organisation's), or one install's. Of a settings
+# part (team, or organisation:workspace) the team or organisation alone is the tag, so an
+# organisation's workspaces are in its slot: ``workspace:{E1}:T2``.
+_TAGS = ("team", "install", "settings")
 
 # Who a key belongs to: one person (team, user), a workspace or organisation, one install
 # of the app ("Add to Slack"), or the process (the deployment as a whole).
@@ -29,7 +40,7 @@ Owner = Literal["person", "team", "install", "process"]
 RedisType = Literal["string", "set", "zset", "hash"]
 
 # What a part of a key name may hold; one segment (no ":") unless said here.
-_SEGMENT = r"[^:]+"
+_SEGMENT = r"[^:{}]+"
 _SHAPES = {
     "install": rf"{_SEGMENT}:{_SEGMENT}",  # enterprise:team, "-" for a missing one
     "settings": rf"{_SEGMENT}(?::{_SEGMENT})?",  # Person.settings_key: team or team:workspace
@@ -63,25 +74,64 @@ class Kind:
         if self.whose is not None and self.type == "string":
             raise ValueError(f"kind {self.name!r}: a string has no entries to tell apart")
 
+    @property
+    def tag(self) -> str | None:
+        """The part that is the key's hash tag; None for the process's keys, each alone."""
+        return next((part for part in _TAGS if part in self.parts), None)
+
     def key(self, *values: str) -> str:
-        """The key's name: ``PROGRESS.key(team, user)``."""
+        """The key's name: ``PROGRESS.key(team, user)`` is ``…:progress:{team}:user``."""
         if len(values) != len(self.parts):
             raise ValueError(f"{self.name} keys have parts {self.parts}, not {values}")
-        return ":".join((PREFIX, self.name, *values))
+        tagged = (
+            _tagged(p, v) if p == self.tag else v for p, v in zip(self.parts, values, strict=True)
+        )
+        return ":".join((PREFIX, self.name, *tagged))
 
     def glob(self, **known: str) -> str:
         """A SCAN pattern for this kind's keys; a part not given matches anything."""
         return self.key(*(known.get(part, "*") for part in self.parts))
 
-    def parts_of(self, name: str) -> dict[str, str] | None:
-        """The parts of ``name`` when it is a key of this kind, else None."""
-        found = self._pattern.fullmatch(name)
-        return None if found is None else dict(zip(self.parts, found.groups(), strict=True))
+    def parts_of(self, name: str, *, legacy: bool = False) -> dict[str, str] | None:
+        """The parts of ``name`` when it is a key of this kind (named as version 1 named
+        it, untagged, when ``legacy``), else None."""
+        found = (self._legacy if legacy else self._pattern).fullmatch(name)
+        if found is None:
+            return None
+        # Ids hold no braces (_SEGMENT): the tag's are the only ones.
+        values = (value.replace("{", "").replace("}", "") for value in found.groups())
+        return dict(zip(self.parts, values, strict=True))
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
-        parts = "".join(f":({_SHAPES.get(part, _SEGMENT)})" for part in self.parts)
+        parts = "".join(
+            f":({_tagged_shape(part)})" if part == self.tag else f":({_SHAPES.get(part, _SEGMENT)})"
+            for part in self.parts
+        )
         return re.compile(re.escape(f"{PREFIX}:{self.name}") + parts)
+
+    @cached_property
+    def _legacy(self) -> re.Pattern[str]:
+        parts = "".join(f":({_SHAPES.get(part, _SEGMENT)})" for part in self.parts)
+        return re.compile(re.escape(f"{LEGACY_PREFIX}:{self.name}") + parts)
+
+
+def _tagged(part: str, value: str) -> str:
+    """``value`` of ``part`` with its hash tag: all of it, but of a settings part only the
+    team or organisation (``E1:T2`` is ``{E1}:T2``)."""
+    if part != "settings":
+        return f"{{{value}}}"
+    if value == "*":  # a glob for any: a team's own, or one of an organisation's workspaces
+        return "{*}*"
+    first, colon, rest = value.partition(":")
+    return f"{{{first}}}{colon}{rest}"
+
+
+def _tagged_shape(part: str) -> str:
+    """The regular expression of ``part``'s value with its hash tag (as ``_tagged``)."""
+    if part != "settings":
+        return rf"\{{{_SHAPES.get(part, _SEGMENT)}\}}"
+    return rf"\{{{_SEGMENT}\}}(?::{_SEGMENT})?"
 
 
 def _itself(entry: str) -> str:
@@ -265,9 +315,10 @@ KINDS = (
 )
 
 
-def kind_of(name: str, kinds: Sequence[Kind] = KINDS) -> Kind | None:
-    """The declared kind of the key ``name``, or None when no kind declares it."""
-    return next((kind for kind in kinds if kind.parts_of(name) is not None), None)
+def kind_of(name: str, kinds: Sequence[Kind] = KINDS, *, legacy: bool = False) -> Kind | None:
+    """The declared kind of the key ``name`` (named as version 1 named it, when ``legacy``),
+    or None when no kind declares it."""
+    return next((kind for kind in kinds if kind.parts_of(name, legacy=legacy) is not None), None)
 
 
 def question_entry(entry_id: str, user: str, question: str) -> str:
@@ -310,3 +361,16 @@ async def scan(client: redis.Redis, pattern: str) -> list[str]:
     if "*" not in pattern:
         return [pattern]
     return [str(name) async for name in client.scan_iter(match=pattern)]
+
+
+async def index(client: redis.Redis, team: str, indexes: Iterable[str]) -> None:
+    """List ``team`` in the process's sets ``indexes`` (``TEAMS``, ``NUDGE_TEAMS``).
+
+    Each is in a slot of its own, so this comes after the transaction that wrote the team's
+    keys: a sweep that retires a team from an index looks at its keys again afterwards
+    (``ReminderStore``), so whichever runs second leaves the team listed if it has any.
+    """
+    async with client.pipeline(transaction=False) as pipe:
+        for name in indexes:
+            pipe.sadd(name, team)
+        await pipe.execute()

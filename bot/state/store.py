@@ -1,7 +1,9 @@
 """Redis in one place: the connection, its persistence, and turning outages into StoreUnavailable.
 
 All state the bot keeps is in Redis, so any number of web processes can share one; every
-kind of key it writes is declared in bot.state.schema.
+kind of key it writes is declared in bot.state.schema. REDIS_URL names one server, a Redis
+Cluster or Sentinels (``SCHEMES``); ``verify`` refuses, at startup, a URL that names the
+wrong kind, and health and persistence are asked of every primary of a cluster.
 """
 
 from __future__ import annotations
@@ -10,14 +12,20 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+from urllib.parse import parse_qsl, urlencode
 
 import redis.asyncio as redis
+from redis.asyncio.client import Pipeline
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import Connection, SSLConnection, parse_url
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisClusterException, RedisError, ResponseError
 
-from bot.errors import StoreUnavailable
+from bot.errors import RedisUrlError, StoreUnavailable
 from bot.metrics import count_redis_error
 
 log = logging.getLogger(__name__)
@@ -36,22 +44,170 @@ MAX_CONNECTIONS = 1000
 RETRY = Retry(NoBackoff(), retries=1)
 
 
-def connect(url: str | None) -> tuple[redis.Redis, bool]:
-    """A Redis client for ``url``, or an embedded in-process one; the flag says which."""
-    if url:
-        client = redis.Redis.from_url(
-            url,
-            socket_timeout=SOCKET_TIMEOUT,
-            socket_connect_timeout=CONNECT_TIMEOUT,
-            retry=RETRY,
-            max_connections=MAX_CONNECTIONS,
-            health_check_interval=30,
-            decode_responses=True,
-        )
-        return client, False
-    import fakeredis  # only the embedded mode needs it
+# The URL schemes the bot reads REDIS_URL in (the conventions of the `limits` library and
+# Prefect): one server, a Redis Cluster, or a master that Sentinels name; "s" for TLS.
+Topology = Literal["server", "cluster", "sentinel"]
+SCHEMES: dict[str, Topology] = {
+    "redis": "server",
+    "rediss": "server",
+    "redis+cluster": "cluster",
+    "rediss+cluster": "cluster",
+    "redis+sentinel": "sentinel",
+    "rediss+sentinel": "sentinel",
+}
+SENTINEL_PORT = 26379
 
-    return fakeredis.FakeAsyncRedis(decode_responses=True), True
+
+def topology(url: str) -> Topology:
+    """What ``url`` names: one server, a cluster, or Sentinels (RedisUrlError otherwise)."""
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme not in SCHEMES:
+        raise RedisUrlError(
+            f"REDIS_URL: unknown scheme {scheme or url[:20]!r}: use redis:// or rediss:// (one "
+            "server), redis+cluster://h:p,h:p (Redis Cluster) or "
+            "redis+sentinel://h:p,h:p/MASTER (Sentinel)"
+        )
+    return SCHEMES[scheme]
+
+
+def connect(url: str | None) -> tuple[redis.Redis, bool]:
+    """A Redis client for ``url``, or an embedded in-process one; the flag says which.
+
+    A cluster's client is redis-py's RedisCluster: it serves every command the stores send
+    (each transaction and script of theirs stays within one hash tag), so they use it as
+    the ``redis.Redis`` they are typed with. A Sentinel URL gives the master they name,
+    found again after a failover.
+    """
+    if not url:
+        import fakeredis  # only the embedded mode needs it
+
+        return fakeredis.FakeAsyncRedis(decode_responses=True), True
+    options: dict[str, Any] = {
+        "socket_timeout": SOCKET_TIMEOUT,
+        "socket_connect_timeout": CONNECT_TIMEOUT,
+        "retry": RETRY,
+        "max_connections": MAX_CONNECTIONS,
+        "health_check_interval": 30,
+        "decode_responses": True,
+    }
+    kind = topology(url)
+    if kind == "server":
+        return redis.Redis.from_url(url, **options), False
+    where = _Where.of(url)
+    if kind == "cluster":
+        if where.path.strip("/") not in ("", "0"):
+            raise RedisUrlError("REDIS_URL: a cluster has one database, 0: drop the /N")
+        (host, port), *others = where.hosts
+        cluster = RedisCluster.from_url(
+            where.url(host, port, where.path),
+            startup_nodes=[ClusterNode(*node) for node in others],
+            **options,
+        )
+        return cast("redis.Redis", cluster), False
+    master, _, db = where.path.strip("/").partition("/")
+    if not master:
+        raise RedisUrlError("REDIS_URL: redis+sentinel:// needs the master's name: h:p/MASTER")
+    # The credentials and options in the URL are the master's, parsed by redis-py; the
+    # Sentinels' own are sentinel_username and sentinel_password, as Prefect reads them.
+    params = dict(parse_qsl(where.query))
+    theirs = {
+        k: params.pop(f"sentinel_{k}")
+        for k in ("username", "password")
+        if f"sentinel_{k}" in params
+    }
+    host, port = where.hosts[0]
+    master_options = parse_url(where.url(host, port, f"/{db or 0}", urlencode(params)))
+    del master_options["host"], master_options["port"]
+    ssl = master_options.pop("connection_class", None) is SSLConnection
+    # A Sentinel that does not answer is not asked again: the next one is (redis-py's
+    # default would retry it with backoff, delaying every lookup of the master after a crash).
+    watchers = {
+        "socket_timeout": SOCKET_TIMEOUT,
+        "socket_connect_timeout": CONNECT_TIMEOUT,
+        "retry": Retry(NoBackoff(), retries=0),
+    }
+    sentinel = Sentinel(where.hosts, sentinel_kwargs={**watchers, "ssl": ssl, **theirs})
+    client = sentinel.master_for(
+        master, redis_class=_SentinelMaster, ssl=ssl, **master_options, **options
+    )
+    return client, False
+
+
+@dataclass(frozen=True)
+class _Where:
+    """A cluster or Sentinel URL's parts: TLS or not, credentials, hosts, path, query."""
+
+    tls: bool
+    userinfo: str  # "user:pass@", or ""
+    hosts: list[tuple[str, int]]
+    path: str
+    query: str
+
+    @classmethod
+    def of(cls, url: str) -> _Where:
+        scheme, _, rest = url.partition("://")
+        netloc, slash, after = rest.partition("/")
+        path, _, query = (slash + after).partition("?")
+        userinfo, at, hostlist = netloc.rpartition("@")
+        default = SENTINEL_PORT if "sentinel" in scheme else 6379
+        hosts = []
+        for each in filter(None, hostlist.split(",")):
+            host, colon, port = each.rpartition(":")
+            if not colon:
+                host, port = port, str(default)
+            if not host or not port.isdigit():
+                raise RedisUrlError(f"REDIS_URL: {each!r} is not host:port")
+            hosts.append((host, int(port)))
+        if not hosts:
+            raise RedisUrlError(f"REDIS_URL: {scheme}:// needs at least one host:port")
+        return cls(scheme.lower().startswith("rediss"), userinfo + at, hosts, path, query)
+
+    def url(self, host: str, port: int, path: str, query: str | None = None) -> str:
+        """A one-server URL to ``host``, for redis-py to parse credentials and options from."""
+        query = self.query if query is None else query
+        scheme = "rediss" if self.tls else "redis"
+        return f"{scheme}://{self.userinfo}{host}:{port}{path}" + (f"?{query}" if query else "")
+
+
+# Replication is asynchronous: a write the master acknowledged and then died with is lost
+# when a replica takes over. After each transaction (every step marked), the master is asked
+# to WAIT until a replica has it too, for at most this long; the write stands either way.
+# min-replicas-to-write on the servers (README) makes a master cut off from its replicas
+# refuse writes, rather than take ones the failover would throw away.
+REPLICA_WAIT_MS = 500
+
+
+class _SentinelMaster(redis.Redis):
+    """The master the Sentinels name: its transactions wait for a replica, and closing it
+    closes the connections to the Sentinels too."""
+
+    def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
+        return _Replicated(self.connection_pool, self.response_callbacks, transaction, shard_hint)
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        await super().aclose(close_connection_pool)
+        if isinstance(self.connection_pool, SentinelConnectionPool):
+            for sentinel in self.connection_pool.sentinel_manager.sentinels:
+                await sentinel.aclose()
+
+
+class _Replicated(Pipeline):
+    """A pipeline whose transactions return once a replica has them (or REPLICA_WAIT_MS
+    passed). WAIT counts the writes of its own connection, so it goes on the transaction's,
+    from redis-py's step that runs a transaction on the connection it holds."""
+
+    async def _execute_transaction(
+        self, connection: Connection, commands: Any, raise_on_error: bool
+    ) -> Any:
+        results = await super()._execute_transaction(connection, commands, raise_on_error)
+        await connection.send_command("WAIT", 1, REPLICA_WAIT_MS)
+        await connection.read_response()
+        return results
+
+
+# What an outage looks like: a connection or a command failing, or, on a cluster, a slot
+# map that cannot be had or a slot no node serves (RedisClusterException is not a RedisError).
+OUTAGES = (RedisError, RedisClusterException, OSError)
 
 
 @asynccontextmanager
@@ -59,18 +215,91 @@ async def available() -> AsyncIterator[None]:
     """Run Redis calls; an outage becomes StoreUnavailable, logged once with its cause."""
     try:
         yield
-    except (RedisError, OSError) as exc:
+    except OUTAGES as exc:
         log.warning("Redis unavailable: %s", type(exc).__name__)
         count_redis_error()
         raise StoreUnavailable from exc
 
 
 async def ping(client: redis.Redis) -> bool:
-    """True when Redis answers; never raises (health checks call it)."""
+    """True when Redis answers, every primary of a cluster; never raises (health checks)."""
     try:
-        return bool(await client.ping())
-    except (RedisError, OSError):
+        return all(await on_every_primary(client, "PING"))
+    except OUTAGES:
         return False
+
+
+def clustered(client: redis.Redis | RedisCluster) -> bool:
+    """Whether ``client`` is a Redis Cluster's: a transaction or a script there must keep
+    to one hash tag (``bot.state.schema``)."""
+    return isinstance(client, RedisCluster)
+
+
+async def on_every_primary(client: redis.Redis | RedisCluster, *command: str) -> list[Any]:
+    """``command``'s answer from each primary: every one of a cluster's, or the one server.
+
+    A cluster client sends PING, INFO or CONFIG GET to one node unless told otherwise.
+    """
+    if isinstance(client, RedisCluster):
+        await client.initialize()
+        return [
+            await client.execute_command(*command, target_nodes=node)
+            for node in client.get_primaries()
+        ]
+    return [await client.execute_command(*command)]  # type: ignore[no-untyped-call]
+
+
+async def verify(url: str | None) -> None:
+    """At startup: RedisUrlError when ``url`` names the wrong kind of Redis (a plain URL to
+    a cluster node or a Sentinel, a cluster URL to one server, a Sentinel URL to something
+    else). A Redis that does not answer passes: the bot starts without it, says so, and
+    recovers when it comes."""
+    if not url:
+        return
+    kind = topology(url)
+    if kind == "sentinel":
+        for host, port in _Where.of(url).hosts:
+            mode = await _mode(redis.Redis(host=host, port=port, socket_timeout=SOCKET_TIMEOUT))
+            if mode not in (None, "sentinel"):
+                raise RedisUrlError(
+                    f"REDIS_URL is a redis+sentinel:// URL but {host}:{port} is not a Sentinel "
+                    f"(it is a {mode} Redis): list the Sentinels' host:port"
+                )
+        return
+    try:
+        client, _ = connect(url)
+        mode = await _mode(client)
+    except RedisClusterException as exc:
+        if "not enabled" in str(exc):  # a node said so
+            raise RedisUrlError(
+                "REDIS_URL is a redis+cluster:// URL but its nodes are not in cluster mode: "
+                "use redis://host:port for one server"
+            ) from None
+        log.warning("Redis is unreachable at startup: %s", type(exc).__name__)
+        return
+    if kind == "server" and mode == "cluster":
+        raise RedisUrlError(
+            "REDIS_URL points at a Redis Cluster node: use redis+cluster://host:port[,host:port…]"
+        )
+    if kind == "server" and mode == "sentinel":
+        raise RedisUrlError(
+            "REDIS_URL points at a Sentinel: use redis+sentinel://host:port[,host:port…]/MASTER"
+        )
+
+
+async def _mode(client: redis.Redis) -> str | None:
+    """``INFO server``'s ``redis_mode`` (standalone, cluster, sentinel); None when it does not
+    answer. Closes ``client``. A cluster's client raises RedisClusterException when its
+    nodes are not in cluster mode."""
+    try:
+        return str((await client.info("server")).get("redis_mode", "standalone"))
+    except RedisClusterException:
+        raise
+    except OUTAGES as exc:
+        log.warning("Redis is unreachable at startup: %s", type(exc).__name__)
+        return None
+    finally:
+        await client.aclose()
 
 
 # How Redis keeps its data across a restart: an append-only file, snapshots, both, nothing,
@@ -86,14 +315,23 @@ NO_PERSISTENCE_WARNING = (
 
 
 async def persistence(client: redis.Redis) -> Persistence:
-    """Whether Redis keeps its data across a restart, from CONFIG GET appendonly and save."""
+    """Whether Redis keeps its data across a restart, from CONFIG GET appendonly and save:
+    of a cluster, the weakest of its primaries (a restart of that one loses its slots)."""
     try:
-        appendonly = await client.config_get("appendonly")
-        save = await client.config_get("save")
+        appendonly = await on_every_primary(client, "CONFIG GET", "appendonly")
+        save = await on_every_primary(client, "CONFIG GET", "save")
     except ResponseError:
         return "unknown"  # CONFIG refused or renamed, as managed Redis services do
-    except (RedisError, OSError):
+    except OUTAGES:
         return "unreachable"
+    states = [_kept(aof, rdb) for aof, rdb in zip(appendonly, save, strict=True)]
+    return min(states, key=_STRENGTH.index)
+
+
+_STRENGTH: list[Persistence] = ["none", "rdb", "aof", "aof+rdb"]
+
+
+def _kept(appendonly: dict[str, Any], save: dict[str, Any]) -> Persistence:
     aof = str(appendonly.get("appendonly", "")).lower() == "yes"
     rdb = bool(str(save.get("save", "")).strip())
     if aof and rdb:

@@ -1,0 +1,68 @@
+"""Version 1's keys under version 2's names: ``python -m bot migrate``.
+
+Version 2 put the workspace (or the install) in every key as its hash tag
+(``bot.state.schema``). Each key named as version 1 named it is renamed to the name its
+kind gives it now, one key at a time, with ``RENAMENX``: the value moves whole, with its
+time to live, in one step, so a migration stopped anywhere leaves each key under one name
+or the other, and running it again moves what is left. A key whose new name is taken (a
+bot of this version ran before the migration and wrote it) is left where it is and named in
+the report, for the operator to look at; nothing is overwritten.
+
+Version 1 ran on one server (a cluster could not serve it), so this runs on one server or
+a Sentinel's master; to move to a cluster afterwards, ``export`` then ``import``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import redis.asyncio as redis
+
+from bot.state import schema, store
+
+
+class MigrationRefused(ValueError):
+    """The migration cannot run against this Redis; says why and what to do."""
+
+
+@dataclass
+class Migrated:
+    """What a run did: keys moved, by kind; keys left because their new name was taken or
+    no kind declares them."""
+
+    moved: Counter[str] = field(default_factory=Counter)
+    taken: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The report, one line each, for the terminal."""
+        total = sum(self.moved.values())
+        found = ", ".join(f"{kind} {count}" for kind, count in sorted(self.moved.items()))
+        lines = [f"moved {total} key(s) to {schema.PREFIX}" + (f": {found}" if found else "")]
+        lines += [f"left, its new name is taken: {name}" for name in self.taken]
+        lines += [f"left, no kind declares it: {name}" for name in self.unknown]
+        return lines
+
+
+async def migrate(client: redis.Redis) -> Migrated:
+    """Rename every key of version 1 to its version 2 name (StoreUnavailable if Redis is
+    down; MigrationRefused on a cluster)."""
+    if store.clustered(client):
+        raise MigrationRefused(
+            "migrate runs on the one server version 1 used (a cluster cannot rename across "
+            "slots): migrate there, then `export` and `import` into the cluster"
+        )
+    done = Migrated()
+    async with store.available():
+        old = [str(name) async for name in client.scan_iter(match=f"{schema.LEGACY_PREFIX}:*")]
+        for name in sorted(old):
+            kind = schema.kind_of(name, legacy=True)
+            parts = None if kind is None else kind.parts_of(name, legacy=True)
+            if kind is None or parts is None:
+                done.unknown.append(name)
+            elif await client.renamenx(name, kind.key(*parts.values())):
+                done.moved[kind.name] += 1
+            elif await client.exists(name):  # not moved meanwhile by another run
+                done.taken.append(name)
+    return done

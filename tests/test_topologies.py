@@ -1,0 +1,240 @@
+"""The bot on a Redis Cluster and behind Sentinels, each started on loopback by the test.
+
+The whole Redis suite also runs on both in CI (scripts/test sets TEST_REDIS_URL to each);
+these are what only they can show: a retried event answered once when claims land in every
+slot, health that asks every primary, a failover in the middle of use, and a REDIS_URL that
+names the wrong kind of Redis stopping startup in one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import cast
+
+import pytest
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.connection import SSLConnection
+from redis.asyncio.sentinel import SentinelManagedSSLConnection
+
+from bot.person import Person
+from bot.state import schema
+from bot.state.store import connect
+from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
+from tests.fakes.mistral_api import FakeMistralAPI
+from tests.fakes.slack_api import FakeSlackApi
+from tests.keyspace import assert_declared, every_key, flush
+from tests.redis_server import LocalCluster, LocalSentinels, RedisServer, require_redis_server
+from tests.slack_requests import BOT_USER_ID, app_mention, event_callback, slash_command
+
+pytestmark = pytest.mark.redis
+
+PEOPLE = ("UANNA", "UBEN", "UCARLA")
+
+
+async def _command(bot: RunningBot, text: str, user: str) -> str:
+    before = len(bot.slack.responses)
+    await bot.send(slash_command(text, user=user, response_url=bot.slack.response_url()))
+    reply = (await bot.slack.wait_for_responses(before + 1))[before]
+    return json.dumps(reply.body, ensure_ascii=False)
+
+
+async def test_on_a_cluster_the_web_process_keeps_steps_answers_a_retry_once_and_forgets(
+    local_cluster: str, slack_api: FakeSlackApi, mistral_api: FakeMistralAPI
+) -> None:
+    client, _ = connect(local_cluster)
+    await flush(client)
+    settings = bot_settings(slack_api, local_cluster, mistral_api_url=mistral_api.url)
+    async with running_bot(settings, slack_api) as bot:
+        for step, user in enumerate(PEOPLE, start=1):
+            for number in range(1, step + 1):
+                await _command(bot, f"done {number}", user)
+        event = app_mention(f"<@{BOT_USER_ID}> how do I add a card?")
+        await bot.send(event_callback(event, event_id="EvONCE"))
+        await bot.send(event_callback(event, event_id="EvONCE", retry_num=1))
+        await bot.drain()
+        answers = bot.slack.calls("chat.postMessage")
+        shown = [await _command(bot, "", user) for user in PEOPLE]
+        forgotten = await _command(bot, "forget yes", "UANNA")
+        after = await bot.services.progress.done(Person("T111", "UANNA"))
+        team = await bot.services.progress.people("T111")
+
+    assert len(answers) == 1  # the retry was claimed on whichever primary holds its slot
+    assert ["1 of 12 done" in shown[0], "2 of 12 done" in shown[1], "3 of 12 done" in shown[2]] == [
+        True
+    ] * 3
+    assert "your progress (1 step)" in forgotten
+    assert after == frozenset()
+    assert sorted(user for user, _ in team) == ["UBEN", "UCARLA"]
+    await assert_declared(client)
+    await flush(client)
+    await client.aclose()
+
+
+async def test_on_a_cluster_export_then_import_and_report_work_from_the_shell(
+    local_cluster: str,
+    slack_api: FakeSlackApi,
+    env_without_slack: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    client, _ = connect(local_cluster)
+    await flush(client)
+    async with running_bot(bot_settings(slack_api, local_cluster), slack_api) as bot:
+        for user in PEOPLE:
+            await _command(bot, "done 1", user)
+        await _command(bot, "how do I bake bread", "UBEN")
+    env = {**env_without_slack, "REDIS_URL": local_cluster}
+
+    exported = run_bot(["export"], env, tmp_path)
+    (tmp_path / "export.json").write_text(exported.stdout, encoding="utf-8")
+    await flush(client)
+    imported = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)
+    again = run_bot(["export"], env, tmp_path)
+    report = run_bot(["report"], env, tmp_path)
+
+    assert exported.returncode == 0, exported.stderr
+    assert imported.returncode == 0, imported.stderr
+    assert "progress of 3 people" in imported.stdout
+    assert json.loads(again.stdout)["teams"] == json.loads(exported.stdout)["teams"]
+    assert report.returncode == 0, report.stderr
+    assert "how do I bake bread" in report.stdout
+    await assert_declared(client)
+    await flush(client)
+    await client.aclose()
+
+
+async def test_on_a_cluster_healthz_asks_every_primary_and_a_lost_slot_is_redis_unavailable(
+    slack_api: FakeSlackApi,
+) -> None:
+    require_redis_server()
+    cluster = LocalCluster()
+    cluster.start()
+    try:
+        async with running_bot(bot_settings(slack_api, cluster.url), slack_api) as bot:
+            before = (await bot.http.get("/healthz")).json()
+            cluster.node_for(schema.PROGRESS.key("T111", "UANNA")).stop()  # T111's slot goes
+            after = (await bot.http.get("/healthz")).json()
+            reply = await _command(bot, "done 1", "UANNA")
+    finally:
+        cluster.stop()
+
+    assert before["redis"] == "ok"
+    assert before["persistence"] == "none"  # none of them keeps anything on disk
+    assert after["redis"] == "unavailable"
+    assert "I can't reach my memory (Redis) right now" in reply  # not "something went wrong"
+
+
+async def test_after_a_sentinel_failover_the_same_process_records_steps_and_lost_none(
+    local_sentinels: LocalSentinels, slack_api: FakeSlackApi
+) -> None:
+    settings = bot_settings(slack_api, local_sentinels.url)
+    async with running_bot(settings, slack_api) as bot:
+        for user in PEOPLE:
+            assert "1 of 12 done" in await _command(bot, "done 1", user)
+        old_master = local_sentinels.master_port()
+        local_sentinels.master.stop()  # killed: no shutdown, no last save
+
+        # Until the Sentinels promote a replica, the bot says its memory is away.
+        for _ in range(300):
+            reply = await _command(bot, "done 2", "UANNA")
+            if "2 of 12 done" in reply:
+                break
+            await asyncio.sleep(0.1)
+        shown = [await _command(bot, "", user) for user in PEOPLE]
+
+    assert local_sentinels.master_port() != old_master
+    # Every step acknowledged before the kill was on a replica (bot.state.store.REPLICA_WAIT_MS).
+    assert ["2 of 12 done" in shown[0], "1 of 12 done" in shown[1], "1 of 12 done" in shown[2]] == [
+        True
+    ] * 3
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("memcached://127.0.0.1:11211", "REDIS_URL: unknown scheme 'memcached'"),
+        ("redis://{cluster}/0", "REDIS_URL points at a Redis Cluster node: use redis+cluster://"),
+        ("redis://{sentinel}/0", "REDIS_URL points at a Sentinel: use redis+sentinel://"),
+        ("redis+cluster://{server}", "REDIS_URL is a redis+cluster:// URL but its nodes are not"),
+        ("redis+sentinel://{server}/mymaster", "REDIS_URL is a redis+sentinel:// URL but"),
+    ],
+    ids=["unknown-scheme", "plain-url-to-a-cluster-node", "plain-url-to-a-sentinel",
+         "cluster-url-to-one-server", "sentinel-url-to-one-server"],
+)  # fmt: skip
+def test_a_redis_url_naming_the_wrong_kind_of_redis_stops_startup_in_one_line(
+    url: str,
+    says: str,
+    local_cluster: str,
+    own_redis: RedisServer,
+    env_without_slack: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    sentinel = RedisServer("--dir", str(tmp_path))
+    (tmp_path / "sentinel.conf").write_text("")  # a Sentinel watching nothing yet
+    sentinel.start(str(tmp_path / "sentinel.conf"), "--sentinel")
+    where = {
+        "cluster": local_cluster.removeprefix("redis+cluster://").split(",")[0],
+        "sentinel": f"127.0.0.1:{sentinel.port}",
+        "server": f"127.0.0.1:{own_redis.port}",
+    }
+    env = {
+        **env_without_slack,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": "secret",
+        "PORT": "0",
+        "REDIS_URL": url.format(**where),
+    }
+    try:
+        started = run_bot(["web"], env, tmp_path)
+    finally:
+        sentinel.stop()
+
+    assert started.returncode == 2
+    assert len(started.stderr.strip().splitlines()) == 1, started.stderr
+    assert started.stderr.startswith(says)
+
+
+async def test_every_key_is_found_on_every_primary(local_cluster: str) -> None:
+    client, _ = connect(local_cluster)
+    await flush(client)
+    names = [f"mistral-setup:v2:event:Ev{n}" for n in range(30)]  # no tag: every slot
+    for name in names:
+        await client.set(name, "1")
+
+    assert await every_key(client) == sorted(names)
+    assert len(await client.keys("*")) < len(names)  # KEYS asks one node of three
+    await flush(client)
+    assert await every_key(client) == []
+    await client.aclose()
+
+
+async def test_a_sentinel_url_gives_the_master_its_credentials_and_the_sentinels_theirs() -> None:
+    client, _ = connect(
+        "rediss+sentinel://bot:s3cret@10.0.0.1:5000,10.0.0.2/setup/3?sentinel_password=watch"
+    )
+    pool = client.connection_pool
+    master = pool.connection_kwargs
+    watchers = [w.connection_pool for w in pool.sentinel_manager.sentinels]  # type: ignore[attr-defined]
+
+    assert pool.service_name == "setup"  # type: ignore[attr-defined]
+    assert (master["db"], master["username"], master["password"]) == (3, "bot", "s3cret")
+    assert pool.connection_class is SentinelManagedSSLConnection
+    where = [(w.connection_kwargs["host"], w.connection_kwargs["port"]) for w in watchers]
+    assert where == [("10.0.0.1", 5000), ("10.0.0.2", 26379)]  # 26379: the Sentinels' port
+    assert [w.connection_kwargs.get("password") for w in watchers] == ["watch", "watch"]
+    assert all(w.connection_class is SSLConnection for w in watchers)
+    await client.aclose()
+
+
+async def test_a_cluster_url_starts_from_every_node_it_lists() -> None:
+    client, _ = connect("redis+cluster://bot:s3cret@10.0.0.1:7000,10.0.0.2:7001,10.0.0.3:7002")
+    cluster = cast("RedisCluster", client)
+
+    assert sorted(cluster.nodes_manager.startup_nodes) == [
+        "10.0.0.1:7000",
+        "10.0.0.2:7001",
+        "10.0.0.3:7002",
+    ]
+    assert cluster.get_connection_kwargs()["password"] == "s3cret"
+    await client.aclose()
