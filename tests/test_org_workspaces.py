@@ -182,7 +182,7 @@ async def test_a_workspace_taken_from_the_organisation_loses_who_was_seen_there(
         await bot.send(event_callback(revoked, team="T1", enterprise=ORG, org_wide=True))
         await bot.drain()
 
-        t1_keys = [name async for name in redis_client.scan_iter(match=f"*{{{ORG}}}*:T1*")]
+        t1_keys = [name async for name in redis_client.scan_iter(match=f"*{{{ORG}}}:T1*")]
         assert t1_keys == []  # who was seen there, its admins, weekly counts, questions
         assert await redis_client.smembers(schema.MEMBERS.key(ORG, "T2")) == {
             "UBOB",
