@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 
-from bot.state import schema
+from bot.state import migration, schema
+from bot.state.migration import Migrated
 from bot.state.store import connect
 from tests.conftest import bot_settings, run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi
@@ -106,5 +108,18 @@ def test_migrate_refuses_a_cluster_and_says_what_to_do_instead(
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "migrate: migrate runs on the one server version 1 used (a cluster cannot rename "
-        "across slots): migrate there, then `export` and `import` into the cluster"
+        "across slots): migrate there, then copy the keys with `redis-cli --cluster import`"
     ]
+
+
+async def test_a_key_gone_between_the_scan_and_its_move_is_skipped(
+    redis_client: aioredis.Redis,
+) -> None:
+    # A claim or a throttle of version 1 that expires while migrate runs: nothing to move,
+    # and the run goes on rather than stopping as if Redis had not answered.
+    done = Migrated()
+    gone = f"{V1}:progress:TACME:UGONE"
+
+    await migration._move(redis_client, gone, schema.PROGRESS.key("TACME", "UGONE"), "x", done)
+
+    assert done.lines() == ["moved 0 key(s) to mistral-setup:v2"]

@@ -18,6 +18,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import SSLConnection
 from redis.asyncio.sentinel import SentinelManagedSSLConnection
 
+from bot.errors import RedisUrlError
 from bot.person import Person
 from bot.state import schema
 from bot.state.store import connect
@@ -237,4 +238,28 @@ async def test_a_cluster_url_starts_from_every_node_it_lists() -> None:
         "10.0.0.3:7002",
     ]
     assert cluster.get_connection_kwargs()["password"] == "s3cret"
+    await client.aclose()
+
+
+def test_a_url_with_no_scheme_is_refused_without_echoing_its_password() -> None:
+    with pytest.raises(RedisUrlError) as refused:
+        connect("default:s3cretpassword@127.0.0.1:6379")
+
+    assert "unknown scheme 'missing'" in str(refused.value)
+    assert "s3cret" not in str(refused.value)
+
+
+async def test_a_sentinel_urls_own_options_win_over_the_bots_defaults() -> None:
+    client, _ = connect("redis+sentinel://10.0.0.1:5000/setup?socket_timeout=7")
+
+    assert client.connection_pool.connection_kwargs["socket_timeout"] == 7
+    await client.aclose()
+
+
+async def test_a_cluster_url_takes_options_after_its_hosts() -> None:
+    client, _ = connect("redis+cluster://10.0.0.1:7000,10.0.0.2:7001?socket_timeout=7")
+    cluster = cast("RedisCluster", client)
+
+    assert sorted(cluster.nodes_manager.startup_nodes) == ["10.0.0.1:7000", "10.0.0.2:7001"]
+    assert cluster.get_connection_kwargs()["socket_timeout"] == 7
     await client.aclose()

@@ -9,7 +9,8 @@ bot of this version ran before the migration and wrote it) is left where it is a
 the report, for the operator to look at; nothing is overwritten.
 
 Version 1 ran on one server (a cluster could not serve it), so this runs on one server or
-a Sentinel's master; to move to a cluster afterwards, ``export`` then ``import``.
+a Sentinel's master; to move to a cluster afterwards, ``redis-cli --cluster import`` copies
+every key (``export`` and ``import`` carry people's data, not tokens or settings).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import redis.asyncio as redis
+from redis.exceptions import ResponseError
 
 from bot.state import schema, store
 
@@ -51,7 +53,7 @@ async def migrate(client: redis.Redis) -> Migrated:
     if store.clustered(client):
         raise MigrationRefused(
             "migrate runs on the one server version 1 used (a cluster cannot rename across "
-            "slots): migrate there, then `export` and `import` into the cluster"
+            "slots): migrate there, then copy the keys with `redis-cli --cluster import`"
         )
     done = Migrated()
     async with store.available():
@@ -61,8 +63,19 @@ async def migrate(client: redis.Redis) -> Migrated:
             parts = None if kind is None else kind.parts_of(name, legacy=True)
             if kind is None or parts is None:
                 done.unknown.append(name)
-            elif await client.renamenx(name, kind.key(*parts.values())):
-                done.moved[kind.name] += 1
-            elif await client.exists(name):  # not moved meanwhile by another run
-                done.taken.append(name)
+            else:
+                await _move(client, name, kind.key(*parts.values()), kind.name, done)
     return done
+
+
+async def _move(client: redis.Redis, name: str, new: str, kind: str, done: Migrated) -> None:
+    try:
+        if await client.renamenx(name, new):
+            done.moved[kind] += 1
+        elif await client.exists(name):  # not moved meanwhile by another run
+            done.taken.append(name)
+    except ResponseError as error:
+        # A key that expired (a claim, a throttle) or that another run moved since the
+        # SCAN: nothing is left to move.
+        if "no such key" not in str(error).lower():
+            raise

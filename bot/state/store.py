@@ -63,7 +63,8 @@ def topology(url: str) -> Topology:
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if scheme not in SCHEMES:
         raise RedisUrlError(
-            f"REDIS_URL: unknown scheme {scheme or url[:20]!r}: use redis:// or rediss:// (one "
+            # Never the URL itself: without "://" its start may be a user and password.
+            f"REDIS_URL: unknown scheme {scheme or 'missing'!r}: use redis:// or rediss:// (one "
             "server), redis+cluster://h:p,h:p (Redis Cluster) or "
             "redis+sentinel://h:p,h:p/MASTER (Sentinel)"
         )
@@ -127,8 +128,9 @@ def connect(url: str | None) -> tuple[redis.Redis, bool]:
         "retry": Retry(NoBackoff(), retries=0),
     }
     sentinel = Sentinel(where.hosts, sentinel_kwargs={**watchers, "ssl": ssl, **theirs})
+    # The URL's own options (socket_timeout…) win over the defaults, as redis-py's from_url.
     client = sentinel.master_for(
-        master, redis_class=_SentinelMaster, ssl=ssl, **master_options, **options
+        master, redis_class=_SentinelMaster, ssl=ssl, **{**options, **master_options}
     )
     return client, False
 
@@ -146,8 +148,9 @@ class _Where:
     @classmethod
     def of(cls, url: str) -> _Where:
         scheme, _, rest = url.partition("://")
+        rest, _, query = rest.partition("?")  # options may follow the hosts with no path
         netloc, slash, after = rest.partition("/")
-        path, _, query = (slash + after).partition("?")
+        path = slash + after
         userinfo, at, hostlist = netloc.rpartition("@")
         default = SENTINEL_PORT if "sentinel" in scheme else 6379
         hosts = []
@@ -156,7 +159,7 @@ class _Where:
             if not colon:
                 host, port = port, str(default)
             if not host or not port.isdigit():
-                raise RedisUrlError(f"REDIS_URL: {each!r} is not host:port")
+                raise RedisUrlError("REDIS_URL: each host must be host:port")
             hosts.append((host, int(port)))
         if not hosts:
             raise RedisUrlError(f"REDIS_URL: {scheme}:// needs at least one host:port")
