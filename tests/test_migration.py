@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-import redis.asyncio as aioredis
 
 from bot.state import migration, schema
 from bot.state.migration import Migrated
@@ -113,13 +112,17 @@ def test_migrate_refuses_a_cluster_and_says_what_to_do_instead(
 
 
 async def test_a_key_gone_between_the_scan_and_its_move_is_skipped(
-    redis_client: aioredis.Redis,
+    own_redis: RedisServer,
 ) -> None:
     # A claim or a throttle of version 1 that expires while migrate runs: nothing to move,
-    # and the run goes on rather than stopping as if Redis had not answered.
+    # and the run goes on rather than stopping as if Redis had not answered. (On the one
+    # server version 1 used: migrate refuses a cluster.)
+    client, _ = connect(own_redis.url)
     done = Migrated()
     gone = f"{V1}:progress:TACME:UGONE"
-
-    await migration._move(redis_client, gone, schema.PROGRESS.key("TACME", "UGONE"), "x", done)
+    try:
+        await migration._move(client, gone, schema.PROGRESS.key("TACME", "UGONE"), "x", done)
+    finally:
+        await client.aclose()
 
     assert done.lines() == ["moved 0 key(s) to mistral-setup:v2"]
