@@ -225,7 +225,7 @@ def _run_web(_: argparse.Namespace, settings: Settings) -> int:
 def _run_socket(_: argparse.Namespace, settings: Settings) -> int:
     from bot.slack import socket
 
-    asyncio.run(socket.serve(settings))
+    socket.run(settings)
     return 0
 
 

@@ -15,6 +15,7 @@ import contextlib
 import gc
 import logging
 import signal
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -46,6 +47,19 @@ class _Handler(AsyncSocketModeHandler):
             await super().handle(client, req)
         finally:
             self.dispatching.discard(task)
+
+
+def run(settings: Settings) -> None:
+    """Run the worker until it is stopped: on uvloop where it is installed (not on Windows),
+    as uvicorn runs the web process, since the work after each ack is mostly event-loop
+    and socket work (Redis, the Web API)."""
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        loop_factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(serve(settings))
 
 
 async def serve(settings: Settings) -> None:

@@ -219,6 +219,9 @@ def serve(settings: Settings) -> None:
         create_web_app(services),
         host="0.0.0.0",  # noqa: S104
         port=settings.port,
+        # uvloop where it is installed (a dependency, but for Windows): the work after
+        # each ack is mostly event-loop and socket work, which it does in C.
+        loop="auto",
         # uvicorn's records go through our handler, redaction included.
         log_config=None,
         # Requests still being acked get the same grace as the replies owed after them.
