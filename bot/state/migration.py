@@ -6,7 +6,10 @@ kind gives it now, one key at a time, with ``RENAMENX``: the value moves whole, 
 time to live, in one step, so a migration stopped anywhere leaves each key under one name
 or the other, and running it again moves what is left. A key whose new name is taken (a
 bot of this version ran before the migration and wrote it) is left where it is and named in
-the report, for the operator to look at; nothing is overwritten.
+the report, for the operator to look at; nothing is overwritten. Where version 2 added a
+workspace to a kind's parts (a digest's claim, the chart, a cached profile), a version 1
+key's workspace is its team, as it was for every workspace but an organisation's: a digest
+sent the week of the upgrade is not sent again.
 
 Version 1 ran on one server (a cluster could not serve it), so this runs on one server or
 a Sentinel's master; to move to a cluster afterwards, ``redis-cli --cluster import`` copies
@@ -59,12 +62,12 @@ async def migrate(client: redis.Redis) -> Migrated:
     async with store.available():
         old = [str(name) async for name in client.scan_iter(match=f"{schema.LEGACY_PREFIX}:*")]
         for name in sorted(old):
-            kind = schema.kind_of(name, legacy=True)
-            parts = None if kind is None else kind.parts_of(name, legacy=True)
-            if kind is None or parts is None:
+            found = schema.renamed(name)
+            if found is None:
                 done.unknown.append(name)
             else:
-                await _move(client, name, kind.key(*parts.values()), kind.name, done)
+                kind, new = found
+                await _move(client, name, new, kind.name, done)
     return done
 
 

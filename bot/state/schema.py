@@ -64,6 +64,9 @@ class Kind:
     whose: Callable[[str], str] | None = None
     # A short-lived copy of what Slack says, or a count for a day: forgotten, never exported.
     cache: bool = False
+    # The parts version 1 named, where they were fewer: a part it lacked takes the team's
+    # value (a version 1 workspace was its team; see ``renamed``).
+    legacy_parts: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         # Personal data is kept per team, and forgetting needs to find the person in it.
@@ -92,15 +95,23 @@ class Kind:
         """A SCAN pattern for this kind's keys; a part not given matches anything."""
         return self.key(*(known.get(part, "*") for part in self.parts))
 
-    def parts_of(self, name: str, *, legacy: bool = False) -> dict[str, str] | None:
-        """The parts of ``name`` when it is a key of this kind (named as version 1 named
-        it, untagged, when ``legacy``), else None."""
-        found = (self._legacy if legacy else self._pattern).fullmatch(name)
+    def parts_of(self, name: str) -> dict[str, str] | None:
+        """The parts of ``name`` when it is a key of this kind, else None."""
+        found = self._pattern.fullmatch(name)
         if found is None:
             return None
         # Ids hold no braces (_SEGMENT): the tag's are the only ones.
         values = (value.replace("{", "").replace("}", "") for value in found.groups())
         return dict(zip(self.parts, values, strict=True))
+
+    def renamed(self, name: str) -> str | None:
+        """The name version 2 gives ``name``, a key of this kind as version 1 named it (a
+        ``workspace`` part it lacked is its team); None when it is not one."""
+        found = self._legacy.fullmatch(name)
+        if found is None:
+            return None
+        old = dict(zip(self.legacy_parts or self.parts, found.groups(), strict=True))
+        return self.key(*(old.get(part, old.get("team", "")) for part in self.parts))
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
@@ -112,7 +123,8 @@ class Kind:
 
     @cached_property
     def _legacy(self) -> re.Pattern[str]:
-        parts = "".join(f":({_SHAPES.get(part, _SEGMENT)})" for part in self.parts)
+        legacy = self.legacy_parts or self.parts
+        parts = "".join(f":({_SHAPES.get(part, _SEGMENT)})" for part in legacy)
         return re.compile(re.escape(f"{LEGACY_PREFIX}:{self.name}") + parts)
 
 
@@ -221,8 +233,9 @@ COUNTING_SINCE = Kind("counting-since", ("team",), "team", "string", personal=Fa
 # part) for App Home: the DM's, not about the admin, so forget leaves it to expire. Drawn
 # for one workspace (the team itself, or one of an organisation's, with its own people).
 CHART = Kind(
-    "chart", ("team", "workspace", "channel"), "team", "string", personal=False, ttl="5 minutes"
-)
+    "chart", ("team", "workspace", "channel"), "team", "string", personal=False,
+    ttl="5 minutes", legacy_parts=("team", "channel"),
+)  # fmt: skip
 PROFILE = Kind(  # users.info's locale and admin flag, in the workspace asked from
     "profile",
     ("team", "user", "workspace"),
@@ -231,6 +244,7 @@ PROFILE = Kind(  # users.info's locale and admin flag, in the workspace asked fr
     personal=True,
     cache=True,
     ttl="5 minutes (a minute when Slack did not say)",
+    legacy_parts=("team", "user"),
 )
 # How many questions a person had logged today: their daily quota (storage stays bounded).
 QUESTIONS_LOGGED = Kind(
@@ -257,7 +271,7 @@ NUDGE_CLAIM = Kind(
 )
 DIGEST_CLAIM = Kind(
     "digest-sent", ("team", "workspace", "user", "week"), "person", "string", personal=False,
-    ttl="2 minutes while sending, 8 days once sent",
+    ttl="2 minutes while sending, 8 days once sent", legacy_parts=("team", "user", "week"),
 )  # fmt: skip
 # Which teams have reminders scheduled: a sweep reads only what is due in each.
 NUDGE_TEAMS = Kind("nudge-teams", (), "process", "set", personal=False)
@@ -315,10 +329,19 @@ KINDS = (
 )
 
 
-def kind_of(name: str, kinds: Sequence[Kind] = KINDS, *, legacy: bool = False) -> Kind | None:
-    """The declared kind of the key ``name`` (named as version 1 named it, when ``legacy``),
-    or None when no kind declares it."""
-    return next((kind for kind in kinds if kind.parts_of(name, legacy=legacy) is not None), None)
+def kind_of(name: str, kinds: Sequence[Kind] = KINDS) -> Kind | None:
+    """The declared kind of the key ``name``, or None when no kind declares it."""
+    return next((kind for kind in kinds if kind.parts_of(name) is not None), None)
+
+
+def renamed(name: str) -> tuple[Kind, str] | None:
+    """The kind of ``name``, a key as version 1 named it, and its name now; None when no
+    kind declares it."""
+    for kind in KINDS:
+        new = kind.renamed(name)
+        if new is not None:
+            return kind, new
+    return None
 
 
 def question_entry(entry_id: str, user: str, question: str) -> str:
