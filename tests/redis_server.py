@@ -157,17 +157,27 @@ def _client(port: int) -> redis.Redis:
     return redis.Redis(port=port, socket_timeout=1, decode_responses=True)
 
 
+def _online_replicas(master: redis.Redis) -> int:
+    """How many replicas have synced with ``master`` and follow it."""
+    replication = master.info("replication")
+    return sum(
+        isinstance(value, dict) and value.get("state") == "online"
+        for name, value in replication.items()
+        if name.startswith("slave")
+    )
+
+
 def _cluster_ok(port: int) -> bool:
     with _client(port) as client:
         return bool(client.cluster("info")["cluster_state"] == "ok")
 
 
-def _watching(port: int) -> bool:
-    """Whether the Sentinel on ``port`` knows the other two and both replicas."""
+def _watching(port: int, replicas: int) -> bool:
+    """Whether the Sentinel on ``port`` knows the other two and the master's replicas."""
     with _client(port) as watcher:
         others = watcher.sentinel_sentinels(MASTER)
-        replicas = watcher.sentinel_slaves(MASTER)
-    return len(others) == 2 and len(replicas) == 2
+        known = watcher.sentinel_slaves(MASTER)
+    return len(others) == 2 and len(known) == replicas
 
 
 class LocalCluster:
@@ -220,14 +230,15 @@ class LocalSentinels:
     that the failover would throw away.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, replicas: int = 2) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="redis-sentinel-"))
-        durable = ("--min-replicas-to-write", "1", "--min-replicas-max-lag", "10",
-                   "--repl-diskless-sync-delay", "0",  # a replica syncs at once
+        # With no replica (a master running alone), refusing writes would refuse them all.
+        guard = ("--min-replicas-to-write", "1", "--min-replicas-max-lag", "10") if replicas else ()
+        durable = (*guard, "--repl-diskless-sync-delay", "0",  # a replica syncs at once
                    "--dir", str(self.directory), *NO_PERSISTENCE)  # fmt: skip
         self.master = RedisServer(*durable)
         replica_of = ("--replicaof", "127.0.0.1", str(self.master.port))
-        self.replicas = [RedisServer(*durable, *replica_of) for _ in range(2)]
+        self.replicas = [RedisServer(*durable, *replica_of) for _ in range(replicas)]
         self.sentinels = [RedisServer("--dir", str(self.directory)) for _ in range(3)]
         hosts = ",".join(f"127.0.0.1:{sentinel.port}" for sentinel in self.sentinels)
         self.url = f"redis+sentinel://{hosts}/{MASTER}/0"
@@ -240,7 +251,7 @@ class LocalSentinels:
         for server in self.servers:
             server.start()
         with _client(self.master.port) as master:
-            _until(lambda: master.info("replication")["min_slaves_good_slaves"] == 2, "replicas")
+            _until(lambda: _online_replicas(master) == len(self.replicas), "replicas")
         for sentinel in self.sentinels:
             config = self.directory / f"sentinel-{sentinel.port}.conf"
             config.write_text(
@@ -250,7 +261,7 @@ class LocalSentinels:
             )
             sentinel.start(str(config), "--sentinel")
         for sentinel in self.sentinels:
-            _until(partial(_watching, sentinel.port), "the Sentinels")
+            _until(partial(_watching, sentinel.port, len(self.replicas)), "the Sentinels")
 
     def master_port(self) -> int:
         """The port of the master the Sentinels name now."""

@@ -18,12 +18,15 @@ from bot.person import Person
 from bot.render.blocks import ActionId, CallbackId
 from bot.services import build
 from bot.slack.people import People
+from bot.state import schema
 from tests.conftest import RunningBot, bot_settings, running_bot
 from tests.fakes.mistral_api import FakeMistralAPI, Scenario
 from tests.fakes.slack_api import FakeSlackApi
 from tests.redis_server import RedisServer
 from tests.slack_requests import (
     BOT_USER_ID,
+    TEAM,
+    USER,
     app_mention,
     block_action,
     event_callback,
@@ -83,6 +86,24 @@ async def test_redis_outage_degrades_gracefully_and_recovers_without_restart(
         after = (await slack_api.wait_for_responses(3))[2]
         assert "1 of 12 done" in _text(after.body)
         assert (await bot.http.get("/healthz")).json()["redis"] == "ok"
+
+
+async def test_a_command_redis_refuses_is_logged_as_an_error_with_its_code_only(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A key of the wrong type (as a bug of ours would leave): Redis is up, and says no.
+    wrong = schema.PROGRESS.key(TEAM, USER)
+    await bot.services.redis.set(wrong, "not a set")
+
+    await _timed(bot, slash_command("done 1", response_url=bot.slack.response_url()))
+    [reply] = await bot.slack.wait_for_responses(1)
+    await bot.services.redis.delete(wrong)
+
+    assert "can't reach my memory" in _text(reply.body)
+    refused = [r for r in caplog.records if r.name == "bot.state.store"]
+    assert [(r.levelno, r.getMessage()) for r in refused] == [
+        (logging.ERROR, "Redis refused a command: ResponseError WRONGTYPE")
+    ]
 
 
 async def test_slack_rate_limits_are_retried_after_retry_after(bot: RunningBot) -> None:

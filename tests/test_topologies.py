@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
 import pytest
+import redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import SSLConnection
 from redis.asyncio.sentinel import SentinelManagedSSLConnection
@@ -27,7 +29,7 @@ from tests.fakes.mistral_api import FakeMistralAPI
 from tests.fakes.slack_api import FakeSlackApi
 from tests.keyspace import assert_declared, every_key, flush
 from tests.redis_server import LocalCluster, LocalSentinels, RedisServer, require_redis_server
-from tests.slack_requests import BOT_USER_ID, app_mention, event_callback, slash_command
+from tests.slack_requests import BOT_USER_ID, TEAM, app_mention, event_callback, slash_command
 
 pytestmark = pytest.mark.redis
 
@@ -149,6 +151,64 @@ async def test_after_a_sentinel_failover_the_same_process_records_steps_and_lost
     assert ["2 of 12 done" in shown[0], "1 of 12 done" in shown[1], "1 of 12 done" in shown[2]] == [
         True
     ] * 3
+
+
+@pytest.fixture
+def lone_master() -> Iterator[LocalSentinels]:
+    """A master with no replica, watched by Sentinels: a replica lost, or never set up."""
+    require_redis_server()
+    sentinels = LocalSentinels(replicas=0)
+    sentinels.start()
+    yield sentinels
+    sentinels.stop()
+
+
+def _waits(port: int) -> int:
+    """How many WAITs the server at ``port`` has answered."""
+    with redis.Redis(port=port) as server:
+        stats = server.info("commandstats").get("cmdstat_wait") or {"calls": 0}
+        return int(stats["calls"])
+
+
+async def test_with_no_replica_steps_are_kept_without_waiting_for_one_each_time(
+    lone_master: LocalSentinels, slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = bot_settings(slack_api, lone_master.url)
+    async with running_bot(settings, slack_api) as bot:
+        replies = [await _command(bot, f"done {step}", "UANNA") for step in (1, 2, 3)]
+
+    assert ["1 of 12 done" in replies[0], "3 of 12 done" in replies[2]] == [True, True]
+    # The first transaction waited for a replica in vain; the next ones did not wait.
+    assert _waits(lone_master.master.port) == 1
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.state.store"]
+    assert [line for line in said if line.startswith("No replica acknowledged")] == [
+        "No replica acknowledged a write within 500 ms: transactions stop waiting for one for "
+        "30 s; a failover meanwhile may lose the last writes (check the replicas)"
+    ]
+
+
+async def test_a_step_is_kept_once_and_answered_when_waiting_for_a_replica_fails(
+    local_sentinels: LocalSentinels, slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    # WAIT refused (as a failing connection would be, after the transaction was applied).
+    with redis.Redis(port=local_sentinels.master.port) as master:
+        master.execute_command("ACL", "SETUSER", "default", "-wait")
+    settings = bot_settings(slack_api, local_sentinels.url)
+    async with running_bot(settings, slack_api) as bot:
+        done = await _command(bot, "done 1", "UANNA")
+        shown = await _command(bot, "", "UANNA")
+
+    assert "1 of 12 done" in done
+    assert "1 of 12 done" in shown
+    client, _ = connect(local_sentinels.url)
+    try:
+        assert await client.smembers(schema.PROGRESS.key(TEAM, "UANNA")) == {"register"}
+    finally:
+        await client.aclose()
+    assert any(
+        r.getMessage().startswith("Waiting for a replica failed (NoPermissionError)")
+        for r in caplog.records
+    )
 
 
 @pytest.mark.parametrize(

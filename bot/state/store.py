@@ -178,14 +178,60 @@ class _Where:
 # min-replicas-to-write on the servers (README) makes a master cut off from its replicas
 # refuse writes, rather than take ones the failover would throw away.
 REPLICA_WAIT_MS = 500
+# When no replica acknowledged in time, the master has none to wait for (or they lag far
+# behind): waiting the full REPLICA_WAIT_MS on every transaction would only slow every
+# reply, so transactions stop waiting for this long, then try again.
+NO_REPLICA_PAUSE_SECONDS = 30.0
+
+
+class _Replicas:
+    """Whether a master's transactions wait for a replica now; says so when that changes."""
+
+    def __init__(self) -> None:
+        self._paused_until = 0.0
+
+    @property
+    def awaited(self) -> bool:
+        return time.monotonic() >= self._paused_until
+
+    def acknowledged(self, replicas: int) -> None:
+        """What WAIT answered: how many replicas have the transaction."""
+        if replicas:
+            if self._paused_until:
+                log.info("A replica acknowledges writes again: transactions wait for it")
+            self._paused_until = 0.0
+            return
+        self._paused_until = time.monotonic() + NO_REPLICA_PAUSE_SECONDS
+        log.warning(
+            "No replica acknowledged a write within %d ms: transactions stop waiting for one "
+            "for %.0f s; a failover meanwhile may lose the last writes (check the replicas)",
+            REPLICA_WAIT_MS,
+            NO_REPLICA_PAUSE_SECONDS,
+        )
+
+    def failed(self, error: Exception) -> None:
+        """WAIT itself failed, after the transaction was applied."""
+        self._paused_until = time.monotonic() + NO_REPLICA_PAUSE_SECONDS
+        log.warning(
+            "Waiting for a replica failed (%s); the write stands: transactions stop waiting "
+            "for %.0f s",
+            type(error).__name__,
+            NO_REPLICA_PAUSE_SECONDS,
+        )
 
 
 class _SentinelMaster(redis.Redis):
     """The master the Sentinels name: its transactions wait for a replica, and closing it
     closes the connections to the Sentinels too."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._replicas = _Replicas()
+
     def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
-        return _Replicated(self.connection_pool, self.response_callbacks, transaction, shard_hint)
+        return _Replicated(
+            self.connection_pool, self.response_callbacks, transaction, shard_hint, self._replicas
+        )
 
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
         await super().aclose(close_connection_pool)
@@ -199,12 +245,33 @@ class _Replicated(Pipeline):
     passed). WAIT counts the writes of its own connection, so it goes on the transaction's,
     from redis-py's step that runs a transaction on the connection it holds."""
 
+    def __init__(
+        self,
+        connection_pool: redis.ConnectionPool,
+        response_callbacks: Any,
+        transaction: bool,
+        shard_hint: str | None,
+        replicas: _Replicas,
+    ) -> None:
+        super().__init__(connection_pool, response_callbacks, transaction, shard_hint)
+        self._replicas = replicas
+
     async def _execute_transaction(
         self, connection: Connection, commands: Any, raise_on_error: bool
     ) -> Any:
         results = await super()._execute_transaction(connection, commands, raise_on_error)
-        await connection.send_command("WAIT", 1, REPLICA_WAIT_MS)
-        await connection.read_response()
+        if not self._replicas.awaited:
+            return results
+        try:
+            await connection.send_command("WAIT", 1, REPLICA_WAIT_MS)
+            replicas = await connection.read_response()
+        except OUTAGES as error:
+            # The transaction is applied: raising would make redis-py's retry apply it again
+            # (or tell the person it failed). The connection may hold a half-read reply.
+            await connection.disconnect()
+            self._replicas.failed(error)
+        else:
+            self._replicas.acknowledged(int(replicas))
         return results
 
 
@@ -218,6 +285,15 @@ async def available() -> AsyncIterator[None]:
     """Run Redis calls; an outage becomes StoreUnavailable, logged once with its cause."""
     try:
         yield
+    except ResponseError as exc:
+        # Redis answered, and refused: out of memory, a permission, or a bug of ours (a
+        # key of the wrong type, keys across slots). Its code only: the rest of an error
+        # message can quote a command's arguments, and redis-py puts a pipeline's failing
+        # command before it ("Command # 1 (SADD …) of pipeline caused error: WRONGTYPE …").
+        code = str(exc).rpartition("caused error: ")[2].split(" ", 1)[0]
+        log.error("Redis refused a command: %s %s", type(exc).__name__, code)
+        count_redis_error()
+        raise StoreUnavailable from exc
     except OUTAGES as exc:
         log.warning("Redis unavailable: %s", type(exc).__name__)
         count_redis_error()
