@@ -219,9 +219,10 @@ async def test_a_step_is_kept_once_and_answered_when_waiting_for_a_replica_fails
         ("redis://{sentinel}/0", "REDIS_URL points at a Sentinel: use redis+sentinel://"),
         ("redis+cluster://{server}", "REDIS_URL is a redis+cluster:// URL but its nodes are not"),
         ("redis+sentinel://{server}/mymaster", "REDIS_URL is a redis+sentinel:// URL but"),
+        ("redis+sentinel://{sentinel}/mymaster", "REDIS_URL names the master 'mymaster', which"),
     ],
     ids=["unknown-scheme", "plain-url-to-a-cluster-node", "plain-url-to-a-sentinel",
-         "cluster-url-to-one-server", "sentinel-url-to-one-server"],
+         "cluster-url-to-one-server", "sentinel-url-to-one-server", "master-no-sentinel-watches"],
 )  # fmt: skip
 def test_a_redis_url_naming_the_wrong_kind_of_redis_stops_startup_in_one_line(
     url: str,
@@ -254,6 +255,31 @@ def test_a_redis_url_naming_the_wrong_kind_of_redis_stops_startup_in_one_line(
     assert started.returncode == 2
     assert len(started.stderr.strip().splitlines()) == 1, started.stderr
     assert started.stderr.startswith(says)
+
+
+def test_startup_asks_sentinels_with_their_own_password_for_the_master_named(
+    env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    require_redis_server()
+    sentinel = RedisServer("--dir", str(tmp_path), "--requirepass", "watch-word")
+    (tmp_path / "sentinel.conf").write_text("")  # watching nothing: no master by any name
+    sentinel.start(str(tmp_path / "sentinel.conf"), "--sentinel")
+    url = f"redis+sentinel://127.0.0.1:{sentinel.port}/mymaster?sentinel_password=watch-word"
+    env = {
+        **env_without_slack,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": "secret",
+        "PORT": "0",
+        "REDIS_URL": url,
+    }
+    try:
+        started = run_bot(["web"], env, tmp_path)
+    finally:
+        sentinel.stop()
+
+    assert started.returncode == 2
+    assert started.stderr.startswith("REDIS_URL names the master 'mymaster', which no Sentinel")
+    assert "watch-word" not in started.stderr
 
 
 async def test_every_key_is_found_on_every_primary(local_cluster: str) -> None:

@@ -108,31 +108,38 @@ def connect(url: str | None) -> tuple[redis.Redis, bool]:
     master, _, db = where.path.strip("/").partition("/")
     if not master:
         raise RedisUrlError("REDIS_URL: redis+sentinel:// needs the master's name: h:p/MASTER")
-    # The credentials and options in the URL are the master's, parsed by redis-py; the
-    # Sentinels' own are sentinel_username and sentinel_password, as Prefect reads them.
     params = dict(parse_qsl(where.query))
-    theirs = {
-        k: params.pop(f"sentinel_{k}")
-        for k in ("username", "password")
-        if f"sentinel_{k}" in params
-    }
+    watchers = _sentinel_options(where, params)
     host, port = where.hosts[0]
     master_options = parse_url(where.url(host, port, f"/{db or 0}", urlencode(params)))
     del master_options["host"], master_options["port"]
     ssl = master_options.pop("connection_class", None) is SSLConnection
-    # A Sentinel that does not answer is not asked again: the next one is (redis-py's
-    # default would retry it with backoff, delaying every lookup of the master after a crash).
-    watchers = {
-        "socket_timeout": SOCKET_TIMEOUT,
-        "socket_connect_timeout": CONNECT_TIMEOUT,
-        "retry": Retry(NoBackoff(), retries=0),
-    }
-    sentinel = Sentinel(where.hosts, sentinel_kwargs={**watchers, "ssl": ssl, **theirs})
+    sentinel = Sentinel(where.hosts, sentinel_kwargs=watchers)
     # The URL's own options (socket_timeout…) win over the defaults, as redis-py's from_url.
     client = sentinel.master_for(
         master, redis_class=_SentinelMaster, ssl=ssl, **{**options, **master_options}
     )
     return client, False
+
+
+def _sentinel_options(where: _Where, params: dict[str, str]) -> dict[str, Any]:
+    """How to talk to the Sentinels themselves. The credentials and options in the URL are
+    the master's; the Sentinels' own are sentinel_username and sentinel_password (taken out
+    of ``params``), as Prefect reads them."""
+    theirs = {
+        k: params.pop(f"sentinel_{k}")
+        for k in ("username", "password")
+        if f"sentinel_{k}" in params
+    }
+    # A Sentinel that does not answer is not asked again: the next one is (redis-py's
+    # default would retry it with backoff, delaying every lookup of the master after a crash).
+    return {
+        "socket_timeout": SOCKET_TIMEOUT,
+        "socket_connect_timeout": CONNECT_TIMEOUT,
+        "retry": Retry(NoBackoff(), retries=0),
+        "ssl": where.tls,
+        **theirs,
+    }
 
 
 @dataclass(frozen=True)
@@ -337,13 +344,7 @@ async def verify(url: str | None) -> None:
         return
     kind = topology(url)
     if kind == "sentinel":
-        for host, port in _Where.of(url).hosts:
-            mode = await _mode(redis.Redis(host=host, port=port, socket_timeout=SOCKET_TIMEOUT))
-            if mode not in (None, "sentinel"):
-                raise RedisUrlError(
-                    f"REDIS_URL is a redis+sentinel:// URL but {host}:{port} is not a Sentinel "
-                    f"(it is a {mode} Redis): list the Sentinels' host:port"
-                )
+        await _verify_sentinels(_Where.of(url))
         return
     try:
         client, _ = connect(url)
@@ -364,6 +365,38 @@ async def verify(url: str | None) -> None:
         raise RedisUrlError(
             "REDIS_URL points at a Sentinel: use redis+sentinel://host:port[,host:port…]/MASTER"
         )
+
+
+async def _verify_sentinels(where: _Where) -> None:
+    """Each host answering is a Sentinel, and the Sentinels watch the master named."""
+    options = _sentinel_options(where, dict(parse_qsl(where.query)))
+    master = where.path.strip("/").partition("/")[0]
+    answers = []
+    for host, port in where.hosts:
+        mode = await _mode(redis.Redis(host=host, port=port, **options))
+        if mode not in (None, "sentinel"):
+            raise RedisUrlError(
+                f"REDIS_URL is a redis+sentinel:// URL but {host}:{port} is not a Sentinel "
+                f"(it is a {mode} Redis): list the Sentinels' host:port"
+            )
+        if mode == "sentinel":
+            answers.append(await _watched(redis.Redis(host=host, port=port, **options), master))
+    if answers and not any(answers):
+        raise RedisUrlError(
+            f"REDIS_URL names the master {master!r}, which no Sentinel watches: use the name "
+            "from their `sentinel monitor` line (redis-cli -p PORT SENTINEL MASTERS lists them)"
+        )
+
+
+async def _watched(sentinel: redis.Redis, master: str) -> bool:
+    """Whether ``sentinel`` knows where ``master`` is (True if it stopped answering: only a
+    clear no counts against the URL). Closes ``sentinel``."""
+    try:
+        return await sentinel.sentinel_get_master_addr_by_name(master) is not None
+    except OUTAGES:
+        return True
+    finally:
+        await sentinel.aclose()
 
 
 async def _mode(client: redis.Redis) -> str | None:
