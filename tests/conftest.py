@@ -1,4 +1,7 @@
-"""Shared fixtures: settings, content, a real Redis, the assistant over it."""
+"""Shared fixtures: settings, content, a real Redis, the assistant over it, the web app.
+
+Installs of the app ("Add to Slack", org-wide, saved in the store) are set up in
+tests/installs.py."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +25,7 @@ from bot.domain.assistant import Assistant
 from bot.guide.content import Content, load_content
 from bot.guide.search import Index
 from bot.person import Person
+from bot.schedule import zone
 from bot.services import Services, build
 from bot.settings import CONTENT_DIR, Settings
 from bot.slack.web import create_web_app
@@ -33,7 +38,12 @@ from tests.slack_requests import SIGNING_SECRET, app_home_opened, event_callback
 if TYPE_CHECKING:
     from tests.fakes.slack_api import FakeSlackApi
 
-pytest_plugins = ["tests.fakes.slack_api", "tests.fakes.socket_mode", "tests.redis_server"]
+pytest_plugins = [
+    "tests.fakes.slack_api",
+    "tests.fakes.socket_mode",
+    "tests.redis_server",
+    "tests.installs",
+]
 
 # A limits check paces its requests a second apart for real keys; tests need no pause.
 TEST_PACE = 0.01
@@ -202,6 +212,13 @@ def bot_settings(slack_api: FakeSlackApi, redis_url: str, **overrides: Any) -> S
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+def digest_due_now() -> dict[str, Any]:
+    """Settings under which the weekly digest is due now, swept every 0.3 s: today from
+    midnight in Europe/Rome, the time zone of the fake Slack's users."""
+    today_in_rome = datetime.now(zone("Europe/Rome")).strftime("%a").lower()
+    return {"digest": True, "digest_day": today_in_rome, "digest_hour": 0, "sweep_seconds": 0.3}
 
 
 @contextlib.asynccontextmanager

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from bot.cipher import Cipher, new_key
+from bot.cipher import new_key
 from bot.person import Person, Workspace
-from bot.slack.installations import RedisInstallationStore
 from bot.slack.oauth import BOT_SCOPES
 from bot.state import schema
 from bot.state.members import write_seen
@@ -19,7 +18,8 @@ from bot.state.workspaces import WorkspaceSettings
 from tests.conftest import run_bot
 from tests.fakes.mistral_api import FakeMistralAPI
 from tests.fakes.slack_api import FakeSlackApi, Install
-from tests.slack_requests import SIGNING_SECRET, TOKEN_KEY
+from tests.installs import ADD_TO_SLACK_ENV, save_installs
+from tests.slack_requests import SIGNING_SECRET
 
 
 def _env(
@@ -34,6 +34,25 @@ def _env(
         "REDIS_URL": redis_url,
         "HELP_CHANNELS": "CHELP",
     }
+
+
+def _add_to_slack_env(
+    base: dict[str, str],
+    slack_api: FakeSlackApi,
+    mistral_api: FakeMistralAPI,
+    redis_url: str,
+    **more: str,
+) -> dict[str, str]:
+    """``_env`` for one shared deployment ("Add to Slack"): no bot token of its own."""
+    env = {**_env(base, slack_api, mistral_api, redis_url), **ADD_TO_SLACK_ENV, **more}
+    del env["SLACK_BOT_TOKEN"]
+    return env
+
+
+@pytest.fixture
+async def two_installs(slack_api: FakeSlackApi, redis_client: aioredis.Redis) -> None:
+    """TONE and TTWO installed the app (Add to Slack), their tokens encrypted with TOKEN_KEY."""
+    await save_installs(redis_client, slack_api, Install("TONE", "One"), Install("TTWO", "Two"))
 
 
 def _states(output: str) -> list[str]:
@@ -138,6 +157,7 @@ def test_doctor_names_settings_that_do_not_load_as_broken(
     assert "SLACK_CLIENT_SECRET" in done.stdout
 
 
+@pytest.mark.usefixtures("two_installs")
 async def test_doctor_checks_each_installed_workspace_with_its_own_token(
     env_without_slack: dict[str, str],
     slack_api: FakeSlackApi,
@@ -146,18 +166,8 @@ async def test_doctor_checks_each_installed_workspace_with_its_own_token(
     redis_client: aioredis.Redis,
     tmp_path: Path,
 ) -> None:
-    installs = RedisInstallationStore(redis_client, Cipher([TOKEN_KEY]))
-    for workspace in (Install("TONE", "One"), Install("TTWO", "Two")):
-        slack_api.add_install(workspace)
-        await installs.async_save(workspace.installation())
     slack_api.add_channel("CHELP", "mistral-help")
-    env = {
-        **_env(env_without_slack, slack_api, mistral_api, redis_url),
-        "SLACK_CLIENT_ID": "1111.2222",
-        "SLACK_CLIENT_SECRET": "client-secret",
-        "TOKEN_ENCRYPTION_KEYS": TOKEN_KEY,
-    }
-    del env["SLACK_BOT_TOKEN"]
+    env = _add_to_slack_env(env_without_slack, slack_api, mistral_api, redis_url)
 
     everyone = run_bot(["doctor"], env, tmp_path)
     one = run_bot(["doctor", "--workspace", "TTWO"], env, tmp_path)
@@ -302,6 +312,7 @@ def test_doctor_warns_when_mistral_api_url_answers_without_asking_for_a_key(
     assert "check MISTRAL_API_URL" in lines[lines.index(line) + 1]
 
 
+@pytest.mark.usefixtures("two_installs")
 async def test_doctor_tells_an_install_no_key_decrypts_from_one_whose_token_is_gone(
     env_without_slack: dict[str, str],
     slack_api: FakeSlackApi,
@@ -310,18 +321,11 @@ async def test_doctor_tells_an_install_no_key_decrypts_from_one_whose_token_is_g
     redis_client: aioredis.Redis,
     tmp_path: Path,
 ) -> None:
-    installs = RedisInstallationStore(redis_client, Cipher([TOKEN_KEY]))
-    for workspace in (Install("TONE", "One"), Install("TTWO", "Two")):
-        slack_api.add_install(workspace)
-        await installs.async_save(workspace.installation())
     await redis_client.delete(schema.INSTALLATION.key("-:TTWO", "bot"))
-    env = {
-        **_env(env_without_slack, slack_api, mistral_api, redis_url),
-        "SLACK_CLIENT_ID": "1111.2222",
-        "SLACK_CLIENT_SECRET": "client-secret",
-        "TOKEN_ENCRYPTION_KEYS": new_key(),  # not the key that encrypted TONE's token
-    }
-    del env["SLACK_BOT_TOKEN"]
+    env = _add_to_slack_env(
+        env_without_slack, slack_api, mistral_api, redis_url,
+        TOKEN_ENCRYPTION_KEYS=new_key(),  # not the key that encrypted TONE's token
+    )  # fmt: skip
 
     done = run_bot(["doctor"], env, tmp_path)
 
@@ -347,9 +351,7 @@ async def test_doctor_checks_each_workspace_of_an_org_wide_install_with_its_own_
     redis_client: aioredis.Redis,
     tmp_path: Path,
 ) -> None:
-    org = Install(None, None, "EORG", "Org", org_wide=True)
-    slack_api.add_install(org)
-    await RedisInstallationStore(redis_client, Cipher([TOKEN_KEY])).async_save(org.installation())
+    await save_installs(redis_client, slack_api, Install(None, None, "EORG", "Org", org_wide=True))
     # People were seen in T2 and T3, whose admins set their own help channels.
     settings = WorkspaceSettings(redis_client, defaults=Workspace(help_channels=frozenset()))
     for workspace, channel in (("T2", "CTWO"), ("T3", "CTHREE")):
@@ -359,13 +361,7 @@ async def test_doctor_checks_each_workspace_of_an_org_wide_install_with_its_own_
         await settings.save(f"EORG:{workspace}", Workspace(help_channels=frozenset({channel})))
     slack_api.add_channel("CTWO", "help-two")
     slack_api.add_channel("CTHREE", "help-three", bot_is_member=False)
-    env = {
-        **_env(env_without_slack, slack_api, mistral_api, redis_url),
-        "SLACK_CLIENT_ID": "1111.2222",
-        "SLACK_CLIENT_SECRET": "client-secret",
-        "TOKEN_ENCRYPTION_KEYS": TOKEN_KEY,
-    }
-    del env["SLACK_BOT_TOKEN"]
+    env = _add_to_slack_env(env_without_slack, slack_api, mistral_api, redis_url)
 
     everyone = run_bot(["doctor"], env, tmp_path)
     two = run_bot(["doctor", "--workspace", "T2"], env, tmp_path)

@@ -8,7 +8,6 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
@@ -17,15 +16,7 @@ from pydantic import SecretStr
 from bot.slack.oauth import SignedOAuthStateStore, state_key
 from tests.conftest import RunningBot
 from tests.fakes.slack_api import FakeSlackApi
-from tests.test_oauth import ACME, shared_deployment, start_install
-
-
-@pytest.fixture
-async def shared(
-    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
-) -> AsyncIterator[RunningBot]:
-    async with shared_deployment(slack_api, redis_url) as bot:
-        yield bot
+from tests.installs import ACME, start_install
 
 
 async def _keys(client: aioredis.Redis) -> set[str]:

@@ -12,12 +12,12 @@ from bot.state import migration, schema
 from bot.state.migration import Migrated
 from bot.state.reminders import ReminderStore
 from bot.state.store import connect
-from tests.conftest import bot_settings, run_bot, running_bot
+from tests.conftest import run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi
+from tests.installs import ACME, add_to_slack_settings
 from tests.keyspace import assert_declared, every_key
 from tests.redis_server import RedisServer
-from tests.slack_requests import TOKEN_KEY, slash_command
-from tests.test_oauth import ACME
+from tests.slack_requests import slash_command
 
 pytestmark = pytest.mark.redis
 
@@ -68,15 +68,7 @@ async def test_migrate_moves_a_version_1_database_and_the_bot_serves_it(
     finally:
         await client.aclose()
     slack_api.add_install(ACME)  # Slack knows the token the install kept
-    settings = bot_settings(
-        slack_api,
-        own_redis.url,
-        slack_bot_token=None,
-        slack_client_id="1111.2222",
-        slack_client_secret="client-secret",
-        token_encryption_keys=TOKEN_KEY,
-    )
-    async with running_bot(settings, slack_api) as bot:
+    async with running_bot(add_to_slack_settings(slack_api, own_redis.url), slack_api) as bot:
         url = slack_api.response_url("acme")
         await bot.send(slash_command("", team="TACME", user="U111", response_url=url))
         [reply] = await slack_api.wait_for_responses(1)

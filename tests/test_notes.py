@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,9 @@ from bot.render.blocks import ActionId, CallbackId
 from tests.blockkit import assert_no_broadcast, assert_valid_view
 from tests.conftest import RunningBot, run_bot
 from tests.fakes.slack_api import FakeSlackApi
+from tests.installs import ACME, ADD_TO_SLACK_ENV, GLOBEX, mention
 from tests.keyspace import flush
 from tests.slack_requests import (
-    TOKEN_KEY,
     app_mention,
     block_action,
     event_callback,
@@ -27,7 +26,6 @@ from tests.slack_requests import (
     slash_command,
     view_submission,
 )
-from tests.test_oauth import ACME, GLOBEX, INITECH_ORG, install, mention, shared_deployment
 
 # What an admin at ACME writes, pings and markup included: they must reach nobody.
 NOTE = "At ACME, ask <!channel> & @it-helpdesk for the Admin role <https://evil.example|here>"
@@ -56,14 +54,9 @@ async def _save_note(bot: RunningBot, text: str, *, user: str = "UADMIN", **wher
 
 
 @pytest.fixture
-async def shared(
-    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
-) -> AsyncIterator[RunningBot]:
-    async with shared_deployment(slack_api, redis_url) as bot:
-        for workspace in (ACME, GLOBEX):
-            await install(bot.http, slack_api, workspace)
-        slack_api.add_user("UACME", is_admin=True, teams=("TACME",))  # ACME's admin only
-        yield bot
+def acme_admin(slack_api: FakeSlackApi) -> None:
+    """UACME, an admin of ACME's workspace only."""
+    slack_api.add_user("UACME", is_admin=True, teams=("TACME",))
 
 
 async def _answer_in(bot: RunningBot, workspace: Any) -> list[dict[str, Any]]:
@@ -76,14 +69,15 @@ async def _answer_in(bot: RunningBot, workspace: Any) -> list[dict[str, Any]]:
     return blocks
 
 
+@pytest.mark.usefixtures("acme_admin")
 async def test_a_note_set_for_one_workspace_shows_in_its_answer_and_not_in_anothers(
-    shared: RunningBot,
+    two_workspaces: RunningBot,
 ) -> None:
-    before = await _answer_in(shared, GLOBEX)  # rendered, and kept, before any note
+    before = await _answer_in(two_workspaces, GLOBEX)  # rendered, and kept, before any note
 
-    saved_home = await _save_note(shared, NOTE, user="UACME", team="TACME")
-    acme = await _answer_in(shared, ACME)
-    globex = await _answer_in(shared, GLOBEX)
+    saved_home = await _save_note(two_workspaces, NOTE, user="UACME", team="TACME")
+    acme = await _answer_in(two_workspaces, ACME)
+    globex = await _answer_in(two_workspaces, GLOBEX)
 
     assert "is saved" in saved_home
     assert "Add a payment method" in saved_home  # Home lists the noted card
@@ -94,48 +88,53 @@ async def test_a_note_set_for_one_workspace_shows_in_its_answer_and_not_in_anoth
     assert globex == before
 
 
-async def test_an_admin_of_another_workspace_cannot_set_a_note_here(shared: RunningBot) -> None:
-    home = await _save_note(shared, NOTE, user="UACME", team="TGLOBEX")
-    globex = await _answer_in(shared, GLOBEX)
+@pytest.mark.usefixtures("acme_admin")
+async def test_an_admin_of_another_workspace_cannot_set_a_note_here(
+    two_workspaces: RunningBot,
+) -> None:
+    home = await _save_note(two_workspaces, NOTE, user="UACME", team="TGLOBEX")
+    globex = await _answer_in(two_workspaces, GLOBEX)
 
     assert "Only admins can change the workspace's notes" in home
     assert MARK not in json.dumps(globex)
 
 
+@pytest.mark.usefixtures("acme_admin")
 async def test_a_workspaces_notes_are_deleted_when_it_uninstalls_and_only_its_own(
-    shared: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
+    two_workspaces: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
 ) -> None:
     slack_api.add_user("UGLOBEX", is_admin=True, teams=("TGLOBEX",))
-    await _save_note(shared, NOTE, user="UACME", team="TACME")
-    await _save_note(shared, "Globex pays with the company card.", user="UGLOBEX", team="TGLOBEX")
+    await _save_note(two_workspaces, NOTE, user="UACME", team="TACME")
+    await _save_note(
+        two_workspaces, "Globex pays with the company card.", user="UGLOBEX", team="TGLOBEX"
+    )
 
-    await shared.send(event_callback({"type": "app_uninstalled"}, team="TACME"))
-    await shared.drain()
+    await two_workspaces.send(event_callback({"type": "app_uninstalled"}, team="TACME"))
+    await two_workspaces.drain()
 
     assert not [name async for name in redis_client.scan_iter(match="*TACME*")]
-    assert "Globex pays" in json.dumps(await _answer_in(shared, GLOBEX))
+    assert "Globex pays" in json.dumps(await _answer_in(two_workspaces, GLOBEX))
 
 
 async def test_each_workspace_of_an_organisation_has_its_own_notes_gone_with_the_org(
-    shared: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
+    org_wide: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
 ) -> None:
-    await install(shared.http, slack_api, INITECH_ORG)
     slack_api.add_user("UINITECH", is_admin=True, teams=("T1",))  # T1's admin
-    await _save_note(shared, NOTE, user="UINITECH", team="T1", org="EINITECH")
+    await _save_note(org_wide, NOTE, user="UINITECH", team="T1", org="EINITECH")
 
     url = slack_api.response_url
     for sent, team in enumerate(("T1", "T2"), start=1):
         asked = slash_command(
             QUESTION, team=team, enterprise="EINITECH", org_wide=True, response_url=url(team)
         )
-        await shared.send(asked)
+        await org_wide.send(asked)
         await slack_api.wait_for_responses(sent)
     answers = {post.path: json.dumps(post.body) for post in slack_api.responses}
     uninstalled = event_callback(
         {"type": "app_uninstalled"}, team="T1", enterprise="EINITECH", org_wide=True
     )
-    await shared.send(uninstalled)
-    await shared.drain()
+    await org_wide.send(uninstalled)
+    await org_wide.drain()
 
     assert SHOWN in answers["/response/T1"]
     assert MARK not in answers["/response/T2"]
@@ -294,12 +293,7 @@ async def test_the_cli_finds_the_one_workspace_when_none_is_named(
     on_t111 = _notes(["list", "--workspace", "T111"], env, tmp_path)
     _notes(["set", "payment-method", "Ask the console"], env, tmp_path)
     console = run_bot(["console"], env, tmp_path, stdin=f"{QUESTION}\n")
-    shared = {
-        "SLACK_CLIENT_ID": "1.2",
-        "SLACK_CLIENT_SECRET": "s",
-        "SLACK_SIGNING_SECRET": "s",
-        "TOKEN_ENCRYPTION_KEYS": TOKEN_KEY,
-    }
+    shared = {**ADD_TO_SLACK_ENV, "SLACK_SIGNING_SECRET": "s"}
     unnamed = _notes(["list"], env, tmp_path, **shared)
 
     assert on_t111[1] == "payment-method\tAsk Maria\n"  # auth.test: SLACK_BOT_TOKEN's workspace
@@ -501,11 +495,10 @@ async def test_the_cli_says_in_one_line_when_slack_cannot_be_reached(
 
 
 async def test_the_checklist_shows_the_note_on_the_opened_step_to_its_workspace_only(
-    shared: RunningBot, slack_api: FakeSlackApi
+    org_wide: RunningBot, slack_api: FakeSlackApi
 ) -> None:
-    await install(shared.http, slack_api, INITECH_ORG)
     slack_api.add_user("UINITECH", is_admin=True, teams=("T1",))
-    await _save_note(shared, NOTE, user="UINITECH", team="T1", org="EINITECH")
+    await _save_note(org_wide, NOTE, user="UINITECH", team="T1", org="EINITECH")
 
     url = slack_api.response_url
     # T1 first: its checklist is rendered and kept before T2 asks for the same one.
@@ -519,7 +512,7 @@ async def test_the_checklist_shows_the_note_on_the_opened_step_to_its_workspace_
             org_wide=True,
             response_url=url(f"{team}-{sent}"),
         )
-        await shared.send(asked)
+        await org_wide.send(asked)
         await slack_api.wait_for_responses(sent)
     shown = {post.path: json.dumps(post.body) for post in slack_api.responses}
 

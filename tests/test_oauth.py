@@ -8,13 +8,11 @@ each call carried.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,13 +25,20 @@ from pydantic import ValidationError
 from bot.cipher import Cipher
 from bot.render.blocks import ActionId, CallbackId
 from bot.settings import Settings
-from bot.slack.oauth import BOT_SCOPES
 from bot.state.store import connect
-from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
+from tests.conftest import RunningBot, run_bot
 from tests.fakes.slack_api import FakeSlackApi, Install
 from tests.fakes.socket_mode import FakeSocketMode
+from tests.installs import (
+    ACME,
+    ADD_TO_SLACK_ENV,
+    GLOBEX,
+    INITECH_ORG,
+    install,
+    mention,
+    start_install,
+)
 from tests.slack_requests import (
-    TEAM,
     TOKEN_KEY,
     SignedRequest,
     app_mention,
@@ -46,71 +51,6 @@ from tests.slack_requests import (
 )
 from tests.test_slack_keys import stored_text
 from tests.web_process import procfile_process, web_process
-
-DEFAULT = Install(TEAM, "Test")
-ACME = Install("TACME", "Acme")
-GLOBEX = Install("TGLOBEX", "Globex")
-INITECH_ORG = Install(None, None, "EINITECH", "Initech", org_wide=True)
-
-
-@contextlib.asynccontextmanager
-async def shared_deployment(
-    slack_api: FakeSlackApi, redis_url: str, **overrides: Any
-) -> AsyncIterator[RunningBot]:
-    settings = bot_settings(
-        slack_api,
-        redis_url,
-        slack_bot_token=None,
-        slack_client_id="1111.2222",
-        slack_client_secret="client-secret",
-        token_encryption_keys=TOKEN_KEY,
-        **overrides,
-    )
-    async with running_bot(settings, slack_api) as bot:
-        # The workspace the test requests default to (bot.drain() uses it) is installed too.
-        await install(bot.http, slack_api, DEFAULT)
-        yield bot
-
-
-@pytest.fixture
-async def shared(
-    slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
-) -> AsyncIterator[RunningBot]:
-    async with shared_deployment(slack_api, redis_url) as bot:
-        yield bot
-
-
-async def install(
-    http: httpx.AsyncClient, slack_api: FakeSlackApi, workspace: Install
-) -> httpx.Response:
-    """What a browser does: open Add to Slack, approve in Slack, come back with the code."""
-    state = await start_install(http)
-    code = slack_api.add_install(workspace)
-    return await http.get(
-        "/slack/oauth_redirect",
-        params={"code": code, "state": state},
-        headers={"Cookie": f"slack-app-oauth-state={state}"},
-    )
-
-
-async def start_install(http: httpx.AsyncClient) -> str:
-    """Open the Add to Slack page; the state its button carries to Slack."""
-    page = await http.get("/slack/install")
-    assert page.status_code == 200
-    authorize = urlsplit(html.unescape(re.search(r'href="([^"]+)"', page.text)[1]))  # type: ignore[index]
-    assert (authorize.netloc, authorize.path) == ("slack.com", "/oauth/v2/authorize")
-    query = parse_qs(authorize.query)
-    assert query["client_id"] == ["1111.2222"]
-    assert query["scope"] == [",".join(BOT_SCOPES)]
-    assert f"slack-app-oauth-state={query['state'][0]}" in page.headers["set-cookie"]
-    return query["state"][0]
-
-
-async def mention(bot: RunningBot, workspace: Install, text: str) -> None:
-    event = app_mention(f"<@{workspace.bot_user_id}> {text}")
-    await bot.send(
-        event_callback(event, team=str(workspace.team_id), bot_user=workspace.bot_user_id)
-    )
 
 
 async def test_two_workspaces_install_and_each_is_answered_with_its_own_token(
@@ -131,14 +71,15 @@ async def test_two_workspaces_install_and_each_is_answered_with_its_own_token(
 
 
 async def test_the_same_user_id_has_separate_progress_in_each_workspace(
-    shared: RunningBot, slack_api: FakeSlackApi
+    two_workspaces: RunningBot, slack_api: FakeSlackApi
 ) -> None:
-    for workspace in (ACME, GLOBEX):
-        await install(shared.http, slack_api, workspace)
-
     url = slack_api.response_url
-    await shared.send(slash_command("done 1", team="TACME", user="U1", response_url=url("acme")))
-    await shared.send(slash_command("", team="TGLOBEX", user="U1", response_url=url("globex")))
+    await two_workspaces.send(
+        slash_command("done 1", team="TACME", user="U1", response_url=url("acme"))
+    )
+    await two_workspaces.send(
+        slash_command("", team="TGLOBEX", user="U1", response_url=url("globex"))
+    )
 
     replies = {post.path: post.body for post in await slack_api.wait_for_responses(2)}
     assert "1 of 12 done" in str(replies["/response/acme"])
@@ -146,22 +87,22 @@ async def test_the_same_user_id_has_separate_progress_in_each_workspace(
 
 
 async def test_an_uninstalled_workspace_is_no_longer_served_and_its_data_is_deleted(
-    shared: RunningBot,
+    two_workspaces: RunningBot,
     slack_api: FakeSlackApi,
     redis_client: aioredis.Redis,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    for workspace in (ACME, GLOBEX):
-        await install(shared.http, slack_api, workspace)
-    await shared.send(slash_command("done 1", team="TACME", response_url=slack_api.response_url()))
+    await two_workspaces.send(
+        slash_command("done 1", team="TACME", response_url=slack_api.response_url())
+    )
     await slack_api.wait_for_responses(1)
     caplog.set_level(logging.INFO)
 
-    await shared.send(event_callback({"type": "app_uninstalled"}, team="TACME"))
-    await shared.drain()
-    await mention(shared, ACME, "how do I add a card?")
-    await mention(shared, GLOBEX, "how do I add a card?")
-    await shared.drain()
+    await two_workspaces.send(event_callback({"type": "app_uninstalled"}, team="TACME"))
+    await two_workspaces.drain()
+    await mention(two_workspaces, ACME, "how do I add a card?")
+    await mention(two_workspaces, GLOBEX, "how do I add a card?")
+    await two_workspaces.drain()
 
     tokens = [call.token for call in slack_api.calls("chat.postMessage")]
     assert tokens == [GLOBEX.bot_token]
@@ -171,13 +112,12 @@ async def test_an_uninstalled_workspace_is_no_longer_served_and_its_data_is_dele
 
 
 async def test_an_org_wide_install_serves_every_workspace_of_the_organisation(
-    shared: RunningBot, slack_api: FakeSlackApi
+    org_wide: RunningBot, slack_api: FakeSlackApi
 ) -> None:
-    await install(shared.http, slack_api, INITECH_ORG)
     url = slack_api.response_url
 
     for sent, team in enumerate(("T1", "T2"), start=1):
-        await shared.send(_in_initech("done 1", team, url(team)))
+        await org_wide.send(_in_initech("done 1", team, url(team)))
         # The second after the first one's reply, as a person would: an ack no longer
         # waits for the listener to start, so two requests in a row may otherwise race.
         await slack_api.wait_for_responses(sent)
@@ -286,13 +226,7 @@ def test_a_shared_deployment_end_to_end_through_the_procfiles_web_processes(
 ) -> None:
     """Two workspaces install through one web process; the other serves them, each with its
     own token and its own progress; an uninstall stops one and not the other."""
-    env = {
-        "SLACK_BOT_TOKEN": "",
-        "SLACK_CLIENT_ID": "1111.2222",
-        "SLACK_CLIENT_SECRET": "client-secret",
-        "TOKEN_ENCRYPTION_KEYS": TOKEN_KEY,
-        "LOG_LEVEL": "DEBUG",
-    }
+    env = {"SLACK_BOT_TOKEN": "", **ADD_TO_SLACK_ENV, "LOG_LEVEL": "DEBUG"}
     log = tmp_path / "web.log"
     with (
         log.open("w") as stderr,
@@ -399,12 +333,7 @@ def test_the_socket_mode_worker_serves_what_the_web_process_installed(
     redis_client: aioredis.Redis,
     tmp_path: Path,
 ) -> None:
-    env = {
-        "SLACK_BOT_TOKEN": "",
-        "SLACK_CLIENT_ID": "1111.2222",
-        "SLACK_CLIENT_SECRET": "s",
-        "TOKEN_ENCRYPTION_KEYS": TOKEN_KEY,
-    }
+    env = {"SLACK_BOT_TOKEN": "", **ADD_TO_SLACK_ENV}
     with web_process(slack_api, redis_url, tmp_path, env) as web:
         _install_through(web, slack_api, ACME)
     worker_env = {**env, "SLACK_APP_TOKEN": "xapp-1-test"}
@@ -434,35 +363,34 @@ async def test_the_bots_own_message_does_not_make_others_look_like_the_bot(
 
 
 async def test_a_revoked_bot_token_is_no_longer_used_but_the_data_stays(
-    shared: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
+    two_workspaces: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
 ) -> None:
-    for workspace in (ACME, GLOBEX):
-        await install(shared.http, slack_api, workspace)
-    await shared.send(slash_command("done 1", team="TACME", response_url=slack_api.response_url()))
+    await two_workspaces.send(
+        slash_command("done 1", team="TACME", response_url=slack_api.response_url())
+    )
     await slack_api.wait_for_responses(1)
 
     revoked = {"type": "tokens_revoked", "tokens": {"bot": [ACME.bot_user_id]}}
-    await shared.send(event_callback(revoked, team="TACME"))
-    await shared.drain()
-    await mention(shared, ACME, "how do I add a card?")
-    await mention(shared, GLOBEX, "how do I add a card?")
-    await shared.drain()
+    await two_workspaces.send(event_callback(revoked, team="TACME"))
+    await two_workspaces.drain()
+    await mention(two_workspaces, ACME, "how do I add a card?")
+    await mention(two_workspaces, GLOBEX, "how do I add a card?")
+    await two_workspaces.drain()
 
     assert [call.token for call in slack_api.calls("chat.postMessage")] == [GLOBEX.bot_token]
     assert await redis_client.exists("mistral-setup:v2:progress:{TACME}:U111")
 
 
 async def test_an_organisations_workspaces_keep_settings_of_their_own(
-    shared: RunningBot, slack_api: FakeSlackApi
+    org_wide: RunningBot, slack_api: FakeSlackApi
 ) -> None:
-    await install(shared.http, slack_api, INITECH_ORG)
     slack_api.add_user("UADMIN", is_admin=True)  # an admin of workspace T1
 
-    await shared.send(_italian_in_initech("T1"))
+    await org_wide.send(_italian_in_initech("T1"))
     await slack_api.wait_for("views.publish")
     url = slack_api.response_url
     for team in ("T1", "T2"):
-        await shared.send(_in_initech("", team, url(team)))
+        await org_wide.send(_in_initech("", team, url(team)))
     replies = {post.path: post.body for post in await slack_api.wait_for_responses(2)}
 
     assert "Configurazione di Mistral AI Studio" in str(replies["/response/T1"])
@@ -470,36 +398,34 @@ async def test_an_organisations_workspaces_keep_settings_of_their_own(
 
 
 async def test_uninstalling_an_org_wide_install_forgets_the_organisation(
-    shared: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
+    org_wide: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
 ) -> None:
-    await install(shared.http, slack_api, INITECH_ORG)
     slack_api.add_user("UADMIN", is_admin=True)
-    await shared.send(_italian_in_initech("T1"))
+    await org_wide.send(_italian_in_initech("T1"))
     await slack_api.wait_for("views.publish")
-    await shared.send(_in_initech("done 1", "T1", slack_api.response_url()))
+    await org_wide.send(_in_initech("done 1", "T1", slack_api.response_url()))
     await slack_api.wait_for_responses(1)
 
     uninstalled = event_callback(
         {"type": "app_uninstalled"}, team="T1", enterprise="EINITECH", org_wide=True
     )
-    await shared.send(uninstalled)
-    await shared.drain()
+    await org_wide.send(uninstalled)
+    await org_wide.drain()
 
     assert not [name async for name in redis_client.scan_iter(match="*EINITECH*")]
 
 
 async def test_a_workspace_taken_from_an_org_install_loses_its_settings_only(
-    shared: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
+    org_wide: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
 ) -> None:
-    await install(shared.http, slack_api, INITECH_ORG)
     slack_api.add_user("UADMIN", is_admin=True)
     for team in ("T1", "T2"):
-        await shared.send(_italian_in_initech(team))
+        await org_wide.send(_italian_in_initech(team))
     await slack_api.wait_for("views.publish", 2)
 
     revoked = {"type": "team_access_revoked", "team_ids": ["T1"]}
-    await shared.send(event_callback(revoked, team="T1", enterprise="EINITECH", org_wide=True))
-    await shared.drain()
+    await org_wide.send(event_callback(revoked, team="T1", enterprise="EINITECH", org_wide=True))
+    await org_wide.drain()
 
     assert not await redis_client.exists("mistral-setup:v2:workspace:{EINITECH}:T1")
     assert await redis_client.exists("mistral-setup:v2:workspace:{EINITECH}:T2")
@@ -507,22 +433,21 @@ async def test_a_workspace_taken_from_an_org_install_loses_its_settings_only(
 
 
 async def test_an_admin_of_one_workspace_of_the_organisation_is_no_admin_of_another(
-    shared: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
+    org_wide: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
 ) -> None:
-    await install(shared.http, slack_api, INITECH_ORG)
     slack_api.add_user("UADMIN", is_admin=True, teams=("T1",))  # T1's admin, not T2's
-    await shared.send(_in_initech("team", "T1", slack_api.response_url("T1"), user="UADMIN"))
+    await org_wide.send(_in_initech("team", "T1", slack_api.response_url("T1"), user="UADMIN"))
     await slack_api.wait_for_responses(1)  # T1's admin, known as such, sees T1's team
 
-    await shared.send(_in_initech("team", "T2", slack_api.response_url("T2"), user="UADMIN"))
+    await org_wide.send(_in_initech("team", "T2", slack_api.response_url("T2"), user="UADMIN"))
     opening = block_action(
         ActionId.OPEN_SETTINGS_DIALOG, "settings", user="UADMIN", team="T2", org="EINITECH",
         view={"id": "VHOME", "type": "home"},
     )  # fmt: skip
-    await shared.send(opening)
-    await shared.send(_italian_in_initech("T2"))
+    await org_wide.send(opening)
+    await org_wide.send(_italian_in_initech("T2"))
     await slack_api.wait_for("views.publish", 2)
-    await shared.drain()
+    await org_wide.drain()
 
     replies = {post.path: str(post.body) for post in slack_api.responses}
     assert "Team progress" in replies["/response/T1"]

@@ -2,7 +2,7 @@
 keyed by the organisation, yet an admin of one workspace sees only that workspace's people,
 questions and votes, in the team view, the gaps, the weekly digest and the shell's report.
 
-The web app runs with an org-wide install made through the OAuth flow (tests/test_oauth.py),
+The web app runs with an org-wide install made through the OAuth flow (tests/installs.py),
 requests are signed as Slack signs them, and the fake Slack API says who administers which
 workspace.
 """
@@ -12,20 +12,18 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 
 from bot.render.blocks import ActionId
-from bot.schedule import zone
 from bot.state import feedback, schema
-from tests.conftest import RunningBot, run_bot
+from tests.conftest import RunningBot, digest_due_now, run_bot
 from tests.fakes.slack_api import FakeSlackApi
+from tests.installs import INITECH_ORG, shared_deployment
 from tests.keyspace import flush
 from tests.slack_requests import app_home_opened, block_action, event_callback, slash_command
-from tests.test_oauth import INITECH_ORG, install, shared_deployment
 from tests.test_schema import kinds_holding
 
 ORG = "EINITECH"
@@ -65,8 +63,7 @@ async def _seed(bot: RunningBot) -> None:
 async def test_an_admin_of_one_workspace_sees_only_its_people_in_the_team_view_and_gaps(
     slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
 ) -> None:
-    async with shared_deployment(slack_api, redis_url) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed(bot)
 
         team_1 = await _say(bot, "T1", "UADMIN1", "team")
@@ -100,10 +97,7 @@ async def test_an_admin_of_one_workspace_sees_only_its_people_in_the_team_view_a
 async def test_each_workspace_s_admins_get_its_own_weekly_digest_and_no_other(
     slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
 ) -> None:
-    today_in_rome = datetime.now(zone("Europe/Rome")).strftime("%a").lower()
-    weekly = {"digest": True, "digest_day": today_in_rome, "digest_hour": 0, "sweep_seconds": 0.3}
-    async with shared_deployment(slack_api, redis_url, **weekly) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG, **digest_due_now()) as bot:
         await _seed(bot)
         await _say(bot, "T1", "UADMIN1", "team")  # Slack admins who use the bot get it
         await _say(bot, "T2", "UADMIN2", "team")
@@ -129,8 +123,7 @@ async def test_each_workspace_s_admins_get_its_own_weekly_digest_and_no_other(
 async def test_an_admin_of_two_workspaces_sees_each_ones_own_chart_in_app_home(
     slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
 ) -> None:
-    async with shared_deployment(slack_api, redis_url) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed(bot)
         slack_api.add_user("UBOTH", is_admin=True, teams=("T1", "T2"))
         for team in ("T1", "T2", "T1"):
@@ -153,8 +146,7 @@ async def test_report_of_one_workspace_of_an_organisation_holds_only_its_questio
     env_without_slack: dict[str, str],
     tmp_path: Path,
 ) -> None:
-    async with shared_deployment(slack_api, redis_url) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed(bot)
     env = {**env_without_slack, "REDIS_URL": redis_url}
 
@@ -174,8 +166,7 @@ async def test_report_of_one_workspace_of_an_organisation_holds_only_its_questio
 async def test_a_workspace_taken_from_the_organisation_loses_who_was_seen_there(
     slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
 ) -> None:
-    async with shared_deployment(slack_api, redis_url) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed(bot)
         await _say(bot, "T1", "UADMIN1", "team")
         revoked = {"type": "team_access_revoked", "team_ids": ["T1"]}
@@ -196,8 +187,7 @@ async def test_a_workspace_taken_from_the_organisation_loses_who_was_seen_there(
 async def test_forget_removes_the_person_from_every_workspace_they_were_seen_in(
     slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
 ) -> None:
-    async with shared_deployment(slack_api, redis_url) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed(bot)
         await _say(bot, "T1", "UBOB", "done 3")  # Bob works in T1 too
         await _say(bot, "T1", "UBOB", "forget yes")
@@ -213,8 +203,7 @@ async def test_who_was_seen_in_which_workspace_survives_an_export_and_import(
     env_without_slack: dict[str, str],
     tmp_path: Path,
 ) -> None:
-    async with shared_deployment(slack_api, redis_url) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed(bot)
     env = {**env_without_slack, "REDIS_URL": redis_url}
     exported = run_bot(["export", "--workspace", ORG], env, tmp_path)
@@ -236,10 +225,7 @@ async def test_who_was_seen_in_which_workspace_survives_an_export_and_import(
 async def test_an_admin_of_two_workspaces_gets_each_ones_weekly_digest(
     slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
 ) -> None:
-    today_in_rome = datetime.now(zone("Europe/Rome")).strftime("%a").lower()
-    weekly = {"digest": True, "digest_day": today_in_rome, "digest_hour": 0, "sweep_seconds": 0.3}
-    async with shared_deployment(slack_api, redis_url, **weekly) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG, **digest_due_now()) as bot:
         await _seed(bot)
         slack_api.add_user("UBOTH", is_admin=True, teams=("T1", "T2"))
         await _say(bot, "T1", "UBOTH", "team")
@@ -274,8 +260,7 @@ async def test_a_question_and_a_vote_show_only_in_the_workspace_they_were_made_i
     env_without_slack: dict[str, str],
     tmp_path: Path,
 ) -> None:
-    async with shared_deployment(slack_api, redis_url) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed_anna_in_both(bot)
         gaps_1 = await _say(bot, "T1", "UADMIN1", "gaps")
         gaps_2 = await _say(bot, "T2", "UADMIN2", "gaps")
@@ -296,8 +281,7 @@ async def test_a_question_and_a_vote_show_only_in_the_workspace_they_were_made_i
 async def test_a_vote_changed_in_another_workspace_replaces_the_first(
     slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
 ) -> None:
-    async with shared_deployment(slack_api, redis_url) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed_anna_in_both(bot)
         up = block_action(ActionId.FEEDBACK_UP, "register", user="UANNA", team="T2", org=ORG)
         await bot.send(up)
@@ -311,8 +295,7 @@ async def test_a_vote_changed_in_another_workspace_replaces_the_first(
 async def test_questions_and_votes_logged_before_workspaces_were_kept_show_by_who_made_them(
     slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
 ) -> None:
-    async with shared_deployment(slack_api, redis_url) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed(bot)
         # As the bot wrote them before: the organisation's log, with no workspace.
         older = {"id": "old1", "user": "UANNA", "question": "how do I paint a fence"}
@@ -336,8 +319,7 @@ async def test_a_busy_workspace_does_not_push_another_ones_questions_out(
 ) -> None:
     # The bound is the code's; a small one keeps the test quick.
     monkeypatch.setattr(feedback, "QUESTIONS_KEPT", 3)
-    async with shared_deployment(slack_api, redis_url) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed(bot)  # Bob asks about bread in T2
         for thing in ("a boat", "a kite", "a chair", "a lamp"):
             await _say(bot, "T1", "UANNA", f"how do I build {thing}")
@@ -357,8 +339,7 @@ async def test_a_workspace_s_past_weeks_and_where_things_were_asked_survive_an_e
     env_without_slack: dict[str, str],
     tmp_path: Path,
 ) -> None:
-    async with shared_deployment(slack_api, redis_url) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed_anna_in_both(bot)
     env = {**env_without_slack, "REDIS_URL": redis_url}
     exported = run_bot(["export", "--workspace", ORG], env, tmp_path)
@@ -366,8 +347,7 @@ async def test_a_workspace_s_past_weeks_and_where_things_were_asked_survive_an_e
     await redis_client.flushdb()
 
     imported = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)
-    async with shared_deployment(slack_api, redis_url) as bot:
-        await install(bot.http, slack_api, INITECH_ORG)
+    async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         team_2 = await _say(bot, "T2", "UADMIN2", "team")
         gaps_2 = await _say(bot, "T2", "UADMIN2", "gaps")
 

@@ -18,15 +18,14 @@ import redis.asyncio as aioredis
 from bot.cipher import new_key
 from bot.person import Person
 from bot.render.blocks import ActionId
-from bot.schedule import zone
 from bot.state import schema
 from bot.state.progress import ProgressStore
 from bot.state.reminders import ReminderStore
-from tests.conftest import bot_settings, running_bot
+from tests.conftest import bot_settings, digest_due_now, running_bot
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.socket_mode import FakeSocketMode
-from tests.slack_requests import TOKEN_KEY, block_action, event_callback, slash_command
-from tests.test_oauth import ACME, DEFAULT, GLOBEX, install, shared_deployment
+from tests.installs import ACME, GLOBEX, add_to_slack_settings, shared_deployment
+from tests.slack_requests import block_action, event_callback, slash_command
 from tests.web_process import procfile_process, web_process
 
 # Reminders 7.2 seconds after the last step, every day, swept every second.
@@ -180,16 +179,11 @@ async def test_each_workspace_is_reminded_with_its_own_token_and_a_revoked_one_n
     redis_client: aioredis.Redis,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    settings = bot_settings(
-        slack_api, redis_url, slack_bot_token=None, slack_client_id="1111.2222",
-        slack_client_secret="client-secret", token_encryption_keys=TOKEN_KEY,
-        nudges=True, nudge_after_hours=0.0003, nudge_hours="0-24", nudge_days="mon-sun",
-        sweep_seconds=0.3,
-    )  # fmt: skip
     caplog.set_level(logging.INFO)  # the bot's own lines (DEBUG's are redacted by its handler)
-    async with running_bot(settings, slack_api) as bot:
-        for workspace in (DEFAULT, ACME, GLOBEX):
-            await install(bot.http, slack_api, workspace)
+    async with shared_deployment(
+        slack_api, redis_url, ACME, GLOBEX, nudges=True, nudge_after_hours=0.0003,
+        nudge_hours="0-24", nudge_days="mon-sun", sweep_seconds=0.3,
+    ) as bot:  # fmt: skip
         revoked = {"type": "tokens_revoked", "tokens": {"bot": [GLOBEX.bot_user_id]}}
         await bot.send(event_callback(revoked, team="TGLOBEX"))
         for workspace in (ACME, GLOBEX):
@@ -211,15 +205,14 @@ async def test_reminders_wait_when_their_workspaces_token_cannot_be_decrypted_an
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A misconfigured TOKEN_ENCRYPTION_KEYS is the operator's mistake, not people leaving."""
-    async with shared_deployment(slack_api, redis_url) as bot:
-        await install(bot.http, slack_api, ACME)
+    async with shared_deployment(slack_api, redis_url, ACME):
+        pass  # ACME installs the app; then the deployment stops
     progress = ProgressStore(redis_client, remind_after=-60)  # due a minute ago
     for user in ("UANNA", "UBEN"):
         await progress.mark_done(Person("TACME", user), "register")
-    wrong_key = bot_settings(
-        slack_api, redis_url, slack_bot_token=None, slack_client_id="1111.2222",
-        slack_client_secret="client-secret", token_encryption_keys=new_key(), nudges=True,
-        nudge_hours="0-24", nudge_days="mon-sun", sweep_seconds=0.3,
+    wrong_key = add_to_slack_settings(
+        slack_api, redis_url, token_encryption_keys=new_key(), nudges=True, nudge_hours="0-24",
+        nudge_days="mon-sun", sweep_seconds=0.3,
     )  # fmt: skip
     caplog.set_level(logging.INFO)
 
@@ -241,11 +234,7 @@ async def test_reminders_wait_when_their_workspaces_token_cannot_be_decrypted_an
 async def test_each_admin_gets_the_weekly_digest_once_on_its_day_in_their_time_zone(
     slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
 ) -> None:
-    today_in_rome = datetime.now(zone("Europe/Rome")).strftime("%a").lower()
-    settings = bot_settings(
-        slack_api, redis_url, admin_users=["UADMIN"], digest=True, digest_day=today_in_rome,
-        digest_hour=0, sweep_seconds=0.3,
-    )  # fmt: skip
+    settings = bot_settings(slack_api, redis_url, admin_users=["UADMIN"], **digest_due_now())
     async with running_bot(settings, slack_api) as bot:
         await bot.send(slash_command("done 1", response_url=slack_api.response_url()))
         await slack_api.wait_for("files.completeUploadExternal", timeout=10)

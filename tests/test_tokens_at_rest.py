@@ -23,27 +23,16 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.cipher import Cipher, new_key
 from bot.logs import FORMAT, SLACK_LOGGERS, RedactSecrets
 from bot.settings import Settings
-from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
+from tests.conftest import RunningBot, run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi, Install
+from tests.installs import ACME, GLOBEX, add_to_slack_settings, install, mention
 from tests.slack_requests import TOKEN_KEY
-from tests.test_oauth import ACME, GLOBEX, install, mention
 from tests.test_slack_keys import stored_text
 
 NEW_KEY = "TPetpfIatneVrCPsAGf8tJuRDR8iDW0G092koOv9J4I="
 
 # A Slack token as written, not the redacted "xoxb-[redacted]" the log handler leaves.
 _TOKEN = re.compile(r"xox[abposre]-(?!\[redacted\])")
-
-
-def _deployment(slack_api: FakeSlackApi, redis_url: str, keys: str) -> Settings:
-    return bot_settings(
-        slack_api,
-        redis_url,
-        slack_bot_token=None,
-        slack_client_id="1111.2222",
-        slack_client_secret="client-secret",
-        token_encryption_keys=keys,
-    )
 
 
 @pytest.fixture
@@ -99,7 +88,7 @@ async def test_installs_leave_no_token_in_redis_logs_or_export_and_survive_resta
     env_without_slack: dict[str, str],
     tmp_path: Path,
 ) -> None:
-    async with running_bot(_deployment(slack_api, redis_url, TOKEN_KEY), slack_api) as bot:
+    async with running_bot(add_to_slack_settings(slack_api, redis_url), slack_api) as bot:
         for workspace in (ACME, GLOBEX):
             assert (await install(bot.http, slack_api, workspace)).status_code == 200
         await _served_with_their_own_tokens(bot, slack_api)
@@ -110,12 +99,13 @@ async def test_installs_leave_no_token_in_redis_logs_or_export_and_survive_resta
     assert _TOKEN.findall(bot_log.getvalue()) == []
     assert "xoxb-" not in exported
 
-    async with running_bot(_deployment(slack_api, redis_url, TOKEN_KEY), slack_api) as bot:
+    async with running_bot(add_to_slack_settings(slack_api, redis_url), slack_api) as bot:
         await _served_with_their_own_tokens(bot, slack_api)  # a restart reads them back
 
     rotated = _rotate(env_without_slack, redis_url, f"{NEW_KEY},{TOKEN_KEY}", tmp_path)
     assert "re-encrypted 2 bot token(s)" in rotated
-    async with running_bot(_deployment(slack_api, redis_url, NEW_KEY), slack_api) as bot:
+    new_key_only = add_to_slack_settings(slack_api, redis_url, token_encryption_keys=NEW_KEY)
+    async with running_bot(new_key_only, slack_api) as bot:
         await _served_with_their_own_tokens(bot, slack_api)  # the old key is gone
     assert await _tokens_in_redis(redis_client) == []
 
@@ -123,10 +113,12 @@ async def test_installs_leave_no_token_in_redis_logs_or_export_and_survive_resta
 async def test_with_old_and_new_keys_every_token_is_read_before_and_after_rotation(
     slack_api: FakeSlackApi, redis_url: str, redis_client: aioredis.Redis
 ) -> None:
-    async with running_bot(_deployment(slack_api, redis_url, TOKEN_KEY), slack_api) as bot:
+    async with running_bot(add_to_slack_settings(slack_api, redis_url), slack_api) as bot:
         await install(bot.http, slack_api, ACME)
-    both = f"{NEW_KEY},{TOKEN_KEY}"
-    async with running_bot(_deployment(slack_api, redis_url, both), slack_api) as bot:
+    both = add_to_slack_settings(
+        slack_api, redis_url, token_encryption_keys=f"{NEW_KEY},{TOKEN_KEY}"
+    )
+    async with running_bot(both, slack_api) as bot:
         await install(bot.http, slack_api, GLOBEX)  # encrypted with the new key already
         await _served_with_their_own_tokens(bot, slack_api)
 
@@ -155,7 +147,7 @@ async def test_a_plain_record_from_before_is_encrypted_on_first_read_and_nothing
         slack_api.add_install(workspace)  # Slack knows their tokens
         await _write_as_before(redis_client, workspace)
 
-    async with running_bot(_deployment(slack_api, redis_url, TOKEN_KEY), slack_api) as bot:
+    async with running_bot(add_to_slack_settings(slack_api, redis_url), slack_api) as bot:
         await mention(bot, ACME, "how do I add a card?")
         [post] = await slack_api.wait_for("chat.postMessage")
         listed = await bot.services.redis.zrange("mistral-setup:v2:installations", 0, -1)
@@ -186,7 +178,7 @@ async def test_rotate_tokens_encrypts_plain_records_from_before_too(
 
     assert "re-encrypted 2 bot token(s)" in rotated
     assert await _tokens_in_redis(redis_client) == []
-    async with running_bot(_deployment(slack_api, redis_url, TOKEN_KEY), slack_api) as bot:
+    async with running_bot(add_to_slack_settings(slack_api, redis_url), slack_api) as bot:
         await _served_with_their_own_tokens(bot, slack_api)
 
 
