@@ -1,5 +1,6 @@
 """Redis servers of a test's own: one to stop and restart at will, or configured differently;
-a 3-master Redis Cluster; a master with two replicas watched by three Sentinels.
+a 3-master Redis Cluster; a master with two replicas watched by three Sentinels. Each of them
+speaks TLS only when given a certificate (``tls``), as managed Redis services do.
 
 ``python -m tests.redis_server cluster`` (or ``sentinel``) starts one of the last two on
 loopback, prints its REDIS_URL, and stops it all at SIGTERM or SIGINT: scripts/test runs the
@@ -18,30 +19,41 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import pytest
 import redis
+
+from tests.fakes.certificate import Certificate
 
 # As the machine's Redis runs: nothing kept on disk.
 NO_PERSISTENCE = ("--save", "", "--appendonly", "no")
 
 
 class RedisServer:
-    """A Redis server of the test's own, started with ``options`` (redis-server flags)."""
+    """A Redis server of the test's own, started with ``options`` (redis-server flags).
 
-    def __init__(self, *options: str, port: int | None = None) -> None:
+    With ``tls`` it listens for TLS on its port and for nothing else, presents that
+    certificate, and trusts its CA (clients need not present one: the bot does not).
+    """
+
+    def __init__(
+        self, *options: str, port: int | None = None, tls: Certificate | None = None
+    ) -> None:
         self.port = port or free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.tls = tls
+        self.url = f"{'rediss' if tls else 'redis'}://127.0.0.1:{self.port}/0"
         self.options = options or NO_PERSISTENCE
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *command: str) -> None:
         """Start it (``command``: redis-server's first arguments, e.g. a Sentinel's config)."""
+        listen: tuple[str, ...] = ("--port", str(self.port))
+        if self.tls:
+            listen = ("--port", "0", "--tls-port", str(self.port), *tls_options(self.tls))
         self.process = subprocess.Popen(
-            ["redis-server", *command, "--port", str(self.port), "--bind", "127.0.0.1",
-             *self.options],
+            ["redis-server", *command, *listen, "--bind", "127.0.0.1", *self.options],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
         deadline = time.monotonic() + 10
@@ -50,9 +62,15 @@ class RedisServer:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return
             except OSError:
+                if self.process.poll() is not None:  # e.g. a build without TLS
+                    raise RuntimeError(f"redis-server exited ({self.process.returncode})") from None
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
+
+    def client(self) -> redis.Redis:
+        """A client of this server's (over TLS, trusting its CA, when it speaks TLS)."""
+        return _client(self.port, self.tls)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -68,6 +86,39 @@ def require_redis_server() -> None:
         if os.environ.get("CI"):
             pytest.fail("CI needs redis-server on PATH for tests that run their own Redis")
         pytest.skip("redis-server is not installed")
+
+
+def tls_options(certificate: Certificate) -> tuple[str, ...]:
+    """redis-server's flags for ``certificate``: the one it presents, to clients and to the
+    other servers, and the CA it trusts theirs by."""
+    return ("--tls-cert-file", str(certificate.cert), "--tls-key-file", str(certificate.key),
+            "--tls-ca-cert-file", str(certificate.ca),
+            # Replicas, Sentinels and cluster nodes present theirs; the bot need not.
+            "--tls-auth-clients", "optional")  # fmt: skip
+
+
+def require_tls_redis_server() -> None:
+    """Like ``require_redis_server``, for a redis-server built with TLS (``BUILD_TLS=yes``)."""
+    require_redis_server()
+    if not _speaks_tls():
+        if os.environ.get("CI"):
+            pytest.fail("CI needs a redis-server built with TLS for the TLS tests")
+        pytest.skip("this redis-server is built without TLS")
+
+
+@cache  # one answer per run: starting a server costs a moment
+def _speaks_tls() -> bool:
+    """Whether a redis-server started with a certificate answers over TLS."""
+    with tempfile.TemporaryDirectory(prefix="redis-tls-") as folder:
+        server = RedisServer(tls=Certificate.make(Path(folder)))
+        try:
+            server.start()
+            with server.client() as client:
+                return bool(client.ping())
+        except (RuntimeError, OSError, redis.RedisError):
+            return False
+        finally:
+            server.stop()
 
 
 @pytest.fixture
@@ -153,8 +204,12 @@ def _until(ready: Callable[[], bool], what: str, seconds: float = 30) -> None:
         time.sleep(0.1)
 
 
-def _client(port: int) -> redis.Redis:
-    return redis.Redis(port=port, socket_timeout=1, decode_responses=True)
+def _client(port: int, tls: Certificate | None = None) -> redis.Redis:
+    if tls is None:
+        return redis.Redis(port=port, socket_timeout=1, decode_responses=True)
+    return redis.Redis(
+        port=port, socket_timeout=1, decode_responses=True, ssl=True, ssl_ca_certs=str(tls.ca)
+    )
 
 
 def _online_replicas(master: redis.Redis) -> int:
@@ -167,49 +222,53 @@ def _online_replicas(master: redis.Redis) -> int:
     )
 
 
-def _cluster_ok(port: int) -> bool:
-    with _client(port) as client:
+def _cluster_ok(node: RedisServer) -> bool:
+    with node.client() as client:
         return bool(client.cluster("info")["cluster_state"] == "ok")
 
 
-def _watching(port: int, replicas: int) -> bool:
-    """Whether the Sentinel on ``port`` knows the other two and the master's replicas."""
-    with _client(port) as watcher:
+def _watching(sentinel: RedisServer, replicas: int) -> bool:
+    """Whether ``sentinel`` knows the other two and the master's replicas."""
+    with sentinel.client() as watcher:
         others = watcher.sentinel_sentinels(MASTER)
         known = watcher.sentinel_slaves(MASTER)
     return len(others) == 2 and len(known) == replicas
 
 
 class LocalCluster:
-    """Three masters on loopback, no replicas, made one cluster by ``redis-cli --cluster``."""
+    """Three masters on loopback, no replicas, made one cluster by ``redis-cli --cluster``;
+    with ``tls``, its clients and its nodes among themselves speak TLS only."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: Certificate | None = None) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="redis-cluster-"))
+        self.tls = tls
         self.nodes: list[RedisServer] = []
         for _ in range(3):
             port = free_port(bus=True)
             config = str(self.directory / f"nodes-{port}.conf")
             options = ("--cluster-enabled", "yes", "--cluster-config-file", config,
                        "--cluster-node-timeout", "2000", "--dir", str(self.directory),
-                       *NO_PERSISTENCE)  # fmt: skip
-            self.nodes.append(RedisServer(*options, port=port))
-        self.url = "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
+                       *(("--tls-cluster", "yes") if tls else ()), *NO_PERSISTENCE)  # fmt: skip
+            self.nodes.append(RedisServer(*options, port=port, tls=tls))
+        scheme = "rediss+cluster" if tls else "redis+cluster"
+        self.url = f"{scheme}://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
 
     def start(self) -> None:
         for node in self.nodes:
             node.start()
+        tls = ("--tls", "--cacert", str(self.tls.ca)) if self.tls else ()
         subprocess.run(
-            ["redis-cli", "--cluster", "create",
+            ["redis-cli", *tls, "--cluster", "create",
              *(f"127.0.0.1:{node.port}" for node in self.nodes),
              "--cluster-replicas", "0", "--cluster-yes"],
             check=True, capture_output=True, timeout=60,
         )  # fmt: skip
         for node in self.nodes:
-            _until(partial(_cluster_ok, node.port), "the cluster")
+            _until(partial(_cluster_ok, node), "the cluster")
 
     def node_for(self, key: str) -> RedisServer:
         """The node that serves ``key``'s slot."""
-        with _client(self.nodes[0].port) as client:
+        with self.nodes[0].client() as client:
             slot = int(client.cluster("keyslot", key))
             ranges = client.cluster("slots")
         # CLUSTER SLOTS: [first slot, last slot, [host, port, id] of the primary, replicas…]
@@ -223,25 +282,29 @@ class LocalCluster:
 
 
 class LocalSentinels:
-    """A master and two replicas on loopback, watched by three Sentinels (quorum two).
+    """A master and two replicas on loopback, watched by three Sentinels (quorum two); with
+    ``tls``, every one of them speaks TLS only, to clients and among themselves.
 
     Every server refuses writes unless a replica is connected and at most 10 s behind
     (``min-replicas-to-write``): a master cut off from its replicas stops taking writes
     that the failover would throw away.
     """
 
-    def __init__(self, replicas: int = 2) -> None:
+    def __init__(self, replicas: int = 2, tls: Certificate | None = None) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="redis-sentinel-"))
         # With no replica (a master running alone), refusing writes would refuse them all.
         guard = ("--min-replicas-to-write", "1", "--min-replicas-max-lag", "10") if replicas else ()
+        among = ("--tls-replication", "yes") if tls else ()  # replicas and Sentinels: TLS too
         durable = (*guard, "--repl-diskless-sync-delay", "0",  # a replica syncs at once
-                   "--dir", str(self.directory), *NO_PERSISTENCE)  # fmt: skip
-        self.master = RedisServer(*durable)
+                   "--dir", str(self.directory), *among, *NO_PERSISTENCE)  # fmt: skip
+        self.master = RedisServer(*durable, tls=tls)
         replica_of = ("--replicaof", "127.0.0.1", str(self.master.port))
-        self.replicas = [RedisServer(*durable, *replica_of) for _ in range(replicas)]
-        self.sentinels = [RedisServer("--dir", str(self.directory)) for _ in range(3)]
+        self.replicas = [RedisServer(*durable, *replica_of, tls=tls) for _ in range(replicas)]
+        self.sentinels = [
+            RedisServer("--dir", str(self.directory), *among, tls=tls) for _ in range(3)
+        ]
         hosts = ",".join(f"127.0.0.1:{sentinel.port}" for sentinel in self.sentinels)
-        self.url = f"redis+sentinel://{hosts}/{MASTER}/0"
+        self.url = f"{'rediss' if tls else 'redis'}+sentinel://{hosts}/{MASTER}/0"
 
     @property
     def servers(self) -> list[RedisServer]:
@@ -250,7 +313,7 @@ class LocalSentinels:
     def start(self) -> None:
         for server in self.servers:
             server.start()
-        with _client(self.master.port) as master:
+        with self.master.client() as master:
             _until(lambda: _online_replicas(master) == len(self.replicas), "replicas")
         for sentinel in self.sentinels:
             config = self.directory / f"sentinel-{sentinel.port}.conf"
@@ -261,11 +324,11 @@ class LocalSentinels:
             )
             sentinel.start(str(config), "--sentinel")
         for sentinel in self.sentinels:
-            _until(partial(_watching, sentinel.port, len(self.replicas)), "the Sentinels")
+            _until(partial(_watching, sentinel, len(self.replicas)), "the Sentinels")
 
     def master_port(self) -> int:
         """The port of the master the Sentinels name now."""
-        with _client(self.sentinels[0].port) as watcher:
+        with self.sentinels[0].client() as watcher:
             return int(watcher.sentinel_get_master_addr_by_name(MASTER)[1])
 
     def stop(self) -> None:

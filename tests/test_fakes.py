@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -210,7 +209,6 @@ def test_stopping_the_fake_ends_its_kept_alive_connections() -> None:
         connection.close()
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 async def test_with_tls_the_fake_speaks_https_to_a_client_trusting_its_certificate(
     tmp_path: Path,
 ) -> None:

@@ -12,7 +12,7 @@ The bot runs as in production: the Procfile's ``web:`` command (``python -m bot 
 subprocess, with a real Redis (a dedicated database, emptied before and after) and the fake
 Slack and Mistral APIs of ``tests/fakes`` on loopback, in this process. The fake Slack keeps
 connections alive, as Slack does; with ``--tls`` it speaks HTTPS with a certificate made for
-the run, which the bot trusts through SSL_CERT_FILE. The same load goes to
+the run by a CA of its own, which the bot trusts through SSL_CERT_FILE. The same load goes to
 ``bench/bare_app.py``, a Bolt app on the same server stack that only acks, and the bot's
 figures are given as ratios to it, because this machine is shared and absolute figures drift.
 

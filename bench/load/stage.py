@@ -147,8 +147,8 @@ class Stage:
         )
         if self.certificate:
             # aiohttp's default SSL context (the Web API client's, and respond()'s) reads
-            # OpenSSL's default CA file, which this names: the fake's certificate alone.
-            env["SSL_CERT_FILE"] = str(self.certificate.cert)
+            # OpenSSL's default CA file, which this names: the CA of the fake's certificate alone.
+            env["SSL_CERT_FILE"] = str(self.certificate.ca)
         if distributed:  # "Add to Slack": each workspace's token is in Redis
             del env["SLACK_BOT_TOKEN"]
             env.update(

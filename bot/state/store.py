@@ -9,6 +9,7 @@ wrong kind, and health and persistence are asked of every primary of a cluster.
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -109,7 +110,7 @@ def connect(url: str | None) -> tuple[redis.Redis, bool]:
     if not master:
         raise RedisUrlError("REDIS_URL: redis+sentinel:// needs the master's name: h:p/MASTER")
     params = dict(parse_qsl(where.query))
-    watchers = _sentinel_options(where, params)
+    watchers = _sentinel_options(where, params)  # takes the Sentinels' own credentials out
     host, port = where.hosts[0]
     master_options = parse_url(where.url(host, port, f"/{db or 0}", urlencode(params)))
     del master_options["host"], master_options["port"]
@@ -125,12 +126,17 @@ def connect(url: str | None) -> tuple[redis.Redis, bool]:
 def _sentinel_options(where: _Where, params: dict[str, str]) -> dict[str, Any]:
     """How to talk to the Sentinels themselves. The credentials and options in the URL are
     the master's; the Sentinels' own are sentinel_username and sentinel_password (taken out
-    of ``params``), as Prefect reads them."""
+    of ``params``), as Prefect reads them. TLS and its options (``ssl_ca_certs``,
+    ``ssl_cert_reqs``…) are both's: redis-py would give the Sentinels none of them, and
+    then not trust a private CA's certificate that the master is trusted by."""
     theirs = {
         k: params.pop(f"sentinel_{k}")
         for k in ("username", "password")
         if f"sentinel_{k}" in params
     }
+    host, port = where.hosts[0]
+    parsed = parse_url(where.url(host, port, "", urlencode(params)))  # typed as redis-py types
+    tls = {k: v for k, v in parsed.items() if k.startswith("ssl_")} if where.tls else {}
     # A Sentinel that does not answer is not asked again: the next one is (redis-py's
     # default would retry it with backoff, delaying every lookup of the master after a crash).
     return {
@@ -138,6 +144,7 @@ def _sentinel_options(where: _Where, params: dict[str, str]) -> dict[str, Any]:
         "socket_connect_timeout": CONNECT_TIMEOUT,
         "retry": Retry(NoBackoff(), retries=0),
         "ssl": where.tls,
+        **tls,
         **theirs,
     }
 
@@ -287,6 +294,20 @@ class _Replicated(Pipeline):
 OUTAGES = (RedisError, RedisClusterException, OSError)
 
 
+def _refused_certificate(error: BaseException) -> str | None:
+    """Why Redis's TLS certificate was not trusted, when that is what ``error`` comes from
+    (redis-py wraps the check's error in its own, a cluster's in one more): OpenSSL's words,
+    which name neither the URL nor its password."""
+    seen: BaseException | None = error
+    for _ in range(8):  # a chain of causes, not a cycle
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return str(seen.verify_message or seen.reason or "certificate verify failed")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 @asynccontextmanager
 async def available() -> AsyncIterator[None]:
     """Run Redis calls; an outage becomes StoreUnavailable, logged once with its cause."""
@@ -302,7 +323,10 @@ async def available() -> AsyncIterator[None]:
         count_redis_error()
         raise StoreUnavailable from exc
     except OUTAGES as exc:
-        log.warning("Redis unavailable: %s", type(exc).__name__)
+        refused = _refused_certificate(exc)
+        # A certificate refused is no outage that passes: say so, whoever reads the log.
+        why = f" (its TLS certificate is not trusted: {refused})" if refused else ""
+        log.warning("Redis unavailable: %s%s", type(exc).__name__, why)
         count_redis_error()
         raise StoreUnavailable from exc
 
@@ -338,8 +362,9 @@ async def on_every_primary(client: redis.Redis | RedisCluster, *command: str) ->
 async def verify(url: str | None) -> None:
     """At startup: RedisUrlError when ``url`` names the wrong kind of Redis (a plain URL to
     a cluster node or a Sentinel, a cluster URL to one server, a Sentinel URL to something
-    else). A Redis that does not answer passes: the bot starts without it, says so, and
-    recovers when it comes."""
+    else), or a Redis whose TLS certificate is not trusted, which no wait would mend. A Redis
+    that does not answer passes: the bot starts without it, says so, and recovers when it
+    comes."""
     if not url:
         return
     kind = topology(url)
@@ -373,7 +398,9 @@ async def _verify_sentinels(where: _Where) -> None:
     master = where.path.strip("/").partition("/")[0]
     answers = []
     for host, port in where.hosts:
-        mode = await _mode(redis.Redis(host=host, port=port, **options))
+        mode = await _mode(
+            redis.Redis(host=host, port=port, **options), f"the Sentinel at {host}:{port}"
+        )
         if mode not in (None, "sentinel"):
             raise RedisUrlError(
                 f"REDIS_URL is a redis+sentinel:// URL but {host}:{port} is not a Sentinel "
@@ -399,15 +426,21 @@ async def _watched(sentinel: redis.Redis, master: str) -> bool:
         await sentinel.aclose()
 
 
-async def _mode(client: redis.Redis) -> str | None:
+async def _mode(client: redis.Redis, who: str = "Redis") -> str | None:
     """``INFO server``'s ``redis_mode`` (standalone, cluster, sentinel); None when it does not
     answer. Closes ``client``. A cluster's client raises RedisClusterException when its
-    nodes are not in cluster mode."""
+    nodes are not in cluster mode; RedisUrlError when ``who``'s certificate is not trusted."""
     try:
         return str((await client.info("server")).get("redis_mode", "standalone"))
-    except RedisClusterException:
-        raise
     except OUTAGES as exc:
+        refused = _refused_certificate(exc)
+        if refused is not None:
+            raise RedisUrlError(
+                f"REDIS_URL: the TLS certificate of {who} is not trusted ({refused}): trust the "
+                "CA that signed it with SSL_CERT_FILE=/path/ca.pem or ?ssl_ca_certs=/path/ca.pem"
+            ) from None
+        if isinstance(exc, RedisClusterException):
+            raise
         log.warning("Redis is unreachable at startup: %s", type(exc).__name__)
         return None
     finally:

@@ -1,42 +1,80 @@
-"""A self-signed certificate for 127.0.0.1, so a fake can speak HTTPS as Slack does.
+"""A private CA and a certificate it signed for 127.0.0.1, so that fakes and test servers
+speak TLS as Slack and managed Redis services do.
 
-Made with the ``openssl`` command line (the ``cryptography`` package is not a dependency).
-A client trusts it by loading ``cert`` as its CA file, or, in a subprocess that builds its
-SSL contexts with ``ssl.create_default_context()`` as aiohttp does, by the environment
-variable ``SSL_CERT_FILE=cert``.
+Made with the ``cryptography`` package (a dependency of the bot's, for its tokens), so no
+``openssl`` command is needed. A client trusts the servers by loading ``ca`` as its CA file,
+or, in a subprocess that builds its SSL contexts with ``ssl.create_default_context()`` as
+aiohttp and redis-py do, by the environment variable ``SSL_CERT_FILE=ca``. The CA signs
+rather than the certificate being self-signed, as a provider's private CA does, and the
+certificate serves clients too: Redis replicas, Sentinels and cluster nodes present it to
+each other.
 """
 
 from __future__ import annotations
 
-import shutil
+import datetime
+import ipaddress
 import ssl
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 @dataclass(frozen=True)
 class Certificate:
-    """The PEM files of a self-signed certificate and its key."""
+    """PEM files: a CA's certificate, and a certificate for 127.0.0.1 it signed, with its key."""
 
+    ca: Path
     cert: Path
     key: Path
 
     @classmethod
     def make(cls, folder: Path) -> Certificate:
-        """A new key and a certificate for 127.0.0.1 and localhost, valid for a day."""
-        openssl = shutil.which("openssl")
-        if openssl is None:
-            raise RuntimeError("making a certificate needs the openssl command")
-        made = cls(folder / "fake-cert.pem", folder / "fake-key.pem")
-        subprocess.run(
-            [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-             "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-             "-keyout", str(made.key), "-out", str(made.cert)],
-            check=True,
-            capture_output=True,
-        )  # fmt: skip
+        """A new CA, and a key and certificate for 127.0.0.1 and localhost, valid for a day."""
+        now = datetime.datetime.now(datetime.UTC)
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
+        ca = (
+            _valid_a_day(x509.CertificateBuilder(), now, ca_name, ca_key.public_key())
+            .issuer_name(ca_name)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(_usage(cert_sign=True), critical=True)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+            )
+            .sign(ca_key, hashes.SHA256())
+        )
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+        where = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+        serving = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+        cert = (
+            _valid_a_day(x509.CertificateBuilder(), now, name, key.public_key())
+            .issuer_name(ca_name)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_usage(cert_sign=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage(serving), critical=False)
+            .add_extension(x509.SubjectAlternativeName(where), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                critical=False,
+            )
+            .sign(ca_key, hashes.SHA256())
+        )
+        made = cls(folder / "fake-ca.pem", folder / "fake-cert.pem", folder / "fake-key.pem")
+        made.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+        made.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        made.key.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
         return made
 
     def server_context(self) -> ssl.SSLContext:
@@ -46,5 +84,34 @@ class Certificate:
         return context
 
     def client_context(self) -> ssl.SSLContext:
-        """A client's default context that trusts this certificate and nothing else."""
-        return ssl.create_default_context(cafile=self.cert)
+        """A client's default context that trusts this CA and nothing else."""
+        return ssl.create_default_context(cafile=self.ca)
+
+
+def _valid_a_day(
+    builder: x509.CertificateBuilder,
+    now: datetime.datetime,
+    subject: x509.Name,
+    public_key: ec.EllipticCurvePublicKey,
+) -> x509.CertificateBuilder:
+    return (
+        builder.subject_name(subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))  # a clock a little behind
+        .not_valid_after(now + datetime.timedelta(days=1))
+    )
+
+
+def _usage(*, cert_sign: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=not cert_sign,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=not cert_sign,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
