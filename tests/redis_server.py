@@ -254,6 +254,15 @@ class LocalCluster:
         self.url = f"{scheme}://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
 
     def start(self) -> None:
+        """Start every node and make them a cluster; on failure, stop what started (no
+        server outlives the test that wanted it)."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         for node in self.nodes:
             node.start()
         tls = ("--tls", "--cacert", str(self.tls.ca)) if self.tls else ()
@@ -311,6 +320,14 @@ class LocalSentinels:
         return [self.master, *self.replicas]
 
     def start(self) -> None:
+        """Start the servers, then the Sentinels; on failure, stop what started."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         for server in self.servers:
             server.start()
         with self.master.client() as master:
