@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -51,29 +51,15 @@ class Owed:
         if task is None:  # not inside a task: nothing a shutdown could wait for
             yield
             return
-        self._owe(task, what)
+        self._running[task] = what
+        self._metrics.owed_tasks.inc()
         try:
             yield
         finally:
-            self._paid(task)
-
-    def start(self, work: Coroutine[Any, Any, None], what: str) -> asyncio.Task[None]:
-        """Run ``work`` in a task of its own, owed from this moment: a request answered in
-        its ack (``bot.slack.acks``) starts its work before the ack it may still be owed."""
-        task = asyncio.get_running_loop().create_task(work)
-        self._owe(task, what)  # which also holds the task until it is done
-        task.add_done_callback(self._paid)
-        return task
-
-    def _owe(self, task: asyncio.Task[Any], what: str) -> None:
-        self._running[task] = what
-        self._metrics.owed_tasks.inc()
-
-    def _paid(self, task: asyncio.Task[Any]) -> None:
-        self._metrics.owed_tasks.dec()
-        self._running.pop(task, None)
-        if self._deadline is not None and task not in self._abandoned:
-            self._finished += 1
+            self._metrics.owed_tasks.dec()
+            self._running.pop(task, None)
+            if self._deadline is not None and task not in self._abandoned:
+                self._finished += 1
 
     def begin(self, grace: float) -> None:
         """The shutdown starts now (the signal): owed work has ``grace`` seconds from here."""

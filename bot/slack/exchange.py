@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -23,7 +23,6 @@ from bot.domain.replies import Reply
 from bot.person import Person, Workspace
 from bot.services import Services
 from bot.slack import routing
-from bot.slack.acks import HeldAck
 from bot.slack.payloads import person_of
 from bot.slack.people import People
 
@@ -40,7 +39,7 @@ Work = Callable[[Person], Awaitable[Reply | None]]
 class Exchange:
     """A request and the person behind it; built per request, so it may remember them."""
 
-    __slots__ = ("_ack", "_context_ref", "_people", "_person", "body", "services")
+    __slots__ = ("_context_ref", "_people", "_person", "body", "services")
 
     def __init__(
         self, services: Services, people: People, body: dict[str, Any], context: AsyncBoltContext
@@ -54,8 +53,6 @@ class Exchange:
         # exchange got it from a context it still holds.
         self._context_ref = weakref.ref(context)
         self._person: Person | None = None
-        # Held while the request's ack waits for its reply (bot.slack.acks).
-        self._ack: HeldAck | None = None
 
     @property
     def _context(self) -> AsyncBoltContext:
@@ -114,23 +111,10 @@ class Exchange:
         """One of the workspace's few places for a key check (``bot.backlog``)."""
         return self.services.backlog.check(self.who.team)
 
-    def hold_ack(self) -> HeldAck:
-        """Hold the request's ack for its reply (``bot.slack.acks``)."""
-        self._ack = HeldAck()
-        return self._ack
-
-    def release_ack(self) -> None:
-        """Let a held ack go empty now: the reply will go through the response_url."""
-        if self._ack is not None:
-            self._ack.release()
-
     async def answer(self, work: Work, *, replace: bool = True) -> None:
         """Take a turn, find the person and run ``work``; then deliver its reply (None:
-        none) after the turn, so a 429 from Slack sleeps without holding one.
-
-        A reply awaited by its held ack takes no turn: it is the ack's own work, and a turn
-        would keep it waiting behind the backlog past its deadline."""
-        async with nullcontext() if self._ack is not None else self.turn():
+        none) after the turn, so a 429 from Slack sleeps without holding one."""
+        async with self.turn():
             reply = await work(await self.person())
         if reply is not None:
             await self.deliver(reply, replace=replace)
@@ -140,7 +124,7 @@ class Exchange:
         person = await self.known_person() if self._person is None else self._person
         await routing.deliver(
             reply, self.body, person, self.client, self._response_url(), self.assistant,
-            replace=replace, ack=self._ack,
+            replace=replace,
         )  # fmt: skip
 
     def _response_url(self) -> AsyncWebhookClient | None:

@@ -26,7 +26,6 @@ from bot.domain.assistant import Assistant
 from bot.domain.replies import Checklist, CommandPointer, Reply
 from bot.person import Person
 from bot.slack import home, modals
-from bot.slack.acks import HeldAck
 from bot.slack.payloads import thread_of
 from bot.slack.sending import post, post_privately, respond_privately, update
 
@@ -40,10 +39,8 @@ async def deliver(
     assistant: Assistant,
     *,
     replace: bool = True,
-    ack: HeldAck | None = None,
 ) -> None:
-    """Send ``reply`` where the request that produced it expects it; a slash command's
-    reply goes in its ``ack`` when that is still held."""
+    """Send ``reply`` where the request that produced it expects it."""
     container = body.get("container") or {}
     view = body.get("view") or {}
     event = body.get("event")
@@ -56,8 +53,6 @@ async def deliver(
         title = (view.get("title") or {}).get("text") or strings.text(person.speaks, "modal_title")
         modal = modals.modal(str(title), reply, person.speaks)
         await client.views_update(view_id=view.get("id"), view=modal)
-    elif ack is not None and body.get("command") and ack.carry(reply):
-        pass  # Slack shows it as it shows a reply on the response_url
     elif response_url and (body.get("command") or container.get("is_ephemeral")):
         await respond_privately(
             response_url, reply, replace=replace, show_question=bool(body.get("command"))

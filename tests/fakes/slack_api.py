@@ -348,24 +348,6 @@ class FakeSlackApi:
         with self._lock:
             return list(self._responses)
 
-    def record_ack(self, request: str | dict[str, Any], ack: bytes | str | dict[str, Any]) -> None:
-        """What Slack does with a slash command's ack body: shows it as it shows a reply
-        posted to the command's response_url, so it is recorded as one in ``responses``.
-
-        ``request`` is what the app was sent (a form-encoded body, or a Socket Mode
-        envelope's payload), ``ack`` what it answered; an empty ack shows nothing.
-        """
-        if not ack:
-            return
-        form = dict(parse_qsl(request)) if isinstance(request, str) else request
-        if not form.get("command") or not form.get("response_url"):
-            return
-        body = ack if isinstance(ack, dict) else json.loads(ack)
-        path = urlsplit(str(form["response_url"])).path
-        with self._lock:
-            self._responses.append(ResponseUrlPost(path, body, time.time()))
-        self._wake()
-
     # A `timeout` argument rather than asyncio.timeout() around the call, so that a
     # failed wait can report what did arrive.
     async def wait_for(
