@@ -22,7 +22,7 @@ from bot.state import schema
 from tests.conftest import RunningBot, bot_settings, running_bot
 from tests.fakes.mistral_api import FakeMistralAPI, Scenario
 from tests.fakes.slack_api import FakeSlackApi
-from tests.redis_server import RedisServer
+from tests.redis_server import NO_PERSISTENCE, RedisServer, require_redis_server
 from tests.slack_requests import (
     BOT_USER_ID,
     TEAM,
@@ -104,6 +104,26 @@ async def test_a_command_redis_refuses_is_logged_as_an_error_with_its_code_only(
     assert [(r.levelno, r.getMessage()) for r in refused] == [
         (logging.ERROR, "Redis refused a command: ResponseError WRONGTYPE")
     ]
+
+
+async def test_a_master_refusing_writes_without_its_replicas_is_an_outage_not_an_error(
+    slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    require_redis_server()
+    # As a master cut off from its replicas answers (min-replicas-to-write, README).
+    cut_off = RedisServer("--min-replicas-to-write", "1", *NO_PERSISTENCE)
+    cut_off.start()
+    try:
+        async with running_bot(bot_settings(slack_api, cut_off.url), slack_api) as bot:
+            await _timed(bot, slash_command("done 1", response_url=slack_api.response_url()))
+            [reply] = await slack_api.wait_for_responses(1)
+    finally:
+        cut_off.stop()
+
+    assert "can't reach my memory" in _text(reply.body)
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "bot.state.store"]
+    assert (logging.WARNING, "Redis unavailable: ResponseError NOREPLICAS") in said
+    assert not [line for level, line in said if level >= logging.ERROR]
 
 
 async def test_slack_rate_limits_are_retried_after_retry_after(bot: RunningBot) -> None:

@@ -292,6 +292,12 @@ class _Replicated(Pipeline):
 # What an outage looks like: a connection or a command failing, or, on a cluster, a slot
 # map that cannot be had or a slot no node serves (RedisClusterException is not a RedisError).
 OUTAGES = (RedisError, RedisClusterException, OSError)
+# Refusals that say Redis is not serving for now, as a failover, a restart or a cluster's
+# reconfiguration goes: outages, which pass, not mistakes to look into. NOREPLICAS is
+# min-replicas-to-write refusing a master cut off from its replicas (README).
+NOT_SERVING = frozenset(
+    {"READONLY", "NOREPLICAS", "MASTERDOWN", "LOADING", "CLUSTERDOWN", "TRYAGAIN", "BUSY"}
+)
 
 
 def _refused_certificate(error: BaseException) -> str | None:
@@ -314,12 +320,16 @@ async def available() -> AsyncIterator[None]:
     try:
         yield
     except ResponseError as exc:
-        # Redis answered, and refused: out of memory, a permission, or a bug of ours (a
-        # key of the wrong type, keys across slots). Its code only: the rest of an error
-        # message can quote a command's arguments, and redis-py puts a pipeline's failing
-        # command before it ("Command # 1 (SADD …) of pipeline caused error: WRONGTYPE …").
+        # Its code only: the rest of an error message can quote a command's arguments, and
+        # redis-py puts a pipeline's failing command before it ("Command # 1 (SADD …) of
+        # pipeline caused error: WRONGTYPE …").
         code = str(exc).rpartition("caused error: ")[2].split(" ", 1)[0]
-        log.error("Redis refused a command: %s %s", type(exc).__name__, code)
+        if code in NOT_SERVING:
+            log.warning("Redis unavailable: %s %s", type(exc).__name__, code)
+        else:
+            # Redis answered, and refused: out of memory, a permission, or a bug of ours
+            # (a key of the wrong type, keys across slots). Someone needs to look.
+            log.error("Redis refused a command: %s %s", type(exc).__name__, code)
         count_redis_error()
         raise StoreUnavailable from exc
     except OUTAGES as exc:
