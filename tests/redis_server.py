@@ -65,6 +65,7 @@ class RedisServer:
                 if self.process.poll() is not None:  # e.g. a build without TLS
                     raise RuntimeError(f"redis-server exited ({self.process.returncode})") from None
                 if time.monotonic() > deadline:
+                    self.stop()  # not left running, nor its port held, past its test
                     raise
                 time.sleep(0.05)
 

@@ -37,7 +37,7 @@ async def _write_version_1(url: str) -> None:
         await client.set(f"{V1}:workspace:TACME", json.dumps({"language": "it"}))
         await client.sadd(f"{V1}:progress:TACME:U111", "register")
         await client.zadd(f"{V1}:people:TACME", {"U111": 1_700_000_100.0})
-        await client.set(f"{V1}:profile:TACME:U111", "{}", ex=300)  # no workspace in v1
+        await client.set(f"{V1}:profile:TACME:U111:TACME", "{}", ex=300)
     finally:
         await client.aclose()
 
@@ -95,21 +95,23 @@ async def test_migrate_leaves_a_key_whose_new_name_is_taken_and_says_so(
 async def test_a_digest_sent_before_the_upgrade_is_not_sent_again_the_same_week(
     own_redis: RedisServer, env_without_slack: dict[str, str], tmp_path: Path
 ) -> None:
-    # Version 1 named a digest's claim, the chart and a cached profile without a workspace:
-    # it was their team's.
+    # Version 1 first named a digest's claim, the chart and a cached profile without a
+    # workspace (it was their team's); later, with it, as an organisation's digest here.
     client, _ = connect(own_redis.url)
     await client.set(f"{V1}:digest-sent:T1:U1:2026-W49", "sent", ex=8 * 86_400)
+    await client.set(f"{V1}:digest-sent:E1:T2:U2:2026-W49", "sent", ex=8 * 86_400)
     await client.set(f"{V1}:chart:T1:D1", "F123", ex=300)
     await client.set(f"{V1}:profile:T1:U1", "{}", ex=300)
 
     done = run_bot(["migrate"], {**env_without_slack, "REDIS_URL": own_redis.url}, tmp_path)
 
     assert done.stdout.splitlines() == [
-        "moved 3 key(s) to mistral-setup:v2: chart 1, digest-sent 1, profile 1"
+        "moved 4 key(s) to mistral-setup:v2: chart 1, digest-sent 2, profile 1"
     ]
     store = ReminderStore(client)
-    # The sweep claims this week's digest of T1 for U1 under this name: taken already.
+    # The sweep claims this week's digest of a workspace for an admin under these names.
     assert not await store.claim_digest("T1", "T1", "U1", "2026-W49")
+    assert not await store.claim_digest("E1", "T2", "U2", "2026-W49")
     assert 0 < await client.ttl(schema.DIGEST_CLAIM.key("T1", "T1", "U1", "2026-W49")) <= 8 * 86_400
     assert await client.get(schema.CHART.key("T1", "T1", "D1")) == "F123"
     assert await client.exists(schema.PROFILE.key("T1", "U1", "T1"))

@@ -106,24 +106,40 @@ async def test_a_command_redis_refuses_is_logged_as_an_error_with_its_code_only(
     ]
 
 
-async def test_a_master_refusing_writes_without_its_replicas_is_an_outage_not_an_error(
-    slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("refusing", "said"),
+    [
+        # A master cut off from its replicas (min-replicas-to-write, README).
+        ("cut-off-master", "Redis unavailable: ResponseError NOREPLICAS"),
+        # A master demoted by a failover, still named by a plain redis:// URL.
+        ("demoted-master", "Redis unavailable: ReadOnlyError READONLY"),
+    ],
+)
+async def test_a_redis_not_serving_writes_for_now_is_an_outage_not_an_error(
+    refusing: str, said: str, slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture
 ) -> None:
     require_redis_server()
-    # As a master cut off from its replicas answers (min-replicas-to-write, README).
-    cut_off = RedisServer("--min-replicas-to-write", "1", *NO_PERSISTENCE)
-    cut_off.start()
+    if refusing == "cut-off-master":
+        servers = [RedisServer("--min-replicas-to-write", "1", *NO_PERSISTENCE)]
+    else:
+        master = RedisServer()
+        replica = RedisServer(*NO_PERSISTENCE, "--replicaof", "127.0.0.1", str(master.port))
+        servers = [master, replica]
     try:
-        async with running_bot(bot_settings(slack_api, cut_off.url), slack_api) as bot:
+        for server in servers:
+            server.start()
+        url = servers[-1].url
+        async with running_bot(bot_settings(slack_api, url), slack_api) as bot:
             await _timed(bot, slash_command("done 1", response_url=slack_api.response_url()))
             [reply] = await slack_api.wait_for_responses(1)
     finally:
-        cut_off.stop()
+        for server in servers:
+            server.stop()
 
     assert "can't reach my memory" in _text(reply.body)
-    said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "bot.state.store"]
-    assert (logging.WARNING, "Redis unavailable: ResponseError NOREPLICAS") in said
-    assert not [line for level, line in said if level >= logging.ERROR]
+    logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "bot.state.store"]
+    assert (logging.WARNING, said) in logged
+    assert not [line for level, line in logged if level >= logging.ERROR]
 
 
 async def test_slack_rate_limits_are_retried_after_retry_after(bot: RunningBot) -> None:

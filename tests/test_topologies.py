@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
@@ -187,10 +188,10 @@ async def test_with_no_replica_steps_are_kept_without_waiting_for_one_each_time(
     ]
 
 
-async def test_a_step_is_kept_once_and_answered_when_waiting_for_a_replica_fails(
+async def test_a_step_is_kept_and_answered_when_the_master_refuses_to_wait(
     local_sentinels: LocalSentinels, slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # WAIT refused (as a failing connection would be, after the transaction was applied).
+    # WAIT refused (an ACL), after the transaction was applied: the write stands.
     with redis.Redis(port=local_sentinels.master.port) as master:
         master.execute_command("ACL", "SETUSER", "default", "-wait")
     settings = bot_settings(slack_api, local_sentinels.url)
@@ -206,9 +207,32 @@ async def test_a_step_is_kept_once_and_answered_when_waiting_for_a_replica_fails
     finally:
         await client.aclose()
     assert any(
-        r.getMessage().startswith("Waiting for a replica failed (NoPermissionError)")
+        r.getMessage().startswith("The master refused WAIT (NoPermissionError)")
         for r in caplog.records
     )
+
+
+async def test_a_write_whose_wait_was_cut_off_is_not_called_kept_nor_made_twice(
+    local_sentinels: LocalSentinels, slack_api: FakeSlackApi
+) -> None:
+    # The replicas stall, so WAIT outlasts the socket's timeout: the master may be dying
+    # with a write no replica has. redis-py retries a timed-out command once (its retry).
+    settings = bot_settings(slack_api, f"{local_sentinels.url}?socket_timeout=0.2")
+    async with running_bot(settings, slack_api) as bot:
+        for replica in local_sentinels.replicas:
+            assert replica.process is not None
+            replica.process.send_signal(signal.SIGSTOP)
+        try:
+            reply = await _command(bot, "done 1", "UANNA")
+        finally:
+            for replica in local_sentinels.replicas:
+                assert replica.process is not None
+                replica.process.send_signal(signal.SIGCONT)
+
+    assert "can't reach my memory" in reply  # not "1 of 12 done": no replica has it
+    with redis.Redis(port=local_sentinels.master.port) as master:
+        made = master.info("commandstats")["cmdstat_multi"]["calls"]
+    assert made == 1  # the transaction was not run again
 
 
 @pytest.mark.parametrize(

@@ -64,8 +64,8 @@ class Kind:
     whose: Callable[[str], str] | None = None
     # A short-lived copy of what Slack says, or a count for a day: forgotten, never exported.
     cache: bool = False
-    # The parts version 1 named, where they were fewer: a part it lacked takes the team's
-    # value (a version 1 workspace was its team; see ``renamed``).
+    # The parts version 1 first named, where they were fewer (later version 1 keys have
+    # ``parts``): a part they lacked takes the team's value, as a workspace was its team.
     legacy_parts: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
@@ -105,13 +105,18 @@ class Kind:
         return dict(zip(self.parts, values, strict=True))
 
     def renamed(self, name: str) -> str | None:
-        """The name version 2 gives ``name``, a key of this kind as version 1 named it (a
-        ``workspace`` part it lacked is its team); None when it is not one."""
-        found = self._legacy.fullmatch(name)
-        if found is None:
-            return None
-        old = dict(zip(self.legacy_parts or self.parts, found.groups(), strict=True))
-        return self.key(*(old.get(part, old.get("team", "")) for part in self.parts))
+        """The name version 2 gives ``name``, a key of this kind as version 1 named it (with
+        its parts now, or with ``legacy_parts``: a part these lack is the team's); None
+        when it is not one. The two shapes have different counts of parts."""
+        shapes = [(self.parts, self._legacy)]
+        if self.legacy_parts is not None:
+            shapes.append((self.legacy_parts, self._older))
+        for parts, pattern in shapes:
+            found = pattern.fullmatch(name)
+            if found:
+                old = dict(zip(parts, found.groups(), strict=True))
+                return self.key(*(old.get(part, old.get("team", "")) for part in self.parts))
+        return None
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
@@ -123,9 +128,17 @@ class Kind:
 
     @cached_property
     def _legacy(self) -> re.Pattern[str]:
-        legacy = self.legacy_parts or self.parts
-        parts = "".join(f":({_SHAPES.get(part, _SEGMENT)})" for part in legacy)
-        return re.compile(re.escape(f"{LEGACY_PREFIX}:{self.name}") + parts)
+        return _untagged(self.name, self.parts)
+
+    @cached_property
+    def _older(self) -> re.Pattern[str]:
+        return _untagged(self.name, self.legacy_parts or ())
+
+
+def _untagged(name: str, parts: tuple[str, ...]) -> re.Pattern[str]:
+    """The pattern of a version 1 name of kind ``name`` with ``parts``."""
+    shapes = "".join(f":({_SHAPES.get(part, _SEGMENT)})" for part in parts)
+    return re.compile(re.escape(f"{LEGACY_PREFIX}:{name}") + shapes)
 
 
 def _tagged(part: str, value: str) -> str:

@@ -198,40 +198,63 @@ REPLICA_WAIT_MS = 500
 NO_REPLICA_PAUSE_SECONDS = 30.0
 
 
+class UnconfirmedWrite(RedisError):
+    """The connection failed while waiting for a replica: the master may have died with a
+    write no replica has. Not a ConnectionError, which redis-py's retry would answer by
+    running the applied transaction again; an outage (``available``) all the same."""
+
+
 class _Replicas:
-    """Whether a master's transactions wait for a replica now; says so when that changes."""
+    """Whether a master's transactions wait for a replica now. After a wait in vain (or
+    refused) they stop for NO_REPLICA_PAUSE_SECONDS; then one transaction tries again while
+    the others go on without. Each change is logged once."""
 
     def __init__(self) -> None:
-        self._paused_until = 0.0
+        self._paused_until = 0.0  # 0: waiting
+        self._probing = False
 
-    @property
-    def awaited(self) -> bool:
-        return time.monotonic() >= self._paused_until
+    def should_wait(self) -> bool:
+        """Whether this transaction waits; one that does must then say how it went."""
+        if not self._paused_until:
+            return True
+        if self._probing or time.monotonic() < self._paused_until:
+            return False
+        self._probing = True  # the one that tries again
+        return True
 
     def acknowledged(self, replicas: int) -> None:
         """What WAIT answered: how many replicas have the transaction."""
+        self._probing = False
         if replicas:
             if self._paused_until:
                 log.info("A replica acknowledges writes again: transactions wait for it")
             self._paused_until = 0.0
             return
-        self._paused_until = time.monotonic() + NO_REPLICA_PAUSE_SECONDS
-        log.warning(
+        self._pause(
             "No replica acknowledged a write within %d ms: transactions stop waiting for one "
             "for %.0f s; a failover meanwhile may lose the last writes (check the replicas)",
             REPLICA_WAIT_MS,
             NO_REPLICA_PAUSE_SECONDS,
         )
 
-    def failed(self, error: Exception) -> None:
-        """WAIT itself failed, after the transaction was applied."""
-        self._paused_until = time.monotonic() + NO_REPLICA_PAUSE_SECONDS
-        log.warning(
-            "Waiting for a replica failed (%s); the write stands: transactions stop waiting "
-            "for %.0f s",
+    def refused(self, error: ResponseError) -> None:
+        """The master refused WAIT (an ACL, say), after applying the transaction."""
+        self._probing = False
+        self._pause(
+            "The master refused WAIT (%s): the write stands; transactions stop waiting for "
+            "a replica for %.0f s",
             type(error).__name__,
             NO_REPLICA_PAUSE_SECONDS,
         )
+
+    def abandoned(self) -> None:
+        """The wait ended with no answer (the connection failed, the task was cancelled)."""
+        self._probing = False
+
+    def _pause(self, message: str, *values: object) -> None:
+        if not self._paused_until:  # a change: say it once, not once per transaction
+            log.warning(message, *values)
+        self._paused_until = time.monotonic() + NO_REPLICA_PAUSE_SECONDS
 
 
 class _SentinelMaster(redis.Redis):
@@ -274,18 +297,22 @@ class _Replicated(Pipeline):
         self, connection: Connection, commands: Any, raise_on_error: bool
     ) -> Any:
         results = await super()._execute_transaction(connection, commands, raise_on_error)
-        if not self._replicas.awaited:
+        if not self._replicas.should_wait():
             return results
         try:
             await connection.send_command("WAIT", 1, REPLICA_WAIT_MS)
             replicas = await connection.read_response()
-        except OUTAGES as error:
-            # The transaction is applied: raising would make redis-py's retry apply it again
-            # (or tell the person it failed). The connection may hold a half-read reply.
-            await connection.disconnect()
-            self._replicas.failed(error)
-        else:
-            self._replicas.acknowledged(int(replicas))
+        except ResponseError as error:
+            self._replicas.refused(error)  # the reply was read: the connection is sound
+            return results
+        except BaseException as error:
+            # read_response has dropped the connection. The transaction is applied, but
+            # perhaps only on a master that just died: no "done" for it, and no retry.
+            self._replicas.abandoned()
+            if isinstance(error, OUTAGES):
+                raise UnconfirmedWrite(type(error).__name__) from error
+            raise
+        self._replicas.acknowledged(int(replicas))
         return results
 
 
@@ -304,14 +331,30 @@ def _refused_certificate(error: BaseException) -> str | None:
     """Why Redis's TLS certificate was not trusted, when that is what ``error`` comes from
     (redis-py wraps the check's error in its own, a cluster's in one more): OpenSSL's words,
     which name neither the URL nor its password."""
+    refusal = _certificate_refusal(error)
+    return None if refusal is None else str(refusal.verify_message or refusal.reason or "")
+
+
+def _certificate_refusal(error: BaseException) -> ssl.SSLCertVerificationError | None:
     seen: BaseException | None = error
     for _ in range(8):  # a chain of causes, not a cycle
         if seen is None:
             return None
         if isinstance(seen, ssl.SSLCertVerificationError):
-            return str(seen.verify_message or seen.reason or "certificate verify failed")
+            return seen
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+# OpenSSL's verify codes (X509_V_ERR_*) that a fix other than trusting a CA answers.
+_CERTIFICATE_FIXES = {
+    9: "its certificate is not valid yet: check the server's clock and certificate",
+    10: "its certificate has expired: renew the server's certificate",
+    62: "connect with a host name its certificate names (the URL's host)",
+}
+_TRUST_THE_CA = (
+    "trust the CA that signed it with SSL_CERT_FILE=/path/ca.pem or ?ssl_ca_certs=/path/ca.pem"
+)
 
 
 @asynccontextmanager
@@ -320,10 +363,11 @@ async def available() -> AsyncIterator[None]:
     try:
         yield
     except ResponseError as exc:
-        # Its code only: the rest of an error message can quote a command's arguments, and
-        # redis-py puts a pipeline's failing command before it ("Command # 1 (SADD …) of
-        # pipeline caused error: WRONGTYPE …").
-        code = str(exc).rpartition("caused error: ")[2].split(" ", 1)[0]
+        # Its code only: the rest of an error message can quote a command's arguments.
+        # redis-py keeps the code apart (status_code) for the errors it has a class for;
+        # for the others it is the message's first word, after the failing command that a
+        # pipeline puts before it ("Command # 1 (SADD …) of pipeline caused error: …").
+        code = exc.status_code or str(exc).rpartition("caused error: ")[2].split(" ", 1)[0]
         if code in NOT_SERVING:
             log.warning("Redis unavailable: %s %s", type(exc).__name__, code)
         else:
@@ -443,11 +487,12 @@ async def _mode(client: redis.Redis, who: str = "Redis") -> str | None:
     try:
         return str((await client.info("server")).get("redis_mode", "standalone"))
     except OUTAGES as exc:
-        refused = _refused_certificate(exc)
-        if refused is not None:
+        refusal = _certificate_refusal(exc)
+        if refusal is not None:
+            why = refusal.verify_message or refusal.reason or "certificate verify failed"
+            fix = _CERTIFICATE_FIXES.get(refusal.verify_code, _TRUST_THE_CA)
             raise RedisUrlError(
-                f"REDIS_URL: the TLS certificate of {who} is not trusted ({refused}): trust the "
-                "CA that signed it with SSL_CERT_FILE=/path/ca.pem or ?ssl_ca_certs=/path/ca.pem"
+                f"REDIS_URL: the TLS certificate of {who} is not trusted ({why}): {fix}"
             ) from None
         if isinstance(exc, RedisClusterException):
             raise
