@@ -22,9 +22,8 @@ from bot.state import feedback, schema
 from tests.conftest import RunningBot, digest_due_now, run_bot
 from tests.fakes.slack_api import FakeSlackApi
 from tests.installs import INITECH_ORG, shared_deployment
-from tests.keyspace import flush
+from tests.keyspace import flush, kinds_holding
 from tests.slack_requests import app_home_opened, block_action, event_callback
-from tests.test_schema import kinds_holding
 
 ORG = "EINITECH"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from fnmatch import fnmatchcase
 
 import pytest
@@ -16,7 +15,7 @@ from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from tests.conftest import RunningBot
 from tests.fakes.mistral_api import FakeMistralAPI
-from tests.keyspace import every_key, undeclared
+from tests.keyspace import every_key, kinds_holding, undeclared
 from tests.slack_requests import block_action
 
 USER = "UFORGETME"  # distinctive: no other id contains it
@@ -128,27 +127,3 @@ async def test_forget_leaves_nothing_about_the_person_but_what_is_not_personal(
     await bot.drain()
 
     assert await kinds_holding(redis_client, USER) == {"throttle"}  # not personal: kept
-
-
-async def kinds_holding(client: aioredis.Redis, text: str) -> set[str]:
-    """The kinds of the keys whose name or value holds ``text`` (every key, every value)."""
-    found = set()
-    async for name in client.scan_iter():
-        if text in name or text in json.dumps(await _value(client, name)):
-            kind = schema.kind_of(name)
-            assert kind is not None, name
-            found.add(kind.name)
-    return found
-
-
-async def _value(client: aioredis.Redis, name: str) -> object:
-    kind = await client.type(name)
-    if kind == "string":
-        return await client.get(name)
-    if kind == "set":
-        return sorted(await client.smembers(name))
-    if kind == "zset":
-        return await client.zrange(name, 0, -1)
-    if kind == "hash":
-        return await client.hgetall(name)
-    return kind  # gone meanwhile ("none"), or a type the bot never writes
