@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -87,6 +88,22 @@ def content() -> Content:
 @pytest.fixture(scope="session")
 def index(content: Content) -> Index:
     return Index(content)
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A writable copy of the content, to break on purpose."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first ``old`` in the file at ``path``; fail when it is not there, so an
+    edit that no longer applies cannot pass as a test of the edited content."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
