@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -31,9 +33,17 @@ from bot.settings import CONTENT_DIR, Settings
 from bot.slack.web import create_web_app
 from bot.state.feedback import FeedbackStore
 from bot.state.store import connect, ping
+from tests.blockkit import assert_valid_blocks
 from tests.fakes.mistral_api import FakeMistralAPI
 from tests.keyspace import assert_declared, flush
-from tests.slack_requests import SIGNING_SECRET, app_home_opened, event_callback
+from tests.slack_requests import (
+    SIGNING_SECRET,
+    TEAM,
+    USER,
+    app_home_opened,
+    event_callback,
+    slash_command,
+)
 
 if TYPE_CHECKING:
     from tests.fakes.slack_api import FakeSlackApi
@@ -78,6 +88,22 @@ def content() -> Content:
 @pytest.fixture(scope="session")
 def index(content: Content) -> Index:
     return Index(content)
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A writable copy of the content, to break on purpose."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first ``old`` in the file at ``path``; fail when it is not there, so an
+    edit that no longer applies cannot pass as a test of the edited content."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -184,6 +210,33 @@ class RunningBot:
         """POST a signed Slack request to /slack/events, as Slack does."""
         body, headers = request
         return await self.http.post("/slack/events", content=body.encode(), headers=headers)
+
+    async def command(
+        self,
+        text: str,
+        *,
+        user: str = USER,
+        team: str = TEAM,
+        org: str | None = None,
+        replies: int = 1,
+    ) -> str:
+        """``/mistral-setup TEXT`` by ``user`` in ``team`` (with ``org``, the app installed
+        org-wide there): wait for its ``replies`` posts to the response_url, each valid Block
+        Kit, and return the last one's body as JSON text, for assertions on what it says."""
+        before = len(self.slack.responses)
+        request = slash_command(
+            text,
+            user=user,
+            team=team,
+            enterprise=org,
+            org_wide=org is not None,
+            response_url=self.slack.response_url(),
+        )
+        await self.send(request)
+        posts = (await self.slack.wait_for_responses(before + replies))[before : before + replies]
+        for post in posts:
+            assert_valid_blocks(post.body["blocks"])
+        return json.dumps(posts[-1].body, ensure_ascii=False)
 
     async def drain(self) -> None:
         """Wait until the work of every request sent so far is done.

@@ -1,4 +1,5 @@
-"""What a test left in Redis, checked against bot.state.schema: every key a declared kind.
+"""What a test left in Redis: its keys, what they hold as text, and whether each is a kind
+bot.state.schema declares.
 
 Keys are read with SCAN, which a cluster's client sends to every primary (KEYS, like PING,
 goes to one node only), and emptied with FLUSHDB on every primary.
@@ -15,6 +16,32 @@ from bot.state.store import on_every_primary
 async def every_key(client: aioredis.Redis, pattern: str = "*") -> list[str]:
     """Every key matching ``pattern``, on every primary, sorted."""
     return sorted([str(name) async for name in client.scan_iter(match=pattern)])
+
+
+async def stored_text(client: aioredis.Redis, name: str) -> str:
+    """Whatever Redis holds under ``name``, as text."""
+    match await client.type(name):
+        case "list":
+            return str(await client.lrange(name, 0, -1))
+        case "hash":
+            return str(await client.hgetall(name))
+        case "set":
+            return str(await client.smembers(name))
+        case "zset":
+            return str(await client.zrange(name, 0, -1))
+        case _:
+            return str(await client.get(name))
+
+
+async def kinds_holding(client: aioredis.Redis, text: str) -> set[str]:
+    """The kinds of the keys whose name or value holds ``text`` (every key, every value)."""
+    found = set()
+    async for name in client.scan_iter():
+        if text in name or text in await stored_text(client, name):
+            kind = schema.kind_of(name)
+            assert kind is not None, name
+            found.add(kind.name)
+    return found
 
 
 async def flush(client: aioredis.Redis) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -13,23 +12,9 @@ from bot.errors import ContentError
 from bot.guide.content import SECTION_TEXT_LIMIT, Content, load_content, read_topic_ids
 from bot.settings import CONTENT_DIR
 from bot.strings import LANGUAGES, Language
-from tests.conftest import run_bot
+from tests.conftest import edit, run_bot
 
 SHARED_TOPICS = Path(__file__).resolve().parents[2] / "shared" / "qa" / "topics.tsv"
-
-
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    """A writable copy of the content, to break on purpose."""
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target)
-    return target
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_every_topic_id_has_exactly_one_card(content: Content) -> None:
@@ -79,7 +64,7 @@ def test_every_card_fits_one_slack_section_and_has_italian_alternates(content: C
 def test_a_broken_card_fails_naming_the_file_and_the_field(
     content_copy: Path, card: str, old: str, new: str, field: str
 ) -> None:
-    _edit(content_copy / "cards" / card, old, new)
+    edit(content_copy / "cards" / card, old, new)
 
     with pytest.raises(ContentError) as caught:
         load_content(content_copy)
@@ -89,7 +74,7 @@ def test_a_broken_card_fails_naming_the_file_and_the_field(
 
 
 def test_an_answer_too_long_for_a_slack_section_is_refused(content_copy: Path) -> None:
-    _edit(
+    edit(
         content_copy / "cards" / "register.toml", 'answer.en = """', 'answer.en = """' + "x" * 3001
     )
 
@@ -114,7 +99,7 @@ def test_invalid_toml_is_reported_with_its_file(content_copy: Path) -> None:
 def test_content_check_command_fails_startup_with_a_readable_message(
     content_copy: Path, env_without_slack: dict[str, str], tmp_path: Path
 ) -> None:
-    _edit(content_copy / "cards" / "billing-details.toml", "https://admin.mistral.ai/", "ftp://x")
+    edit(content_copy / "cards" / "billing-details.toml", "https://admin.mistral.ai/", "ftp://x")
     env = {**env_without_slack, "CONTENT_DIR": str(content_copy)}
 
     result = run_bot(["content", "check"], env, tmp_path)
@@ -136,9 +121,9 @@ def test_content_check_command_passes_on_the_shipped_content(
 def test_content_check_lists_every_problem_in_every_card_at_once(
     content_copy: Path, env_without_slack: dict[str, str], tmp_path: Path
 ) -> None:
-    _edit(content_copy / "cards" / "register.toml", "title = {", "titel = {")
-    _edit(content_copy / "cards" / "register.toml", "https://console.mistral.ai/", "htps//x")
-    _edit(content_copy / "cards" / "workspaces.toml", "related = [", 'related = ["nope", ')
+    edit(content_copy / "cards" / "register.toml", "title = {", "titel = {")
+    edit(content_copy / "cards" / "register.toml", "https://console.mistral.ai/", "htps//x")
+    edit(content_copy / "cards" / "workspaces.toml", "related = [", 'related = ["nope", ')
     env = {**env_without_slack, "CONTENT_DIR": str(content_copy)}
 
     result = run_bot(["content", "check"], env, tmp_path)
@@ -161,8 +146,8 @@ def test_a_card_needs_its_title_answer_and_prompt_in_every_language(
     assert card.prompt is not None
     for field, texts in (("title", card.title), ("prompt", card.prompt)):
         others = {other: text for other, text in texts.items() if other != language}
-        _edit(path, f"{field} = {_inline(texts)}", f"{field} = {_inline(others)}")
-    _edit(path, f'answer.{language} = """', f'answer_in_{language} = """')
+        edit(path, f"{field} = {_inline(texts)}", f"{field} = {_inline(others)}")
+    edit(path, f'answer.{language} = """', f'answer_in_{language} = """')
 
     with pytest.raises(ContentError) as caught:
         load_content(content_copy)
@@ -179,7 +164,7 @@ def test_a_link_label_in_english_only_is_read_in_every_language(content: Content
 
 
 def test_a_text_in_a_language_the_bot_does_not_speak_is_named(content_copy: Path) -> None:
-    _edit(content_copy / "cards" / "register.toml", "title = {", 'title = { xx = "Registro",')
+    edit(content_copy / "cards" / "register.toml", "title = {", 'title = { xx = "Registro",')
 
     with pytest.raises(ContentError, match=r"register\.toml: title, xx: is not a language"):
         load_content(content_copy)

@@ -17,23 +17,17 @@ from tests.blockkit import assert_valid_blocks
 from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi
 from tests.keyspace import every_key, flush
-from tests.slack_requests import app_home_opened, block_action, event_callback, slash_command
-
-
-async def _command(bot: RunningBot, text: str, user: str) -> None:
-    before = len(bot.slack.responses)
-    await bot.send(slash_command(text, user=user, response_url=bot.slack.response_url()))
-    await bot.slack.wait_for_responses(before + 1)
+from tests.slack_requests import app_home_opened, block_action, event_callback
 
 
 async def _seed(bot: RunningBot) -> None:
     """Anna finished, Ben did two steps, Carl one; a question the guide does not cover."""
     for step in range(1, len(bot.services.content.steps) + 1):
-        await _command(bot, f"done {step}", "UANNA")
+        await bot.command(f"done {step}", user="UANNA")
     for step in (1, 2):
-        await _command(bot, f"done {step}", "UBEN")
-    await _command(bot, "done 1", "UCARL")
-    await _command(bot, "how do I bake bread", "UCARL")
+        await bot.command(f"done {step}", user="UBEN")
+    await bot.command("done 1", user="UCARL")
+    await bot.command("how do I bake bread", user="UCARL")
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -82,8 +76,8 @@ async def test_digest_send_dms_each_admin_once_with_the_chart(
     slack_api.add_user("ULEAD", is_admin=True)  # both an ADMIN_USERS and a Slack admin
     async with running_bot(settings, slack_api) as bot:
         await _seed(bot)
-        await _command(bot, "team", "UOWNER")  # Slack admins who use the bot are kept
-        await _command(bot, "team", "ULEAD")
+        await bot.command("team", user="UOWNER")  # Slack admins who use the bot are kept
+        await bot.command("team", user="ULEAD")
     posts_before = len(slack_api.calls("chat.postMessage"))
     env = {
         **env_without_slack,
@@ -112,7 +106,7 @@ async def test_digest_send_dms_each_admin_once_with_the_chart(
 async def test_report_chart_writes_a_png_of_at_least_800_by_400(
     bot: RunningBot, redis_url: str, env_without_slack: dict[str, str], tmp_path: Path
 ) -> None:
-    await _command(bot, "done 1", "UANNA")
+    await bot.command("done 1", user="UANNA")
     chart = tmp_path / "team.png"
 
     result = run_bot(
@@ -152,9 +146,9 @@ async def test_app_home_shows_no_chart_to_people_who_are_not_admins(bot: Running
 async def test_questions_and_votes_are_counted_by_week_without_their_words(
     bot: RunningBot, redis_client: aioredis.Redis
 ) -> None:
-    await _command(bot, "how do I add a card?", "UANNA")
-    await _command(bot, "how do I bake bread", "UBEN")
-    await _command(bot, "come aggiungo una carta?", "UBEN")
+    await bot.command("how do I add a card?", user="UANNA")
+    await bot.command("how do I bake bread", user="UBEN")
+    await bot.command("come aggiungo una carta?", user="UBEN")
     await bot.send(block_action(ActionId.FEEDBACK_DOWN, "payment-method", user="UANNA"))
     await bot.slack.wait_for("chat.postEphemeral")
     await bot.drain()
@@ -181,9 +175,9 @@ async def test_forget_removes_the_person_from_every_weeks_askers(
 ) -> None:
     old_week = schema.WEEK_ASKERS.key("T111", "2020-W01")
     await redis_client.sadd(old_week, "U111", "U222")
-    await _command(bot, "how do I add a card?", "U111")
+    await bot.command("how do I add a card?", user="U111")
 
-    await _command(bot, "forget yes", "U111")
+    await bot.command("forget yes", user="U111")
 
     assert await redis_client.smembers(old_week) == {"U222"}
     for name in await every_key(redis_client, schema.WEEK_ASKERS.glob(team="T111")):
@@ -195,8 +189,8 @@ async def test_forget_removes_the_person_from_every_weeks_askers(
 async def test_export_and_import_round_trip_the_weekly_counts(
     bot: RunningBot, redis_client: aioredis.Redis
 ) -> None:
-    await _command(bot, "how do I add a card?", "UANNA")
-    await _command(bot, "how do I bake bread", "UBEN")
+    await bot.command("how do I add a card?", user="UANNA")
+    await bot.command("how do I bake bread", user="UBEN")
     exported = await bot.services.privacy.export("T111")
     team = exported.teams[0]
     assert [w.askers for w in team.weeks] == [("UANNA", "UBEN")]

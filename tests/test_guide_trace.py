@@ -6,16 +6,13 @@ Every test runs the real command (``python -m bot content …``) on a copy of co
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.guide.sections import parse_guide
-from bot.settings import CONTENT_DIR
-from tests.conftest import run_bot
-from tests.test_content import _edit
+from tests.conftest import edit, run_bot
 
 DELETE_SENTENCE = "2. Click Confirm (which will appear in place of the trash icon)."
 CVV_STEP = "   * CVV/CVC code (3 or 4 security digits);"
@@ -23,13 +20,6 @@ DELETE_SECTION = re.compile(r"### How to delete a Mistral API key\n.*?(?=## \*\*
 NEW_SECTION = (
     "## **10. Choosing the data region**\n\nPick the EU region in the workspace settings.\n\n"
 )
-
-
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target)
-    return target
 
 
 @pytest.fixture
@@ -52,7 +42,7 @@ def _new_guide(content_copy: Path, tmp_path: Path) -> Path:
 def test_an_edited_sentence_in_a_cards_section_fails_the_check_naming_card_and_section(
     content_copy: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
-    _edit(content_copy / "guide.md", DELETE_SENTENCE, "2. Click Delete in the menu.")
+    edit(content_copy / "guide.md", DELETE_SENTENCE, "2. Click Delete in the menu.")
 
     result = run_bot(["content", "check"], env, tmp_path)
 
@@ -69,7 +59,7 @@ def test_reflowing_the_guide_is_no_change(
     content_copy: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
     guide = content_copy / "guide.md"
-    _edit(
+    edit(
         guide,
         "1. Click the trash icon (last column);",
         "1.   Click the trash\n   icon (last column);",
@@ -83,7 +73,7 @@ def test_reflowing_the_guide_is_no_change(
 def test_startup_does_not_refuse_a_guide_that_moved(
     content_copy: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
-    _edit(content_copy / "guide.md", DELETE_SENTENCE, "2. Click Delete in the menu.")
+    edit(content_copy / "guide.md", DELETE_SENTENCE, "2. Click Delete in the menu.")
 
     result = run_bot(["ask", "how do I delete an api key"], env, tmp_path)
 
@@ -109,7 +99,7 @@ def test_a_removed_section_fails_the_check_naming_the_card(
 def test_a_section_no_card_covers_fails_until_it_is_left_out_with_a_reason(
     content_copy: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
-    _edit(content_copy / "guide.md", "## **Next steps**", NEW_SECTION + "## **Next steps**")
+    edit(content_copy / "guide.md", "## **Next steps**", NEW_SECTION + "## **Next steps**")
 
     refused = run_bot(["content", "check"], env, tmp_path)
     record = content_copy / "guide.toml"
@@ -128,9 +118,7 @@ def test_a_section_no_card_covers_fails_until_it_is_left_out_with_a_reason(
 def test_an_old_verified_date_warns_without_failing(
     content_copy: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
-    _edit(
-        content_copy / "cards" / "register.toml", "verified = 2026-12-06", "verified = 2000-01-31"
-    )
+    edit(content_copy / "cards" / "register.toml", "verified = 2026-12-06", "verified = 2000-01-31")
     # Older than the shipped cards will ever be while this test runs, newer than 2000.
     max_age = (datetime.now(UTC).date() - date(2010, 1, 1)).days
 
@@ -179,11 +167,11 @@ def test_accept_refuses_until_the_cards_are_reverified_then_keeps_the_new_guide(
     content_copy: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
     # The kept guide and the card as of an earlier day, so "re-verified" means a later date.
-    _edit(content_copy / "guide.toml", "kept = 2026-12-06", "kept = 2026-01-02")
+    edit(content_copy / "guide.toml", "kept = 2026-12-06", "kept = 2026-01-02")
     card = content_copy / "cards" / "payment-method.toml"
-    _edit(card, "verified = 2026-12-06", "verified = 2026-01-02")
+    edit(card, "verified = 2026-12-06", "verified = 2026-01-02")
     new = _new_guide(content_copy, tmp_path)
-    _edit(new, NEW_SECTION, "")  # only the changed step and the removed section
+    edit(new, NEW_SECTION, "")  # only the changed step and the removed section
     kept_before = (content_copy / "guide.md").read_text(encoding="utf-8")
 
     untouched = run_bot(["content", "accept", str(new)], env, tmp_path)
@@ -195,15 +183,15 @@ def test_accept_refuses_until_the_cards_are_reverified_then_keeps_the_new_guide(
     assert fingerprint is not None
     old = re.search(r'"Adding a payment method", fingerprint = "([0-9a-f]{16})"', card.read_text())
     assert old is not None
-    _edit(card, old.group(1), fingerprint.group(1))
-    _edit(
+    edit(card, old.group(1), fingerprint.group(1))
+    edit(
         content_copy / "cards" / "delete-api-key.toml",
         '{ section = "How to delete a Mistral API key", fingerprint = "38436579e01c6fa8" },\n',
         "",
     )
     not_dated = run_bot(["content", "accept", str(new)], env, tmp_path)
     today = datetime.now(UTC).date().isoformat()
-    _edit(card, "verified = 2026-01-02", f"verified = {today}")
+    edit(card, "verified = 2026-01-02", f"verified = {today}")
     accepted = run_bot(["content", "accept", str(new)], env, tmp_path)
     check = run_bot(["content", "check"], env, tmp_path)
 
@@ -262,7 +250,7 @@ def test_a_verified_date_to_come_fails_the_check(
     content_copy: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
     card = content_copy / "cards" / "register.toml"
-    _edit(card, "verified = 2026-12-06", "verified = 2999-01-31")
+    edit(card, "verified = 2026-12-06", "verified = 2999-01-31")
 
     result = run_bot(["content", "check"], env, tmp_path)
 
@@ -295,7 +283,7 @@ def _pasted_fingerprints(
     old = re.search(r'"Adding a payment method", fingerprint = "([0-9a-f]{16})"', card.read_text())
     assert fingerprint is not None
     assert old is not None
-    _edit(card, old.group(1), fingerprint.group(1))
+    edit(card, old.group(1), fingerprint.group(1))
     return card
 
 
@@ -303,12 +291,12 @@ def test_accept_refuses_a_card_verified_since_the_kept_guide_but_before_today(
     content_copy: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
     # Checked on 2026-02-01 for another reason: not a review of a guide that came later.
-    _edit(content_copy / "guide.toml", "kept = 2026-12-06", "kept = 2026-01-02")
+    edit(content_copy / "guide.toml", "kept = 2026-12-06", "kept = 2026-01-02")
     new = _new_guide(content_copy, tmp_path)
-    _edit(new, NEW_SECTION, "")
+    edit(new, NEW_SECTION, "")
     card = _pasted_fingerprints(content_copy, new, env, tmp_path)
-    _edit(card, "verified = 2026-12-06", "verified = 2026-02-01")
-    _edit(
+    edit(card, "verified = 2026-12-06", "verified = 2026-02-01")
+    edit(
         content_copy / "cards" / "delete-api-key.toml",
         '{ section = "How to delete a Mistral API key", fingerprint = "38436579e01c6fa8" },\n',
         "",
@@ -324,11 +312,11 @@ def test_accept_refuses_a_second_guide_on_the_day_one_was_kept(
     content_copy: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
     today = datetime.now(UTC).date().isoformat()
-    _edit(content_copy / "guide.toml", "kept = 2026-12-06", f"kept = {today}")
+    edit(content_copy / "guide.toml", "kept = 2026-12-06", f"kept = {today}")
     new = _new_guide(content_copy, tmp_path)
-    _edit(new, NEW_SECTION, "")
+    edit(new, NEW_SECTION, "")
     card = _pasted_fingerprints(content_copy, new, env, tmp_path)
-    _edit(card, "verified = 2026-12-06", f"verified = {today}")
+    edit(card, "verified = 2026-12-06", f"verified = {today}")
 
     result = run_bot(["content", "accept", str(new)], env, tmp_path)
 
@@ -340,12 +328,12 @@ def test_accept_refuses_a_second_guide_on_the_day_one_was_kept(
 def test_accept_refuses_a_card_still_on_a_removed_section_until_it_is_reverified(
     content_copy: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
-    _edit(content_copy / "guide.toml", "kept = 2026-12-06", "kept = 2026-01-02")
+    edit(content_copy / "guide.toml", "kept = 2026-12-06", "kept = 2026-01-02")
     text = (content_copy / "guide.md").read_text(encoding="utf-8")
     new = tmp_path / "NEW_GUIDE.md"
     new.write_text(DELETE_SECTION.sub("", text), encoding="utf-8")
     card = content_copy / "cards" / "delete-api-key.toml"
-    _edit(card, "verified = 2026-12-06", "verified = 2026-01-02")
+    edit(card, "verified = 2026-12-06", "verified = 2026-01-02")
 
     result = run_bot(["content", "accept", str(new)], env, tmp_path)
 

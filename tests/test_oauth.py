@@ -38,6 +38,7 @@ from tests.installs import (
     mention,
     start_install,
 )
+from tests.keyspace import stored_text
 from tests.slack_requests import (
     TOKEN_KEY,
     SignedRequest,
@@ -49,7 +50,6 @@ from tests.slack_requests import (
     socket_mode_envelope,
     view_submission,
 )
-from tests.test_slack_keys import stored_text
 from tests.web_process import procfile_process, web_process
 
 

@@ -22,23 +22,10 @@ from bot.state import feedback, schema
 from tests.conftest import RunningBot, digest_due_now, run_bot
 from tests.fakes.slack_api import FakeSlackApi
 from tests.installs import INITECH_ORG, shared_deployment
-from tests.keyspace import flush
-from tests.slack_requests import app_home_opened, block_action, event_callback, slash_command
-from tests.test_schema import kinds_holding
+from tests.keyspace import flush, kinds_holding
+from tests.slack_requests import app_home_opened, block_action, event_callback
 
 ORG = "EINITECH"
-
-
-async def _say(bot: RunningBot, team: str, user: str, text: str) -> str:
-    """``/mistral-setup TEXT`` by ``user`` in Initech's workspace ``team``: the reply's text."""
-    slack = bot.slack
-    before = len(slack.responses)
-    url = slack.response_url(team)
-    await bot.send(
-        slash_command(text, team=team, user=user, enterprise=ORG, org_wide=True, response_url=url)
-    )
-    reply = (await slack.wait_for_responses(before + 1))[before]
-    return json.dumps(reply.body, ensure_ascii=False)
 
 
 async def _seed(bot: RunningBot) -> None:
@@ -49,12 +36,12 @@ async def _seed(bot: RunningBot) -> None:
         slack.add_user(user, teams=(team,))
     slack.add_user("UADMIN1", is_admin=True, teams=("T1",))
     slack.add_user("UADMIN2", is_admin=True, teams=("T2",))
-    await _say(bot, "T1", "UANNA", "done 1")
-    await _say(bot, "T1", "UANNA", "how do I knit a wool scarf")
+    await bot.command("done 1", team="T1", user="UANNA", org=ORG)
+    await bot.command("how do I knit a wool scarf", team="T1", user="UANNA", org=ORG)
     for user in ("UBOB", "UBEA"):
-        await _say(bot, "T2", user, "done 1")
-    await _say(bot, "T2", "UBOB", "done 2")
-    await _say(bot, "T2", "UBOB", "how do I bake bread")
+        await bot.command("done 1", team="T2", user=user, org=ORG)
+    await bot.command("done 2", team="T2", user="UBOB", org=ORG)
+    await bot.command("how do I bake bread", team="T2", user="UBOB", org=ORG)
     down = block_action(ActionId.FEEDBACK_DOWN, "spending-limit", user="UBOB", team="T2", org=ORG)
     await bot.send(down)
     await slack.wait_for("chat.postEphemeral")
@@ -66,11 +53,11 @@ async def test_an_admin_of_one_workspace_sees_only_its_people_in_the_team_view_a
     async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed(bot)
 
-        team_1 = await _say(bot, "T1", "UADMIN1", "team")
-        gaps_1 = await _say(bot, "T1", "UADMIN1", "gaps")
-        team_2 = await _say(bot, "T2", "UADMIN2", "team")
-        gaps_2 = await _say(bot, "T2", "UADMIN2", "gaps")
-        refused = await _say(bot, "T2", "UADMIN1", "team")
+        team_1 = await bot.command("team", team="T1", user="UADMIN1", org=ORG)
+        gaps_1 = await bot.command("gaps", team="T1", user="UADMIN1", org=ORG)
+        team_2 = await bot.command("team", team="T2", user="UADMIN2", org=ORG)
+        gaps_2 = await bot.command("gaps", team="T2", user="UADMIN2", org=ORG)
+        refused = await bot.command("team", team="T2", user="UADMIN1", org=ORG)
 
     assert "1 person has started the setup" in team_1
     assert "<@UANNA>" in team_1
@@ -99,9 +86,10 @@ async def test_each_workspace_s_admins_get_its_own_weekly_digest_and_no_other(
 ) -> None:
     async with shared_deployment(slack_api, redis_url, INITECH_ORG, **digest_due_now()) as bot:
         await _seed(bot)
-        await _say(bot, "T1", "UADMIN1", "team")  # Slack admins who use the bot get it
-        await _say(bot, "T2", "UADMIN2", "team")
-        await _say(bot, "T2", "UADMIN1", "team")  # T1's admin, a member of T2 too
+        # Slack admins who use the bot get it; T1's admin is a member of T2 too.
+        await bot.command("team", team="T1", user="UADMIN1", org=ORG)
+        await bot.command("team", team="T2", user="UADMIN2", org=ORG)
+        await bot.command("team", team="T2", user="UADMIN1", org=ORG)
         await slack_api.wait_for("files.completeUploadExternal", count=2, timeout=10)
         await asyncio.sleep(1.5)  # more sweeps
 
@@ -168,7 +156,7 @@ async def test_a_workspace_taken_from_the_organisation_loses_who_was_seen_there(
 ) -> None:
     async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed(bot)
-        await _say(bot, "T1", "UADMIN1", "team")
+        await bot.command("team", team="T1", user="UADMIN1", org=ORG)
         revoked = {"type": "team_access_revoked", "team_ids": ["T1"]}
         await bot.send(event_callback(revoked, team="T1", enterprise=ORG, org_wide=True))
         await bot.drain()
@@ -189,8 +177,8 @@ async def test_forget_removes_the_person_from_every_workspace_they_were_seen_in(
 ) -> None:
     async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed(bot)
-        await _say(bot, "T1", "UBOB", "done 3")  # Bob works in T1 too
-        await _say(bot, "T1", "UBOB", "forget yes")
+        await bot.command("done 3", team="T1", user="UBOB", org=ORG)  # Bob works in T1 too
+        await bot.command("forget yes", team="T1", user="UBOB", org=ORG)
 
     assert await kinds_holding(redis_client, "UBOB") == set()
     assert await redis_client.smembers(schema.MEMBERS.key(ORG, "T2")) == {"UBEA"}
@@ -228,8 +216,8 @@ async def test_an_admin_of_two_workspaces_gets_each_ones_weekly_digest(
     async with shared_deployment(slack_api, redis_url, INITECH_ORG, **digest_due_now()) as bot:
         await _seed(bot)
         slack_api.add_user("UBOTH", is_admin=True, teams=("T1", "T2"))
-        await _say(bot, "T1", "UBOTH", "team")
-        await _say(bot, "T2", "UBOTH", "team")
+        await bot.command("team", team="T1", user="UBOTH", org=ORG)
+        await bot.command("team", team="T2", user="UBOTH", org=ORG)
         await slack_api.wait_for("chat.postMessage", count=2, timeout=10)
         await asyncio.sleep(1.5)  # more sweeps: neither is sent twice
 
@@ -250,7 +238,7 @@ async def _seed_anna_in_both(bot: RunningBot) -> None:
     down = block_action(ActionId.FEEDBACK_DOWN, "register", user="UANNA", team="T1", org=ORG)
     await bot.send(down)
     await bot.slack.wait_for("chat.postEphemeral", count=2)
-    await _say(bot, "T2", "UANNA", "done 3")
+    await bot.command("done 3", team="T2", user="UANNA", org=ORG)
 
 
 async def test_a_question_and_a_vote_show_only_in_the_workspace_they_were_made_in(
@@ -262,8 +250,8 @@ async def test_a_question_and_a_vote_show_only_in_the_workspace_they_were_made_i
 ) -> None:
     async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed_anna_in_both(bot)
-        gaps_1 = await _say(bot, "T1", "UADMIN1", "gaps")
-        gaps_2 = await _say(bot, "T2", "UADMIN2", "gaps")
+        gaps_1 = await bot.command("gaps", team="T1", user="UADMIN1", org=ORG)
+        gaps_2 = await bot.command("gaps", team="T2", user="UADMIN2", org=ORG)
     env = {**env_without_slack, "REDIS_URL": redis_url}
     digest_2 = run_bot(["digest", "--workspace", "T2"], env, tmp_path)
 
@@ -286,7 +274,7 @@ async def test_a_vote_changed_in_another_workspace_replaces_the_first(
         up = block_action(ActionId.FEEDBACK_UP, "register", user="UANNA", team="T2", org=ORG)
         await bot.send(up)
         await slack_api.wait_for("chat.postEphemeral", count=3)
-        gaps_1 = await _say(bot, "T1", "UADMIN1", "gaps")
+        gaps_1 = await bot.command("gaps", team="T1", user="UADMIN1", org=ORG)
 
     assert "knit a wool scarf" in gaps_1
     assert "`register`)" not in gaps_1  # her 👎 in T1 is now a 👍
@@ -302,8 +290,8 @@ async def test_questions_and_votes_logged_before_workspaces_were_kept_show_by_wh
         await redis_client.zadd(schema.UNANSWERED.key(ORG), {json.dumps(older): time.time() - 60})
         await redis_client.zadd(schema.UNHELPFUL.key(ORG), {"register|UANNA": time.time() - 60})
         await redis_client.hset(schema.FEEDBACK.key(ORG, "register"), "UANNA", "down")
-        gaps_1 = await _say(bot, "T1", "UADMIN1", "gaps")
-        gaps_2 = await _say(bot, "T2", "UADMIN2", "gaps")
+        gaps_1 = await bot.command("gaps", team="T1", user="UADMIN1", org=ORG)
+        gaps_2 = await bot.command("gaps", team="T2", user="UADMIN2", org=ORG)
 
     assert "paint a fence" in gaps_1
     assert "`register`): 1 not helpful" in gaps_1
@@ -322,9 +310,9 @@ async def test_a_busy_workspace_does_not_push_another_ones_questions_out(
     async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed(bot)  # Bob asks about bread in T2
         for thing in ("a boat", "a kite", "a chair", "a lamp"):
-            await _say(bot, "T1", "UANNA", f"how do I build {thing}")
-        gaps_1 = await _say(bot, "T1", "UADMIN1", "gaps")
-        gaps_2 = await _say(bot, "T2", "UADMIN2", "gaps")
+            await bot.command(f"how do I build {thing}", team="T1", user="UANNA", org=ORG)
+        gaps_1 = await bot.command("gaps", team="T1", user="UADMIN1", org=ORG)
+        gaps_2 = await bot.command("gaps", team="T2", user="UADMIN2", org=ORG)
 
     assert "bake bread" in gaps_2
     assert "build a lamp" in gaps_1
@@ -348,8 +336,8 @@ async def test_a_workspace_s_past_weeks_and_where_things_were_asked_survive_an_e
 
     imported = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)
     async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
-        team_2 = await _say(bot, "T2", "UADMIN2", "team")
-        gaps_2 = await _say(bot, "T2", "UADMIN2", "gaps")
+        team_2 = await bot.command("team", team="T2", user="UADMIN2", org=ORG)
+        gaps_2 = await bot.command("gaps", team="T2", user="UADMIN2", org=ORG)
 
     assert imported.returncode == 0, imported.stderr
     # T2's own week: Bob's question and his 👎, none of Anna's in T1.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from fnmatch import fnmatchcase
 
 import pytest
@@ -16,8 +15,8 @@ from bot.state.feedback import FeedbackStore
 from bot.state.privacy import Privacy
 from tests.conftest import RunningBot
 from tests.fakes.mistral_api import FakeMistralAPI
-from tests.keyspace import every_key, undeclared
-from tests.slack_requests import block_action, slash_command
+from tests.keyspace import every_key, kinds_holding, undeclared
+from tests.slack_requests import block_action
 
 USER = "UFORGETME"  # distinctive: no other id contains it
 
@@ -108,52 +107,23 @@ async def test_forget_leaves_nothing_about_the_person_but_what_is_not_personal(
     bot: RunningBot, mistral_api: FakeMistralAPI, redis_client: aioredis.Redis
 ) -> None:
     bot.slack.add_user(USER, is_admin=True)  # kept as one of the workspace's admins
-    await _command(bot, "done 1")  # progress, its reminder, and the users.info profile cache
-    await _command(bot, "how do I bake bread")  # logged for the content's authors
+    # Progress, its reminder, and the users.info profile cache.
+    await bot.command("done 1", user=USER)
+    await bot.command("how do I bake bread", user=USER)  # logged for the content's authors
     await bot.send(block_action(ActionId.FEEDBACK_DOWN, "register", user=USER))
     await bot.slack.wait_for("chat.postEphemeral")
-    await _command(bot, f"key {mistral_api.add_key()}", replies=2)  # a throttle
-    await _command(bot, "reminders off")
+    await bot.command(f"key {mistral_api.add_key()}", user=USER, replies=2)  # a throttle
+    await bot.command("reminders off", user=USER)
     while_going = await kinds_holding(redis_client, USER)
     for step in range(2, len(bot.services.content.steps) + 1):
-        await _command(bot, f"done {step}")  # finished: no reminder is due any more
+        await bot.command(f"done {step}", user=USER)  # finished: no reminder is due any more
     # Only an organisation's org-wide install keeps who was seen in which workspace.
     org_only = {"members", "workspace-admins", "workspace-unanswered"}
     personal = {kind.name for kind in schema.KINDS if kind.personal} - org_only
     kept = while_going | await kinds_holding(redis_client, USER)
     assert kept == {*personal, "throttle"}
 
-    await _command(bot, "forget yes")
+    await bot.command("forget yes", user=USER)
     await bot.drain()
 
     assert await kinds_holding(redis_client, USER) == {"throttle"}  # not personal: kept
-
-
-async def _command(bot: RunningBot, text: str, replies: int = 1) -> None:
-    before = len(bot.slack.responses)
-    await bot.send(slash_command(text, user=USER, response_url=bot.slack.response_url()))
-    await bot.slack.wait_for_responses(before + replies)
-
-
-async def kinds_holding(client: aioredis.Redis, text: str) -> set[str]:
-    """The kinds of the keys whose name or value holds ``text`` (every key, every value)."""
-    found = set()
-    async for name in client.scan_iter():
-        if text in name or text in json.dumps(await _value(client, name)):
-            kind = schema.kind_of(name)
-            assert kind is not None, name
-            found.add(kind.name)
-    return found
-
-
-async def _value(client: aioredis.Redis, name: str) -> object:
-    kind = await client.type(name)
-    if kind == "string":
-        return await client.get(name)
-    if kind == "set":
-        return sorted(await client.smembers(name))
-    if kind == "zset":
-        return await client.zrange(name, 0, -1)
-    if kind == "hash":
-        return await client.hgetall(name)
-    return kind  # gone meanwhile ("none"), or a type the bot never writes

@@ -16,7 +16,7 @@ from tests.conftest import RunningBot
 from tests.fakes.mistral_api import UNAUTHORIZED, FakeMistralAPI, Scenario, random_key
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.socket_mode import FakeSocketMode
-from tests.keyspace import every_key
+from tests.keyspace import every_key, stored_text
 from tests.slack_requests import (
     BOT_USER_ID,
     SIGNING_SECRET,
@@ -30,7 +30,6 @@ from tests.slack_requests import (
     socket_mode_envelope,
     view_submission,
 )
-from tests.test_slack_keys import stored_text
 from tests.web_process import procfile_process, web_process
 
 BOT_TOKEN = "xoxb-test-token"

@@ -11,7 +11,6 @@ import logging
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 
 from bot.render.blocks import CallbackId
 from tests.blockkit import assert_valid_blocks, assert_valid_view
@@ -28,7 +27,7 @@ from tests.fakes.mistral_api import (
     rate_limited,
     server_error,
 )
-from tests.keyspace import every_key
+from tests.keyspace import every_key, stored_text
 from tests.slack_requests import event_callback, message_event, slash_command, view_submission
 
 
@@ -66,21 +65,6 @@ async def _assert_key_kept_nowhere(
         assert key not in json.dumps(call.args, ensure_ascii=False)
     for response in bot.slack.responses:
         assert key not in json.dumps(response.body, ensure_ascii=False)
-
-
-async def stored_text(redis: aioredis.Redis, name: str) -> str:
-    """Whatever Redis holds under ``name``, as text."""
-    match await redis.type(name):
-        case "list":
-            return str(await redis.lrange(name, 0, -1))
-        case "hash":
-            return str(await redis.hgetall(name))
-        case "set":
-            return str(await redis.smembers(name))
-        case "zset":
-            return str(await redis.zrange(name, 0, -1))
-        case _:
-            return str(await redis.get(name))
 
 
 @pytest.fixture(autouse=True)

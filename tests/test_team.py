@@ -13,7 +13,6 @@ import redis.asyncio as aioredis
 
 from bot.render.blocks import ActionId
 from bot.settings import CONTENT_DIR
-from tests.blockkit import assert_valid_blocks
 from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi
 from tests.keyspace import every_key
@@ -22,20 +21,7 @@ from tests.slack_requests import (
     app_mention,
     block_action,
     event_callback,
-    slash_command,
 )
-
-
-def _text(payload: object) -> str:
-    return json.dumps(payload, ensure_ascii=False)
-
-
-async def _command(bot: RunningBot, text: str, user: str = "U111") -> str:
-    before = len(bot.slack.responses)
-    await bot.send(slash_command(text, user=user, response_url=bot.slack.response_url()))
-    reply = (await bot.slack.wait_for_responses(before + 1))[before]
-    assert_valid_blocks(reply.body["blocks"])
-    return _text(reply.body["blocks"])
 
 
 async def test_the_team_view_shows_progress_and_where_people_are_stuck_to_admins(
@@ -45,9 +31,9 @@ async def test_the_team_view_shows_progress_and_where_people_are_stuck_to_admins
     async with running_bot(settings, slack_api) as bot:
         for user, steps in (("UANNA", 3), ("UBEN", 3), ("UCARL", 1)):
             for step in range(1, steps + 1):
-                await _command(bot, f"done {step}", user=user)
+                await bot.command(f"done {step}", user=user)
 
-        view = await _command(bot, "team", user="ULEAD")
+        view = await bot.command("team", user="ULEAD")
 
     assert "3 people have started the setup" in view
     assert "<@UANNA> 3/12" in view
@@ -61,10 +47,10 @@ async def test_the_team_view_is_paged_when_long(
     settings = bot_settings(slack_api, redis_url, admin_users=["ULEAD"])
     async with running_bot(settings, slack_api) as bot:
         for n in range(20):
-            await _command(bot, "done 1", user=f"U{n:03d}")
+            await bot.command("done 1", user=f"U{n:03d}")
 
-        first = await _command(bot, "team", user="ULEAD")
-        second = await _command(bot, "team 2", user="ULEAD")
+        first = await bot.command("team", user="ULEAD")
+        second = await bot.command("team 2", user="ULEAD")
 
     assert "Page 1 of 2" in first
     assert '"team 2"' in first  # the Next page button runs `team 2`
@@ -77,8 +63,8 @@ async def test_slack_workspace_admins_see_the_team_view_and_others_get_a_polite_
 ) -> None:
     bot.slack.add_user("UADMIN", is_admin=True)
 
-    refused = await _command(bot, "team", user="U111")
-    allowed = await _command(bot, "team", user="UADMIN")
+    refused = await bot.command("team", user="U111")
+    allowed = await bot.command("team", user="UADMIN")
 
     assert "for admins" in refused
     assert "Team progress" in allowed
@@ -93,7 +79,7 @@ async def test_gaps_group_similar_questions_and_list_unhelpful_answers(bot: Runn
         await bot.send(block_action(ActionId.FEEDBACK_DOWN, "spending-limit", user=user))
     await bot.slack.wait_for("chat.postEphemeral", count=2)
 
-    gaps = await _command(bot, "gaps", user="UADMIN")
+    gaps = await bot.command("gaps", user="UADMIN")
 
     assert "*2 times:*" in gaps  # the two bread questions, in one group
     assert "how to bake bread at home" in gaps
@@ -110,7 +96,7 @@ async def test_gaps_older_than_the_retention_period_are_gone(
     await redis_client.zadd("mistral-setup:v2:unanswered:{T111}", {entry: old})
     bot.slack.add_user("UADMIN", is_admin=True)
 
-    gaps = await _command(bot, "gaps", user="UADMIN")
+    gaps = await bot.command("gaps", user="UADMIN")
 
     assert "fax" not in gaps
     assert "No unanswered questions" in gaps
@@ -140,7 +126,7 @@ async def test_gaps_name_the_nearest_card_and_a_toml_line_that_adds_the_question
     await bot.send(event_callback(app_mention(f"<@{BOT_USER_ID}> {UNCOVERED}")))
     await bot.slack.wait_for("chat.postMessage")
 
-    gaps = json.loads(await _command(bot, "gaps", user="UADMIN"))
+    gaps = json.loads(await bot.command("gaps", user="UADMIN"))["blocks"]
 
     texts = [block["text"]["text"] for block in gaps if block["type"] == "section"]
     gap = next(text for text in texts if "nearest card" in text)
@@ -179,15 +165,15 @@ async def test_the_reports_paste_line_makes_the_nearest_card_answer_the_question
 async def test_forget_asks_first_then_deletes_everything_about_the_caller(
     bot: RunningBot, redis_client: aioredis.Redis
 ) -> None:
-    await _command(bot, "done 1")
-    await _command(bot, "how do I bake bread")
+    await bot.command("done 1")
+    await bot.command("how do I bake bread")
     await bot.send(block_action(ActionId.FEEDBACK_DOWN, "register"))
     await bot.slack.wait_for("chat.postEphemeral")
-    await _command(bot, "done 1", user="U222")  # someone else's progress stays
+    await bot.command("done 1", user="U222")  # someone else's progress stays
 
-    asked = await _command(bot, "forget")
+    asked = await bot.command("forget")
     assert await redis_client.exists("mistral-setup:v2:progress:{T111}:U111")
-    done = await _command(bot, "forget yes")
+    done = await bot.command("forget yes")
 
     assert "cannot be undone" in asked
     assert "your progress (1 step), 1 vote and 1 logged question" in done
@@ -207,17 +193,17 @@ async def test_the_team_view_shows_the_funnel_finishers_and_questions_since_coun
 ) -> None:
     settings = bot_settings(slack_api, redis_url, admin_users=["ULEAD"])
     async with running_bot(settings, slack_api) as bot:
-        before = await _command(bot, "team", user="ULEAD")
+        before = await bot.command("team", user="ULEAD")
         steps = len(bot.services.content.steps)
         for step in range(1, steps + 1):
-            await _command(bot, f"done {step}", user="UANNA")
-        await _command(bot, "done 1", user="UBEN")
-        await _command(bot, "how do I add a card?", user="UBEN")
-        await _command(bot, "how do I bake bread", user="UCARL")
+            await bot.command(f"done {step}", user="UANNA")
+        await bot.command("done 1", user="UBEN")
+        await bot.command("how do I add a card?", user="UBEN")
+        await bot.command("how do I bake bread", user="UCARL")
         await bot.send(block_action(ActionId.FEEDBACK_UP, "payment-method", user="UBEN"))
         await bot.slack.wait_for("chat.postEphemeral")
 
-        view = await _command(bot, "team", user="ULEAD")
+        view = await bot.command("team", user="ULEAD")
 
     assert "No questions counted yet" in before
     assert "*Finished:* 1 of 2 · Median from the first step to the last: *0.0 days*" in view
@@ -239,7 +225,7 @@ async def test_a_question_too_long_to_paste_keeps_the_gaps_code_blocks_whole(
     await bot.send(event_callback(app_mention(f"<@{BOT_USER_ID}> {long}")))
     await bot.slack.wait_for("chat.postMessage")
 
-    gaps = json.loads(await _command(bot, "gaps", user="UADMIN"))
+    gaps = json.loads(await bot.command("gaps", user="UADMIN"))["blocks"]
 
     texts = [block["text"]["text"] for block in gaps if block["type"] == "section"]
     gap = next(text for text in texts if "nearest card" in text)

@@ -26,8 +26,8 @@ from bot.settings import Settings
 from tests.conftest import RunningBot, run_bot, running_bot
 from tests.fakes.slack_api import FakeSlackApi, Install
 from tests.installs import ACME, GLOBEX, add_to_slack_settings, install, mention
+from tests.keyspace import stored_text
 from tests.slack_requests import TOKEN_KEY
-from tests.test_slack_keys import stored_text
 
 NEW_KEY = "TPetpfIatneVrCPsAGf8tJuRDR8iDW0G092koOv9J4I="
 

@@ -25,23 +25,16 @@ from bot.errors import RedisUrlError
 from bot.person import Person
 from bot.state import schema
 from bot.state.store import connect
-from tests.conftest import RunningBot, bot_settings, run_bot, running_bot
+from tests.conftest import bot_settings, run_bot, running_bot
 from tests.fakes.mistral_api import FakeMistralAPI
 from tests.fakes.slack_api import FakeSlackApi
 from tests.keyspace import assert_declared, every_key, flush
 from tests.redis_server import LocalCluster, LocalSentinels, RedisServer, require_redis_server
-from tests.slack_requests import BOT_USER_ID, TEAM, app_mention, event_callback, slash_command
+from tests.slack_requests import BOT_USER_ID, TEAM, app_mention, event_callback
 
 pytestmark = pytest.mark.redis
 
 PEOPLE = ("UANNA", "UBEN", "UCARLA")
-
-
-async def _command(bot: RunningBot, text: str, user: str) -> str:
-    before = len(bot.slack.responses)
-    await bot.send(slash_command(text, user=user, response_url=bot.slack.response_url()))
-    reply = (await bot.slack.wait_for_responses(before + 1))[before]
-    return json.dumps(reply.body, ensure_ascii=False)
 
 
 async def test_on_a_cluster_the_web_process_keeps_steps_answers_a_retry_once_and_forgets(
@@ -53,14 +46,14 @@ async def test_on_a_cluster_the_web_process_keeps_steps_answers_a_retry_once_and
     async with running_bot(settings, slack_api) as bot:
         for step, user in enumerate(PEOPLE, start=1):
             for number in range(1, step + 1):
-                await _command(bot, f"done {number}", user)
+                await bot.command(f"done {number}", user=user)
         event = app_mention(f"<@{BOT_USER_ID}> how do I add a card?")
         await bot.send(event_callback(event, event_id="EvONCE"))
         await bot.send(event_callback(event, event_id="EvONCE", retry_num=1))
         await bot.drain()
         answers = bot.slack.calls("chat.postMessage")
-        shown = [await _command(bot, "", user) for user in PEOPLE]
-        forgotten = await _command(bot, "forget yes", "UANNA")
+        shown = [await bot.command("", user=user) for user in PEOPLE]
+        forgotten = await bot.command("forget yes", user="UANNA")
         after = await bot.services.progress.done(Person("T111", "UANNA"))
         team = await bot.services.progress.people("T111")
 
@@ -86,8 +79,8 @@ async def test_on_a_cluster_export_then_import_and_report_work_from_the_shell(
     await flush(client)
     async with running_bot(bot_settings(slack_api, local_cluster), slack_api) as bot:
         for user in PEOPLE:
-            await _command(bot, "done 1", user)
-        await _command(bot, "how do I bake bread", "UBEN")
+            await bot.command("done 1", user=user)
+        await bot.command("how do I bake bread", user="UBEN")
     env = {**env_without_slack, "REDIS_URL": local_cluster}
 
     exported = run_bot(["export"], env, tmp_path)
@@ -119,7 +112,7 @@ async def test_on_a_cluster_healthz_asks_every_primary_and_a_lost_slot_is_redis_
             before = (await bot.http.get("/healthz")).json()
             cluster.node_for(schema.PROGRESS.key("T111", "UANNA")).stop()  # T111's slot goes
             after = (await bot.http.get("/healthz")).json()
-            reply = await _command(bot, "done 1", "UANNA")
+            reply = await bot.command("done 1", user="UANNA")
     finally:
         cluster.stop()
 
@@ -135,17 +128,17 @@ async def test_after_a_sentinel_failover_the_same_process_records_steps_and_lost
     settings = bot_settings(slack_api, local_sentinels.url)
     async with running_bot(settings, slack_api) as bot:
         for user in PEOPLE:
-            assert "1 of 12 done" in await _command(bot, "done 1", user)
+            assert "1 of 12 done" in await bot.command("done 1", user=user)
         old_master = local_sentinels.master_port()
         local_sentinels.master.stop()  # killed: no shutdown, no last save
 
         # Until the Sentinels promote a replica, the bot says its memory is away.
         for _ in range(300):
-            reply = await _command(bot, "done 2", "UANNA")
+            reply = await bot.command("done 2", user="UANNA")
             if "2 of 12 done" in reply:
                 break
             await asyncio.sleep(0.1)
-        shown = [await _command(bot, "", user) for user in PEOPLE]
+        shown = [await bot.command("", user=user) for user in PEOPLE]
 
     assert local_sentinels.master_port() != old_master
     # Every step acknowledged before the kill was on a replica (bot.state.store.REPLICA_WAIT_MS).
@@ -176,7 +169,7 @@ async def test_with_no_replica_steps_are_kept_without_waiting_for_one_each_time(
 ) -> None:
     settings = bot_settings(slack_api, lone_master.url)
     async with running_bot(settings, slack_api) as bot:
-        replies = [await _command(bot, f"done {step}", "UANNA") for step in (1, 2, 3)]
+        replies = [await bot.command(f"done {step}", user="UANNA") for step in (1, 2, 3)]
 
     assert ["1 of 12 done" in replies[0], "3 of 12 done" in replies[2]] == [True, True]
     # The first transaction waited for a replica in vain; the next ones did not wait.
@@ -196,8 +189,8 @@ async def test_a_step_is_kept_and_answered_when_the_master_refuses_to_wait(
         master.execute_command("ACL", "SETUSER", "default", "-wait")
     settings = bot_settings(slack_api, local_sentinels.url)
     async with running_bot(settings, slack_api) as bot:
-        done = await _command(bot, "done 1", "UANNA")
-        shown = await _command(bot, "", "UANNA")
+        done = await bot.command("done 1", user="UANNA")
+        shown = await bot.command("", user="UANNA")
 
     assert "1 of 12 done" in done
     assert "1 of 12 done" in shown
