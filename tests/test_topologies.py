@@ -216,7 +216,7 @@ async def test_a_write_whose_wait_was_cut_off_is_not_called_kept_nor_made_twice(
             assert replica.process is not None
             replica.process.send_signal(signal.SIGSTOP)
         try:
-            reply = await _command(bot, "done 1", "UANNA")
+            reply = await bot.command("done 1", user="UANNA")
         finally:
             for replica in local_sentinels.replicas:
                 assert replica.process is not None
