@@ -236,7 +236,25 @@ def _watching(sentinel: RedisServer, replicas: int) -> bool:
     return len(others) == 2 and len(known) == replicas
 
 
-class LocalCluster:
+class _ServerSet:
+    """Servers started together: when starting fails, those started are stopped (no server
+    outlives the test that wanted it)."""
+
+    def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+
+class LocalCluster(_ServerSet):
     """Three masters on loopback, no replicas, made one cluster by ``redis-cli --cluster``;
     with ``tls``, its clients and its nodes among themselves speak TLS only."""
 
@@ -253,15 +271,6 @@ class LocalCluster:
             self.nodes.append(RedisServer(*options, port=port, tls=tls))
         scheme = "rediss+cluster" if tls else "redis+cluster"
         self.url = f"{scheme}://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
-
-    def start(self) -> None:
-        """Start every node and make them a cluster; on failure, stop what started (no
-        server outlives the test that wanted it)."""
-        try:
-            self._start()
-        except BaseException:
-            self.stop()
-            raise
 
     def _start(self) -> None:
         for node in self.nodes:
@@ -291,7 +300,7 @@ class LocalCluster:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-class LocalSentinels:
+class LocalSentinels(_ServerSet):
     """A master and two replicas on loopback, watched by three Sentinels (quorum two); with
     ``tls``, every one of them speaks TLS only, to clients and among themselves.
 
@@ -319,14 +328,6 @@ class LocalSentinels:
     @property
     def servers(self) -> list[RedisServer]:
         return [self.master, *self.replicas]
-
-    def start(self) -> None:
-        """Start the servers, then the Sentinels; on failure, stop what started."""
-        try:
-            self._start()
-        except BaseException:
-            self.stop()
-            raise
 
     def _start(self) -> None:
         for server in self.servers:
