@@ -191,6 +191,29 @@ def test_a_certificate_of_a_ca_not_trusted_stops_startup_in_one_line_without_the
     assert PASSWORD not in started.stdout + started.stderr
 
 
+def test_a_host_its_certificate_does_not_name_stops_startup_saying_to_use_one_it_does(
+    tls_server: str, certificate: Certificate, env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    # 0.0.0.0 reaches the loopback server, but its certificate names 127.0.0.1 and localhost.
+    url = _trusting(tls_server.replace("@127.0.0.1:", "@0.0.0.0:"), certificate.ca)
+    env = {
+        **env_without_slack,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": "secret",
+        "PORT": "0",
+        "REDIS_URL": url,
+    }
+
+    started = run_bot(["web"], env, tmp_path)
+
+    assert started.returncode == 2
+    assert started.stderr.splitlines() == [
+        "REDIS_URL: the TLS certificate of Redis is not trusted (IP address mismatch, "
+        "certificate is not valid for '0.0.0.0'.): connect by a host name or address its "
+        "certificate names (the URL's host)"
+    ]
+
+
 @pytest.mark.parametrize(
     ("topology", "logged"),
     [

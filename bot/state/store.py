@@ -346,11 +346,13 @@ def _certificate_refusal(error: BaseException) -> ssl.SSLCertVerificationError |
     return None
 
 
+_NAME_ITS_HOST = "connect by a host name or address its certificate names (the URL's host)"
 # OpenSSL's verify codes (X509_V_ERR_*) that a fix other than trusting a CA answers.
 _CERTIFICATE_FIXES = {
     9: "its certificate is not valid yet: check the server's clock and certificate",
     10: "its certificate has expired: renew the server's certificate",
-    62: "connect with a host name its certificate names (the URL's host)",
+    62: _NAME_ITS_HOST,  # a host name it does not hold
+    64: _NAME_ITS_HOST,  # an IP address it does not hold
 }
 _TRUST_THE_CA = (
     "trust the CA that signed it with SSL_CERT_FILE=/path/ca.pem or ?ssl_ca_certs=/path/ca.pem"
