@@ -11,6 +11,7 @@ Redis "unavailable": never a trace, never the password.
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,6 +84,18 @@ def tls_cluster(certificate: Certificate) -> Iterator[str]:
 def _trusting(url: str, ca: Path) -> str:
     """``url`` with ``ssl_ca_certs`` naming ``ca``."""
     return f"{url}{'&' if '?' in url else '?'}ssl_ca_certs={ca}"
+
+
+def _start_web(url: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m bot web` with REDIS_URL=`url`, run until it exits (a wrong URL stops it)."""
+    web = {
+        **env,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": "secret",
+        "PORT": "0",
+        "REDIS_URL": url,
+    }
+    return run_bot(["web"], web, tmp_path)
 
 
 def _with_password(url: str) -> str:
@@ -172,15 +185,7 @@ def test_a_certificate_of_a_ca_not_trusted_stops_startup_in_one_line_without_the
     tmp_path: Path,
 ) -> None:
     url = _trusting(_with_password(request.getfixturevalue(topology)), stranger.ca)
-    env = {
-        **env_without_slack,
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": "secret",
-        "PORT": "0",
-        "REDIS_URL": url,
-    }
-
-    started = run_bot(["web"], env, tmp_path)
+    started = _start_web(url, env_without_slack, tmp_path)
 
     assert started.returncode == 2
     assert len(started.stderr.strip().splitlines()) == 1, started.stderr
@@ -196,15 +201,7 @@ def test_a_host_its_certificate_does_not_name_stops_startup_saying_to_use_one_it
 ) -> None:
     # 0.0.0.0 reaches the loopback server, but its certificate names 127.0.0.1 and localhost.
     url = _trusting(tls_server.replace("@127.0.0.1:", "@0.0.0.0:"), certificate.ca)
-    env = {
-        **env_without_slack,
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": "secret",
-        "PORT": "0",
-        "REDIS_URL": url,
-    }
-
-    started = run_bot(["web"], env, tmp_path)
+    started = _start_web(url, env_without_slack, tmp_path)
 
     assert started.returncode == 2
     assert started.stderr.splitlines() == [
