@@ -345,10 +345,26 @@ class LocalSentinels(_ServerSet):
         for sentinel in self.sentinels:
             _until(partial(_watching, sentinel, len(self.replicas)), "the Sentinels")
 
-    def master_port(self) -> int:
-        """The port of the master the Sentinels name now."""
-        with self.sentinels[0].client() as watcher:
+    def master_port(self, sentinel: RedisServer | None = None) -> int:
+        """The port of the master the Sentinels (or ``sentinel``) name now."""
+        with (sentinel or self.sentinels[0]).client() as watcher:
             return int(watcher.sentinel_get_master_addr_by_name(MASTER)[1])
+
+    def fail_over(self) -> tuple[int, int]:
+        """A planned failover (``SENTINEL FAILOVER``): the old master's port and the new one's,
+        once the other replicas follow the new master. The old master stays a master, with no
+        replica, until the Sentinels demote it some 10 s later."""
+        old = self.master_port()
+        with self.sentinels[0].client() as sentinel:
+            sentinel.execute_command("SENTINEL", "FAILOVER", MASTER)
+        _until(lambda: self.master_port() != old, "a new master")
+        new = self.master_port()
+        _until(lambda: {self.master_port(watcher) for watcher in self.sentinels} == {new}, "all")
+        with _client(new, self.master.tls) as master, _client(old, self.master.tls) as previous:
+            moved = len(self.replicas) - 1
+            _until(lambda: _online_replicas(master) == moved, "the replicas to move")
+            _until(lambda: previous.info("replication")["connected_slaves"] == 0, "the old master")
+        return old, new
 
     def stop(self) -> None:
         for server in [*self.sentinels, *self.servers]:

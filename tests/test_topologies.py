@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -228,6 +229,55 @@ async def test_a_write_whose_wait_was_cut_off_is_not_called_kept_nor_made_twice(
     assert made == 1  # the transaction was not run again
 
 
+def _role(port: int) -> str:
+    with redis.Redis(port=port, decode_responses=True) as server:
+        return str(server.info("replication")["role"])
+
+
+async def test_after_a_planned_failover_the_next_step_goes_to_the_new_master_at_once(
+    local_sentinels: LocalSentinels, slack_api: FakeSlackApi
+) -> None:
+    settings = bot_settings(slack_api, local_sentinels.url)
+    async with running_bot(settings, slack_api) as bot:
+        assert "1 of 12 done" in await bot.command("done 1", user="UANNA")
+        old_master, new_master = local_sentinels.fail_over()
+        # The old master, left without replicas, refuses writes (NOREPLICAS) until the
+        # Sentinels demote it: the bot asks them at that refusal and writes to the new one.
+        reply = await bot.command("done 2", user="UANNA")
+        old_role = _role(old_master)
+
+    assert "2 of 12 done" in reply
+    assert old_role == "master"  # not demoted yet: the bot followed the Sentinels, not it
+    with redis.Redis(port=new_master, decode_responses=True) as server:
+        steps = server.smembers(schema.PROGRESS.key(TEAM, "UANNA"))
+    assert steps == {"register", "billing-details"}
+
+
+async def test_after_a_failover_steps_wait_for_the_new_masters_replica_at_once(
+    local_sentinels: LocalSentinels, slack_api: FakeSlackApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.state.store")
+    settings = bot_settings(slack_api, local_sentinels.url)
+    async with running_bot(settings, slack_api) as bot:
+        # The replicas stall: the first step waits for them in vain and the waits pause.
+        for replica in local_sentinels.replicas:
+            assert replica.process is not None
+            replica.process.send_signal(signal.SIGSTOP)
+        try:
+            assert "1 of 12 done" in await bot.command("done 1", user="UANNA")
+        finally:
+            for replica in local_sentinels.replicas:
+                assert replica.process is not None
+                replica.process.send_signal(signal.SIGCONT)
+        _, new_master = local_sentinels.fail_over()
+        reply = await bot.command("done 2", user="UANNA")
+
+    assert "2 of 12 done" in reply
+    # Well within the 30 s pause, the new master's first transaction waited for its replica.
+    assert _waits(new_master) == 1
+    assert "The master changed: transactions wait for a replica again" in caplog.messages
+
+
 @pytest.mark.parametrize(
     ("url", "says"),
     [
@@ -323,7 +373,7 @@ async def test_a_sentinel_url_gives_the_master_its_credentials_and_the_sentinels
 
     assert pool.service_name == "setup"  # type: ignore[attr-defined]
     assert (master["db"], master["username"], master["password"]) == (3, "bot", "s3cret")
-    assert pool.connection_class is SentinelManagedSSLConnection
+    assert issubclass(pool.connection_class, SentinelManagedSSLConnection)  # TLS to the master
     where = [(w.connection_kwargs["host"], w.connection_kwargs["port"]) for w in watchers]
     assert where == [("10.0.0.1", 5000), ("10.0.0.2", 26379)]  # 26379: the Sentinels' port
     assert [w.connection_kwargs.get("password") for w in watchers] == ["watch", "watch"]

@@ -22,8 +22,14 @@ from redis.asyncio.client import Pipeline
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import Connection, SSLConnection, parse_url
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.asyncio.sentinel import (
+    Sentinel,
+    SentinelConnectionPool,
+    SentinelManagedConnection,
+    SentinelManagedSSLConnection,
+)
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisClusterException, RedisError, ResponseError
 
 from bot.errors import RedisUrlError, StoreUnavailable
@@ -115,10 +121,13 @@ def connect(url: str | None) -> tuple[redis.Redis, bool]:
     master_options = parse_url(where.url(host, port, f"/{db or 0}", urlencode(params)))
     del master_options["host"], master_options["port"]
     ssl = master_options.pop("connection_class", None) is SSLConnection
-    sentinel = Sentinel(where.hosts, sentinel_kwargs=watchers)
+    sentinel = _Sentinels(where.hosts, sentinel_kwargs=watchers)
     # The URL's own options (socket_timeout…) win over the defaults, as redis-py's from_url.
     client = sentinel.master_for(
-        master, redis_class=_SentinelMaster, ssl=ssl, **{**options, **master_options}
+        master,
+        redis_class=_SentinelMaster,
+        connection_class=_FollowingSSLConnection if ssl else _FollowingConnection,
+        **{**options, **master_options},
     )
     return client, False
 
@@ -197,6 +206,8 @@ REPLICA_WAIT_MS = 500
 # reply, so transactions stop waiting for this long, then try again.
 NO_REPLICA_PAUSE_SECONDS = 30.0
 
+Address = tuple[str, int]  # a server's host and port
+
 
 class UnconfirmedWrite(RedisError):
     """The connection failed while waiting for a replica: the master may have died with a
@@ -206,24 +217,33 @@ class UnconfirmedWrite(RedisError):
 
 class _Replicas:
     """Whether a master's transactions wait for a replica now. After a wait in vain (or
-    refused) they stop for NO_REPLICA_PAUSE_SECONDS; then one transaction tries again while
-    the others go on without. Each change is logged once."""
+    refused) they stop for NO_REPLICA_PAUSE_SECONDS, or until the Sentinels name another
+    master; then one transaction tries again while the others go on without. Each change is
+    logged once."""
 
     def __init__(self) -> None:
         self._paused_until = 0.0  # 0: waiting
+        self._paused_on: Address | None = None  # the master that had no replica
         self._probing = False
 
-    def should_wait(self) -> bool:
-        """Whether this transaction waits; one that does must then say how it went."""
+    def should_wait(self, master: Address) -> bool:
+        """Whether a transaction on ``master`` waits; one that does must then say how it went."""
         if not self._paused_until:
+            return True
+        if master != self._paused_on:
+            # A failover: the new master has its own replicas, and the writes that matter
+            # most are the ones just after it. Wait for them now, not at the pause's end.
+            log.info("The master changed: transactions wait for a replica again")
+            self._paused_until = 0.0
+            self._probing = False
             return True
         if self._probing or time.monotonic() < self._paused_until:
             return False
         self._probing = True  # the one that tries again
         return True
 
-    def acknowledged(self, replicas: int) -> None:
-        """What WAIT answered: how many replicas have the transaction."""
+    def acknowledged(self, master: Address, replicas: int) -> None:
+        """What WAIT on ``master`` answered: how many replicas have the transaction."""
         self._probing = False
         if replicas:
             if self._paused_until:
@@ -231,16 +251,18 @@ class _Replicas:
             self._paused_until = 0.0
             return
         self._pause(
+            master,
             "No replica acknowledged a write within %d ms: transactions stop waiting for one "
             "for %.0f s; a failover meanwhile may lose the last writes (check the replicas)",
             REPLICA_WAIT_MS,
             NO_REPLICA_PAUSE_SECONDS,
         )
 
-    def refused(self, error: ResponseError) -> None:
-        """The master refused WAIT (an ACL, say), after applying the transaction."""
+    def refused(self, master: Address, error: ResponseError) -> None:
+        """``master`` refused WAIT (an ACL, say), after applying the transaction."""
         self._probing = False
         self._pause(
+            master,
             "The master refused WAIT (%s): the write stands; transactions stop waiting for "
             "a replica for %.0f s",
             type(error).__name__,
@@ -251,10 +273,51 @@ class _Replicas:
         """The wait ended with no answer (the connection failed, the task was cancelled)."""
         self._probing = False
 
-    def _pause(self, message: str, *values: object) -> None:
+    def _pause(self, master: Address, message: str, *values: object) -> None:
         if not self._paused_until:  # a change: say it once, not once per transaction
             log.warning(message, *values)
         self._paused_until = time.monotonic() + NO_REPLICA_PAUSE_SECONDS
+        self._paused_on = master
+
+
+class _Sentinels(Sentinel):
+    """Sentinels asked for the master, skipping one whose answer is a master being failed
+    over. The Sentinel leading a failover that ``SENTINEL FAILOVER`` asked for goes on
+    naming the old master (flagged ``failover_in_progress``) until the Sentinels demote it,
+    some 10 s on; its replicas have left it by then, so writes there are refused or lost.
+    The next Sentinel names the new one."""
+
+    def check_master_state(self, state: dict[str, Any], service_name: str) -> bool:
+        flags = state["flags"]  # text over RESP2, a set over RESP3
+        moving = "failover_in_progress" in (flags.split(",") if isinstance(flags, str) else flags)
+        return not moving and bool(super().check_master_state(state, service_name))
+
+
+class _FollowingConnection(SentinelManagedConnection):
+    """A connection to the master the Sentinels name, that follows a failover the moment a
+    write is refused for want of replicas. redis-py follows one at READONLY, which a
+    master answers once it is demoted; but after ``SENTINEL FAILOVER`` the old master stays
+    a master, its replicas gone to the new one, for the 10 s or so until the Sentinels
+    demote it, and with ``min-replicas-to-write`` it refuses every write meanwhile."""
+
+    async def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().read_response(*args, **kwargs)
+        except ResponseError as error:
+            if error.status_code != "NOREPLICAS":
+                raise
+            # Ask the Sentinels (this also drops the pool's idle connections to an old
+            # master). A master that simply lost its replicas is still theirs: refused.
+            if await self.connection_pool.get_master_address() == (self.host, self.port):
+                raise
+            await self.disconnect()
+            # A ConnectionError, which redis-py's retry answers on a new connection: the
+            # refused write was not applied (a transaction with it is aborted).
+            raise RedisConnectionError("The master was failed over") from error
+
+
+class _FollowingSSLConnection(_FollowingConnection, SentinelManagedSSLConnection):
+    """The same, over TLS."""
 
 
 class _SentinelMaster(redis.Redis):
@@ -297,13 +360,14 @@ class _Replicated(Pipeline):
         self, connection: Connection, commands: Any, raise_on_error: bool
     ) -> Any:
         results = await super()._execute_transaction(connection, commands, raise_on_error)
-        if not self._replicas.should_wait():
+        master = (connection.host, connection.port)  # where the Sentinels sent this connection
+        if not self._replicas.should_wait(master):
             return results
         try:
             await connection.send_command("WAIT", 1, REPLICA_WAIT_MS)
             replicas = await connection.read_response()
         except ResponseError as error:
-            self._replicas.refused(error)  # the reply was read: the connection is sound
+            self._replicas.refused(master, error)  # the reply was read: the connection is sound
             return results
         except BaseException as error:
             # read_response has dropped the connection. The transaction is applied, but
@@ -312,7 +376,7 @@ class _Replicated(Pipeline):
             if isinstance(error, OUTAGES):
                 raise UnconfirmedWrite(type(error).__name__) from error
             raise
-        self._replicas.acknowledged(int(replicas))
+        self._replicas.acknowledged(master, int(replicas))
         return results
 
 
