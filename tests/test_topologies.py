@@ -148,6 +148,36 @@ async def test_after_a_sentinel_failover_the_same_process_records_steps_and_lost
     ] * 3
 
 
+async def test_a_step_is_called_kept_only_once_a_replica_has_it(
+    local_sentinels: LocalSentinels, slack_api: FakeSlackApi
+) -> None:
+    # Replication is asynchronous: a step the master alone has dies with it. With the
+    # replicas stalled for less than the WAIT's 500 ms, the reply waits for them.
+    settings = bot_settings(slack_api, local_sentinels.url)
+    async with running_bot(settings, slack_api) as bot:
+        await bot.command("done 1", user="UANNA")
+        for replica in local_sentinels.replicas:
+            assert replica.process is not None
+            replica.process.send_signal(signal.SIGSTOP)
+        try:
+            marking = asyncio.create_task(bot.command("done 2", user="UANNA"))
+            await asyncio.sleep(0.25)
+            answered_while_stalled = marking.done()
+        finally:
+            for replica in local_sentinels.replicas:
+                assert replica.process is not None
+                replica.process.send_signal(signal.SIGCONT)
+        reply = await marking
+        on_replicas = []
+        for server in local_sentinels.replicas:  # WAIT 1: at least one of them has it
+            with server.client() as replica:
+                on_replicas.append(replica.smembers(schema.PROGRESS.key(TEAM, "UANNA")))
+
+    assert not answered_while_stalled
+    assert "2 of 12 done" in reply
+    assert {"register", "billing-details"} in on_replicas
+
+
 @pytest.fixture
 def lone_master() -> Iterator[LocalSentinels]:
     """A master with no replica, watched by Sentinels: a replica lost, or never set up."""
