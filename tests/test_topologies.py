@@ -1,9 +1,10 @@
-"""The bot on a Redis Cluster and behind Sentinels, each started on loopback by the test.
+"""The bot on a Redis Cluster, behind Sentinels, and on a managed Redis that fails over
+behind its name, each started on loopback by the test.
 
-The whole Redis suite also runs on both in CI (scripts/test sets TEST_REDIS_URL to each);
-these are what only they can show: a retried event answered once when claims land in every
-slot, health that asks every primary, a failover in the middle of use, and a REDIS_URL that
-names the wrong kind of Redis stopping startup in one line.
+The whole Redis suite also runs on the first two in CI (scripts/test sets TEST_REDIS_URL to
+each); these are what only they can show: a retried event answered once when claims land in
+every slot, health that asks every primary, failovers in the middle of use, and a REDIS_URL
+that names the wrong kind of Redis stopping startup in one line.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import asyncio
 import json
 import logging
 import signal
+import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 import redis
@@ -30,7 +32,13 @@ from tests.conftest import bot_settings, run_bot, running_bot
 from tests.fakes.mistral_api import FakeMistralAPI
 from tests.fakes.slack_api import FakeSlackApi
 from tests.keyspace import assert_declared, every_key, flush
-from tests.redis_server import LocalCluster, LocalSentinels, RedisServer, require_redis_server
+from tests.redis_server import (
+    NO_PERSISTENCE,
+    LocalCluster,
+    LocalSentinels,
+    RedisServer,
+    require_redis_server,
+)
 from tests.slack_requests import BOT_USER_ID, TEAM, app_mention, event_callback
 
 pytestmark = pytest.mark.redis
@@ -176,6 +184,51 @@ async def test_a_step_is_called_kept_only_once_a_replica_has_it(
     assert not answered_while_stalled
     assert "2 of 12 done" in reply
     assert {"register", "billing-details"} in on_replicas
+
+
+async def test_after_a_managed_redis_fails_over_behind_its_name_the_next_step_follows_it(
+    slack_api: FakeSlackApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A managed Redis's failover (ElastiCache, Azure, Memorystore): the name in a plain
+    # redis:// URL moves to the promoted replica, and the old primary goes on, demoted,
+    # answering the pooled connections' writes with READONLY.
+    require_redis_server()
+    primary = RedisServer()
+    replica = RedisServer("--replicaof", "127.0.0.1", str(primary.port), *NO_PERSISTENCE)
+    named = {"port": primary.port}  # the address the name resolves to: "DNS"
+    resolve = socket.getaddrinfo
+
+    def dns(host: object, port: object, *args: Any, **kwargs: Any) -> Any:
+        if host == "redis.test":
+            return resolve("127.0.0.1", named["port"], *args, **kwargs)
+        return resolve(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    primary.start()
+    replica.start()
+    try:
+        with replica.client() as server:
+            for _ in range(200):  # until the replica has synced
+                if server.info("replication")["master_link_status"] == "up":
+                    break
+                await asyncio.sleep(0.05)
+        settings = bot_settings(slack_api, "redis://redis.test:6379/0")
+        async with running_bot(settings, slack_api) as bot:
+            assert "1 of 12 done" in await bot.command("done 1", user="UANNA")
+            with replica.client() as server:
+                server.execute_command("REPLICAOF", "NO", "ONE")
+            with primary.client() as server:
+                server.execute_command("REPLICAOF", "127.0.0.1", str(replica.port))
+            named["port"] = replica.port
+            reply = await bot.command("done 2", user="UANNA")
+        with replica.client() as server:
+            steps = server.smembers(schema.PROGRESS.key(TEAM, "UANNA"))
+    finally:
+        primary.stop()
+        replica.stop()
+
+    assert "2 of 12 done" in reply  # not "I can't reach my memory", once or for good
+    assert steps == {"register", "billing-details"}
 
 
 @pytest.fixture

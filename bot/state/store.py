@@ -30,7 +30,7 @@ from redis.asyncio.sentinel import (
 )
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisClusterException, RedisError, ResponseError
+from redis.exceptions import ReadOnlyError, RedisClusterException, RedisError, ResponseError
 
 from bot.errors import RedisUrlError, StoreUnavailable
 from bot.metrics import count_redis_error
@@ -100,7 +100,11 @@ def connect(url: str | None) -> tuple[redis.Redis, bool]:
     }
     kind = topology(url)
     if kind == "server":
-        return redis.Redis.from_url(url, **options), False
+        # A managed Redis fails over by moving its name to the promoted replica; the old
+        # primary, demoted, answers the pooled connections' writes with READONLY. That
+        # error then drops the connection and retries on a new one, which looks the name
+        # up again (redis-py does this itself behind Sentinels). Nothing was applied.
+        return redis.Redis.from_url(url, retry_on_error=[ReadOnlyError], **options), False
     where = _Where.of(url)
     if kind == "cluster":
         if where.path.strip("/") not in ("", "0"):
