@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache, partial
 from pathlib import Path
 
@@ -349,6 +350,20 @@ class LocalSentinels(_ServerSet):
         """The port of the master the Sentinels (or ``sentinel``) name now."""
         with (sentinel or self.sentinels[0]).client() as watcher:
             return int(watcher.sentinel_get_master_addr_by_name(MASTER)[1])
+
+    @contextmanager
+    def stalled(self) -> Iterator[None]:
+        """The replicas stopped (SIGSTOP) meanwhile: connected, but neither reading nor
+        acknowledging, as replicas on a congested link are."""
+        for replica in self.replicas:
+            assert replica.process is not None
+            replica.process.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for replica in self.replicas:
+                assert replica.process is not None
+                replica.process.send_signal(signal.SIGCONT)
 
     def fail_over(self) -> tuple[int, int]:
         """A planned failover (``SENTINEL FAILOVER``): the old master's port and the new one's,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,17 +163,10 @@ async def test_a_step_is_called_kept_only_once_a_replica_has_it(
     settings = bot_settings(slack_api, local_sentinels.url)
     async with running_bot(settings, slack_api) as bot:
         await bot.command("done 1", user="UANNA")
-        for replica in local_sentinels.replicas:
-            assert replica.process is not None
-            replica.process.send_signal(signal.SIGSTOP)
-        try:
+        with local_sentinels.stalled():
             marking = asyncio.create_task(bot.command("done 2", user="UANNA"))
             await asyncio.sleep(0.25)
             answered_while_stalled = marking.done()
-        finally:
-            for replica in local_sentinels.replicas:
-                assert replica.process is not None
-                replica.process.send_signal(signal.SIGCONT)
         reply = await marking
         on_replicas = []
         for server in local_sentinels.replicas:  # WAIT 1: at least one of them has it
@@ -296,15 +288,8 @@ async def test_a_write_whose_wait_was_cut_off_is_not_called_kept_nor_made_twice(
     # with a write no replica has. redis-py retries a timed-out command once (its retry).
     settings = bot_settings(slack_api, f"{local_sentinels.url}?socket_timeout=0.2")
     async with running_bot(settings, slack_api) as bot:
-        for replica in local_sentinels.replicas:
-            assert replica.process is not None
-            replica.process.send_signal(signal.SIGSTOP)
-        try:
+        with local_sentinels.stalled():
             reply = await bot.command("done 1", user="UANNA")
-        finally:
-            for replica in local_sentinels.replicas:
-                assert replica.process is not None
-                replica.process.send_signal(signal.SIGCONT)
 
     assert "can't reach my memory" in reply  # not "1 of 12 done": no replica has it
     with redis.Redis(port=local_sentinels.master.port) as master:
@@ -343,15 +328,8 @@ async def test_after_a_failover_steps_wait_for_the_new_masters_replica_at_once(
     settings = bot_settings(slack_api, local_sentinels.url)
     async with running_bot(settings, slack_api) as bot:
         # The replicas stall: the first step waits for them in vain and the waits pause.
-        for replica in local_sentinels.replicas:
-            assert replica.process is not None
-            replica.process.send_signal(signal.SIGSTOP)
-        try:
+        with local_sentinels.stalled():
             assert "1 of 12 done" in await bot.command("done 1", user="UANNA")
-        finally:
-            for replica in local_sentinels.replicas:
-                assert replica.process is not None
-                replica.process.send_signal(signal.SIGCONT)
         _, new_master = local_sentinels.fail_over()
         reply = await bot.command("done 2", user="UANNA")
 
