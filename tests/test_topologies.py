@@ -179,14 +179,15 @@ async def test_a_step_is_called_kept_only_once_a_replica_has_it(
 
 
 async def test_after_a_managed_redis_fails_over_behind_its_name_the_next_step_follows_it(
-    slack_api: FakeSlackApi, monkeypatch: pytest.MonkeyPatch
+    slack_api: FakeSlackApi, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # A managed Redis's failover (ElastiCache, Azure, Memorystore): the name in a plain
     # redis:// URL moves to the promoted replica, and the old primary goes on, demoted,
     # answering the pooled connections' writes with READONLY.
     require_redis_server()
-    primary = RedisServer()
-    replica = RedisServer("--replicaof", "127.0.0.1", str(primary.port), *NO_PERSISTENCE)
+    kept = ("--dir", str(tmp_path), *NO_PERSISTENCE)  # a full sync writes its RDB file there
+    primary = RedisServer(*kept)
+    replica = RedisServer("--replicaof", "127.0.0.1", str(primary.port), *kept)
     named = {"port": primary.port}  # the address the name resolves to: "DNS"
     resolve = socket.getaddrinfo
 
