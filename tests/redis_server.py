@@ -1,6 +1,7 @@
 """Redis servers of a test's own: one to stop and restart at will, or configured differently;
 a 3-master Redis Cluster; a master with two replicas watched by three Sentinels. Each of them
-speaks TLS only when given a certificate (``tls``), as managed Redis services do.
+speaks TLS only when given a certificate (``tls``), as managed Redis services do, and with
+``client_certs`` requires its clients to present one the CA signed too.
 
 ``python -m tests.redis_server cluster`` (or ``sentinel``) starts one of the last two on
 loopback, prints its REDIS_URL, and stops it all at SIGTERM or SIGINT: scripts/test runs the
@@ -36,14 +37,20 @@ class RedisServer:
     """A Redis server of the test's own, started with ``options`` (redis-server flags).
 
     With ``tls`` it listens for TLS on its port and for nothing else, presents that
-    certificate, and trusts its CA (clients need not present one: the bot does not).
+    certificate, and trusts its CA; clients need not present one (the bot does not) unless
+    ``client_certs``.
     """
 
     def __init__(
-        self, *options: str, port: int | None = None, tls: Certificate | None = None
+        self,
+        *options: str,
+        port: int | None = None,
+        tls: Certificate | None = None,
+        client_certs: bool = False,
     ) -> None:
         self.port = port or free_port()
         self.tls = tls
+        self.client_certs = client_certs
         self.url = f"{'rediss' if tls else 'redis'}://127.0.0.1:{self.port}/0"
         self.options = options or NO_PERSISTENCE
         self.process: subprocess.Popen[bytes] | None = None
@@ -52,7 +59,8 @@ class RedisServer:
         """Start it (``command``: redis-server's first arguments, e.g. a Sentinel's config)."""
         listen: tuple[str, ...] = ("--port", str(self.port))
         if self.tls:
-            listen = ("--port", "0", "--tls-port", str(self.port), *tls_options(self.tls))
+            tls = tls_options(self.tls, client_certs=self.client_certs)
+            listen = ("--port", "0", "--tls-port", str(self.port), *tls)
         self.process = subprocess.Popen(
             ["redis-server", *command, *listen, "--bind", "127.0.0.1", *self.options],
             stdout=subprocess.DEVNULL,
@@ -90,13 +98,14 @@ def require_redis_server() -> None:
         pytest.skip("redis-server is not installed")
 
 
-def tls_options(certificate: Certificate) -> tuple[str, ...]:
+def tls_options(certificate: Certificate, *, client_certs: bool = False) -> tuple[str, ...]:
     """redis-server's flags for ``certificate``: the one it presents, to clients and to the
-    other servers, and the CA it trusts theirs by."""
+    other servers, and the CA it trusts theirs by; with ``client_certs``, every client must
+    present one of the CA's."""
     return ("--tls-cert-file", str(certificate.cert), "--tls-key-file", str(certificate.key),
             "--tls-ca-cert-file", str(certificate.ca),
-            # Replicas, Sentinels and cluster nodes present theirs; the bot need not.
-            "--tls-auth-clients", "optional")  # fmt: skip
+            # Replicas, Sentinels and cluster nodes present theirs; other clients only if asked.
+            "--tls-auth-clients", "yes" if client_certs else "optional")  # fmt: skip
 
 
 def require_tls_redis_server() -> None:
@@ -209,8 +218,15 @@ def _until(ready: Callable[[], bool], what: str, seconds: float = 30) -> None:
 def _client(port: int, tls: Certificate | None = None) -> redis.Redis:
     if tls is None:
         return redis.Redis(port=port, socket_timeout=1, decode_responses=True)
+    # The client certificate, for a server that requires one (any other takes it too).
     return redis.Redis(
-        port=port, socket_timeout=1, decode_responses=True, ssl=True, ssl_ca_certs=str(tls.ca)
+        port=port,
+        socket_timeout=1,
+        decode_responses=True,
+        ssl=True,
+        ssl_ca_certs=str(tls.ca),
+        ssl_certfile=str(tls.client_cert),
+        ssl_keyfile=str(tls.client_key),
     )
 
 
@@ -257,9 +273,10 @@ class _ServerSet:
 
 class LocalCluster(_ServerSet):
     """Three masters on loopback, no replicas, made one cluster by ``redis-cli --cluster``;
-    with ``tls``, its clients and its nodes among themselves speak TLS only."""
+    with ``tls``, its clients and its nodes among themselves speak TLS only (and with
+    ``client_certs`` its clients must present a certificate)."""
 
-    def __init__(self, tls: Certificate | None = None) -> None:
+    def __init__(self, tls: Certificate | None = None, *, client_certs: bool = False) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="redis-cluster-"))
         self.tls = tls
         self.nodes: list[RedisServer] = []
@@ -269,14 +286,18 @@ class LocalCluster(_ServerSet):
             options = ("--cluster-enabled", "yes", "--cluster-config-file", config,
                        "--cluster-node-timeout", "2000", "--dir", str(self.directory),
                        *(("--tls-cluster", "yes") if tls else ()), *NO_PERSISTENCE)  # fmt: skip
-            self.nodes.append(RedisServer(*options, port=port, tls=tls))
+            self.nodes.append(RedisServer(*options, port=port, tls=tls, client_certs=client_certs))
         scheme = "rediss+cluster" if tls else "redis+cluster"
         self.url = f"{scheme}://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
 
     def _start(self) -> None:
         for node in self.nodes:
             node.start()
-        tls = ("--tls", "--cacert", str(self.tls.ca)) if self.tls else ()
+        tls = (
+            ("--tls", "--cacert", str(self.tls.ca),
+             "--cert", str(self.tls.client_cert), "--key", str(self.tls.client_key))
+            if self.tls else ()
+        )  # fmt: skip
         subprocess.run(
             ["redis-cli", *tls, "--cluster", "create",
              *(f"127.0.0.1:{node.port}" for node in self.nodes),
@@ -303,26 +324,28 @@ class LocalCluster(_ServerSet):
 
 class LocalSentinels(_ServerSet):
     """A master and two replicas on loopback, watched by three Sentinels (quorum two); with
-    ``tls``, every one of them speaks TLS only, to clients and among themselves.
+    ``tls``, every one of them speaks TLS only, to clients and among themselves (and with
+    ``client_certs``, every one requires its clients to present a certificate).
 
     Every server refuses writes unless a replica is connected and at most 10 s behind
     (``min-replicas-to-write``): a master cut off from its replicas stops taking writes
     that the failover would throw away.
     """
 
-    def __init__(self, replicas: int = 2, tls: Certificate | None = None) -> None:
+    def __init__(
+        self, replicas: int = 2, tls: Certificate | None = None, *, client_certs: bool = False
+    ) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="redis-sentinel-"))
         # With no replica (a master running alone), refusing writes would refuse them all.
         guard = ("--min-replicas-to-write", "1", "--min-replicas-max-lag", "10") if replicas else ()
         among = ("--tls-replication", "yes") if tls else ()  # replicas and Sentinels: TLS too
         durable = (*guard, "--repl-diskless-sync-delay", "0",  # a replica syncs at once
                    "--dir", str(self.directory), *among, *NO_PERSISTENCE)  # fmt: skip
-        self.master = RedisServer(*durable, tls=tls)
+        server = partial(RedisServer, tls=tls, client_certs=client_certs)
+        self.master = server(*durable)
         replica_of = ("--replicaof", "127.0.0.1", str(self.master.port))
-        self.replicas = [RedisServer(*durable, *replica_of, tls=tls) for _ in range(replicas)]
-        self.sentinels = [
-            RedisServer("--dir", str(self.directory), *among, tls=tls) for _ in range(3)
-        ]
+        self.replicas = [server(*durable, *replica_of) for _ in range(replicas)]
+        self.sentinels = [server("--dir", str(self.directory), *among) for _ in range(3)]
         hosts = ",".join(f"127.0.0.1:{sentinel.port}" for sentinel in self.sentinels)
         self.url = f"{'rediss' if tls else 'redis'}+sentinel://{hosts}/{MASTER}/0"
 

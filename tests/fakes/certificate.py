@@ -7,7 +7,9 @@ or, in a subprocess that builds its SSL contexts with ``ssl.create_default_conte
 aiohttp and redis-py do, by the environment variable ``SSL_CERT_FILE=ca``. The CA signs
 rather than the certificate being self-signed, as a provider's private CA does, and the
 certificate serves clients too: Redis replicas, Sentinels and cluster nodes present it to
-each other.
+each other. The CA signs a client certificate as well (``client_cert``, ``client_key``), the
+one a Redis that requires them (``--tls-auth-clients yes``) asks the bot for; and it can sign
+a server certificate that has expired, as one a provider forgot to renew.
 """
 
 from __future__ import annotations
@@ -26,15 +28,19 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 @dataclass(frozen=True)
 class Certificate:
-    """PEM files: a CA's certificate, and a certificate for 127.0.0.1 it signed, with its key."""
+    """PEM files: a CA's certificate, a certificate for 127.0.0.1 it signed, with its key,
+    and a client's certificate it signed, with its key."""
 
     ca: Path
     cert: Path
     key: Path
+    client_cert: Path
+    client_key: Path
 
     @classmethod
-    def make(cls, folder: Path) -> Certificate:
-        """A new CA, and a key and certificate for 127.0.0.1 and localhost, valid for a day."""
+    def make(cls, folder: Path, *, expired: bool = False) -> Certificate:
+        """A new CA, a key and certificate for 127.0.0.1 and localhost, valid for a day (or,
+        ``expired``, that was valid for a day until yesterday), and a client's."""
         now = datetime.datetime.now(datetime.UTC)
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
@@ -48,33 +54,20 @@ class Certificate:
             )
             .sign(ca_key, hashes.SHA256())
         )
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
         where = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
         serving = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
-        cert = (
-            _valid_a_day(x509.CertificateBuilder(), now, name, key.public_key())
-            .issuer_name(ca_name)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_usage(cert_sign=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage(serving), critical=False)
-            .add_extension(x509.SubjectAlternativeName(where), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                critical=False,
-            )
-            .sign(ca_key, hashes.SHA256())
+        since = now - datetime.timedelta(days=2) if expired else now
+        made = cls(
+            folder / "fake-ca.pem",
+            folder / "fake-cert.pem",
+            folder / "fake-key.pem",
+            folder / "fake-client-cert.pem",
+            folder / "fake-client-key.pem",
         )
-        made = cls(folder / "fake-ca.pem", folder / "fake-cert.pem", folder / "fake-key.pem")
         made.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-        made.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        made.key.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
+        _signed(made.cert, made.key, "127.0.0.1", since, serving, where, ca_name, ca_key)
+        client = [ExtendedKeyUsageOID.CLIENT_AUTH]
+        _signed(made.client_cert, made.client_key, "the bot", now, client, [], ca_name, ca_key)
         return made
 
     def server_context(self) -> ssl.SSLContext:
@@ -86,6 +79,42 @@ class Certificate:
     def client_context(self) -> ssl.SSLContext:
         """A client's default context that trusts this CA and nothing else."""
         return ssl.create_default_context(cafile=self.ca)
+
+
+def _signed(
+    cert: Path,
+    key: Path,
+    subject: str,
+    since: datetime.datetime,
+    usages: list[x509.ObjectIdentifier],
+    names: list[x509.GeneralName],
+    ca_name: x509.Name,
+    ca_key: ec.EllipticCurvePrivateKey,
+) -> None:
+    """Write a new key, and a certificate for it that the CA signed, valid a day from ``since``."""
+    own = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    builder = (
+        _valid_a_day(x509.CertificateBuilder(), since, name, own.public_key())
+        .issuer_name(ca_name)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_usage(cert_sign=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+    )
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    cert.write_bytes(builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(
+        own.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
 
 
 def _valid_a_day(
