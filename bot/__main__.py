@@ -591,7 +591,7 @@ def _has_redis(settings: Settings, why: str) -> bool:
 def _with_services(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
     """Build the services, run ``work`` with them, and close them whatever happens."""
     from bot.services import build
-    from bot.state.store import verify
+    from bot.state.startup import verify
 
     services = build(settings)
 

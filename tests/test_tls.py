@@ -23,7 +23,8 @@ import httpx
 import pytest
 
 from bot.state import schema
-from bot.state.store import connect, verify
+from bot.state.startup import verify
+from bot.state.store import connect
 from tests.conftest import bot_settings, run_bot, running_bot
 from tests.fakes.certificate import Certificate
 from tests.fakes.slack_api import FakeSlackApi

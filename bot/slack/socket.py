@@ -26,7 +26,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app, web_api_session
 from bot.slack.sweep import Sweep
-from bot.state import store
+from bot.state import startup, store
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ async def serve(settings: Settings) -> None:
     """Handle requests until SIGTERM or SIGINT, then wind down without dropping any."""
     if settings.slack_app_token is None:
         raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (see .env.example).")
-    await store.verify(settings.redis_url)  # a wrong kind of Redis stops it here
+    await startup.verify(settings.redis_url)  # a wrong kind of Redis stops it here
     services = composition.build(settings, serves_metrics=True)
     app = create_app(services)
     handler = _Handler(app, settings.slack_app_token.get_secret_value())

@@ -45,7 +45,7 @@ from bot.slack.admission import INVALID_REQUEST
 from bot.slack.app import create_app, web_api_session
 from bot.slack.payloads import well_formed
 from bot.slack.sweep import Sweep
-from bot.state import store
+from bot.state import startup, store
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ def serve(settings: Settings) -> None:
     """Run the web process until it is stopped."""
     if settings.slack_signing_secret is None:
         raise SystemExit("HTTP mode needs SLACK_SIGNING_SECRET (see .env.example).")
-    asyncio.run(store.verify(settings.redis_url))  # a wrong kind of Redis stops it here
+    asyncio.run(startup.verify(settings.redis_url))  # a wrong kind of Redis stops it here
     services = composition.build(settings, serves_metrics=True)
     config = uvicorn.Config(
         create_web_app(services),
