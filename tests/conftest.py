@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import httpx
 import pytest
@@ -46,7 +46,7 @@ from tests.slack_requests import (
 )
 
 if TYPE_CHECKING:
-    from tests.fakes.slack_api import FakeSlackApi
+    from tests.fakes.slack_api import FakeSlackApi, ResponseUrlPost
 
 pytest_plugins = [
     "tests.fakes.slack_api",
@@ -198,6 +198,15 @@ def env_without_slack() -> dict[str, str]:
     return env
 
 
+class Sender(TypedDict, total=False):
+    """Who sends a slash command: ``user`` in ``team``, with ``org`` where the app is
+    installed org-wide; what is left out defaults as in `RunningBot.command_posts`."""
+
+    user: str
+    team: str
+    org: str | None
+
+
 @dataclass
 class RunningBot:
     """The real web process (Starlette + Bolt) on a loopback port, and what it talks to."""
@@ -211,7 +220,13 @@ class RunningBot:
         body, headers = request
         return await self.http.post("/slack/events", content=body.encode(), headers=headers)
 
-    async def command(
+    async def command(self, text: str, *, replies: int = 1, **sender: Unpack[Sender]) -> str:
+        """``/mistral-setup TEXT`` as `command_posts` sends it: the body of its last reply
+        (its ``replies``-th post) as JSON text, for assertions on what it says."""
+        posts = await self.command_posts(text, replies=replies, **sender)
+        return json.dumps(posts[replies - 1].body, ensure_ascii=False)
+
+    async def command_posts(
         self,
         text: str,
         *,
@@ -219,10 +234,11 @@ class RunningBot:
         team: str = TEAM,
         org: str | None = None,
         replies: int = 1,
-    ) -> str:
+    ) -> list[ResponseUrlPost]:
         """``/mistral-setup TEXT`` by ``user`` in ``team`` (with ``org``, the app installed
-        org-wide there): wait for its ``replies`` posts to the response_url, each valid Block
-        Kit, and return the last one's body as JSON text, for assertions on what it says."""
+        org-wide there): wait for its ``replies`` posts to the response_url (0 for a command
+        answered with a dialog) and return every post since it was sent, each valid Block Kit,
+        so that ``[reply] = await bot.command_posts(...)`` also says no other reply came."""
         before = len(self.slack.responses)
         request = slash_command(
             text,
@@ -233,10 +249,10 @@ class RunningBot:
             response_url=self.slack.response_url(),
         )
         await self.send(request)
-        posts = (await self.slack.wait_for_responses(before + replies))[before : before + replies]
+        posts = (await self.slack.wait_for_responses(before + replies))[before:]
         for post in posts:
             assert_valid_blocks(post.body["blocks"])
-        return json.dumps(posts[-1].body, ensure_ascii=False)
+        return posts
 
     async def drain(self) -> None:
         """Wait until the work of every request sent so far is done.

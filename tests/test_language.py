@@ -14,7 +14,7 @@ from tests.blockkit import english_words, visible_text
 from tests.conftest import RunningBot, bot_settings, running_bot
 from tests.fakes.mistral_api import UNAUTHORIZED, FakeMistralAPI, Scenario, rate_limited
 from tests.fakes.slack_api import FakeSlackApi
-from tests.slack_requests import BOT_USER_ID, app_mention, event_callback, slash_command
+from tests.slack_requests import BOT_USER_ID, app_mention, event_callback
 
 
 def _text(payload: object) -> str:
@@ -63,9 +63,8 @@ async def test_an_english_question_from_an_italian_user_is_answered_in_english(
 async def test_the_checklist_follows_the_slack_locale(bot: RunningBot) -> None:
     bot.slack.add_user("U111", locale="it-IT")
 
-    await bot.send(slash_command("", response_url=bot.slack.response_url()))
+    [reply] = await bot.command_posts("")
 
-    [reply] = await bot.slack.wait_for_responses(1)
     text = _text(reply.body["blocks"])
     assert "Configurazione di Mistral AI Studio" in text
     assert "0 di 12 completati" in text
@@ -80,8 +79,7 @@ async def test_language_setting_overrides_the_locale(
     settings = bot_settings(slack_api, redis_url, language="it")
 
     async with running_bot(settings, slack_api) as bot:
-        await bot.send(slash_command("done 1", response_url=slack_api.response_url()))
-        [reply] = await slack_api.wait_for_responses(1)
+        [reply] = await bot.command_posts("done 1")
 
     assert "1 di 12 completati" in _text(reply.body["blocks"])
 
@@ -89,9 +87,8 @@ async def test_language_setting_overrides_the_locale(
 async def test_a_mistyped_step_is_explained_in_the_persons_language(bot: RunningBot) -> None:
     bot.slack.add_user("U111", locale="it-IT")
 
-    await bot.send(slash_command("done 99", response_url=bot.slack.response_url()))
+    [reply] = await bot.command_posts("done 99")
 
-    [reply] = await bot.slack.wait_for_responses(1)
     assert "Non conosco un passaggio chiamato “99”" in _text(reply.body["blocks"])
 
 
@@ -117,13 +114,13 @@ async def test_with_language_it_every_reply_is_in_italian(
     settings = bot_settings(slack_api, redis_url, language="it", mistral_api_url=mistral_api.url)
 
     async with running_bot(settings, slack_api) as bot:
-        await bot.send(slash_command(typed, response_url=slack_api.response_url()))
         if command == "limits":
+            await bot.command_posts(typed, replies=0)
             [call] = await slack_api.wait_for("views.open")
             said = [call.args["view"]]
         else:
             expected = 2 if key in keys else 1  # "checking…", then the result
-            said = [reply.body for reply in await slack_api.wait_for_responses(expected)]
+            said = [reply.body for reply in await bot.command_posts(typed, replies=expected)]
         await bot.drain()
         said += [call.args["view"] for call in slack_api.calls("views.update")]
 

@@ -64,7 +64,7 @@ async def test_metrics_count_a_signed_question_as_answered_in_valid_prometheus_t
     before = await _scrape(bot)
 
     for question in ("how do I add a card", "what is the capital of peru"):
-        await bot.send(slash_command(question, response_url=bot.slack.response_url()))
+        await bot.command(question)
     await bot.drain()
     after = await _scrape(bot)
 
@@ -135,13 +135,11 @@ async def test_metrics_count_redis_errors_while_redis_is_down(
     own_redis: RedisServer, slack_api: FakeSlackApi
 ) -> None:
     async with running_bot(bot_settings(slack_api, own_redis.url), slack_api) as bot:
-        await bot.send(slash_command("done 1", response_url=slack_api.response_url("1")))
-        await slack_api.wait_for_responses(1)
+        await bot.command("done 1")
         assert _value(await _scrape(bot), "redis_errors_total") == 0
 
         own_redis.stop()
-        await bot.send(slash_command("done 2", response_url=slack_api.response_url("2")))
-        await slack_api.wait_for_responses(2)
+        await bot.command("done 2")
 
         assert _value(await _scrape(bot), "redis_errors_total") >= 1
 

@@ -17,7 +17,6 @@ from tests.fakes.slack_api import FakeSlackApi
 from tests.installs import ACME, add_to_slack_settings
 from tests.keyspace import assert_declared, every_key
 from tests.redis_server import RedisServer
-from tests.slack_requests import slash_command
 
 pytestmark = pytest.mark.redis
 
@@ -69,9 +68,7 @@ async def test_migrate_moves_a_version_1_database_and_the_bot_serves_it(
         await client.aclose()
     slack_api.add_install(ACME)  # Slack knows the token the install kept
     async with running_bot(add_to_slack_settings(slack_api, own_redis.url), slack_api) as bot:
-        url = slack_api.response_url("acme")
-        await bot.send(slash_command("", team="TACME", user="U111", response_url=url))
-        [reply] = await slack_api.wait_for_responses(1)
+        [reply] = await bot.command_posts("", team="TACME", user="U111")
 
     assert "1 di 12 completati" in json.dumps(reply.body, ensure_ascii=False)
 

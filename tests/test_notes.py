@@ -23,7 +23,6 @@ from tests.slack_requests import (
     event_callback,
     im_message,
     message_event,
-    slash_command,
     view_submission,
 )
 
@@ -122,22 +121,16 @@ async def test_each_workspace_of_an_organisation_has_its_own_notes_gone_with_the
     slack_api.add_user("UINITECH", is_admin=True, teams=("T1",))  # T1's admin
     await _save_note(org_wide, NOTE, user="UINITECH", team="T1", org="EINITECH")
 
-    url = slack_api.response_url
-    for sent, team in enumerate(("T1", "T2"), start=1):
-        asked = slash_command(
-            QUESTION, team=team, enterprise="EINITECH", org_wide=True, response_url=url(team)
-        )
-        await org_wide.send(asked)
-        await slack_api.wait_for_responses(sent)
-    answers = {post.path: json.dumps(post.body) for post in slack_api.responses}
+    t1 = await org_wide.command(QUESTION, team="T1", org="EINITECH")
+    t2 = await org_wide.command(QUESTION, team="T2", org="EINITECH")
     uninstalled = event_callback(
         {"type": "app_uninstalled"}, team="T1", enterprise="EINITECH", org_wide=True
     )
     await org_wide.send(uninstalled)
     await org_wide.drain()
 
-    assert SHOWN in answers["/response/T1"]
-    assert MARK not in answers["/response/T2"]
+    assert SHOWN in t1
+    assert MARK not in t2
     assert not [name async for name in redis_client.scan_iter(match="*EINITECH*")]
 
 
@@ -145,8 +138,7 @@ async def test_the_note_shows_under_the_answer_on_every_surface(bot: RunningBot)
     bot.slack.add_user("UADMIN", is_admin=True)
     await _save_note(bot, NOTE)
 
-    await bot.send(slash_command(QUESTION, response_url=bot.slack.response_url()))
-    [slash] = await bot.slack.wait_for_responses(1)
+    [slash] = await bot.command_posts(QUESTION)
     await bot.send(event_callback(message_event(QUESTION, channel="CHELP")))
     await bot.slack.wait_for("chat.postMessage", 1)
     await bot.send(event_callback(app_mention(f"<@UBOT> {QUESTION}")))
@@ -172,9 +164,8 @@ async def test_the_note_shows_under_the_answer_on_every_surface(bot: RunningBot)
 
 async def test_someone_not_admin_cannot_set_a_note(bot: RunningBot) -> None:
     home = await _save_note(bot, NOTE, user="U111")
-    await bot.send(slash_command(QUESTION, response_url=bot.slack.response_url()))
+    [answer] = await bot.command_posts(QUESTION)
 
-    [answer] = await bot.slack.wait_for_responses(1)
     assert "Only admins can change the workspace's notes" in home
     assert MARK not in json.dumps(answer.body)
 
@@ -184,9 +175,8 @@ async def test_a_too_long_note_is_refused_kindly_and_changes_nothing(bot: Runnin
     await _save_note(bot, "Ask Maria.")
 
     home = await _save_note(bot, "x" * 301)
-    await bot.send(slash_command(QUESTION, response_url=bot.slack.response_url()))
+    [answer] = await bot.command_posts(QUESTION)
 
-    [answer] = await bot.slack.wait_for_responses(1)
     assert "The note is 301 characters long; a note may have at most 300" in home
     assert "Ask Maria." in json.dumps(answer.body)
 
@@ -197,9 +187,8 @@ async def test_an_empty_note_in_the_dialog_removes_the_cards_note(bot: RunningBo
 
     removed = await _save_note(bot, "")
     again = await _save_note(bot, "  ")
-    await bot.send(slash_command(QUESTION, response_url=bot.slack.response_url()))
+    [answer] = await bot.command_posts(QUESTION)
 
-    [answer] = await bot.slack.wait_for_responses(1)
     assert "The note on “Add a payment method” is removed" in removed
     assert "has no note to remove" in again
     assert MARK not in json.dumps(answer.body)
@@ -387,8 +376,7 @@ async def test_a_note_holding_a_mistral_key_is_refused_in_the_dialog_and_kept_no
     bot.slack.add_user("UADMIN", is_admin=True)
 
     home = await _save_note(bot, f"Mistral key: {KEY}")
-    await bot.send(slash_command(QUESTION, response_url=bot.slack.response_url()))
-    [answer] = await bot.slack.wait_for_responses(1)
+    [answer] = await bot.command_posts(QUESTION)
 
     assert "looks like a Mistral API key (…Gy0A)" in home
     assert KEY_BODY not in home
@@ -500,34 +488,23 @@ async def test_the_checklist_shows_the_note_on_the_opened_step_to_its_workspace_
     slack_api.add_user("UINITECH", is_admin=True, teams=("T1",))
     await _save_note(org_wide, NOTE, user="UINITECH", team="T1", org="EINITECH")
 
-    url = slack_api.response_url
     # T1 first: its checklist is rendered and kept before T2 asks for the same one.
-    for sent, (team, text) in enumerate(
-        (("T1", "step 3"), ("T2", "step 3"), ("T1", "step 1")), start=1
-    ):
-        asked = slash_command(
-            text,
-            team=team,
-            enterprise="EINITECH",
-            org_wide=True,
-            response_url=url(f"{team}-{sent}"),
-        )
-        await org_wide.send(asked)
-        await slack_api.wait_for_responses(sent)
-    shown = {post.path: json.dumps(post.body) for post in slack_api.responses}
+    t1_step_3 = await org_wide.command("step 3", team="T1", org="EINITECH")
+    t2_step_3 = await org_wide.command("step 3", team="T2", org="EINITECH")
+    t1_step_1 = await org_wide.command("step 1", team="T1", org="EINITECH")
 
-    assert SHOWN in shown["/response/T1-1"]
-    assert "Add a payment method" in shown["/response/T2-2"]
-    assert MARK not in shown["/response/T2-2"]
-    assert MARK not in shown["/response/T1-3"]  # step 1 has no note
+    assert SHOWN in t1_step_3
+    assert "Add a payment method" in t2_step_3
+    assert MARK not in t2_step_3
+    assert MARK not in t1_step_1  # step 1 has no note
 
 
 async def test_the_checklist_shows_the_note_in_a_dm_and_on_app_home(bot: RunningBot) -> None:
     bot.slack.add_user("UADMIN", is_admin=True)
     await _save_note(bot, NOTE)
     for done in ("done 1", "done 2"):
-        await bot.send(slash_command(done, response_url=bot.slack.response_url()))
-    await bot.slack.wait_for_responses(2)
+        await bot.command(done)
+    await bot.drain()  # each tick republishes Home after its reply: not the Home looked at
 
     await bot.send(event_callback(im_message("next", ts="41.1")))
     [dm] = await bot.slack.wait_for("chat.postMessage", 1)

@@ -73,17 +73,11 @@ async def test_two_workspaces_install_and_each_is_answered_with_its_own_token(
 async def test_the_same_user_id_has_separate_progress_in_each_workspace(
     two_workspaces: RunningBot, slack_api: FakeSlackApi
 ) -> None:
-    url = slack_api.response_url
-    await two_workspaces.send(
-        slash_command("done 1", team="TACME", user="U1", response_url=url("acme"))
-    )
-    await two_workspaces.send(
-        slash_command("", team="TGLOBEX", user="U1", response_url=url("globex"))
-    )
+    acme = await two_workspaces.command("done 1", team="TACME", user="U1")
+    globex = await two_workspaces.command("", team="TGLOBEX", user="U1")
 
-    replies = {post.path: post.body for post in await slack_api.wait_for_responses(2)}
-    assert "1 of 12 done" in str(replies["/response/acme"])
-    assert "0 of 12 done" in str(replies["/response/globex"])
+    assert "1 of 12 done" in acme
+    assert "0 of 12 done" in globex
 
 
 async def test_an_uninstalled_workspace_is_no_longer_served_and_its_data_is_deleted(
@@ -92,10 +86,7 @@ async def test_an_uninstalled_workspace_is_no_longer_served_and_its_data_is_dele
     redis_client: aioredis.Redis,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await two_workspaces.send(
-        slash_command("done 1", team="TACME", response_url=slack_api.response_url())
-    )
-    await slack_api.wait_for_responses(1)
+    await two_workspaces.command("done 1", team="TACME")
     caplog.set_level(logging.INFO)
 
     await two_workspaces.send(event_callback({"type": "app_uninstalled"}, team="TACME"))
@@ -114,18 +105,14 @@ async def test_an_uninstalled_workspace_is_no_longer_served_and_its_data_is_dele
 async def test_an_org_wide_install_serves_every_workspace_of_the_organisation(
     org_wide: RunningBot, slack_api: FakeSlackApi
 ) -> None:
-    url = slack_api.response_url
-
-    for sent, team in enumerate(("T1", "T2"), start=1):
-        await org_wide.send(_in_initech("done 1", team, url(team)))
-        # The second after the first one's reply, as a person would: an ack no longer
-        # waits for the listener to start, so two requests in a row may otherwise race.
-        await slack_api.wait_for_responses(sent)
-    replies = {post.path: post.body for post in await slack_api.wait_for_responses(2)}
+    # The second after the first one's reply, as a person would: an ack no longer
+    # waits for the listener to start, so two requests in a row may otherwise race.
+    t1 = await org_wide.command("done 1", team="T1", org="EINITECH")
+    t2 = await org_wide.command("done 1", team="T2", org="EINITECH")
 
     # People are keyed by the organisation: user ids are global on Enterprise Grid.
-    assert "1 of 12 done" in str(replies["/response/T1"])
-    assert "Already done" in str(replies["/response/T2"])
+    assert "1 of 12 done" in t1
+    assert "Already done" in t2
 
 
 async def test_a_replayed_or_foreign_install_gets_a_page_that_says_what_to_do(
@@ -193,8 +180,7 @@ async def test_the_operator_lists_installed_workspaces_without_their_tokens(
 ) -> None:
     for workspace in (ACME, INITECH_ORG):
         await install(shared.http, slack_api, workspace)
-    await shared.send(slash_command("done 1", team="TACME", response_url=slack_api.response_url()))
-    await slack_api.wait_for_responses(1)
+    await shared.command("done 1", team="TACME")
 
     listed = run_bot(["workspaces"], {**env_without_slack, "REDIS_URL": redis_url}, tmp_path)
 
@@ -209,8 +195,7 @@ async def test_the_operator_lists_installed_workspaces_without_their_tokens(
 async def test_uninstalling_a_single_workspace_app_deletes_its_peoples_data(
     bot: RunningBot, redis_client: aioredis.Redis
 ) -> None:
-    await bot.send(slash_command("done 1", response_url=bot.slack.response_url()))
-    await bot.slack.wait_for_responses(1)
+    await bot.command("done 1")
 
     await bot.send(event_callback({"type": "app_uninstalled"}))
     await bot.drain()
@@ -365,10 +350,7 @@ async def test_the_bots_own_message_does_not_make_others_look_like_the_bot(
 async def test_a_revoked_bot_token_is_no_longer_used_but_the_data_stays(
     two_workspaces: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
 ) -> None:
-    await two_workspaces.send(
-        slash_command("done 1", team="TACME", response_url=slack_api.response_url())
-    )
-    await slack_api.wait_for_responses(1)
+    await two_workspaces.command("done 1", team="TACME")
 
     revoked = {"type": "tokens_revoked", "tokens": {"bot": [ACME.bot_user_id]}}
     await two_workspaces.send(event_callback(revoked, team="TACME"))
@@ -388,13 +370,11 @@ async def test_an_organisations_workspaces_keep_settings_of_their_own(
 
     await org_wide.send(_italian_in_initech("T1"))
     await slack_api.wait_for("views.publish")
-    url = slack_api.response_url
-    for team in ("T1", "T2"):
-        await org_wide.send(_in_initech("", team, url(team)))
-    replies = {post.path: post.body for post in await slack_api.wait_for_responses(2)}
+    t1 = await org_wide.command("", team="T1", org="EINITECH")
+    t2 = await org_wide.command("", team="T2", org="EINITECH")
 
-    assert "Configurazione di Mistral AI Studio" in str(replies["/response/T1"])
-    assert "Mistral AI Studio setup" in str(replies["/response/T2"])
+    assert "Configurazione di Mistral AI Studio" in t1
+    assert "Mistral AI Studio setup" in t2
 
 
 async def test_uninstalling_an_org_wide_install_forgets_the_organisation(
@@ -403,8 +383,7 @@ async def test_uninstalling_an_org_wide_install_forgets_the_organisation(
     slack_api.add_user("UADMIN", is_admin=True)
     await org_wide.send(_italian_in_initech("T1"))
     await slack_api.wait_for("views.publish")
-    await org_wide.send(_in_initech("done 1", "T1", slack_api.response_url()))
-    await slack_api.wait_for_responses(1)
+    await org_wide.command("done 1", team="T1", org="EINITECH")
 
     uninstalled = event_callback(
         {"type": "app_uninstalled"}, team="T1", enterprise="EINITECH", org_wide=True
@@ -436,10 +415,10 @@ async def test_an_admin_of_one_workspace_of_the_organisation_is_no_admin_of_anot
     org_wide: RunningBot, slack_api: FakeSlackApi, redis_client: aioredis.Redis
 ) -> None:
     slack_api.add_user("UADMIN", is_admin=True, teams=("T1",))  # T1's admin, not T2's
-    await org_wide.send(_in_initech("team", "T1", slack_api.response_url("T1"), user="UADMIN"))
-    await slack_api.wait_for_responses(1)  # T1's admin, known as such, sees T1's team
+    # T1's admin, known as such, sees T1's team.
+    t1 = await org_wide.command("team", team="T1", user="UADMIN", org="EINITECH")
 
-    await org_wide.send(_in_initech("team", "T2", slack_api.response_url("T2"), user="UADMIN"))
+    t2 = await org_wide.command("team", team="T2", user="UADMIN", org="EINITECH")
     opening = block_action(
         ActionId.OPEN_SETTINGS_DIALOG, "settings", user="UADMIN", team="T2", org="EINITECH",
         view={"id": "VHOME", "type": "home"},
@@ -449,20 +428,12 @@ async def test_an_admin_of_one_workspace_of_the_organisation_is_no_admin_of_anot
     await slack_api.wait_for("views.publish", 2)
     await org_wide.drain()
 
-    replies = {post.path: str(post.body) for post in slack_api.responses}
-    assert "Team progress" in replies["/response/T1"]
-    assert "for admins" in replies["/response/T2"]
+    assert "Team progress" in t1
+    assert "for admins" in t2
     assert not slack_api.calls("views.open")
     assert not await redis_client.exists("mistral-setup:v2:workspace:{EINITECH}:T2")
     # A demoted admin keeps their rights for five minutes at most.
     assert 0 < await redis_client.ttl("mistral-setup:v2:profile:{EINITECH}:UADMIN:T1") <= 300
-
-
-def _in_initech(text: str, team: str, response_url: str, user: str = "U111") -> SignedRequest:
-    """``/mistral-setup TEXT`` in one of Initech's workspaces, the app installed org-wide."""
-    return slash_command(
-        text, team=team, user=user, enterprise="EINITECH", org_wide=True, response_url=response_url
-    )
 
 
 def _italian_in_initech(team: str) -> SignedRequest:

@@ -184,6 +184,19 @@ async def test_forget_removes_the_person_from_every_workspace_they_were_seen_in(
     assert await redis_client.smembers(schema.MEMBERS.key(ORG, "T2")) == {"UBEA"}
 
 
+async def _export_and_import(
+    redis_client: aioredis.Redis, env: dict[str, str], tmp_path: Path
+) -> str:
+    """The organisation exported with the shell, the store emptied, then the export imported
+    again (which must succeed); the export, as written."""
+    exported = run_bot(["export", "--workspace", ORG], env, tmp_path)
+    (tmp_path / "export.json").write_text(exported.stdout, encoding="utf-8")
+    await flush(redis_client)
+    imported = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    return exported.stdout
+
+
 async def test_who_was_seen_in_which_workspace_survives_an_export_and_import(
     slack_api: FakeSlackApi,
     redis_url: str,
@@ -194,15 +207,11 @@ async def test_who_was_seen_in_which_workspace_survives_an_export_and_import(
     async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed(bot)
     env = {**env_without_slack, "REDIS_URL": redis_url}
-    exported = run_bot(["export", "--workspace", ORG], env, tmp_path)
-    (tmp_path / "export.json").write_text(exported.stdout, encoding="utf-8")
-    await flush(redis_client)
+    exported = await _export_and_import(redis_client, env, tmp_path)
 
-    imported = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)
     report = run_bot(["digest", "--workspace", "T2"], env, tmp_path)
 
-    assert imported.returncode == 0, imported.stderr
-    [team] = json.loads(exported.stdout)["teams"]
+    [team] = json.loads(exported)["teams"]
     assert team["members"] == [
         {"workspace": "T1", "users": ["UANNA"]},
         {"workspace": "T2", "users": ["UBEA", "UBOB"]},
@@ -329,17 +338,12 @@ async def test_a_workspace_s_past_weeks_and_where_things_were_asked_survive_an_e
 ) -> None:
     async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         await _seed_anna_in_both(bot)
-    env = {**env_without_slack, "REDIS_URL": redis_url}
-    exported = run_bot(["export", "--workspace", ORG], env, tmp_path)
-    (tmp_path / "export.json").write_text(exported.stdout, encoding="utf-8")
-    await redis_client.flushdb()
+    await _export_and_import(redis_client, {**env_without_slack, "REDIS_URL": redis_url}, tmp_path)
 
-    imported = run_bot(["import", str(tmp_path / "export.json")], env, tmp_path)
     async with shared_deployment(slack_api, redis_url, INITECH_ORG) as bot:
         team_2 = await bot.command("team", team="T2", user="UADMIN2", org=ORG)
         gaps_2 = await bot.command("gaps", team="T2", user="UADMIN2", org=ORG)
 
-    assert imported.returncode == 0, imported.stderr
     # T2's own week: Bob's question and his 👎, none of Anna's in T1.
     assert "1 asked · 0% answered, 100% not covered · :thumbsup: 0 · :thumbsdown: 1" in team_2
     # Where each question and vote was made came back too (Anna is seen in T2 as well).

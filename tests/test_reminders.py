@@ -236,7 +236,7 @@ async def test_each_admin_gets_the_weekly_digest_once_on_its_day_in_their_time_z
 ) -> None:
     settings = bot_settings(slack_api, redis_url, admin_users=["UADMIN"], **digest_due_now())
     async with running_bot(settings, slack_api) as bot:
-        await bot.send(slash_command("done 1", response_url=slack_api.response_url()))
+        await bot.command("done 1")
         await slack_api.wait_for("files.completeUploadExternal", timeout=10)
         await asyncio.sleep(1.5)  # more sweeps
 

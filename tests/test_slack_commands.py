@@ -30,37 +30,28 @@ async def test_empty_command_acks_at_once_then_sends_the_checklist_privately(
 
 
 async def test_done_by_number_is_remembered_across_commands(bot: RunningBot) -> None:
-    await bot.send(slash_command("done 1", response_url=bot.slack.response_url("a")))
-    await bot.slack.wait_for_responses(1)
-    await bot.send(slash_command("", response_url=bot.slack.response_url("b")))
+    await bot.command("done 1")
+    [checklist] = await bot.command_posts("")
 
-    replies = await bot.slack.wait_for_responses(2)
-    assert "1 of 12 done" in _text(replies[1].body["blocks"])
+    assert "1 of 12 done" in _text(checklist.body["blocks"])
 
 
 async def test_a_question_is_answered_privately_with_the_question_restated(bot: RunningBot) -> None:
-    await bot.send(
-        slash_command("how do I add a credit card?", response_url=bot.slack.response_url())
-    )
+    [reply] = await bot.command_posts("how do I add a credit card?")
 
-    [reply] = await bot.slack.wait_for_responses(1)
     text = _text(reply.body["blocks"])
     assert "how do I add a credit card?" in text
     assert "admin.mistral.ai/organization/billing" in text
 
 
 async def test_unknown_subcommand_gets_help_with_did_you_mean(bot: RunningBot) -> None:
-    await bot.send(slash_command("dne 3", response_url=bot.slack.response_url()))
+    [reply] = await bot.command_posts("dne 3")
 
-    [reply] = await bot.slack.wait_for_responses(1)
     assert "Did you mean `/mistral-setup done 3`?" in _text(reply.body["blocks"])
 
 
 async def test_hostile_text_is_escaped_and_changes_nothing(bot: RunningBot) -> None:
-    await bot.send(
-        slash_command("<!channel> " + "é\u202e" * 1990, response_url=bot.slack.response_url())
-    )
+    [reply] = await bot.command_posts("<!channel> " + "é\u202e" * 1990)
 
-    [reply] = await bot.slack.wait_for_responses(1)
     assert_valid_blocks(reply.body["blocks"])
     assert_no_broadcast(reply.body["blocks"])

@@ -20,7 +20,6 @@ from tests.slack_requests import (
     event_callback,
     im_message,
     message_event,
-    slash_command,
 )
 
 
@@ -242,10 +241,9 @@ async def test_a_5000_digit_step_number_is_no_such_step_in_a_slash_command_and_a
 ) -> None:
     huge = "9" * 5000
 
-    await bot.send(slash_command(f"done {huge}", response_url=bot.slack.response_url()))
+    [reply] = await bot.command_posts(f"done {huge}")
     await bot.send(event_callback(im_message(f"done {huge}", ts="51.1")))
 
-    [reply] = await bot.slack.wait_for_responses(1)
     [post] = await bot.slack.wait_for("chat.postMessage")
     for blocks in (reply.body["blocks"], post.args["blocks"]):
         assert "don't know a step called" in json.dumps(blocks)

@@ -28,7 +28,7 @@ from tests.fakes.mistral_api import (
     server_error,
 )
 from tests.keyspace import every_key, stored_text
-from tests.slack_requests import event_callback, message_event, slash_command, view_submission
+from tests.slack_requests import event_callback, message_event, view_submission
 
 
 def _submit_key(key: str, user: str = "U111") -> tuple[str, dict[str, str]]:
@@ -73,7 +73,7 @@ def _capture_everything(caplog: pytest.LogCaptureFixture) -> None:
 
 
 async def test_key_alone_opens_a_private_dialog_and_posts_nothing(bot: RunningBot) -> None:
-    await bot.send(slash_command("key", response_url=bot.slack.response_url()))
+    await bot.command_posts("key", replies=0)
 
     [opened] = await bot.slack.wait_for("views.open")
     assert_valid_view(opened.args["view"])
@@ -161,8 +161,7 @@ async def test_forgetting_oneself_does_not_reset_the_key_check_limit(
         await bot.send(_submit_key(key))
         await bot.slack.wait_for("views.update", count=number)
 
-    await bot.send(slash_command("forget yes", response_url=bot.slack.response_url()))
-    await bot.slack.wait_for_responses(1)
+    await bot.command("forget yes")
     await bot.send(_submit_key(keys[5]))
     await bot.slack.wait_for("views.update", count=6)
 
@@ -192,9 +191,8 @@ async def test_key_typed_after_the_command_is_checked_privately_in_place(
 ) -> None:
     key = mistral_api.add_key()
 
-    await bot.send(slash_command(f"key {key}", response_url=bot.slack.response_url()))
+    first, result = await bot.command_posts(f"key {key}", replies=2)
 
-    first, result = await bot.slack.wait_for_responses(2)
     assert "Asking Mistral" in json.dumps(first.body, ensure_ascii=False)
     assert result.body["replace_original"] is True
     assert_valid_blocks(result.body["blocks"])

@@ -19,7 +19,6 @@ from tests.slack_requests import (
     block_action,
     event_callback,
     message_event,
-    slash_command,
     view_submission,
 )
 
@@ -91,10 +90,9 @@ async def test_an_admins_settings_apply_to_their_workspace_at_once(bot: RunningB
     saved_home = _home(bot)
     await bot.send(event_callback(message_event("how do I bake bread?", channel="CNEW")))
     await bot.send(event_callback(message_event("how do I add a card?", channel="CHELP")))
-    await bot.send(slash_command("", response_url=bot.slack.response_url()))
+    [checklist] = await bot.command_posts("")
 
     [unanswered] = await bot.slack.wait_for("chat.postMessage")
-    [checklist] = await bot.slack.wait_for_responses(1)
     await bot.drain()
     assert "Le impostazioni del workspace sono salvate" in saved_home
     assert unanswered.args["channel"] == "CNEW"  # the new help channel; CHELP no longer is one
@@ -130,10 +128,8 @@ async def test_settings_belong_to_one_workspace(bot: RunningBot) -> None:
         view_submission(CallbackId.WORKSPACE_SETTINGS, _settings(language="it"), user="UADMIN")
     )
     await bot.slack.wait_for("views.publish")
-    url = bot.slack.response_url
-    await bot.send(slash_command("", team="T222", response_url=url("other")))
+    [other] = await bot.command_posts("", team="T222")
 
-    [other] = await bot.slack.wait_for_responses(1)
     assert "Mistral AI Studio setup" in json.dumps(other.body, ensure_ascii=False)
 
 
