@@ -238,7 +238,8 @@ class RunningBot:
         """``/mistral-setup TEXT`` by ``user`` in ``team`` (with ``org``, the app installed
         org-wide there): wait for its ``replies`` posts to the response_url (0 for a command
         answered with a dialog) and return every post since it was sent, each valid Block Kit,
-        so that ``[reply] = await bot.command_posts(...)`` also says no other reply came."""
+        so that ``[reply] = await bot.command_posts(...)`` also says no other reply had come
+        by then (one posted later is not seen)."""
         before = len(self.slack.responses)
         request = slash_command(
             text,
@@ -258,8 +259,9 @@ class RunningBot:
         """Wait until the work of every request sent so far is done.
 
         Work after an ack takes turns in arrival order, so once a later request's work has
-        had its turn (an App Home publish, which no other test request causes), the earlier
-        requests' work has started; it is done when nothing is owed any more (``bot.owed``).
+        had its turn (an App Home publish), the earlier requests' work has started; it is
+        done when nothing is owed any more (``bot.owed``). An earlier request's own Home
+        publish may be counted first; the drain's request is then still owed, and waited for.
         """
         before = len(self.slack.calls("views.publish"))
         await self.send(event_callback(app_home_opened(user="UDRAIN")))

@@ -314,6 +314,27 @@ def test_no_client_certificate_for_a_redis_requiring_one_stops_startup_saying_to
     )
 
 
+def test_no_client_certificate_for_a_tls_1_2_redis_requiring_one_names_it_as_the_likely_cause(
+    certificate: Certificate, env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    # TLS 1.2 has no "certificate required" alert: the server fails the handshake.
+    server = RedisServer(
+        "--tls-protocols", "TLSv1.2", *NO_PERSISTENCE, tls=certificate, client_certs=True
+    )
+    server.start()
+    try:
+        url = _trusting(f"rediss://127.0.0.1:{server.port}/0", certificate.ca)
+        said = _stopped_in_one_line(_start_web(url, env_without_slack, tmp_path))
+    finally:
+        server.stop()
+
+    assert said == (
+        f"REDIS_URL: Redis at 127.0.0.1:{server.port} failed the TLS handshake: it likely "
+        "requires a client certificate (?ssl_certfile=/path/client.pem&ssl_keyfile=/path/"
+        "client.key), or shares no TLS version or cipher with the bot"
+    )
+
+
 @pytest.mark.parametrize(
     ("client", "refusal"),
     [

@@ -163,6 +163,7 @@ async def test_a_step_is_called_kept_only_once_a_replica_has_it(
     settings = bot_settings(slack_api, local_sentinels.url)
     async with running_bot(settings, slack_api) as bot:
         await bot.command("done 1", user="UANNA")
+        waits_before = _waits(local_sentinels.master.port)
         with local_sentinels.stalled():
             marking = asyncio.create_task(bot.command("done 2", user="UANNA"))
             await asyncio.sleep(0.25)
@@ -174,6 +175,8 @@ async def test_a_step_is_called_kept_only_once_a_replica_has_it(
                 on_replicas.append(replica.smembers(schema.PROGRESS.key(TEAM, "UANNA")))
 
     assert not answered_while_stalled
+    # Counted, not timed: on a slow machine the reply might come after 0.25 s anyway.
+    assert _waits(local_sentinels.master.port) == waits_before + 1
     assert "2 of 12 done" in reply
     assert {"register", "billing-details"} in on_replicas
 
@@ -205,9 +208,13 @@ async def test_after_a_managed_redis_fails_over_behind_its_name_the_next_step_fo
                 if server.info("replication")["master_link_status"] == "up":
                     break
                 await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the replica never synced")
         settings = bot_settings(slack_api, "redis://redis.test:6379/0")
         async with running_bot(settings, slack_api) as bot:
             assert "1 of 12 done" in await bot.command("done 1", user="UANNA")
+            with primary.client() as server:  # the step on the replica before it is promoted
+                assert server.execute_command("WAIT", 1, 5000) == 1
             with replica.client() as server:
                 server.execute_command("REPLICAOF", "NO", "ONE")
             with primary.client() as server:
@@ -314,12 +321,27 @@ async def test_after_a_planned_failover_the_next_step_goes_to_the_new_master_at_
         # Sentinels demote it: the bot asks them at that refusal and writes to the new one.
         reply = await bot.command("done 2", user="UANNA")
         old_role = _role(old_master)
+    if old_role != "master":  # redis-py follows a demoted master on its own: nothing shown
+        pytest.skip("this machine took longer than the Sentinels' ~8 s to demote the old master")
 
     assert "2 of 12 done" in reply
-    assert old_role == "master"  # not demoted yet: the bot followed the Sentinels, not it
     with redis.Redis(port=new_master, decode_responses=True) as server:
         steps = server.smembers(schema.PROGRESS.key(TEAM, "UANNA"))
     assert steps == {"register", "billing-details"}
+
+
+@pytest.mark.parametrize(
+    "flags", ["master,failover_in_progress,force_failover", {"master", "failover_in_progress"}]
+)
+def test_a_sentinel_naming_a_master_it_is_failing_over_is_passed_over(flags: object) -> None:
+    # The Sentinel that leads a planned failover names the old master until it ends; the
+    # flags come as text over RESP2 and as a set over RESP3.
+    sentinels = cast("Any", connect("redis+sentinel://127.0.0.1:26379/mymaster")[0])
+    manager = sentinels.connection_pool.sentinel_manager
+    state = {"is_master": True, "is_sdown": False, "is_odown": False, "num-other-sentinels": 2}
+
+    assert manager.check_master_state({**state, "flags": "master"}, "mymaster")
+    assert not manager.check_master_state({**state, "flags": flags}, "mymaster")
 
 
 async def test_after_a_failover_steps_wait_for_the_new_masters_replica_at_once(

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -167,8 +167,10 @@ def _answered(error: BaseException) -> bool:
 
 
 # What a server that checks client certificates answers a TLS handshake with (OpenSSL's
-# reasons for the alert): none given, or one it does not take.
+# reasons for the alert): none given (TLS 1.3 says so; TLS 1.2 only fails the handshake, as
+# it would for no shared cipher, so that one is named as a likely cause), or one it does not take.
 _NO_CLIENT_CERTIFICATE = "TLSV13_ALERT_CERTIFICATE_REQUIRED"
+_HANDSHAKE_FAILED = "SSLV3_ALERT_HANDSHAKE_FAILURE"
 _CLIENT_CERTIFICATE_REFUSED = frozenset(
     {
         "TLSV1_ALERT_UNKNOWN_CA",
@@ -185,14 +187,16 @@ _GIVE_A_CLIENT_CERTIFICATE = "?ssl_certfile=/path/client.pem&ssl_keyfile=/path/c
 @dataclass(frozen=True)
 class _Speech:
     """How a URL speaks to servers (TLS or not, with which client certificate), to tell, when
-    none answered, whether they speak otherwise: redis-py only times out on a server without
-    TLS (it waits for a line in the TLS greeting), sees a server that speaks TLS only reset
-    the connection, and one that wants a client certificate reset it too, or alert, by how
-    the race between its alert and the first command goes."""
+    none answered, whether they speak otherwise. redis-py cannot tell: a server without TLS
+    reads the bot's TLS greeting as the start of a command and waits for the rest of it, so
+    the bot times out; a server that speaks TLS only resets a plain connection; one that
+    wants a client certificate resets it too, or sends an alert, by how the race between
+    its alert and the bot's first command goes."""
 
     scheme: str  # the URL's, as "rediss+sentinel"
     tls: bool
-    certificate: tuple[str, str | None, str | None] | None  # certfile, keyfile, its password
+    # certfile, keyfile, the key's password: never shown (a repr in a traceback or a log)
+    certificate: tuple[str, str | None, str | None] | None = field(repr=False)
     what: str  # "Redis", "the Sentinel": named with each host's address
     hosts: list[Address]
 
@@ -231,6 +235,12 @@ class _Speech:
                         f"REDIS_URL: {who} requires a TLS client certificate: give one that "
                         f"its CA signed with {_GIVE_A_CLIENT_CERTIFICATE}"
                     )
+                if refused.reason == _HANDSHAKE_FAILED and self.certificate is None:
+                    return (
+                        f"REDIS_URL: {who} failed the TLS handshake: it likely requires a "
+                        f"client certificate ({_GIVE_A_CLIENT_CERTIFICATE}), or shares no TLS "
+                        "version or cipher with the bot"
+                    )
                 if refused.reason in _CLIENT_CERTIFICATE_REFUSED:
                     alert = str(refused.reason).lower().replace("_", " ")
                     return (
@@ -259,7 +269,8 @@ class _Speech:
             try:
                 context.load_cert_chain(*certificate)
             except (OSError, ValueError) as error:
-                # Its file's name and OpenSSL's reason only: never the key's password.
+                # OpenSSL's reason or the OS's only: never the files' paths nor the key's
+                # password.
                 why = error.reason if isinstance(error, ssl.SSLError) else None
                 why = str(why).lower().replace("_", " ") if why else getattr(error, "strerror", "")
                 return (
@@ -282,7 +293,7 @@ class _Speech:
         except (OSError, TimeoutError):
             pass
         finally:
-            writer.close()
+            await _close(writer)
         return True
 
 
@@ -296,7 +307,7 @@ async def _answers_plain(host: str, port: int) -> bool | None:
                 writer.write(b"PING\r\n")
                 line = await reader.readline()
             finally:
-                writer.close()
+                await _close(writer)
     except TimeoutError:
         return None
     except OSError:
@@ -304,5 +315,12 @@ async def _answers_plain(host: str, port: int) -> bool | None:
     return line[:1] in (b"+", b"-")  # PONG, or NOAUTH: Redis's words either way
 
 
-# How Redis keeps its data across a restart: an append-only file, snapshots, both, nothing,
-# or unknown (a managed Redis may refuse CONFIG; the bot's own embedded store keeps nothing).
+async def _close(writer: asyncio.StreamWriter) -> None:
+    """Close a probe's connection and wait, briefly, for it to be closed: startup's event
+    loop ends right after, and a TLS close left pending would be cut off with a warning."""
+    writer.close()
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT):
+            await writer.wait_closed()
+    except (OSError, TimeoutError):
+        pass  # closed, or as good as: nothing more to say to it

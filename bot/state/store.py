@@ -317,7 +317,14 @@ class _FollowingConnection(SentinelManagedConnection):
                 raise
             # Ask the Sentinels (this also drops the pool's idle connections to an old
             # master). A master that simply lost its replicas is still theirs: refused.
-            if await self.connection_pool.get_master_address() == (self.host, self.port):
+            try:
+                master = await self.connection_pool.get_master_address()
+            except BaseException:
+                # No answer (or cancelled): a transaction's other replies are still unread
+                # on this connection, so it cannot go back to the pool as it is.
+                await self.disconnect(nowait=True)
+                raise
+            if master == (self.host, self.port):
                 raise
             await self.disconnect()
             # A ConnectionError, which redis-py's retry answers on a new connection: the
@@ -475,6 +482,8 @@ async def on_every_primary(client: redis.Redis | RedisCluster, *command: str) ->
     return [await client.execute_command(*command)]  # type: ignore[no-untyped-call]
 
 
+# How Redis keeps its data across a restart: an append-only file, snapshots, both, nothing,
+# or unknown (a managed Redis may refuse CONFIG; the bot's own embedded store keeps nothing).
 Persistence = Literal["aof", "rdb", "aof+rdb", "none", "unknown", "unreachable", "embedded"]
 
 NO_PERSISTENCE_WARNING = (
