@@ -231,6 +231,25 @@ async def test_after_a_managed_redis_fails_over_behind_its_name_the_next_step_fo
     assert steps == {"register", "billing-details"}
 
 
+async def test_a_write_outside_a_transaction_also_waits_for_a_replica(
+    local_sentinels: LocalSentinels, slack_api: FakeSlackApi
+) -> None:
+    # "reminders off" is one HSET: lost in a failover, the bot would remind who said stop.
+    settings = bot_settings(slack_api, local_sentinels.url)
+    async with running_bot(settings, slack_api) as bot:
+        await bot.command("done 1", user="UANNA")
+        waits_before = _waits(local_sentinels.master.port)
+        reply = await bot.command("reminders off", user="UANNA")
+
+    assert "remind" in reply.lower()
+    assert _waits(local_sentinels.master.port) == waits_before + 1
+    on_replicas = []
+    for server in local_sentinels.replicas:
+        with server.client() as replica:
+            on_replicas.append(replica.hget(schema.NUDGE.key(TEAM, "UANNA"), "stopped"))
+    assert "1" in on_replicas
+
+
 @pytest.fixture
 def lone_master() -> Iterator[LocalSentinels]:
     """A master with no replica, watched by Sentinels: a replica lost, or never set up."""

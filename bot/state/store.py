@@ -336,13 +336,32 @@ class _FollowingSSLConnection(_FollowingConnection, SentinelManagedSSLConnection
     """The same, over TLS."""
 
 
+# The writes the stores make on their own, outside a transaction: a workspace's settings or
+# a note, reminders stopped, a digest marked sent, a workspace's keys deleted at uninstall.
+# Behind Sentinels each runs as a transaction of one, so that it too waits for a replica: a
+# "reminders off" lost in a failover would have the bot remind someone who said stop. Not
+# the once-only claims' script (EVALSHA), before every ack: a claim lost costs a retried
+# event answered twice at worst, where a wait would cost every request.
+_STANDALONE_WRITES = frozenset(
+    {"SET", "HSET", "HDEL", "HINCRBY", "SADD", "SREM", "ZADD", "ZREM", "DEL", "UNLINK", "EXPIRE"}
+)
+
+
 class _SentinelMaster(redis.Redis):
-    """The master the Sentinels name: its transactions wait for a replica, and closing it
-    closes the connections to the Sentinels too."""
+    """The master the Sentinels name: its writes wait for a replica, and closing it closes
+    the connections to the Sentinels too."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._replicas = _Replicas()
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        if str(args[0]).upper() not in _STANDALONE_WRITES:
+            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+        async with self.pipeline(transaction=True) as pipe:
+            pipe.execute_command(*args, **options)
+            [result] = await pipe.execute()
+        return result
 
     def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
         return _Replicated(
