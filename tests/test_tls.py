@@ -270,16 +270,22 @@ def test_a_certificate_of_a_ca_not_trusted_stops_startup_in_one_line_without_the
     assert "is not trusted (self-signed certificate in certificate chain): trust the CA" in said
 
 
+def _startup_against(server: RedisServer, url: str, env: dict[str, str], tmp_path: Path) -> str:
+    """The one line the web process stops with at startup on ``url``, to ``server`` (a
+    server of the test's own, started and stopped here)."""
+    server.start()
+    try:
+        return _stopped_in_one_line(_start_web(url, env, tmp_path))
+    finally:
+        server.stop()
+
+
 def test_an_expired_certificate_stops_startup_saying_to_renew_it(
     expired: Certificate, env_without_slack: dict[str, str], tmp_path: Path
 ) -> None:
     server = RedisServer("--requirepass", PASSWORD, *NO_PERSISTENCE, tls=expired)
-    server.start()
-    try:
-        url = _trusting(f"rediss://default:{PASSWORD}@127.0.0.1:{server.port}/0", expired.ca)
-        said = _stopped_in_one_line(_start_web(url, env_without_slack, tmp_path))
-    finally:
-        server.stop()
+    url = f"rediss://default:{PASSWORD}@127.0.0.1:{server.port}/0"
+    said = _startup_against(server, _trusting(url, expired.ca), env_without_slack, tmp_path)
 
     assert said == (
         "REDIS_URL: the TLS certificate of Redis is not trusted (certificate has expired): "
@@ -321,12 +327,8 @@ def test_no_client_certificate_for_a_tls_1_2_redis_requiring_one_names_it_as_the
     server = RedisServer(
         "--tls-protocols", "TLSv1.2", *NO_PERSISTENCE, tls=certificate, client_certs=True
     )
-    server.start()
-    try:
-        url = _trusting(f"rediss://127.0.0.1:{server.port}/0", certificate.ca)
-        said = _stopped_in_one_line(_start_web(url, env_without_slack, tmp_path))
-    finally:
-        server.stop()
+    url = _trusting(f"rediss://127.0.0.1:{server.port}/0", certificate.ca)
+    said = _startup_against(server, url, env_without_slack, tmp_path)
 
     assert said == (
         f"REDIS_URL: Redis at 127.0.0.1:{server.port} failed the TLS handshake: it likely "

@@ -155,6 +155,13 @@ async def test_after_a_sentinel_failover_the_same_process_records_steps_and_lost
     ] * 3
 
 
+def _replicas(sentinels: LocalSentinels) -> Iterator[redis.Redis]:
+    """A client of each replica in turn: WAIT 1 asks that at least one has a write."""
+    for server in sentinels.replicas:
+        with server.client() as replica:
+            yield replica
+
+
 async def test_a_step_is_called_kept_only_once_a_replica_has_it(
     local_sentinels: LocalSentinels, slack_api: FakeSlackApi
 ) -> None:
@@ -169,10 +176,8 @@ async def test_a_step_is_called_kept_only_once_a_replica_has_it(
             await asyncio.sleep(0.25)
             answered_while_stalled = marking.done()
         reply = await marking
-        on_replicas = []
-        for server in local_sentinels.replicas:  # WAIT 1: at least one of them has it
-            with server.client() as replica:
-                on_replicas.append(replica.smembers(schema.PROGRESS.key(TEAM, "UANNA")))
+        steps = schema.PROGRESS.key(TEAM, "UANNA")
+        on_replicas = [replica.smembers(steps) for replica in _replicas(local_sentinels)]
 
     assert not answered_while_stalled
     # Counted, not timed: on a slow machine the reply might come after 0.25 s anyway.
@@ -243,11 +248,8 @@ async def test_a_write_outside_a_transaction_also_waits_for_a_replica(
 
     assert "remind" in reply.lower()
     assert _waits(local_sentinels.master.port) == waits_before + 1
-    on_replicas = []
-    for server in local_sentinels.replicas:
-        with server.client() as replica:
-            on_replicas.append(replica.hget(schema.NUDGE.key(TEAM, "UANNA"), "stopped"))
-    assert "1" in on_replicas
+    nudges = schema.NUDGE.key(TEAM, "UANNA")
+    assert "1" in [replica.hget(nudges, "stopped") for replica in _replicas(local_sentinels)]
 
 
 @pytest.fixture
