@@ -30,7 +30,7 @@ CONSOLE_TEAM = "console"
 
 CONSOLE_HELP = """\
 Type a question, or a command as you would in Slack: /mistral-setup, /mistral-setup done 2 …
-Console only: /as USER (switch user), /json (toggle raw Block Kit), /quit (or Ctrl-C, Ctrl-D)"""
+Console only: /as USER (switch user), /json (toggle raw Block Kit), quit (or Ctrl-C, Ctrl-D)"""
 
 
 class Console:
@@ -69,7 +69,9 @@ class Console:
         line = line.strip()
         if not line:
             return True
-        if line in ("/quit", "/exit", "\\q"):
+        # "quit" and "exit" alone, as people type them in any console: no setup question
+        # is one word that says nothing of Mistral.
+        if line in ("/quit", "/exit", "\\q") or line.lower() in ("quit", "exit"):
             return False
         if line == "/json":
             self.raw_json = not self.raw_json

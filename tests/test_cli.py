@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_bot
 
 
@@ -105,6 +107,17 @@ def test_console_walks_the_checklist_and_answers_from_piped_stdin(
     assert "&lt;!channel&gt;" not in out  # the console shows text as a person would read it
     assert "Traceback" not in out + result.stderr
     assert "embedded in-process store" in result.stderr
+
+
+@pytest.mark.parametrize("word", ["quit", "Exit"])
+def test_console_ends_at_quit_or_exit_typed_without_the_slash(
+    word: str, env_without_slack: dict[str, str], tmp_path: Path
+) -> None:
+    result = run_bot([], env_without_slack, tmp_path, f"{word}\n/mistral-setup\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "doesn't cover this" not in result.stdout  # not taken for a question
+    assert "0 of 12 done" not in result.stdout  # and nothing after it was read
 
 
 def test_console_subcommand_is_the_same_console(
